@@ -1,0 +1,345 @@
+//! The anatomy of a message: labelled byte ranges that cover its bytes exactly.
+//!
+//! Dissecting needs no key, which is the lesson: everything here is what an eavesdropper sees.
+//! It is computed on demand (for the message on screen), never on the sealing hot path.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use base64::Engine as _;
+
+use super::{BLOCK, Scheme, TAG, fernet};
+
+/// How the dissected bytes relate to the wire bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// The bytes are the wire bytes.
+    Raw,
+    /// The wire carries base64url text; the bytes are its decoding (Fernet).
+    Base64Url,
+}
+
+/// One labelled range of a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// The byte range within [`Anatomy::bytes`].
+    pub range: Range<usize>,
+    /// What those bytes are.
+    pub kind: FieldKind,
+}
+
+/// What a range of message bytes is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Fernet's version byte, 0x80.
+    Version,
+    /// Fernet's big-endian creation time, in seconds since 1970.
+    Timestamp {
+        /// The decoded seconds.
+        secs: u64,
+    },
+    /// Fernet's random IV.
+    Iv,
+    /// cbc's random salt, used as the IV.
+    Salt,
+    /// A 16-byte ciphertext block, counted from 0 at the first ciphertext byte.
+    Block {
+        /// The block's index.
+        index: usize,
+        /// For ECB: the index of an earlier block with identical bytes.
+        repeat_of: Option<usize>,
+    },
+    /// An HMAC-SHA256 tag.
+    Tag,
+    /// hmac's 4-byte big-endian length field.
+    Length {
+        /// The value the field claims.
+        value: u32,
+    },
+    /// hmac's plaintext message, readable by anyone on the wire.
+    Message,
+    /// Bytes that fit no field: a malformed message.
+    Trailing,
+}
+
+impl FieldKind {
+    /// The field's label, such as `ciphertext block 2 (repeats block 0)`.
+    pub fn label(&self) -> String {
+        match self {
+            FieldKind::Version => "version".to_owned(),
+            FieldKind::Timestamp { secs } => format!("timestamp {}", format_utc(*secs)),
+            FieldKind::Iv => "IV".to_owned(),
+            FieldKind::Salt => "salt (IV)".to_owned(),
+            FieldKind::Block {
+                index,
+                repeat_of: Some(first),
+            } => {
+                format!("ciphertext block {index} (repeats block {first})")
+            }
+            FieldKind::Block {
+                index,
+                repeat_of: None,
+            } => format!("ciphertext block {index}"),
+            FieldKind::Tag => "tag".to_owned(),
+            FieldKind::Length { value } => format!("length {value}"),
+            FieldKind::Message => "message".to_owned(),
+            FieldKind::Trailing => "unparsed".to_owned(),
+        }
+    }
+
+    /// The field's category, as shown in a colour legend.
+    pub fn legend(&self) -> &'static str {
+        match self {
+            FieldKind::Version => "version",
+            FieldKind::Timestamp { .. } => "timestamp",
+            FieldKind::Iv => "IV",
+            FieldKind::Salt => "salt",
+            FieldKind::Block {
+                repeat_of: Some(_), ..
+            } => "repeated block",
+            FieldKind::Block { .. } => "ciphertext",
+            FieldKind::Tag => "tag",
+            FieldKind::Length { .. } => "length",
+            FieldKind::Message => "message",
+            FieldKind::Trailing => "unparsed",
+        }
+    }
+}
+
+/// A message dissected into labelled fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Anatomy {
+    /// Whether `bytes` are the wire bytes or their base64url decoding.
+    pub encoding: Encoding,
+    /// The bytes the fields index.
+    pub bytes: Vec<u8>,
+    /// Fields in order; their ranges are contiguous and cover `bytes` exactly.
+    pub fields: Vec<Field>,
+}
+
+impl Anatomy {
+    /// Dissects `wire` as a message of `scheme`. Never fails: bytes that fit nothing are
+    /// labelled [`FieldKind::Trailing`].
+    pub fn dissect(scheme: Scheme, wire: &[u8]) -> Anatomy {
+        let mut out = Builder::default();
+        let encoding = match scheme {
+            Scheme::Ecb => {
+                out.blocks_until(wire, wire.len(), true);
+                Encoding::Raw
+            }
+            Scheme::Cbc => {
+                out.push_upto(wire, FieldKind::Salt, BLOCK);
+                out.blocks_until(wire, wire.len(), false);
+                Encoding::Raw
+            }
+            Scheme::Hmac => {
+                dissect_hmac(wire, &mut out);
+                Encoding::Raw
+            }
+            Scheme::Fernet => match fernet::decode_token(wire) {
+                Some(decoded) => {
+                    dissect_fernet(&decoded, &mut out);
+                    return Anatomy {
+                        encoding: Encoding::Base64Url,
+                        bytes: decoded,
+                        fields: out.fields,
+                    };
+                }
+                None => {
+                    out.rest(wire);
+                    Encoding::Raw
+                }
+            },
+        };
+        Anatomy {
+            encoding,
+            bytes: wire.to_vec(),
+            fields: out.fields,
+        }
+    }
+
+    /// The field that holds byte `offset`, if any.
+    pub fn field_at(&self, offset: usize) -> Option<&Field> {
+        let index = self.fields.partition_point(|f| f.range.end <= offset);
+        self.fields.get(index).filter(|f| f.range.contains(&offset))
+    }
+
+    /// The ciphertext blocks, in order.
+    pub fn blocks(&self) -> impl Iterator<Item = &Field> {
+        self.fields
+            .iter()
+            .filter(|f| matches!(f.kind, FieldKind::Block { .. }))
+    }
+
+    /// The wire text for these bytes: base64url for Fernet, the bytes themselves otherwise.
+    pub fn to_wire(&self) -> Vec<u8> {
+        match self.encoding {
+            Encoding::Raw => self.bytes.clone(),
+            Encoding::Base64Url => base64::engine::general_purpose::URL_SAFE
+                .encode(&self.bytes)
+                .into_bytes(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    pos: usize,
+    fields: Vec<Field>,
+}
+
+impl Builder {
+    /// Labels the next `len` bytes, or as many as remain.
+    fn push_upto(&mut self, bytes: &[u8], kind: FieldKind, len: usize) {
+        let end = (self.pos + len).min(bytes.len());
+        if end > self.pos {
+            self.fields.push(Field {
+                range: self.pos..end,
+                kind,
+            });
+            self.pos = end;
+        }
+    }
+
+    fn rest(&mut self, bytes: &[u8]) {
+        self.push_upto(bytes, FieldKind::Trailing, bytes.len());
+    }
+
+    /// Labels whole 16-byte blocks from the current position to `end`, then any rest as trailing.
+    fn blocks_until(&mut self, bytes: &[u8], end: usize, mark_repeats: bool) {
+        let mut seen: HashMap<&[u8], usize> = HashMap::new();
+        let mut index = 0;
+        while self.pos + BLOCK <= end {
+            let block = &bytes[self.pos..self.pos + BLOCK];
+            let repeat_of = if mark_repeats {
+                seen.get(block).copied()
+            } else {
+                None
+            };
+            if mark_repeats && repeat_of.is_none() {
+                seen.insert(block, index);
+            }
+            self.push_upto(bytes, FieldKind::Block { index, repeat_of }, BLOCK);
+            index += 1;
+        }
+        if end > self.pos {
+            self.push_upto(bytes, FieldKind::Trailing, end - self.pos);
+        }
+    }
+}
+
+fn dissect_hmac(wire: &[u8], out: &mut Builder) {
+    let Some(head) = wire.first_chunk::<4>() else {
+        out.rest(wire);
+        return;
+    };
+    out.push_upto(
+        wire,
+        FieldKind::Length {
+            value: u32::from_be_bytes(*head),
+        },
+        4,
+    );
+    let message_len = wire.len().saturating_sub(4 + TAG);
+    out.push_upto(wire, FieldKind::Message, message_len);
+    out.push_upto(wire, FieldKind::Tag, TAG);
+}
+
+fn dissect_fernet(token: &[u8], out: &mut Builder) {
+    out.push_upto(token, FieldKind::Version, 1);
+    let secs = token
+        .get(1..9)
+        .and_then(|ts| ts.try_into().ok())
+        .map(u64::from_be_bytes);
+    match secs {
+        Some(secs) => out.push_upto(token, FieldKind::Timestamp { secs }, 8),
+        None => out.rest(token),
+    }
+    out.push_upto(token, FieldKind::Iv, BLOCK);
+    let tag_start = token.len().saturating_sub(TAG).max(out.pos);
+    out.blocks_until(token, tag_start, false);
+    out.push_upto(token, FieldKind::Tag, TAG);
+}
+
+/// Formats seconds since 1970 as `YYYY-MM-DD HH:MM:SS UTC` (proleptic Gregorian calendar).
+pub fn format_utc(secs: u64) -> String {
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm, unsigned form).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_format_in_utc() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
+        // The Fernet spec's "1985-10-26T01:20:00-07:00".
+        assert_eq!(format_utc(499_162_800), "1985-10-26 08:20:00 UTC");
+        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert!(format_utc(u64::MAX).ends_with("UTC"));
+    }
+
+    #[test]
+    fn ecb_repeats_point_at_the_first_copy() {
+        let mut wire = vec![7u8; 16];
+        wire.extend([9u8; 16]);
+        wire.extend([7u8; 16]);
+        wire.extend([1u8; 3]);
+        let anatomy = Anatomy::dissect(Scheme::Ecb, &wire);
+        let kinds: Vec<_> = anatomy.fields.iter().map(|f| f.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                FieldKind::Block {
+                    index: 0,
+                    repeat_of: None
+                },
+                FieldKind::Block {
+                    index: 1,
+                    repeat_of: None
+                },
+                FieldKind::Block {
+                    index: 2,
+                    repeat_of: Some(0)
+                },
+                FieldKind::Trailing,
+            ]
+        );
+    }
+
+    #[test]
+    fn field_at_finds_the_covering_field() {
+        let anatomy = Anatomy::dissect(Scheme::Cbc, &[0u8; 48]);
+        assert_eq!(anatomy.field_at(0).map(|f| f.kind), Some(FieldKind::Salt));
+        assert_eq!(
+            anatomy.field_at(47).map(|f| f.kind),
+            Some(FieldKind::Block {
+                index: 1,
+                repeat_of: None
+            })
+        );
+        assert_eq!(anatomy.field_at(48), None);
+    }
+}

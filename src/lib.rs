@@ -1,0 +1,15 @@
+//! cipherlab: a terminal lab for symmetric cryptography on the wire.
+//!
+//! # Layout
+//! The modules are layers, and the arrows point one way:
+//! front ends (`headless`, later `tui`) → [`net`] → [`wire`] → [`crypto`].
+//!
+//! - [`crypto`]: the four schemes (ecb, cbc, fernet, hmac), pure. Keys, seal, open, verdicts,
+//!   and the anatomy of a message.
+//! - `wire`: the framed lab protocol: a pure codec and its frames.
+//! - `net`: tokio tasks for the server and client; they report typed events over bounded
+//!   channels and take commands, and never know which front end listens.
+//! - `headless`: a front end that prints one JSON object per event.
+//! - `cli`: the command line.
+
+pub mod crypto;

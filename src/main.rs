@@ -1,0 +1,2 @@
+//! cipherlab binary (placeholder until the CLI lands).
+fn main() {}
