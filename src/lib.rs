@@ -12,4 +12,10 @@
 //! - `headless`: a front end that prints one JSON object per event.
 //! - `cli`: the command line.
 
+pub mod cli;
 pub mod crypto;
+pub mod headless;
+pub mod logging;
+pub mod net;
+pub mod oneshot;
+pub mod wire;

@@ -171,6 +171,14 @@ impl Anatomy {
             .filter(|f| matches!(f.kind, FieldKind::Block { .. }))
     }
 
+    /// The bytes of the tag, for schemes that carry one.
+    pub fn tag(&self) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|f| f.kind == FieldKind::Tag)
+            .map(|f| &self.bytes[f.range.clone()])
+    }
+
     /// The wire text for these bytes: base64url for Fernet, the bytes themselves otherwise.
     pub fn to_wire(&self) -> Vec<u8> {
         match self.encoding {

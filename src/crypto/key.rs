@@ -383,7 +383,9 @@ mod tests {
         assert!(err.to_string().contains("urlsafe base64"), "{err}");
         assert_eq!(
             Key::parse(Scheme::Hmac, "").unwrap_err(),
-            KeyError::Empty { scheme: Scheme::Hmac }
+            KeyError::Empty {
+                scheme: Scheme::Hmac
+            }
         );
     }
 

@@ -235,22 +235,4 @@ impl Cipher {
             State::Hmac(signer) => hmac::open(signer, wire),
         }
     }
-
-    /// The HMAC-SHA256 tag of `data` under this key's signing half, for the `tag made` log line
-    /// and lessons. `None` for schemes without a tag.
-    pub fn tag_of(&self, data: &[u8]) -> Option<[u8; TAG]> {
-        let signer = match &self.state {
-            State::Fernet(keys) => &keys.signer,
-            State::Hmac(signer) => signer,
-            State::Ecb(_) | State::Cbc(_) => return None,
-        };
-        Some(
-            signer
-                .clone()
-                .chain_update(data)
-                .finalize()
-                .into_bytes()
-                .into(),
-        )
-    }
 }

@@ -1,0 +1,281 @@
+//! The command line: every mode and flag of the product contract, parsed by clap.
+
+mod keys;
+mod setup;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use keys::{KeyArgs, resolve_key_text};
+pub use setup::{client_config, demo_configs, server_config};
+
+use crate::crypto::Scheme;
+use crate::wire::KeyExchange;
+
+/// The default server address (the seeds' port 12345, on loopback).
+pub const DEFAULT_ADDR: &str = "127.0.0.1:12345";
+
+/// cipherlab: a terminal lab for symmetric cryptography on the wire.
+#[derive(Debug, Parser)]
+#[command(name = "cipherlab", version, about, long_about = None, after_help = after_help())]
+pub struct Cli {
+    /// The mode to run; with none, the side-by-side demo.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Logging options, shared by every mode.
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+fn after_help() -> String {
+    format!(
+        "Logs go to {} unless --log-file (or CIPHERLAB_LOG_FILE) says otherwise.\n\
+         Keys for --key and key files: hex:…, base64:…, text:…, or the scheme's natural form\n\
+         (hex for ecb/cbc, urlsafe base64 for fernet, plain text for hmac).",
+        crate::logging::default_log_path().display()
+    )
+}
+
+/// Logging options.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Write the log here [default: cipherlab.log in the system temp directory].
+    #[arg(long, global = true, env = "CIPHERLAB_LOG_FILE", value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+    /// How much to log.
+    #[arg(long, global = true, value_enum, default_value_t = LogLevel::Info)]
+    pub log_level: LogLevel,
+    /// Also write keys to the log and to headless `key` events (they are redacted otherwise).
+    #[arg(long, global = true)]
+    pub log_secrets: bool,
+}
+
+/// Log verbosity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogLevel {
+    /// Nothing.
+    Off,
+    /// Failures only.
+    Error,
+    /// Failures and refusals.
+    Warn,
+    /// Messages sent, tags made, verification results (seed 004's log).
+    Info,
+    /// Everything.
+    Debug,
+}
+
+/// The modes.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Client, wire and server side by side on loopback (the default).
+    Demo(DemoArgs),
+    /// Accept clients and show every message they send, with its verdict.
+    Server(ServerArgs),
+    /// Connect to a server and send messages.
+    Client(ClientArgs),
+    /// Seal plaintext from stdin into wire bytes on stdout.
+    Seal(SealArgs),
+    /// Open wire bytes from stdin: plaintext to stdout, verdict to stderr (exit 0 opened, 1 rejected, 2 usage).
+    Open(OpenArgs),
+    /// Print a fresh random key for a scheme.
+    Keygen(KeygenArgs),
+}
+
+/// `cipherlab demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The scheme to start with.
+    #[arg(long, value_enum, default_value_t = SchemeArg::Fernet)]
+    pub scheme: SchemeArg,
+    /// How the key is established [default: send, or psk for hmac].
+    #[arg(long, value_enum)]
+    pub key_exchange: Option<KeyExchangeArg>,
+    /// Print events as JSON lines instead of drawing the screen.
+    #[arg(long)]
+    pub headless: bool,
+    /// With --headless: messages to send (default: a short scripted conversation).
+    #[arg(long = "message", value_name = "M")]
+    pub messages: Vec<String>,
+}
+
+/// `cipherlab server`.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Address to listen on; port 0 picks a free port (the `listening` event reports it).
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_ADDR)]
+    pub listen: String,
+    /// The scheme clients must use.
+    #[arg(long, value_enum, default_value_t = SchemeArg::Fernet)]
+    pub scheme: SchemeArg,
+    /// The key, and where it comes from.
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// How clients get the key [default: send, or psk for hmac]. `send` puts it on the wire in the clear.
+    #[arg(long, value_enum)]
+    pub key_exchange: Option<KeyExchangeArg>,
+    /// Print events as JSON lines instead of drawing the screen.
+    #[arg(long)]
+    pub headless: bool,
+    /// Reject Fernet tokens older than this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub ttl: Option<u64>,
+    /// Reply to every accepted message with this text.
+    #[arg(long, value_name = "TEXT", conflicts_with = "echo")]
+    pub reply: Option<String>,
+    /// Reply to every accepted message with its own plaintext.
+    #[arg(long)]
+    pub echo: bool,
+    /// Most clients served at once; the next gets an ERROR.
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub max_clients: u32,
+    /// Network limits.
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// `cipherlab client`.
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// The server's address.
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_ADDR)]
+    pub connect: String,
+    /// The scheme to ask for [default: whatever the server speaks].
+    #[arg(long, value_enum)]
+    pub scheme: Option<SchemeArg>,
+    /// The pre-shared key, used when the server says psk.
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// The name shown on the server's client list [default: $USER].
+    #[arg(long, value_name = "N")]
+    pub name: Option<String>,
+    /// Print events as JSON lines instead of drawing the screen.
+    #[arg(long)]
+    pub headless: bool,
+    /// Send this message (repeatable); headless, it then waits for every verdict and exits
+    /// 0 only if the server accepted them all. Without it, each stdin line is sent.
+    #[arg(long = "message", value_name = "M")]
+    pub messages: Vec<String>,
+    /// Reject Fernet tokens older than this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub ttl: Option<u64>,
+    /// Network limits.
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// Limits shared by the networked modes.
+#[derive(Debug, Args)]
+pub struct NetArgs {
+    /// Largest frame body accepted or sent, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::wire::frame::DEFAULT_MAX_FRAME,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(64..=64 * 1024 * 1024))]
+    pub max_frame: usize,
+    /// Seconds a peer has to complete the handshake.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub handshake_timeout: u64,
+}
+
+/// How wire bytes are written to stdout or read from stdin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Lowercase hex.
+    Hex,
+    /// Standard base64.
+    Base64,
+    /// The bytes themselves.
+    Raw,
+}
+
+/// `cipherlab seal`.
+#[derive(Debug, Args)]
+pub struct SealArgs {
+    /// The scheme.
+    #[arg(long, value_enum)]
+    pub scheme: SchemeArg,
+    /// The key.
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Output encoding [default: raw for fernet, whose token is already text; hex otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+}
+
+/// `cipherlab open`.
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// The scheme.
+    #[arg(long, value_enum)]
+    pub scheme: SchemeArg,
+    /// The key.
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Input encoding [default: raw for fernet, hex otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Reject Fernet tokens older than this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub ttl: Option<u64>,
+}
+
+/// `cipherlab keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The scheme.
+    #[arg(long, value_enum, default_value_t = SchemeArg::Fernet)]
+    pub scheme: SchemeArg,
+}
+
+/// A scheme on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemeArg {
+    /// AES-ECB.
+    Ecb,
+    /// AES-CBC with a random salt as IV.
+    Cbc,
+    /// Fernet.
+    Fernet,
+    /// HMAC-SHA256.
+    Hmac,
+}
+
+impl From<SchemeArg> for Scheme {
+    fn from(arg: SchemeArg) -> Scheme {
+        match arg {
+            SchemeArg::Ecb => Scheme::Ecb,
+            SchemeArg::Cbc => Scheme::Cbc,
+            SchemeArg::Fernet => Scheme::Fernet,
+            SchemeArg::Hmac => Scheme::Hmac,
+        }
+    }
+}
+
+/// A key exchange on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KeyExchangeArg {
+    /// The server sends its key in the clear (seeds 000 and 001).
+    Send,
+    /// Both sides already hold the key.
+    Psk,
+}
+
+impl From<KeyExchangeArg> for KeyExchange {
+    fn from(arg: KeyExchangeArg) -> KeyExchange {
+        match arg {
+            KeyExchangeArg::Send => KeyExchange::Send,
+            KeyExchangeArg::Psk => KeyExchange::Psk,
+        }
+    }
+}
+
+impl Format {
+    /// The default for a scheme: Fernet tokens are text already.
+    pub fn default_for(scheme: Scheme) -> Format {
+        if scheme == Scheme::Fernet {
+            Format::Raw
+        } else {
+            Format::Hex
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Events as JSON objects, one per line, with the product contract's names and fields.
+
+use serde_json::{Map, Value, json};
+
+use crate::crypto::{Key, Verdict};
+use crate::net::{Event, Peer};
+
+/// What the `key` field holds when keys are not to be shown.
+pub const REDACTED: &str = "<redacted: pass --log-secrets to show>";
+
+/// The JSON object for one event. Keys appear only when `show_keys` is set.
+pub fn event_json(event: &Event, show_keys: bool) -> Value {
+    let mut object = Map::new();
+    object.insert("event".into(), event.name().into());
+    let fields = match event {
+        Event::Listening { addr } => json!({ "addr": addr.to_string() }),
+        Event::Connected { peer, name, scheme } => {
+            json!({ "peer": peer.to_string(), "peer_id": peer.id, "name": name, "scheme": scheme.name() })
+        }
+        Event::Key {
+            key,
+            source,
+            exchange,
+        } => json!({
+            "scheme": key.scheme().name(),
+            "source": source.as_str(),
+            "key": key_text(key, show_keys),
+            "fingerprint": key.fingerprint(),
+            "key_exchange": exchange.as_str(),
+        }),
+        Event::Sent {
+            peer,
+            seq,
+            plaintext,
+            wire,
+        } => {
+            let mut fields = json!({ "seq": seq, "peer": peer.to_string() });
+            add_plaintext(&mut fields, plaintext);
+            fields["wire_hex"] = hex::encode(wire).into();
+            fields
+        }
+        Event::Received {
+            peer,
+            seq,
+            wire,
+            opened,
+        } => {
+            let mut fields =
+                json!({ "seq": seq, "peer": peer.to_string(), "wire_hex": hex::encode(wire) });
+            add_verdict(&mut fields, &opened.verdict);
+            if let Some(plaintext) = &opened.plaintext {
+                add_plaintext(&mut fields, plaintext);
+            }
+            fields
+        }
+        Event::Verdict { peer, seq, verdict } => {
+            let mut fields = json!({ "seq": seq, "peer": peer.to_string() });
+            add_verdict(&mut fields, verdict);
+            fields
+        }
+        Event::Disconnected {
+            peer,
+            reason,
+            unanswered,
+        } => {
+            json!({ "peer": peer.to_string(), "reason": reason, "unanswered": unanswered })
+        }
+        Event::Unsent { peer, reason } => {
+            json!({ "message": format!("message not sent: {reason}"), "peer": peer.to_string() })
+        }
+        Event::Error { peer, message } => {
+            let mut fields = json!({ "message": message });
+            if let Some(peer) = peer {
+                fields["peer"] = peer_value(peer);
+            }
+            fields
+        }
+    };
+    if let Value::Object(fields) = fields {
+        object.extend(fields);
+    }
+    Value::Object(object)
+}
+
+fn peer_value(peer: &Peer) -> Value {
+    peer.to_string().into()
+}
+
+fn key_text(key: &Key, show: bool) -> String {
+    if show {
+        key.to_text().to_string()
+    } else {
+        REDACTED.to_owned()
+    }
+}
+
+fn add_verdict(fields: &mut Value, verdict: &Verdict) {
+    fields["verdict"] = verdict.word().as_str().into();
+    if let Some(reason) = verdict.reason() {
+        fields["reason"] = reason.words().into();
+    }
+}
+
+/// Plaintext as a string; bytes that are not UTF-8 also get `plaintext_hex`.
+fn add_plaintext(fields: &mut Value, plaintext: &[u8]) {
+    match std::str::from_utf8(plaintext) {
+        Ok(text) => fields["plaintext"] = text.into(),
+        Err(_) => {
+            fields["plaintext"] = String::from_utf8_lossy(plaintext).into_owned().into();
+            fields["plaintext_hex"] = hex::encode(plaintext).into();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{KeySource, Opened, Reason, Scheme};
+    use crate::wire::KeyExchange;
+    use bytes::Bytes;
+
+    fn peer() -> Peer {
+        Peer {
+            id: 3,
+            addr: "127.0.0.1:4000".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn received_carries_verdict_reason_and_no_plaintext_when_rejected() {
+        let event = Event::Received {
+            peer: peer(),
+            seq: 2,
+            wire: Bytes::from_static(b"\x01\x02"),
+            opened: Opened {
+                verdict: Verdict::Rejected(Reason::TagMismatch),
+                plaintext: None,
+            },
+        };
+        assert_eq!(
+            event_json(&event, false).to_string(),
+            r#"{"event":"received","seq":2,"peer":"127.0.0.1:4000","wire_hex":"0102","verdict":"rejected","reason":"tag mismatch"}"#
+        );
+    }
+
+    #[test]
+    fn keys_are_redacted_unless_asked_for() {
+        let key = Key::parse(Scheme::Hmac, "hunter2hunter2").unwrap();
+        let event = Event::Key {
+            key,
+            source: KeySource::PreShared,
+            exchange: KeyExchange::Psk,
+        };
+        let hidden = event_json(&event, false).to_string();
+        assert!(!hidden.contains("hunter2"), "{hidden}");
+        assert!(hidden.contains(r#""source":"pre-shared""#), "{hidden}");
+        assert!(
+            event_json(&event, true)
+                .to_string()
+                .contains(r#""key":"hunter2hunter2""#)
+        );
+    }
+
+    #[test]
+    fn binary_plaintext_also_comes_as_hex() {
+        let event = Event::Sent {
+            peer: peer(),
+            seq: 1,
+            plaintext: Bytes::from_static(b"\xff"),
+            wire: Bytes::new(),
+        };
+        let json = event_json(&event, false);
+        assert_eq!(json["plaintext_hex"], "ff");
+    }
+}

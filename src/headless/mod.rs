@@ -1,0 +1,256 @@
+//! The headless front end: every network event as one JSON object per line on stdout, for
+//! scripts, tests and benchmarks. It consumes the same event stream as the screen.
+
+mod input;
+mod json;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+pub use json::{REDACTED, event_json};
+
+use crate::net::{self, ClientCommand, ClientConfig, Event, NetError, ServerConfig};
+
+/// Exit status: every message opened and accepted.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: a message was rejected, lost, or the connection failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status: the command line or a key was unusable.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Writes JSON lines to stdout, flushing each so that a reader sees events as they happen.
+pub struct Printer {
+    show_keys: bool,
+    extra: Option<(&'static str, &'static str)>,
+}
+
+impl Printer {
+    /// A printer; keys are shown only if `show_keys`.
+    pub fn new(show_keys: bool) -> Printer {
+        Printer {
+            show_keys,
+            extra: None,
+        }
+    }
+
+    /// A printer that adds one constant field to every line (the demo's `"side"`).
+    pub fn tagged(show_keys: bool, field: &'static str, value: &'static str) -> Printer {
+        Printer {
+            show_keys,
+            extra: Some((field, value)),
+        }
+    }
+
+    /// Prints one event. Returns `false` when stdout is gone (a closed pipe).
+    pub fn print(&self, event: &Event) -> bool {
+        let mut json = event_json(event, self.show_keys);
+        if let Some((field, value)) = self.extra {
+            json[field] = value.into();
+        }
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{json}").and_then(|()| out.flush()).is_ok()
+    }
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `cipherlab server --headless`: serves until Ctrl-C or SIGTERM, printing every event.
+pub async fn server(listener: TcpListener, config: ServerConfig, show_keys: bool) -> ExitCode {
+    let (_commands, command_rx) = mpsc::channel(config.limits.queue_depth);
+    let (event_tx, mut events) = mpsc::channel(net::EVENT_QUEUE);
+    let server = tokio::spawn(net::run_server(
+        listener,
+        config,
+        command_rx,
+        event_tx,
+        shutdown_signal(),
+    ));
+    let printer = Printer::new(show_keys);
+    while let Some(event) = events.recv().await {
+        if !printer.print(&event) {
+            break;
+        }
+    }
+    let _ = server.await;
+    ExitCode::from(EXIT_OK)
+}
+
+/// Tallies one conversation for the exit status: did every message get an accepting verdict?
+#[derive(Default)]
+struct Tally {
+    queued: usize,
+    sent: usize,
+    unsent: usize,
+    verdicts: usize,
+    accepted: usize,
+}
+
+impl Tally {
+    fn settled(&self) -> bool {
+        self.verdicts + self.unsent == self.queued
+    }
+
+    fn all_accepted(&self) -> bool {
+        self.settled() && self.unsent == 0 && self.accepted == self.queued
+    }
+}
+
+/// `cipherlab client --headless`: sends each `--message` (or each stdin line), waits for
+/// every verdict, and exits 0 only if the server accepted them all.
+pub async fn client(config: ClientConfig, messages: Vec<String>, show_keys: bool) -> ExitCode {
+    converse(config, messages, &Printer::new(show_keys)).await
+}
+
+/// Runs a client conversation, printing with `printer`; returns the exit status.
+async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer) -> ExitCode {
+    let (command_tx, command_rx) = mpsc::channel(config.limits.queue_depth);
+    let (event_tx, mut events) = mpsc::channel(net::EVENT_QUEUE);
+    let max_line = config.limits.max_frame;
+    let net_task = tokio::spawn(net::run_client(config, command_rx, event_tx));
+
+    let mut lines: Option<mpsc::Receiver<input::Line>> = None;
+    let mut pending_messages = Some(messages);
+    let mut tally = Tally::default();
+    let mut input_done = false;
+    let mut said_bye = false;
+    loop {
+        tokio::select! {
+            event = events.recv() => {
+                let Some(event) = event else { break };
+                if !printer.print(&event) {
+                    break;
+                }
+                match &event {
+                    Event::Connected { .. } => {
+                        if let Some(messages) = pending_messages.take() {
+                            lines = Some(input::feed(messages, max_line));
+                        }
+                    }
+                    Event::Sent { .. } => tally.sent += 1,
+                    Event::Unsent { .. } => tally.unsent += 1,
+                    Event::Verdict { verdict, .. } => {
+                        tally.verdicts += 1;
+                        tally.accepted += usize::from(verdict.is_accepted());
+                    }
+                    Event::Disconnected { .. } => break,
+                    _ => {}
+                }
+            }
+            line = recv_line(&mut lines), if !input_done => match line {
+                Some(Ok(message)) => {
+                    tally.queued += 1;
+                    if command_tx.send(ClientCommand::Send(message)).await.is_err() {
+                        input_done = true;
+                    }
+                }
+                Some(Err(message)) => {
+                    printer.print(&Event::Error { peer: None, message });
+                    tally.unsent += 1;
+                    tally.queued += 1;
+                }
+                None => input_done = true,
+            },
+        }
+        if input_done && tally.settled() && !said_bye {
+            said_bye = true;
+            let _ = command_tx.send(ClientCommand::Disconnect).await;
+        }
+    }
+    drop(command_tx);
+    match net_task.await {
+        Ok(Err(NetError::MissingKey { .. } | NetError::Key { .. })) => ExitCode::from(EXIT_USAGE),
+        Ok(Ok(())) if tally.all_accepted() => ExitCode::from(EXIT_OK),
+        _ => ExitCode::from(EXIT_FAILED),
+    }
+}
+
+/// The conversation `cipherlab demo --headless` plays when given no messages: plain text, two
+/// equal blocks for ECB to give away, and a short order worth tampering with.
+pub const DEMO_SCRIPT: [&str; 3] = [
+    "hello, lab",
+    "YELLOW SUBMARINEYELLOW SUBMARINE",
+    "pay bob 10 coins",
+];
+
+/// `cipherlab demo --headless`: a server and a client on loopback in one process, both event
+/// streams printed with a `"side"` field.
+pub async fn demo(
+    server_config: ServerConfig,
+    mut client_config: ClientConfig,
+    messages: Vec<String>,
+    show_keys: bool,
+) -> ExitCode {
+    let listener = match TcpListener::bind("127.0.0.1:0").await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("cipherlab: cannot listen on 127.0.0.1: {e}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    let Ok(addr) = listener.local_addr() else {
+        return ExitCode::from(EXIT_FAILED);
+    };
+    client_config.connect = addr.to_string();
+    let (command_tx, command_rx) = mpsc::channel(server_config.limits.queue_depth);
+    let (event_tx, mut events) = mpsc::channel(net::EVENT_QUEUE);
+    let server = tokio::spawn(net::run_server(
+        listener,
+        server_config,
+        command_rx,
+        event_tx,
+        std::future::pending(),
+    ));
+    let server_printer = tokio::spawn(async move {
+        let printer = Printer::tagged(show_keys, "side", "server");
+        while let Some(event) = events.recv().await {
+            printer.print(&event);
+        }
+    });
+    let messages = if messages.is_empty() {
+        DEMO_SCRIPT.map(str::to_owned).to_vec()
+    } else {
+        messages
+    };
+    let status = converse(
+        client_config,
+        messages,
+        &Printer::tagged(show_keys, "side", "client"),
+    )
+    .await;
+    let _ = command_tx.send(net::ServerCommand::Shutdown).await;
+    let _ = server.await;
+    let _ = server_printer.await;
+    status
+}
+
+/// The next input line, or never when there is no input yet.
+async fn recv_line(lines: &mut Option<mpsc::Receiver<input::Line>>) -> Option<input::Line> {
+    match lines {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,108 @@
+//! The limits and settings the network tasks run under. Everything is bounded.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::crypto::{Key, KeySource, Scheme, unix_now};
+use crate::wire::KeyExchange;
+use crate::wire::frame::DEFAULT_MAX_FRAME;
+
+/// The receiver's clock, in seconds since 1970. Tests substitute their own to expire tokens
+/// without sleeping.
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(unix_now)
+}
+
+/// Bounds on every resource a connection can consume.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest frame body accepted or sent (`--max-frame`).
+    pub max_frame: usize,
+    /// Connections served at once (`--max-clients`); the next one gets an ERROR.
+    pub max_clients: usize,
+    /// How long a new connection may take to say HELLO (and a client to get WELCOME).
+    pub handshake_timeout: Duration,
+    /// How long one frame may take to write before the peer is deemed not to be reading.
+    pub write_timeout: Duration,
+    /// How long a client may take to connect.
+    pub connect_timeout: Duration,
+    /// Messages sent and still awaiting a verdict, per connection; sending pauses at this.
+    pub max_in_flight: usize,
+    /// Depth of each bounded command queue.
+    pub queue_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_frame: DEFAULT_MAX_FRAME,
+            max_clients: 256,
+            handshake_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            max_in_flight: 256,
+            queue_depth: 256,
+        }
+    }
+}
+
+/// How a server answers messages on its own, without an operator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AutoReply {
+    /// Send each accepted plaintext back.
+    Echo,
+    /// Send this text after each accepted message.
+    Text(String),
+}
+
+/// Everything a server needs.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// The scheme it speaks.
+    pub scheme: Scheme,
+    /// Its key.
+    pub key: Key,
+    /// Where the key came from (generated or pre-shared).
+    pub key_source: KeySource,
+    /// Whether the key is sent to clients in the clear.
+    pub key_exchange: KeyExchange,
+    /// Reject Fernet tokens older than this many seconds.
+    pub ttl: Option<u64>,
+    /// An automatic reply to each accepted message, if any.
+    pub auto_reply: Option<AutoReply>,
+    /// Resource limits.
+    pub limits: Limits,
+    /// The clock used to judge Fernet timestamps.
+    pub clock: Clock,
+}
+
+/// A client's key, before the session's scheme is known.
+#[derive(Clone)]
+pub struct KeyText {
+    /// The text, in one of the lab's key forms.
+    pub text: zeroize::Zeroizing<String>,
+    /// Where it came from, for error messages (`--key`, `CIPHERLAB_KEY`...).
+    pub origin: String,
+}
+
+/// Everything a client needs.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// The server's address, as `host:port`.
+    pub connect: String,
+    /// The scheme to ask for, or `None` to take the server's.
+    pub scheme: Option<Scheme>,
+    /// The name shown on the server's client list.
+    pub name: String,
+    /// The pre-shared key, used when the server says `psk`.
+    pub key: Option<KeyText>,
+    /// Reject Fernet tokens older than this many seconds.
+    pub ttl: Option<u64>,
+    /// Resource limits.
+    pub limits: Limits,
+    /// The clock used to judge Fernet timestamps.
+    pub clock: Clock,
+}

@@ -1,0 +1,321 @@
+//! One conversation after the handshake: either side seals and sends DATA, opens what arrives,
+//! and answers every DATA with exactly one VERDICT. Servers and clients share this loop.
+
+use std::collections::BTreeSet;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+use tokio_util::codec::Framed;
+use tokio_util::sync::CancellationToken;
+
+use super::config::{AutoReply, Clock, Limits};
+use super::event::{ClientCommand, Event, Peer};
+use crate::crypto::{Anatomy, Cipher, OpenOptions, Verdict};
+use crate::wire::{Frame, LabCodec};
+
+/// A lab connection whose handshake is done.
+pub(crate) struct Session {
+    pub(crate) framed: Framed<TcpStream, LabCodec>,
+    pub(crate) peer: Peer,
+    pub(crate) cipher: Cipher,
+    pub(crate) ttl: Option<u64>,
+    pub(crate) clock: Clock,
+    pub(crate) events: mpsc::Sender<Event>,
+    pub(crate) limits: Limits,
+    pub(crate) auto_reply: Option<AutoReply>,
+}
+
+/// Why a conversation ended, and whether we should still say something to the peer.
+enum Ending {
+    /// We chose to close: say BYE with this reason.
+    Bye(String),
+    /// The peer broke the protocol: say ERROR with this reason.
+    Fault(String),
+    /// The peer left or the socket failed: nothing more can be said.
+    Gone(String),
+}
+
+/// Sends an event, ignoring a front end that has gone away.
+pub(crate) async fn emit(events: &mpsc::Sender<Event>, event: Event) {
+    let _ = events.send(event).await;
+}
+
+/// Writes one frame, bounded by the write timeout.
+pub(crate) async fn write_frame(
+    framed: &mut Framed<TcpStream, LabCodec>,
+    frame: Frame,
+    limits: &Limits,
+) -> Result<(), String> {
+    match timeout(limits.write_timeout, framed.send(frame)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format!("write failed: {e}")),
+        Err(_) => Err(format!(
+            "the peer stopped reading: a frame could not be written within {} s",
+            limits.write_timeout.as_secs()
+        )),
+    }
+}
+
+impl Session {
+    /// Runs until either side closes, a command says so, or `shutdown` fires; then reports
+    /// `disconnected`.
+    pub(crate) async fn converse(
+        mut self,
+        mut commands: mpsc::Receiver<ClientCommand>,
+        shutdown: CancellationToken,
+    ) {
+        let mut next_seq: u64 = 1;
+        let mut awaiting: BTreeSet<u64> = BTreeSet::new();
+        let ending = loop {
+            let may_send = awaiting.len() < self.limits.max_in_flight;
+            tokio::select! {
+                frame = self.framed.next() => match frame {
+                    Some(Ok(frame)) => {
+                        if let Err(ending) = self.on_frame(frame, &mut next_seq, &mut awaiting).await {
+                            break ending;
+                        }
+                    }
+                    Some(Err(e)) => break Ending::Fault(e.to_string()),
+                    None => break Ending::Gone("connection closed by peer".to_owned()),
+                },
+                command = commands.recv(), if may_send => match command {
+                    Some(ClientCommand::Send(plaintext)) => {
+                        if let Err(reason) = self.send(plaintext, &mut next_seq, &mut awaiting).await {
+                            break Ending::Gone(reason);
+                        }
+                    }
+                    Some(ClientCommand::Disconnect) | None => break Ending::Bye("goodbye".to_owned()),
+                },
+                () = shutdown.cancelled() => break Ending::Bye("server shutting down".to_owned()),
+            }
+        };
+        let reason = match ending {
+            Ending::Bye(reason) => {
+                let _ = write_frame(
+                    &mut self.framed,
+                    Frame::Bye {
+                        reason: Some(reason.clone()),
+                    },
+                    &self.limits,
+                )
+                .await;
+                reason
+            }
+            Ending::Fault(reason) => {
+                tracing::warn!(peer = %self.peer, %reason, "protocol error; closing");
+                emit(
+                    &self.events,
+                    Event::Error {
+                        peer: Some(self.peer),
+                        message: reason.clone(),
+                    },
+                )
+                .await;
+                let _ = write_frame(
+                    &mut self.framed,
+                    Frame::Error {
+                        reason: reason.clone(),
+                    },
+                    &self.limits,
+                )
+                .await;
+                reason
+            }
+            Ending::Gone(reason) => reason,
+        };
+        tracing::info!(peer = %self.peer, %reason, unanswered = awaiting.len(), "disconnected");
+        emit(
+            &self.events,
+            Event::Disconnected {
+                peer: self.peer,
+                reason,
+                unanswered: awaiting.len(),
+            },
+        )
+        .await;
+    }
+
+    /// Handles one frame from the peer; `Err` ends the conversation.
+    async fn on_frame(
+        &mut self,
+        frame: Frame,
+        next_seq: &mut u64,
+        awaiting: &mut BTreeSet<u64>,
+    ) -> Result<(), Ending> {
+        match frame {
+            Frame::Data { seq, wire } => {
+                let options = OpenOptions {
+                    now: (self.clock)(),
+                    ttl: self.ttl,
+                };
+                let opened = self.cipher.open_with(&wire, &options);
+                tracing::info!(peer = %self.peer, seq, bytes = wire.len(), verdict = %opened.verdict, "verification result");
+                let verdict = opened.verdict.clone();
+                write_frame(
+                    &mut self.framed,
+                    Frame::Verdict {
+                        seq,
+                        verdict: verdict.clone(),
+                    },
+                    &self.limits,
+                )
+                .await
+                .map_err(Ending::Gone)?;
+                let reply = match (&self.auto_reply, &opened.plaintext) {
+                    (Some(AutoReply::Echo), Some(plaintext)) => {
+                        Some(Bytes::copy_from_slice(plaintext))
+                    }
+                    (Some(AutoReply::Text(text)), Some(_)) => {
+                        Some(Bytes::from(text.clone().into_bytes()))
+                    }
+                    _ => None,
+                };
+                emit(
+                    &self.events,
+                    Event::Received {
+                        peer: self.peer,
+                        seq,
+                        wire,
+                        opened,
+                    },
+                )
+                .await;
+                if let Some(reply) = reply {
+                    if awaiting.len() < self.limits.max_in_flight {
+                        self.send(reply, next_seq, awaiting)
+                            .await
+                            .map_err(Ending::Gone)?;
+                    } else {
+                        let reason = format!(
+                            "automatic reply skipped: {} messages await a verdict",
+                            awaiting.len()
+                        );
+                        emit(
+                            &self.events,
+                            Event::Unsent {
+                                peer: self.peer,
+                                reason,
+                            },
+                        )
+                        .await;
+                    }
+                }
+                Ok(())
+            }
+            Frame::Verdict { seq, verdict } => {
+                if !awaiting.remove(&seq) {
+                    return Err(Ending::Fault(format!(
+                        "VERDICT for message {seq}, which is not awaiting one"
+                    )));
+                }
+                self.log_peer_verdict(seq, &verdict);
+                emit(
+                    &self.events,
+                    Event::Verdict {
+                        peer: self.peer,
+                        seq,
+                        verdict,
+                    },
+                )
+                .await;
+                Ok(())
+            }
+            Frame::Bye { reason } => Err(Ending::Gone(match reason {
+                Some(reason) => format!("peer said BYE: {reason}"),
+                None => "peer said BYE".to_owned(),
+            })),
+            Frame::Error { reason } => {
+                let message = format!("peer reported an error: {reason}");
+                emit(
+                    &self.events,
+                    Event::Error {
+                        peer: Some(self.peer),
+                        message: message.clone(),
+                    },
+                )
+                .await;
+                Err(Ending::Gone(message))
+            }
+            Frame::Hello(_) | Frame::Welcome(_) => Err(Ending::Fault(format!(
+                "unexpected {} after the handshake",
+                frame.kind_name()
+            ))),
+        }
+    }
+
+    fn log_peer_verdict(&self, seq: u64, verdict: &Verdict) {
+        tracing::info!(peer = %self.peer, seq, verdict = %verdict, "peer verdict");
+    }
+
+    /// Seals and sends one message. A message too large for a frame is reported, not sent.
+    async fn send(
+        &mut self,
+        plaintext: Bytes,
+        next_seq: &mut u64,
+        awaiting: &mut BTreeSet<u64>,
+    ) -> Result<(), String> {
+        let wire = match self.cipher.seal(&plaintext) {
+            Ok(wire) => wire,
+            Err(e) => {
+                emit(
+                    &self.events,
+                    Event::Unsent {
+                        peer: self.peer,
+                        reason: format!("could not seal: {e}"),
+                    },
+                )
+                .await;
+                return Ok(());
+            }
+        };
+        if 1 + 8 + wire.len() > self.limits.max_frame {
+            let reason = format!(
+                "sealed it is {} bytes, over the {}-byte frame limit (--max-frame)",
+                wire.len(),
+                self.limits.max_frame
+            );
+            emit(
+                &self.events,
+                Event::Unsent {
+                    peer: self.peer,
+                    reason,
+                },
+            )
+            .await;
+            return Ok(());
+        }
+        let seq = *next_seq;
+        *next_seq += 1;
+        let wire = Bytes::from(wire);
+        if tracing::enabled!(tracing::Level::INFO)
+            && let Some(tag) = Anatomy::dissect(self.cipher.scheme(), &wire).tag()
+        {
+            tracing::info!(peer = %self.peer, seq, tag = %hex::encode(tag), "tag made");
+        }
+        write_frame(
+            &mut self.framed,
+            Frame::Data {
+                seq,
+                wire: wire.clone(),
+            },
+            &self.limits,
+        )
+        .await?;
+        awaiting.insert(seq);
+        tracing::info!(peer = %self.peer, seq, bytes = wire.len(), "message sent");
+        emit(
+            &self.events,
+            Event::Sent {
+                peer: self.peer,
+                seq,
+                plaintext,
+                wire,
+            },
+        )
+        .await;
+        Ok(())
+    }
+}

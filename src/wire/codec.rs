@@ -1,0 +1,84 @@
+//! The lab frame codec for `tokio_util::codec::Framed`: check, then parse; partial input is a
+//! normal state, and a stream that ends mid-frame is reported as truncated.
+
+use bytes::{Buf, BytesMut};
+use tokio_util::codec::{Decoder, Encoder};
+
+use super::FrameError;
+use super::frame::{self, Frame};
+
+/// Encodes and decodes lab frames, refusing bodies over `max_frame` bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct LabCodec {
+    max_frame: usize,
+}
+
+impl LabCodec {
+    /// A codec with the given cap on frame bodies.
+    pub fn new(max_frame: usize) -> LabCodec {
+        LabCodec { max_frame }
+    }
+}
+
+impl Default for LabCodec {
+    fn default() -> Self {
+        LabCodec::new(frame::DEFAULT_MAX_FRAME)
+    }
+}
+
+impl Decoder for LabCodec {
+    type Item = Frame;
+    type Error = FrameError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
+        match frame::check(src, self.max_frame)? {
+            Some(total) => {
+                let mut whole = src.split_to(total);
+                whole.advance(4);
+                Frame::parse(whole.freeze()).map(Some)
+            }
+            None => {
+                // The length is known to be within the cap, so reserving for it is bounded.
+                if let Some(prefix) = src.first_chunk::<4>() {
+                    let total = 4 + u32::from_be_bytes(*prefix) as usize;
+                    src.reserve(total.saturating_sub(src.len()));
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
+        match self.decode(src)? {
+            Some(frame) => Ok(Some(frame)),
+            None if src.is_empty() => Ok(None),
+            None => {
+                let need = src
+                    .first_chunk::<4>()
+                    .map_or(4, |p| 4 + u32::from_be_bytes(*p) as usize);
+                Err(FrameError::Truncated {
+                    have: src.len(),
+                    need,
+                })
+            }
+        }
+    }
+}
+
+impl Encoder<Frame> for LabCodec {
+    type Error = FrameError;
+
+    fn encode(&mut self, frame: Frame, dst: &mut BytesMut) -> Result<(), FrameError> {
+        frame.encode(dst);
+        Ok(())
+    }
+}
+
+impl Encoder<&Frame> for LabCodec {
+    type Error = FrameError;
+
+    fn encode(&mut self, frame: &Frame, dst: &mut BytesMut) -> Result<(), FrameError> {
+        frame.encode(dst);
+        Ok(())
+    }
+}

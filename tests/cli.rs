@@ -1,0 +1,384 @@
+//! The real binary: one-shot commands and their exit codes, and a headless server and client
+//! talking over loopback as separate processes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_cipherlab");
+
+/// Runs the binary with `stdin`, with logs kept out of the way.
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .args(["--log-level", "off"])
+        .env_remove("CIPHERLAB_KEY")
+        .env_remove("SHARED_SECRET_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn keygen_then_seal_then_open_for_every_scheme() {
+    for scheme in ["ecb", "cbc", "fernet", "hmac"] {
+        let key = text(&run(&["keygen", "--scheme", scheme], b"").stdout)
+            .trim()
+            .to_owned();
+        let sealed = run(
+            &["seal", "--scheme", scheme, "--key", &key],
+            b"attack at dawn",
+        );
+        assert!(
+            sealed.status.success(),
+            "{scheme}: {}",
+            text(&sealed.stderr)
+        );
+        let opened = run(&["open", "--scheme", scheme, "--key", &key], &sealed.stdout);
+        assert_eq!(
+            opened.status.code(),
+            Some(0),
+            "{scheme}: {}",
+            text(&opened.stderr)
+        );
+        assert_eq!(opened.stdout, b"attack at dawn");
+        let verdict = if scheme == "fernet" || scheme == "hmac" {
+            "authentic\n"
+        } else {
+            "unauthenticated\n"
+        };
+        assert_eq!(text(&opened.stderr), verdict, "{scheme}");
+    }
+}
+
+#[test]
+fn every_format_round_trips() {
+    let key = "text:mysecretkey12345";
+    for format in ["hex", "base64", "raw"] {
+        let sealed = run(
+            &["seal", "--scheme", "cbc", "--key", key, "--format", format],
+            b"00:1a:2b:3c:4d:5e",
+        );
+        let opened = run(
+            &["open", "--scheme", "cbc", "--key", key, "--format", format],
+            &sealed.stdout,
+        );
+        assert_eq!(
+            opened.stdout,
+            b"00:1a:2b:3c:4d:5e",
+            "{format}: {}",
+            text(&opened.stderr)
+        );
+    }
+}
+
+#[test]
+fn open_exits_1_with_the_reason_when_rejected() {
+    let key = text(&run(&["keygen", "--scheme", "fernet"], b"").stdout)
+        .trim()
+        .to_owned();
+    let other = text(&run(&["keygen", "--scheme", "fernet"], b"").stdout)
+        .trim()
+        .to_owned();
+    let sealed = run(
+        &["seal", "--scheme", "fernet", "--key", &other],
+        b"Hello, World!",
+    );
+    let opened = run(
+        &["open", "--scheme", "fernet", "--key", &key],
+        &sealed.stdout,
+    );
+    assert_eq!(opened.status.code(), Some(1));
+    assert_eq!(text(&opened.stderr), "rejected: tag mismatch\n");
+    assert!(opened.stdout.is_empty());
+    let garbage = run(
+        &["open", "--scheme", "fernet", "--key", &key],
+        b"%%%not a token%%%\n",
+    );
+    assert_eq!(garbage.status.code(), Some(1));
+    assert_eq!(text(&garbage.stderr), "rejected: invalid base64\n");
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_clear_message() {
+    let bad_hex = run(
+        &[
+            "open",
+            "--scheme",
+            "ecb",
+            "--key",
+            "00112233445566778899aabbccddeeff",
+        ],
+        b"zz",
+    );
+    assert_eq!(bad_hex.status.code(), Some(2));
+    assert!(
+        text(&bad_hex.stderr).contains("stdin is not valid hex"),
+        "{}",
+        text(&bad_hex.stderr)
+    );
+
+    let short_key = run(&["seal", "--scheme", "ecb", "--key", "0011"], b"x");
+    assert_eq!(short_key.status.code(), Some(2));
+    let message = text(&short_key.stderr);
+    assert!(
+        message.contains("the ecb key is 2 bytes; expected 16, 24 or 32 bytes"),
+        "{message}"
+    );
+
+    let bad_base64 = run(
+        &["seal", "--scheme", "fernet", "--key", "not base64!"],
+        b"x",
+    );
+    assert_eq!(bad_base64.status.code(), Some(2));
+    assert!(
+        text(&bad_base64.stderr).contains("urlsafe base64"),
+        "{}",
+        text(&bad_base64.stderr)
+    );
+
+    let no_key = run(&["seal", "--scheme", "hmac"], b"x");
+    assert_eq!(no_key.status.code(), Some(2));
+    assert!(
+        text(&no_key.stderr).contains("seal needs a key"),
+        "{}",
+        text(&no_key.stderr)
+    );
+
+    let bad_server_key = run(
+        &["server", "--headless", "--scheme", "cbc", "--key", "xyz"],
+        b"",
+    );
+    assert_eq!(bad_server_key.status.code(), Some(2));
+    assert!(
+        text(&bad_server_key.stderr).contains("not valid hex"),
+        "{}",
+        text(&bad_server_key.stderr)
+    );
+
+    let psk_without_key = run(&["server", "--headless", "--scheme", "hmac"], b"");
+    assert_eq!(psk_without_key.status.code(), Some(2));
+    assert!(
+        text(&psk_without_key.stderr).contains("psk needs a key"),
+        "{}",
+        text(&psk_without_key.stderr)
+    );
+
+    assert_eq!(
+        run(&["seal", "--scheme", "rot13", "--key", "k"], b"")
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+/// A headless server process, killed if the test fails.
+struct ServerProcess {
+    child: Child,
+    lines: BufReader<ChildStdout>,
+    addr: String,
+}
+
+impl ServerProcess {
+    fn start(args: &[&str], log: &std::path::Path) -> ServerProcess {
+        let mut child = Command::new(BIN)
+            .args([
+                "server",
+                "--headless",
+                "--listen",
+                "127.0.0.1:0",
+                "--log-file",
+            ])
+            .arg(log)
+            .args(args)
+            .env_remove("CIPHERLAB_KEY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap());
+        let first = next_json(&mut lines);
+        assert_eq!(first["event"], "listening", "{first}");
+        let addr = first["addr"].as_str().unwrap().to_owned();
+        ServerProcess { child, lines, addr }
+    }
+
+    /// Sends SIGTERM and returns the exit status, bounded in time.
+    fn stop(mut self) -> Option<i32> {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn next_json(lines: &mut impl BufRead) -> Value {
+    let mut line = String::new();
+    lines.read_line(&mut line).unwrap();
+    serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line:?}: {e}"))
+}
+
+fn client(addr: &str, args: &[&str], stdin: &[u8]) -> (Option<i32>, Vec<Value>) {
+    let mut all = vec!["client", "--headless", "--connect", addr];
+    all.extend_from_slice(args);
+    let out = run(&all, stdin);
+    let events = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (out.status.code(), events)
+}
+
+fn events_named<'a>(events: &'a [Value], name: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["event"] == name).collect()
+}
+
+#[test]
+fn headless_client_sends_waits_for_verdicts_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(&["--scheme", "fernet"], &dir.path().join("server.log"));
+    let (code, events) = client(
+        &server.addr,
+        &["--message", "hi, how are you ?", "--message", "i am good"],
+        b"",
+    );
+    assert_eq!(code, Some(0), "{events:?}");
+    let verdicts = events_named(&events, "verdict");
+    assert_eq!(verdicts.len(), 2);
+    assert!(verdicts.iter().all(|v| v["verdict"] == "authentic"));
+    let key = events_named(&events, "key")[0];
+    assert_eq!(key["source"], "received-in-clear");
+    assert_eq!(key["key"], cipherlab::headless::REDACTED);
+    assert_eq!(server.stop(), Some(0));
+}
+
+#[test]
+fn headless_client_reads_stdin_lines_until_eof() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(&["--scheme", "cbc"], &dir.path().join("server.log"));
+    let (code, events) = client(&server.addr, &[], b"first line\nsecond line\n");
+    assert_eq!(code, Some(0), "{events:?}");
+    let sent: Vec<&str> = events_named(&events, "sent")
+        .iter()
+        .map(|e| e["plaintext"].as_str().unwrap())
+        .collect();
+    assert_eq!(sent, ["first line", "second line"]);
+    assert_eq!(events_named(&events, "verdict").len(), 2);
+}
+
+#[test]
+fn headless_client_exits_1_when_the_server_rejects() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_key = "mlDo4KsvYLbrOrCnKjLVRd48NcJmrrDQzmKamLsW3CQ=";
+    let server = ServerProcess::start(
+        &[
+            "--scheme",
+            "fernet",
+            "--key-exchange",
+            "psk",
+            "--key",
+            server_key,
+        ],
+        &dir.path().join("server.log"),
+    );
+    let wrong = "S0S-wLUvHAhPg0GTQ3ypTDe6eY7tcaZPiIzbmUeFQ3o=";
+    let (code, events) = client(
+        &server.addr,
+        &["--key", wrong, "--message", "Hello, World!"],
+        b"",
+    );
+    assert_eq!(code, Some(1), "{events:?}");
+    assert_eq!(
+        events_named(&events, "verdict")[0]["reason"],
+        "tag mismatch"
+    );
+}
+
+#[test]
+fn the_server_log_records_verdicts_but_never_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let key = "c2VjcmV0LWtleS10aGF0LW11c3Qtbm90LWxlYWs=";
+    let server = ServerProcess::start(
+        &["--scheme", "hmac", "--key", &format!("base64:{key}")],
+        &log,
+    );
+    let (code, _) = client(
+        &server.addr,
+        &["--key", &format!("base64:{key}"), "--message", "audit me"],
+        b"",
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(server.stop(), Some(0));
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert!(written.contains("verification result"), "{written}");
+    assert!(written.contains("verdict=authentic"), "{written}");
+    assert!(!written.contains(key), "the key leaked into the log");
+    assert!(
+        !written.contains("secret-key-that-must-not-leak"),
+        "the key leaked into the log"
+    );
+}
+
+#[test]
+fn a_server_prints_every_event_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::start(&["--scheme", "ecb"], &dir.path().join("server.log"));
+    let (code, _) = client(
+        &server.addr,
+        &[
+            "--name",
+            "alice",
+            "--message",
+            "YELLOW SUBMARINEYELLOW SUBMARINE",
+        ],
+        b"",
+    );
+    assert_eq!(code, Some(0));
+    let mut names = vec![];
+    loop {
+        let event = next_json(&mut server.lines);
+        names.push(event["event"].as_str().unwrap().to_owned());
+        if event["event"] == "connected" {
+            assert_eq!(event["name"], "alice");
+        }
+        if event["event"] == "received" {
+            assert_eq!(event["plaintext"], "YELLOW SUBMARINEYELLOW SUBMARINE");
+            assert_eq!(event["verdict"], "unauthenticated");
+            let wire = event["wire_hex"].as_str().unwrap();
+            assert_eq!(wire[..32], wire[32..64], "ECB shows the equal blocks");
+        }
+        if event["event"] == "disconnected" {
+            break;
+        }
+    }
+    assert_eq!(names, ["key", "connected", "received", "disconnected"]);
+    assert_eq!(server.stop(), Some(0));
+}
