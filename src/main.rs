@@ -51,6 +51,19 @@ fn main() -> ExitCode {
                 }
             })
         }
+        Command::Mitm(args) => {
+            let config = cli::mitm_config(&args);
+            screen_pending(args.headless);
+            runtime(async move {
+                match net::server::bind(&args.listen).await {
+                    Ok(listener) => headless::mitm(listener, config, show_keys).await,
+                    Err(e) => {
+                        eprintln!("cipherlab: {e}");
+                        ExitCode::from(headless::EXIT_FAILED)
+                    }
+                }
+            })
+        }
         Command::Client(args) => {
             let config = match cli::client_config(&args) {
                 Ok(config) => config,

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use keys::{KeyArgs, resolve_key_text};
-pub use setup::{client_config, demo_configs, server_config};
+pub use setup::{client_config, demo_configs, mitm_config, server_config};
 
-use crate::crypto::Scheme;
+use crate::crypto::{Scheme, Tamper};
 use crate::wire::KeyExchange;
 
 /// The default server address (the seeds' port 12345, on loopback).
@@ -75,6 +75,8 @@ pub enum Command {
     Server(ServerArgs),
     /// Connect to a server and send messages.
     Client(ClientArgs),
+    /// Sit between a client and a server: forward, read, and tamper with their messages.
+    Mitm(MitmArgs),
     /// Seal plaintext from stdin into wire bytes on stdout.
     Seal(SealArgs),
     /// Open wire bytes from stdin: plaintext to stdout, verdict to stderr (exit 0 opened, 1 rejected, 2 usage).
@@ -163,6 +165,48 @@ pub struct ClientArgs {
     /// Network limits.
     #[command(flatten)]
     pub net: NetArgs,
+}
+
+/// `cipherlab mitm`.
+#[derive(Debug, Args)]
+pub struct MitmArgs {
+    /// Address the clients connect to (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: String,
+    /// The real server's address.
+    #[arg(long, value_name = "ADDR")]
+    pub upstream: String,
+    /// Print events as JSON lines instead of drawing the screen.
+    #[arg(long)]
+    pub headless: bool,
+    /// Apply ACTION to each client's N-th message (1-based); repeatable. ACTION is one of
+    /// flip:<byte>:<bit>, iv-flip:<byte>:<bit>, swap:<i>:<j>, paste:<i>, truncate, replay, drop, forge.
+    #[arg(long = "tamper", value_name = "N=ACTION", value_parser = parse_planned_tamper)]
+    pub tamper: Vec<(u64, Tamper)>,
+    /// Hold every client message until released from the screen.
+    #[arg(long)]
+    pub intercept: bool,
+    /// Network limits.
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+fn parse_planned_tamper(text: &str) -> Result<(u64, Tamper), String> {
+    let (n, action) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected N=ACTION, got {text:?}"))?;
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("{n:?} is not a message number (1, 2, ...)"))?;
+    if n == 0 {
+        return Err("messages are numbered from 1".to_owned());
+    }
+    Ok((
+        n,
+        action
+            .parse()
+            .map_err(|e: crate::crypto::TamperError| e.to_string())?,
+    ))
 }
 
 /// Limits shared by the networked modes.

@@ -3,9 +3,11 @@
 
 use std::time::Duration;
 
-use super::{ClientArgs, DemoArgs, NetArgs, ServerArgs, resolve_key_text};
+use super::{ClientArgs, DemoArgs, MitmArgs, NetArgs, ServerArgs, resolve_key_text};
 use crate::crypto::{Key, KeySource, Scheme};
-use crate::net::{AutoReply, ClientConfig, KeyText, Limits, ServerConfig, system_clock};
+use crate::net::{
+    AutoReply, ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, system_clock,
+};
 use crate::wire::KeyExchange;
 
 fn limits(net: &NetArgs) -> Limits {
@@ -133,4 +135,14 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
         clock: system_clock(),
     };
     Ok((server, client))
+}
+
+/// The man in the middle's configuration.
+pub fn mitm_config(args: &MitmArgs) -> MitmConfig {
+    MitmConfig {
+        upstream: args.upstream.clone(),
+        plan: args.tamper.clone(),
+        intercept: args.intercept,
+        limits: limits(&args.net),
+    }
 }

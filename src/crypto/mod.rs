@@ -12,6 +12,7 @@ pub(crate) mod fernet;
 mod hmac;
 pub mod key;
 mod scheme;
+pub mod tamper;
 pub mod verdict;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -21,6 +22,7 @@ use ::hmac::Mac;
 pub use anatomy::{Anatomy, Encoding, Field, FieldKind};
 pub use key::{Key, KeyError, KeySource};
 pub use scheme::{Scheme, UnknownScheme};
+pub use tamper::{Tamper, TamperError};
 pub use verdict::{Check, Reason, Verdict, VerdictWord};
 
 use aes_modes::Aes;
@@ -104,12 +106,17 @@ impl Nonce {
     /// # Errors
     /// [`SealError::Random`] if the operating system cannot supply randomness.
     pub fn fresh() -> Result<Nonce, SealError> {
+        Nonce::fresh_at(unix_now())
+    }
+
+    /// A fresh random IV from the operating system, stamped with the given time.
+    ///
+    /// # Errors
+    /// [`SealError::Random`] if the operating system cannot supply randomness.
+    pub fn fresh_at(now: u64) -> Result<Nonce, SealError> {
         let mut iv = [0u8; BLOCK];
         getrandom::getrandom(&mut iv).map_err(|e| SealError::Random(e.to_string()))?;
-        Ok(Nonce {
-            iv,
-            now: unix_now(),
-        })
+        Ok(Nonce { iv, now })
     }
 }
 

@@ -41,7 +41,8 @@ pub(super) async fn read_lines(
             if line.last() == Some(&b'\r') {
                 line.truncate(end - 1);
             }
-            let item = if std::mem::take(&mut discarding) {
+            let too_long = std::mem::take(&mut discarding) || line.len() > max_line;
+            let item = if too_long {
                 Err(format!("stdin line longer than {max_line} bytes: skipped"))
             } else {
                 Ok(line.freeze())

@@ -4,6 +4,7 @@ use serde_json::{Map, Value, json};
 
 use crate::crypto::{Key, Verdict};
 use crate::net::{Event, Peer};
+use crate::wire::Frame;
 
 /// What the `key` field holds when keys are not to be shown.
 pub const REDACTED: &str = "<redacted: pass --log-secrets to show>";
@@ -64,6 +65,50 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
             unanswered,
         } => {
             json!({ "peer": peer.to_string(), "reason": reason, "unanswered": unanswered })
+        }
+        Event::Intercepted {
+            peer,
+            direction,
+            frame,
+            held,
+            forwarded,
+        } => {
+            let mut fields = json!({ "peer": peer.to_string(), "direction": direction.as_str(), "kind": frame.kind_name() });
+            match frame {
+                Frame::Data { seq, wire } => {
+                    fields["seq"] = (*seq).into();
+                    fields["wire_hex"] = hex::encode(wire).into();
+                }
+                Frame::Verdict { seq, verdict } => {
+                    fields["seq"] = (*seq).into();
+                    add_verdict(&mut fields, verdict);
+                }
+                other => fields["wire_hex"] = hex::encode(&other.to_bytes()[4..]).into(),
+            }
+            if let Some(hold) = held {
+                fields["held"] = (*hold).into();
+            }
+            fields["forwarded"] = (*forwarded).into();
+            fields
+        }
+        Event::Tampered {
+            peer,
+            seq,
+            action,
+            wire,
+        } => {
+            json!({ "peer": peer.to_string(), "seq": seq, "action": action.to_string(), "wire_hex": hex::encode(wire) })
+        }
+        Event::Eavesdropped {
+            peer,
+            direction,
+            seq,
+            plaintext,
+        } => {
+            let mut fields =
+                json!({ "peer": peer.to_string(), "direction": direction.as_str(), "seq": seq });
+            add_plaintext(&mut fields, plaintext);
+            fields
         }
         Event::Unsent { peer, reason } => {
             json!({ "message": format!("message not sent: {reason}"), "peer": peer.to_string() })

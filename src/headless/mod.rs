@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 pub use json::{REDACTED, event_json};
 
-use crate::net::{self, ClientCommand, ClientConfig, Event, NetError, ServerConfig};
+use crate::net::{self, ClientCommand, ClientConfig, Event, MitmConfig, NetError, ServerConfig};
 
 /// Exit status: every message opened and accepted.
 pub const EXIT_OK: u8 = 0;
@@ -96,6 +96,27 @@ pub async fn server(listener: TcpListener, config: ServerConfig, show_keys: bool
         }
     }
     let _ = server.await;
+    ExitCode::from(EXIT_OK)
+}
+
+/// `cipherlab mitm --headless`: forwards until Ctrl-C or SIGTERM, printing every event.
+pub async fn mitm(listener: TcpListener, config: MitmConfig, show_keys: bool) -> ExitCode {
+    let (_commands, command_rx) = mpsc::channel(config.limits.queue_depth);
+    let (event_tx, mut events) = mpsc::channel(net::EVENT_QUEUE);
+    let task = tokio::spawn(net::run_mitm(
+        listener,
+        config,
+        command_rx,
+        event_tx,
+        shutdown_signal(),
+    ));
+    let printer = Printer::new(show_keys);
+    while let Some(event) = events.recv().await {
+        if !printer.print(&event) {
+            break;
+        }
+    }
+    let _ = task.await;
     ExitCode::from(EXIT_OK)
 }
 

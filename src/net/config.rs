@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::crypto::{Key, KeySource, Scheme, unix_now};
+use crate::crypto::{Key, KeySource, Scheme, Tamper, unix_now};
 use crate::wire::KeyExchange;
 use crate::wire::frame::DEFAULT_MAX_FRAME;
 
@@ -105,4 +105,17 @@ pub struct ClientConfig {
     pub limits: Limits,
     /// The clock used to judge Fernet timestamps.
     pub clock: Clock,
+}
+
+/// Everything the man in the middle needs.
+#[derive(Clone)]
+pub struct MitmConfig {
+    /// The real server, as `host:port`.
+    pub upstream: String,
+    /// Actions to apply to each connection's N-th client message (1-based), in order.
+    pub plan: Vec<(u64, Tamper)>,
+    /// Start holding client messages until the front end releases them.
+    pub intercept: bool,
+    /// Resource limits.
+    pub limits: Limits,
 }

@@ -9,8 +9,8 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 
-use crate::crypto::{Key, KeySource, Opened, Scheme, Verdict};
-use crate::wire::KeyExchange;
+use crate::crypto::{Key, KeySource, Opened, Scheme, Tamper, Verdict};
+use crate::wire::{Frame, KeyExchange};
 
 /// A connection's number, unique within one server or client run.
 pub type PeerId = u64;
@@ -29,6 +29,36 @@ impl fmt::Display for Peer {
         self.addr.fmt(f)
     }
 }
+
+/// Which way a frame travels through the man in the middle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// From the client towards the server.
+    ToServer,
+    /// From the server towards the client.
+    ToClient,
+}
+
+impl Direction {
+    /// The word used in JSON events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::ToServer => "client-to-server",
+            Direction::ToClient => "server-to-client",
+        }
+    }
+
+    /// An arrow for the screen.
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Direction::ToServer => "→",
+            Direction::ToClient => "←",
+        }
+    }
+}
+
+/// A frame the man in the middle is holding until the front end decides its fate.
+pub type HoldId = u64;
 
 /// Something that happened on the network.
 #[derive(Clone, Debug)]
@@ -104,6 +134,41 @@ pub enum Event {
         /// Why not.
         reason: String,
     },
+    /// The man in the middle saw a frame pass (or is holding it).
+    Intercepted {
+        /// The client connection it belongs to.
+        peer: Peer,
+        /// Which way it was going.
+        direction: Direction,
+        /// The frame as it arrived.
+        frame: Frame,
+        /// Set while the frame is held for the front end (intercept mode).
+        held: Option<HoldId>,
+        /// Whether it was passed on (false for verdicts on the attacker's own injected frames).
+        forwarded: bool,
+    },
+    /// The man in the middle changed, dropped, replayed or forged a client message.
+    Tampered {
+        /// The client connection.
+        peer: Peer,
+        /// The client's sequence number of the message acted on.
+        seq: u64,
+        /// What was done.
+        action: Tamper,
+        /// The wire bytes sent instead (empty for `drop`; the replayed message for `replay`).
+        wire: Bytes,
+    },
+    /// The man in the middle read a plaintext: it holds the key, or the scheme has no secrecy.
+    Eavesdropped {
+        /// The client connection.
+        peer: Peer,
+        /// Which way the message was going.
+        direction: Direction,
+        /// The sender's sequence number.
+        seq: u64,
+        /// What it read.
+        plaintext: Bytes,
+    },
     /// Something failed; `peer` says which connection, if any.
     Error {
         /// The connection at fault, if one.
@@ -124,6 +189,9 @@ impl Event {
             Event::Received { .. } => "received",
             Event::Verdict { .. } => "verdict",
             Event::Disconnected { .. } => "disconnected",
+            Event::Intercepted { .. } => "intercepted",
+            Event::Tampered { .. } => "tampered",
+            Event::Eavesdropped { .. } => "eavesdropped",
             Event::Unsent { .. } | Event::Error { .. } => "error",
         }
     }
@@ -136,6 +204,26 @@ pub enum ClientCommand {
     Send(Bytes),
     /// Say BYE and close.
     Disconnect,
+}
+
+/// What a front end asks of the man in the middle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MitmCommand {
+    /// Apply this action to the next client message, on whichever connection sends one.
+    Arm(Tamper),
+    /// Hold every client message until released (true), or release them all and stop holding.
+    Intercept(bool),
+    /// Let a held message go, after applying `tamper` if given (`drop` discards it).
+    Release {
+        /// The client connection.
+        peer: PeerId,
+        /// The held frame.
+        hold: HoldId,
+        /// What to do to it first.
+        tamper: Option<Tamper>,
+    },
+    /// Close every connection and stop.
+    Shutdown,
 }
 
 /// What a front end asks of a server.

@@ -6,12 +6,19 @@
 mod client;
 mod config;
 mod event;
+pub mod mitm;
+mod roster;
 pub mod server;
 mod session;
 
 pub use client::run as run_client;
-pub use config::{AutoReply, ClientConfig, Clock, KeyText, Limits, ServerConfig, system_clock};
-pub use event::{ClientCommand, Event, Peer, PeerId, ServerCommand};
+pub use config::{
+    AutoReply, ClientConfig, Clock, KeyText, Limits, MitmConfig, ServerConfig, system_clock,
+};
+pub use event::{
+    ClientCommand, Direction, Event, HoldId, MitmCommand, Peer, PeerId, ServerCommand,
+};
+pub use mitm::run as run_mitm;
 pub use server::run as run_server;
 
 use crate::crypto::{KeyError, Scheme};

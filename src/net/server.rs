@@ -1,27 +1,23 @@
 //! The lab server: accepts clients up to a limit, shakes hands, and runs one session per
 //! client until told to shut down, when it says BYE to everyone and waits for them.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc};
-use tokio::task::JoinSet;
+use tokio::sync::mpsc;
 use tokio::time::{Duration, timeout};
 use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
 use super::config::ServerConfig;
-use super::event::{ClientCommand, Event, Peer, PeerId, ServerCommand};
+use super::event::{ClientCommand, Event, Peer, ServerCommand};
+use super::roster::Roster;
 use super::session::{Session, emit, write_frame};
 use crate::crypto::Cipher;
 use crate::wire::{Frame, KeyExchange, LabCodec, Welcome};
-
-/// How long shutdown waits for sessions to say BYE before abandoning them.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Serves lab clients on `listener` until `shutdown` completes or a
 /// [`ServerCommand::Shutdown`] arrives. Reports everything on `events`.
@@ -46,53 +42,31 @@ pub async fn run(
     )
     .await;
 
-    let permits = std::sync::Arc::new(Semaphore::new(config.limits.max_clients));
     let stop = CancellationToken::new();
-    let mut clients: HashMap<PeerId, mpsc::Sender<ClientCommand>> = HashMap::new();
-    let mut tasks: JoinSet<PeerId> = JoinSet::new();
-    let mut next_id: PeerId = 1;
+    let mut roster: Roster<ClientCommand> =
+        Roster::new(config.limits.max_clients, config.limits.queue_depth);
     tokio::pin!(shutdown);
 
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, addr)) => {
-                    let peer = Peer { id: next_id, addr };
-                    next_id += 1;
-                    let Ok(permit) = permits.clone().try_acquire_owned() else {
-                        refuse(stream, peer, config.limits.max_clients, &events).await;
-                        continue;
-                    };
-                    let (tx, rx) = mpsc::channel(config.limits.queue_depth);
-                    clients.insert(peer.id, tx);
-                    let (config, events, stop) = (config.clone(), events.clone(), stop.clone());
-                    tasks.spawn(async move {
-                        serve(stream, peer, config, events, rx, stop).await;
-                        drop(permit);
-                        peer.id
-                    });
+                    let (config, session_events, stop) = (config.clone(), events.clone(), stop.clone());
+                    roster
+                        .admit(stream, addr, &events, move |stream, peer, rx| serve(stream, peer, config, session_events, rx, stop))
+                        .await;
                 }
-                Err(e) => {
-                    // Usually out of file descriptors: report it and back off instead of spinning.
-                    tracing::error!(error = %e, "accept failed");
-                    emit(&events, Event::Error { peer: None, message: format!("accept failed: {e}") }).await;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
+                Err(e) => accept_failed(&e, &events).await,
             },
-            Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                if let Ok(id) = done {
-                    clients.remove(&id);
-                }
-            }
+            () = roster.reap() => {}
             command = commands.recv() => match command {
-                Some(ServerCommand::Send { to, plaintext }) => route(&clients, to, ClientCommand::Send(plaintext), &events).await,
+                Some(ServerCommand::Send { to, plaintext }) => roster.route(to, ClientCommand::Send(plaintext), &events).await,
                 Some(ServerCommand::Broadcast(plaintext)) => {
-                    let ids: Vec<PeerId> = clients.keys().copied().collect();
-                    for id in ids {
-                        route(&clients, id, ClientCommand::Send(Bytes::clone(&plaintext)), &events).await;
+                    for id in roster.ids() {
+                        roster.route(id, ClientCommand::Send(Bytes::clone(&plaintext)), &events).await;
                     }
                 }
-                Some(ServerCommand::Kick(id)) => route(&clients, id, ClientCommand::Disconnect, &events).await,
+                Some(ServerCommand::Kick(id)) => roster.route(id, ClientCommand::Disconnect, &events).await,
                 Some(ServerCommand::Shutdown) => break,
                 // No front end can command us any more; keep serving until `shutdown`.
                 None => std::future::pending::<()>().await,
@@ -100,70 +74,23 @@ pub async fn run(
             () = &mut shutdown => break,
         }
     }
-
-    tracing::info!(clients = tasks.len(), "shutting down");
     stop.cancel();
     drop(listener);
-    if timeout(SHUTDOWN_GRACE, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await
-    .is_err()
-    {
-        tracing::warn!(
-            remaining = tasks.len(),
-            "sessions did not finish in time; aborting them"
-        );
-        tasks.abort_all();
-    }
+    roster.drain().await;
 }
 
-/// Passes a command to one client's session without ever blocking the accept loop.
-async fn route(
-    clients: &HashMap<PeerId, mpsc::Sender<ClientCommand>>,
-    to: PeerId,
-    command: ClientCommand,
-    events: &mpsc::Sender<Event>,
-) {
-    let message = match clients.get(&to).map(|tx| tx.try_send(command)) {
-        Some(Ok(())) => return,
-        Some(Err(mpsc::error::TrySendError::Full(_))) => {
-            format!("client {to} is busy: its queue is full, message dropped")
-        }
-        Some(Err(mpsc::error::TrySendError::Closed(_))) | None => {
-            format!("no connected client {to}")
-        }
-    };
+/// Reports a failed accept (usually out of file descriptors) and backs off instead of spinning.
+pub(crate) async fn accept_failed(error: &std::io::Error, events: &mpsc::Sender<Event>) {
+    tracing::error!(%error, "accept failed");
     emit(
         events,
         Event::Error {
             peer: None,
-            message,
+            message: format!("accept failed: {error}"),
         },
     )
     .await;
-}
-
-/// Tells a connection over the limit why it is refused, without waiting on it.
-async fn refuse(stream: TcpStream, peer: Peer, max_clients: usize, events: &mpsc::Sender<Event>) {
-    let reason = format!("server full: {max_clients} clients connected (--max-clients)");
-    // The frame is small enough for an empty socket buffer; a peer that cannot take it
-    // loses nothing it was promised.
-    let _ = stream.try_write(
-        &Frame::Error {
-            reason: reason.clone(),
-        }
-        .to_bytes(),
-    );
-    tracing::warn!(%peer, "refused: server full");
-    emit(
-        events,
-        Event::Error {
-            peer: Some(peer),
-            message: format!("refused {peer}: {reason}"),
-        },
-    )
-    .await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
 /// Runs one client from HELLO to goodbye.

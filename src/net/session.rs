@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::config::{AutoReply, Clock, Limits};
 use super::event::{ClientCommand, Event, Peer};
-use crate::crypto::{Anatomy, Cipher, OpenOptions, Verdict};
+use crate::crypto::{Anatomy, Cipher, Nonce, OpenOptions, Verdict};
 use crate::wire::{Frame, LabCodec};
 
 /// A lab connection whose handshake is done.
@@ -257,7 +257,9 @@ impl Session {
         next_seq: &mut u64,
         awaiting: &mut BTreeSet<u64>,
     ) -> Result<(), String> {
-        let wire = match self.cipher.seal(&plaintext) {
+        let sealed = Nonce::fresh_at((self.clock)())
+            .and_then(|nonce| self.cipher.seal_with(&plaintext, &nonce));
+        let wire = match sealed {
             Ok(wire) => wire,
             Err(e) => {
                 emit(

@@ -210,3 +210,49 @@ pub fn error_reason(frames: &[Frame]) -> Option<String> {
         _ => None,
     })
 }
+
+/// A man in the middle running in this process, forwarding to `upstream`.
+pub struct TestMitm {
+    pub addr: SocketAddr,
+    pub events: mpsc::Receiver<Event>,
+    pub commands: mpsc::Sender<cipherlab::net::MitmCommand>,
+    pub task: JoinHandle<()>,
+}
+
+pub async fn start_mitm(
+    upstream: SocketAddr,
+    plan: Vec<(u64, cipherlab::crypto::Tamper)>,
+) -> TestMitm {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = cipherlab::net::MitmConfig {
+        upstream: upstream.to_string(),
+        plan,
+        intercept: false,
+        limits: Limits::default(),
+    };
+    let (commands, command_rx) = mpsc::channel(64);
+    let (event_tx, events) = mpsc::channel(net::EVENT_QUEUE);
+    let task = tokio::spawn(net::run_mitm(
+        listener,
+        config,
+        command_rx,
+        event_tx,
+        std::future::pending(),
+    ));
+    TestMitm {
+        addr,
+        events,
+        commands,
+        task,
+    }
+}
+
+/// Drains events that are already queued, without waiting.
+pub fn drain(events: &mut mpsc::Receiver<Event>) -> Vec<Event> {
+    let mut out = vec![];
+    while let Ok(event) = events.try_recv() {
+        out.push(event);
+    }
+    out
+}

@@ -1,0 +1,148 @@
+//! The connections a listening task is responsible for: a bounded number of them, each with a
+//! bounded command queue, reaped as they finish. Shared by the server and the man in the middle.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpStream;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio::time::{Duration, timeout};
+
+use super::event::{Event, Peer, PeerId};
+use super::session::emit;
+use crate::wire::Frame;
+
+/// How long shutdown waits for connections to finish before abandoning them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Live connections and their command queues.
+pub(crate) struct Roster<C> {
+    permits: Arc<Semaphore>,
+    max: usize,
+    queue_depth: usize,
+    senders: HashMap<PeerId, mpsc::Sender<C>>,
+    tasks: JoinSet<PeerId>,
+    next_id: PeerId,
+}
+
+impl<C: Send + 'static> Roster<C> {
+    pub(crate) fn new(max: usize, queue_depth: usize) -> Roster<C> {
+        Roster {
+            permits: Arc::new(Semaphore::new(max)),
+            max,
+            queue_depth,
+            senders: HashMap::new(),
+            tasks: JoinSet::new(),
+            next_id: 1,
+        }
+    }
+
+    /// Takes on a new connection and runs `serve` for it, or refuses it with an ERROR frame
+    /// when the roster is full.
+    pub(crate) async fn admit<F, Fut>(
+        &mut self,
+        stream: TcpStream,
+        addr: SocketAddr,
+        events: &mpsc::Sender<Event>,
+        serve: F,
+    ) where
+        F: FnOnce(TcpStream, Peer, mpsc::Receiver<C>) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let peer = Peer {
+            id: self.next_id,
+            addr,
+        };
+        self.next_id += 1;
+        let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+            let reason = format!(
+                "server full: {} clients connected (--max-clients)",
+                self.max
+            );
+            // Small enough for an empty socket buffer; a peer that cannot take it loses nothing
+            // it was promised.
+            let _ = stream.try_write(
+                &Frame::Error {
+                    reason: reason.clone(),
+                }
+                .to_bytes(),
+            );
+            tracing::warn!(%peer, "refused: full");
+            emit(
+                events,
+                Event::Error {
+                    peer: Some(peer),
+                    message: format!("refused {peer}: {reason}"),
+                },
+            )
+            .await;
+            return;
+        };
+        let (tx, rx) = mpsc::channel(self.queue_depth);
+        self.senders.insert(peer.id, tx);
+        let work = serve(stream, peer, rx);
+        self.tasks.spawn(async move {
+            work.await;
+            drop(permit);
+            peer.id
+        });
+    }
+
+    /// Waits for one connection to finish and forgets it; never completes when there are none.
+    pub(crate) async fn reap(&mut self) {
+        match self.tasks.join_next().await {
+            Some(Ok(id)) => {
+                self.senders.remove(&id);
+            }
+            Some(Err(_)) => {}
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Passes a command to one connection without ever blocking the caller's loop.
+    pub(crate) async fn route(&self, to: PeerId, command: C, events: &mpsc::Sender<Event>) {
+        let message = match self.senders.get(&to).map(|tx| tx.try_send(command)) {
+            Some(Ok(())) => return,
+            Some(Err(mpsc::error::TrySendError::Full(_))) => {
+                format!("connection {to} is busy: its queue is full, command dropped")
+            }
+            Some(Err(mpsc::error::TrySendError::Closed(_))) | None => format!("no connection {to}"),
+        };
+        emit(
+            events,
+            Event::Error {
+                peer: None,
+                message,
+            },
+        )
+        .await;
+    }
+
+    /// The live connections' numbers.
+    pub(crate) fn ids(&self) -> Vec<PeerId> {
+        self.senders.keys().copied().collect()
+    }
+
+    /// Waits for every connection to finish (after the caller has told them to), abandoning
+    /// stragglers after a grace period.
+    pub(crate) async fn drain(mut self) {
+        tracing::info!(connections = self.tasks.len(), "shutting down");
+        // The command queues stay open until the connections finish: a closed queue would read
+        // as "the front end is gone" and race the shutdown's own goodbye.
+        if timeout(SHUTDOWN_GRACE, async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await
+        .is_err()
+        {
+            tracing::warn!(
+                remaining = self.tasks.len(),
+                "connections did not finish in time; aborting them"
+            );
+            self.tasks.abort_all();
+        }
+    }
+}

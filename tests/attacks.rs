@@ -1,0 +1,329 @@
+//! The attack lab on real loopback sockets: client → man in the middle → server, with the
+//! receiver's verdicts exactly what the cryptography predicts (DESIGN §5).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use cipherlab::crypto::{Reason, Scheme, Tamper, Verdict};
+use cipherlab::net::{Event, ServerConfig};
+use cipherlab::wire::KeyExchange;
+use common::*;
+
+/// A server, a man in the middle with `plan`, and a client connected through it.
+struct Lab {
+    server: TestServer,
+    mitm: TestMitm,
+    client: TestClient,
+}
+
+async fn lab(
+    scheme: Scheme,
+    exchange: KeyExchange,
+    plan: &[(u64, &str)],
+    tweak: impl FnOnce(&mut ServerConfig),
+) -> Lab {
+    let mut config = server_config(scheme, exchange);
+    tweak(&mut config);
+    let server = start_server(config).await;
+    let plan = plan
+        .iter()
+        .map(|(n, a)| (*n, a.parse::<Tamper>().unwrap()))
+        .collect();
+    let mitm = start_mitm(server.addr, plan).await;
+    let shared = (exchange == KeyExchange::Psk).then_some(&server.key);
+    let client = start_client(client_config(mitm.addr, Some(scheme), shared));
+    Lab {
+        server,
+        mitm,
+        client,
+    }
+}
+
+impl Lab {
+    /// Sends `messages`; returns what the server concluded for each DATA it received
+    /// (including any the attacker injected), in arrival order.
+    async fn run(
+        &mut self,
+        messages: &[&str],
+        expected_at_server: usize,
+    ) -> Vec<(u64, Verdict, Option<Vec<u8>>)> {
+        self.client.exchange(messages).await;
+        let mut seen = vec![];
+        while seen.len() < expected_at_server {
+            if let Event::Received { seq, opened, .. } =
+                wait_for(&mut self.server.events, "server receives", |e| {
+                    matches!(e, Event::Received { .. })
+                })
+                .await
+            {
+                seen.push((seq, opened.verdict, opened.plaintext));
+            }
+        }
+        seen
+    }
+}
+
+async fn one(scheme: Scheme, message: &str, action: &str) -> (Verdict, Option<Vec<u8>>) {
+    let mut lab = lab(scheme, KeyExchange::Send, &[(1, action)], |_| {}).await;
+    let mut seen = lab.run(&[message], 1).await;
+    let (_, verdict, plaintext) = seen.remove(0);
+    (verdict, plaintext)
+}
+
+#[tokio::test]
+async fn nothing_done_gives_each_schemes_honest_verdict() {
+    for (scheme, verdict) in [
+        (Scheme::Ecb, Verdict::Unauthenticated),
+        (Scheme::Cbc, Verdict::Unauthenticated),
+        (Scheme::Fernet, Verdict::Authentic),
+        (Scheme::Hmac, Verdict::Authentic),
+    ] {
+        let mut lab = lab(scheme, KeyExchange::Send, &[], |_| {}).await;
+        let seen = lab.run(&["untouched"], 1).await;
+        assert_eq!(seen[0].1, verdict, "{scheme}");
+        assert_eq!(seen[0].2.as_deref(), Some(&b"untouched"[..]));
+    }
+}
+
+#[tokio::test]
+async fn cbc_iv_flip_turns_hello_into_iello_undetected() {
+    let (verdict, plaintext) = one(Scheme::Cbc, "hello world", "iv-flip:0:0").await;
+    assert_eq!(verdict, Verdict::Unauthenticated);
+    assert_eq!(plaintext.unwrap(), b"iello world");
+}
+
+#[tokio::test]
+async fn ecb_swap_delivers_the_blocks_swapped() {
+    let (verdict, plaintext) =
+        one(Scheme::Ecb, "AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBB", "swap:0:1").await;
+    assert_eq!(verdict, Verdict::Unauthenticated);
+    assert_eq!(plaintext.unwrap(), b"BBBBBBBBBBBBBBBBAAAAAAAAAAAAAAAA");
+}
+
+#[tokio::test]
+async fn ecb_flip_in_block_k_garbles_only_block_k() {
+    let message = "0123456789abcdefGHIJKLMNOPQRSTUVwxyz0123456789ABCD";
+    let (verdict, plaintext) = one(Scheme::Ecb, message, "flip:16:0").await;
+    assert_eq!(verdict, Verdict::Unauthenticated);
+    let plaintext = plaintext.unwrap();
+    assert_ne!(
+        plaintext[16..32],
+        message.as_bytes()[16..32],
+        "block 1 garbled"
+    );
+    assert_eq!(plaintext[..16], message.as_bytes()[..16]);
+    assert_eq!(plaintext[32..], message.as_bytes()[32..]);
+}
+
+#[tokio::test]
+async fn cbc_flip_in_block_k_garbles_k_and_flips_the_same_bit_in_k_plus_1() {
+    let message = "0123456789abcdefGHIJKLMNOPQRSTUVwxyz0123456789ABCD";
+    // Block 0 is wire bytes 16..32 (after the salt); flip bit 1 of its byte 3.
+    let (verdict, plaintext) = one(Scheme::Cbc, message, "flip:19:1").await;
+    assert_eq!(verdict, Verdict::Unauthenticated);
+    let plaintext = plaintext.unwrap();
+    let original = message.as_bytes();
+    assert_ne!(plaintext[..16], original[..16], "block 0 garbled");
+    assert_eq!(
+        plaintext[16 + 3],
+        original[16 + 3] ^ 0b10,
+        "same bit flipped in block 1"
+    );
+    assert_eq!(
+        plaintext[17..],
+        original[17..]
+            .iter()
+            .enumerate()
+            .map(|(i, b)| if i == 2 { b ^ 0b10 } else { *b })
+            .collect::<Vec<_>>()[..]
+    );
+}
+
+#[tokio::test]
+async fn cbc_swap_garbles_but_is_accepted() {
+    let message = "0123456789abcdefGHIJKLMNOPQRSTUVwxyz0123456789ABCD";
+    let (verdict, plaintext) = one(Scheme::Cbc, message, "swap:0:1").await;
+    assert_eq!(verdict, Verdict::Unauthenticated);
+    assert_ne!(plaintext.unwrap(), message.as_bytes());
+}
+
+#[tokio::test]
+async fn fernet_and_hmac_reject_every_change() {
+    let message = "AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBCCCCCCCC";
+    for (scheme, action, reason) in [
+        (Scheme::Fernet, "flip:30:0", Reason::TagMismatch),
+        (Scheme::Fernet, "iv-flip:0:0", Reason::TagMismatch),
+        (Scheme::Fernet, "swap:0:1", Reason::TagMismatch),
+        (Scheme::Fernet, "truncate", Reason::TagMismatch),
+        (Scheme::Fernet, "forge", Reason::TagMismatch),
+        (Scheme::Hmac, "flip:4:0", Reason::TagMismatch),
+        (Scheme::Hmac, "swap:0:1", Reason::TagMismatch),
+        (Scheme::Hmac, "truncate", Reason::LengthMismatch),
+        (Scheme::Hmac, "forge", Reason::TagMismatch),
+    ] {
+        let (verdict, plaintext) = one(scheme, message, action).await;
+        assert_eq!(verdict, Verdict::Rejected(reason), "{scheme} {action}");
+        assert_eq!(plaintext, None);
+    }
+}
+
+#[tokio::test]
+async fn truncating_ecb_and_cbc_usually_breaks_the_padding() {
+    // The last block holds the padding; without it the new last block ends in message bytes.
+    for scheme in [Scheme::Ecb, Scheme::Cbc] {
+        let (verdict, _) = one(scheme, "sixteen bytes ok", "truncate").await;
+        assert_eq!(verdict, Verdict::Rejected(Reason::BadPadding), "{scheme}");
+    }
+}
+
+#[tokio::test]
+async fn replay_is_accepted_by_ecb_cbc_and_hmac() {
+    for scheme in [Scheme::Ecb, Scheme::Cbc, Scheme::Hmac] {
+        let mut lab = lab(scheme, KeyExchange::Send, &[(2, "replay")], |_| {}).await;
+        let seen = lab.run(&["pay bob 10", "hello again"], 3).await;
+        let replayed = seen
+            .iter()
+            .find(|(seq, ..)| *seq >= 1 << 63)
+            .expect("the replay reached the server");
+        assert!(replayed.1.is_accepted(), "{scheme}: {:?}", replayed.1);
+        assert_eq!(replayed.2.as_deref(), Some(&b"pay bob 10"[..]), "{scheme}");
+    }
+}
+
+#[tokio::test]
+async fn fernet_replay_is_accepted_within_ttl_then_rejected_as_expired() {
+    // One controllable clock for both ends: the client stamps tokens with it, the server
+    // judges them by it. Nothing sleeps.
+    let now = Arc::new(AtomicU64::new(cipherlab::crypto::unix_now()));
+    let clock: cipherlab::net::Clock = {
+        let now = now.clone();
+        Arc::new(move || now.load(Ordering::SeqCst))
+    };
+    let server_clock = clock.clone();
+    let mut lab = lab(
+        Scheme::Fernet,
+        KeyExchange::Send,
+        &[(2, "replay"), (3, "replay")],
+        move |config| {
+            config.ttl = Some(1);
+            config.clock = server_clock;
+        },
+    )
+    .await;
+    let mut config = client_config(lab.mitm.addr, Some(Scheme::Fernet), None);
+    config.clock = clock;
+    lab.client = start_client(config);
+
+    let seen = lab.run(&["pay bob 10", "within the ttl"], 3).await;
+    let replayed = seen.iter().find(|(seq, ..)| *seq >= 1 << 63).unwrap();
+    assert_eq!(
+        replayed.1,
+        Verdict::Authentic,
+        "a replay within the TTL is accepted"
+    );
+    assert_eq!(replayed.2.as_deref(), Some(&b"pay bob 10"[..]));
+
+    now.fetch_add(5, Ordering::SeqCst);
+    let seen = lab.run(&["five seconds later"], 2).await;
+    let fresh = seen.iter().find(|(seq, ..)| *seq < 1 << 63).unwrap();
+    assert_eq!(fresh.1, Verdict::Authentic, "a fresh token is fine");
+    let replayed = seen.iter().find(|(seq, ..)| *seq >= 1 << 63).unwrap();
+    assert_eq!(
+        replayed.1,
+        Verdict::Rejected(Reason::TokenExpired),
+        "the old token has expired"
+    );
+}
+
+#[tokio::test]
+async fn drop_means_the_message_never_gets_a_verdict() {
+    let mut lab = lab(Scheme::Fernet, KeyExchange::Send, &[(1, "drop")], |_| {}).await;
+    for message in ["dropped", "delivered"] {
+        lab.client
+            .commands
+            .send(cipherlab::net::ClientCommand::Send(message.into()))
+            .await
+            .unwrap();
+    }
+    let verdict = wait_for(&mut lab.client.events, "a verdict", |e| {
+        matches!(e, Event::Verdict { .. })
+    })
+    .await;
+    assert!(
+        matches!(
+            verdict,
+            Event::Verdict {
+                seq: 2,
+                verdict: Verdict::Authentic,
+                ..
+            }
+        ),
+        "{verdict:?}"
+    );
+    // Only the second message was judged; the first is still awaiting when we leave.
+    lab.client
+        .commands
+        .send(cipherlab::net::ClientCommand::Disconnect)
+        .await
+        .unwrap();
+    let event = wait_for(&mut lab.client.events, "disconnect", |e| {
+        matches!(e, Event::Disconnected { .. })
+    })
+    .await;
+    let Event::Disconnected { unanswered, .. } = event else {
+        unreachable!()
+    };
+    assert_eq!(
+        unanswered, 1,
+        "the dropped message is counted as unanswered"
+    );
+}
+
+#[tokio::test]
+async fn under_send_the_eavesdropper_reads_every_plaintext() {
+    for scheme in Scheme::ALL {
+        let mut lab = lab(scheme, KeyExchange::Send, &[], |_| {}).await;
+        lab.run(&["secret one", "secret two"], 2).await;
+        let read: Vec<String> = eavesdropped(&mut lab.mitm).await;
+        assert_eq!(read, ["secret one", "secret two"], "{scheme}");
+    }
+}
+
+#[tokio::test]
+async fn under_psk_only_hmac_plaintext_is_read() {
+    for scheme in Scheme::ALL {
+        let mut lab = lab(scheme, KeyExchange::Psk, &[], |_| {}).await;
+        lab.run(&["secret one", "secret two"], 2).await;
+        let read = eavesdropped(&mut lab.mitm).await;
+        if scheme == Scheme::Hmac {
+            assert_eq!(read, ["secret one", "secret two"], "hmac has no secrecy");
+        } else {
+            assert!(read.is_empty(), "{scheme} leaked {read:?}");
+        }
+    }
+}
+
+/// Plaintexts the man in the middle read from the client, up to the verdict on message 2
+/// (which passes back through it only after both messages did).
+async fn eavesdropped(mitm: &mut TestMitm) -> Vec<String> {
+    let mut read = vec![];
+    loop {
+        match wait_for(&mut mitm.events, "mitm events", |_| true).await {
+            Event::Eavesdropped {
+                direction: cipherlab::net::Direction::ToServer,
+                plaintext,
+                ..
+            } => {
+                read.push(String::from_utf8(plaintext.to_vec()).unwrap());
+            }
+            Event::Intercepted {
+                frame: cipherlab::wire::Frame::Verdict { seq: 2, .. },
+                ..
+            } => return read,
+            _ => {}
+        }
+    }
+}
