@@ -38,9 +38,13 @@ sizes="64 16384"
 elapsed=""
 json=0
 
-usage() {
-    sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//' >&2
-    exit 2
+usage() {  # usage [exit status]: the help on stdout for --help, on stderr otherwise
+    if [[ "${1:-2}" == 0 ]]; then
+        sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//'
+    else
+        sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+    fi
+    exit "${1:-2}"
 }
 
 while [[ $# -gt 0 ]]; do
@@ -49,7 +53,7 @@ while [[ $# -gt 0 ]]; do
         --sizes) [[ $# -ge 2 ]] || usage; sizes="$2"; shift 2 ;;
         --elapsed) elapsed="-elapsed"; shift ;;
         --json) json=1; shift ;;
-        -h|--help) usage ;;
+        -h|--help) usage 0 ;;
         *) echo "openssl.sh: unknown argument '$1'" >&2; usage ;;
     esac
 done

@@ -525,13 +525,16 @@ def main(argv=None) -> int:
     s = sub.add_parser("server", help="serve lab clients (fernet, psk) until SIGTERM/SIGINT")
     s.add_argument("--listen", default="127.0.0.1:0", help="loopback HOST:PORT (default %(default)s)")
     s.add_argument("--key", required=True, help="the Fernet key (urlsafe base64 of 32 bytes)")
-    s.add_argument("--max-clients", type=positive(65536), default=256)
-    s.add_argument("--max-frame", type=positive(64 * 1024 * 1024), default=MAX_FRAME)
+    s.add_argument("--max-clients", type=positive(65536), default=256,
+                   help="most clients at once; the next gets ERROR (default %(default)s)")
+    s.add_argument("--max-frame", type=positive(64 * 1024 * 1024), default=MAX_FRAME,
+                   help="largest frame body accepted, bytes (default %(default)s)")
 
     ld = sub.add_parser("load", help="drive a lab server with concurrent Fernet clients")
     ld.add_argument("--connect", required=True, help="loopback HOST:PORT of the server")
     ld.add_argument("--key", help="the Fernet key; needed when the server says psk")
-    ld.add_argument("--clients", type=positive(1024), default=10)
+    ld.add_argument("--clients", type=positive(1024), default=10,
+                    help="concurrent connections, one message in flight each (default %(default)s)")
     ld.add_argument("--messages", type=positive(10_000_000), default=200,
                     help="messages per client (default %(default)s)")
     ld.add_argument("--size", type=positive(MAX_FRAME // 2), default=64,

@@ -108,7 +108,12 @@ fn runtime(work: impl std::future::Future<Output = ExitCode>) -> ExitCode {
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime.block_on(work),
+        Ok(runtime) => {
+            let code = runtime.block_on(work);
+            // A printer still blocked on a stdout nobody reads must not keep the process alive.
+            runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+            code
+        }
         Err(e) => {
             eprintln!("cipherlab: cannot start the async runtime: {e}");
             ExitCode::from(headless::EXIT_FAILED)

@@ -78,10 +78,36 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// How long a stopped task's remaining events may take to print.
+const PRINT_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Prints events on a thread of its own: stdout is a blocking pipe, and a reader that stops
+/// reading must stall only the printing (and, through the bounded queue, the network), never
+/// the shutdown.
+fn print_all(mut events: mpsc::Receiver<Event>, printer: Printer) -> tokio::task::JoinHandle<()> {
+    tokio::task::spawn_blocking(move || {
+        while let Some(event) = events.blocking_recv() {
+            if !printer.print(&event) {
+                break;
+            }
+        }
+    })
+}
+
+/// Waits for a long-running task to stop, then gives its last events a moment to print.
+async fn run_until_stopped(
+    task: tokio::task::JoinHandle<()>,
+    printing: tokio::task::JoinHandle<()>,
+) -> ExitCode {
+    let _ = task.await;
+    let _ = tokio::time::timeout(PRINT_GRACE, printing).await;
+    ExitCode::from(EXIT_OK)
+}
+
 /// `cipherlab server --headless`: serves until Ctrl-C or SIGTERM, printing every event.
 pub async fn server(listener: TcpListener, config: ServerConfig, show_keys: bool) -> ExitCode {
     let (_commands, command_rx) = mpsc::channel(config.limits.queue_depth);
-    let (event_tx, mut events) = mpsc::channel(net::EVENT_QUEUE);
+    let (event_tx, events) = mpsc::channel(net::EVENT_QUEUE);
     let server = tokio::spawn(net::run_server(
         listener,
         config,
@@ -89,20 +115,13 @@ pub async fn server(listener: TcpListener, config: ServerConfig, show_keys: bool
         event_tx,
         shutdown_signal(),
     ));
-    let printer = Printer::new(show_keys);
-    while let Some(event) = events.recv().await {
-        if !printer.print(&event) {
-            break;
-        }
-    }
-    let _ = server.await;
-    ExitCode::from(EXIT_OK)
+    run_until_stopped(server, print_all(events, Printer::new(show_keys))).await
 }
 
 /// `cipherlab mitm --headless`: forwards until Ctrl-C or SIGTERM, printing every event.
 pub async fn mitm(listener: TcpListener, config: MitmConfig, show_keys: bool) -> ExitCode {
     let (_commands, command_rx) = mpsc::channel(config.limits.queue_depth);
-    let (event_tx, mut events) = mpsc::channel(net::EVENT_QUEUE);
+    let (event_tx, events) = mpsc::channel(net::EVENT_QUEUE);
     let task = tokio::spawn(net::run_mitm(
         listener,
         config,
@@ -110,14 +129,7 @@ pub async fn mitm(listener: TcpListener, config: MitmConfig, show_keys: bool) ->
         event_tx,
         shutdown_signal(),
     ));
-    let printer = Printer::new(show_keys);
-    while let Some(event) = events.recv().await {
-        if !printer.print(&event) {
-            break;
-        }
-    }
-    let _ = task.await;
-    ExitCode::from(EXIT_OK)
+    run_until_stopped(task, print_all(events, Printer::new(show_keys))).await
 }
 
 /// Tallies one conversation for the exit status: did every message get an accepting verdict?

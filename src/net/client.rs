@@ -138,8 +138,9 @@ async fn connect_and_converse(
         events: events.clone(),
         limits,
         auto_reply: None,
+        stop: CancellationToken::new(),
     };
-    session.converse(commands, CancellationToken::new()).await;
+    session.converse(commands).await;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ pub mod mitm;
 mod roster;
 pub mod server;
 mod session;
+mod topology;
 
 pub use client::run as run_client;
 pub use config::{
@@ -20,6 +21,7 @@ pub use event::{
 };
 pub use mitm::run as run_mitm;
 pub use server::run as run_server;
+pub use topology::{Role, Tagged, Topology};
 
 use crate::crypto::{KeyError, Scheme};
 

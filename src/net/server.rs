@@ -155,8 +155,9 @@ async fn serve(
         events,
         limits: config.limits,
         auto_reply: config.auto_reply,
+        stop,
     };
-    session.converse(commands, stop).await;
+    session.converse(commands).await;
 }
 
 /// Waits for HELLO, checks it, and answers WELCOME. Returns the client's display name.

@@ -26,6 +26,7 @@ pub(crate) struct Session {
     pub(crate) events: mpsc::Sender<Event>,
     pub(crate) limits: Limits,
     pub(crate) auto_reply: Option<AutoReply>,
+    pub(crate) stop: CancellationToken,
 }
 
 /// Why a conversation ended, and whether we should still say something to the peer.
@@ -60,13 +61,20 @@ pub(crate) async fn write_frame(
 }
 
 impl Session {
+    /// Reports an event. Once shutdown has begun, a front end that has stopped reading cannot
+    /// hold the session up: the event is dropped instead (an event that can be sent still is).
+    async fn report(&self, event: Event) {
+        tokio::select! {
+            biased;
+            _ = self.events.send(event) => {}
+            () = self.stop.cancelled() => {}
+        }
+    }
+
     /// Runs until either side closes, a command says so, or `shutdown` fires; then reports
     /// `disconnected`.
-    pub(crate) async fn converse(
-        mut self,
-        mut commands: mpsc::Receiver<ClientCommand>,
-        shutdown: CancellationToken,
-    ) {
+    pub(crate) async fn converse(mut self, mut commands: mpsc::Receiver<ClientCommand>) {
+        let shutdown = self.stop.clone();
         let mut next_seq: u64 = 1;
         let mut awaiting: BTreeSet<u64> = BTreeSet::new();
         let ending = loop {
@@ -106,13 +114,10 @@ impl Session {
             }
             Ending::Fault(reason) => {
                 tracing::warn!(peer = %self.peer, %reason, "protocol error; closing");
-                emit(
-                    &self.events,
-                    Event::Error {
-                        peer: Some(self.peer),
-                        message: reason.clone(),
-                    },
-                )
+                self.report(Event::Error {
+                    peer: Some(self.peer),
+                    message: reason.clone(),
+                })
                 .await;
                 let _ = write_frame(
                     &mut self.framed,
@@ -127,14 +132,11 @@ impl Session {
             Ending::Gone(reason) => reason,
         };
         tracing::info!(peer = %self.peer, %reason, unanswered = awaiting.len(), "disconnected");
-        emit(
-            &self.events,
-            Event::Disconnected {
-                peer: self.peer,
-                reason,
-                unanswered: awaiting.len(),
-            },
-        )
+        self.report(Event::Disconnected {
+            peer: self.peer,
+            reason,
+            unanswered: awaiting.len(),
+        })
         .await;
     }
 
@@ -173,15 +175,12 @@ impl Session {
                     }
                     _ => None,
                 };
-                emit(
-                    &self.events,
-                    Event::Received {
-                        peer: self.peer,
-                        seq,
-                        wire,
-                        opened,
-                    },
-                )
+                self.report(Event::Received {
+                    peer: self.peer,
+                    seq,
+                    wire,
+                    opened,
+                })
                 .await;
                 if let Some(reply) = reply {
                     if awaiting.len() < self.limits.max_in_flight {
@@ -193,13 +192,10 @@ impl Session {
                             "automatic reply skipped: {} messages await a verdict",
                             awaiting.len()
                         );
-                        emit(
-                            &self.events,
-                            Event::Unsent {
-                                peer: self.peer,
-                                reason,
-                            },
-                        )
+                        self.report(Event::Unsent {
+                            peer: self.peer,
+                            reason,
+                        })
                         .await;
                     }
                 }
@@ -212,14 +208,11 @@ impl Session {
                     )));
                 }
                 self.log_peer_verdict(seq, &verdict);
-                emit(
-                    &self.events,
-                    Event::Verdict {
-                        peer: self.peer,
-                        seq,
-                        verdict,
-                    },
-                )
+                self.report(Event::Verdict {
+                    peer: self.peer,
+                    seq,
+                    verdict,
+                })
                 .await;
                 Ok(())
             }
@@ -229,13 +222,10 @@ impl Session {
             })),
             Frame::Error { reason } => {
                 let message = format!("peer reported an error: {reason}");
-                emit(
-                    &self.events,
-                    Event::Error {
-                        peer: Some(self.peer),
-                        message: message.clone(),
-                    },
-                )
+                self.report(Event::Error {
+                    peer: Some(self.peer),
+                    message: message.clone(),
+                })
                 .await;
                 Err(Ending::Gone(message))
             }
@@ -262,13 +252,10 @@ impl Session {
         let wire = match sealed {
             Ok(wire) => wire,
             Err(e) => {
-                emit(
-                    &self.events,
-                    Event::Unsent {
-                        peer: self.peer,
-                        reason: format!("could not seal: {e}"),
-                    },
-                )
+                self.report(Event::Unsent {
+                    peer: self.peer,
+                    reason: format!("could not seal: {e}"),
+                })
                 .await;
                 return Ok(());
             }
@@ -279,13 +266,10 @@ impl Session {
                 wire.len(),
                 self.limits.max_frame
             );
-            emit(
-                &self.events,
-                Event::Unsent {
-                    peer: self.peer,
-                    reason,
-                },
-            )
+            self.report(Event::Unsent {
+                peer: self.peer,
+                reason,
+            })
             .await;
             return Ok(());
         }
@@ -308,15 +292,12 @@ impl Session {
         .await?;
         awaiting.insert(seq);
         tracing::info!(peer = %self.peer, seq, bytes = wire.len(), "message sent");
-        emit(
-            &self.events,
-            Event::Sent {
-                peer: self.peer,
-                seq,
-                plaintext,
-                wire,
-            },
-        )
+        self.report(Event::Sent {
+            peer: self.peer,
+            seq,
+            plaintext,
+            wire,
+        })
         .await;
         Ok(())
     }

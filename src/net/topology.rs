@@ -1,0 +1,259 @@
+//! Running the network tasks for a front end: one role, or the demo's client → man in the
+//! middle → server chain on loopback. Every event is tagged with its role and a generation
+//! number, so a front end can ignore stragglers from a topology it has replaced.
+
+use bytes::Bytes;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::{Duration, timeout};
+
+use super::config::{ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, system_clock};
+use super::event::{ClientCommand, Event, MitmCommand, PeerId, ServerCommand};
+use super::{EVENT_QUEUE, NetError};
+use crate::crypto::{Key, KeySource, Scheme};
+use crate::wire::KeyExchange;
+
+/// Which part of the lab an event comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The client.
+    Client,
+    /// The man in the middle: what is on the wire.
+    Wire,
+    /// The server.
+    Server,
+}
+
+/// An event with its topology generation and role.
+pub type Tagged = (u64, Role, Event);
+
+/// How long shutting a topology down may take before its tasks are abandoned.
+const STOP_GRACE: Duration = Duration::from_secs(6);
+
+/// The running tasks of one topology and the handles to command them.
+pub struct Topology {
+    generation: u64,
+    client: Option<mpsc::Sender<ClientCommand>>,
+    server: Option<mpsc::Sender<ServerCommand>>,
+    mitm: Option<mpsc::Sender<MitmCommand>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Copies one role's events into the shared, tagged stream.
+fn forward(
+    generation: u64,
+    role: Role,
+    mut events: mpsc::Receiver<Event>,
+    out: mpsc::Sender<Tagged>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if out.send((generation, role, event)).await.is_err() {
+                break;
+            }
+        }
+    })
+}
+
+impl Topology {
+    fn empty(generation: u64) -> Topology {
+        Topology {
+            generation,
+            client: None,
+            server: None,
+            mitm: None,
+            tasks: Vec::new(),
+        }
+    }
+
+    /// This topology's generation.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Adds a server on `listener`.
+    pub fn with_server(
+        mut self,
+        listener: TcpListener,
+        config: ServerConfig,
+        out: &mpsc::Sender<Tagged>,
+    ) -> Topology {
+        let (tx, rx) = mpsc::channel(config.limits.queue_depth);
+        let (event_tx, events) = mpsc::channel(EVENT_QUEUE);
+        self.tasks.push(tokio::spawn(super::run_server(
+            listener,
+            config,
+            rx,
+            event_tx,
+            std::future::pending(),
+        )));
+        self.tasks
+            .push(forward(self.generation, Role::Server, events, out.clone()));
+        self.server = Some(tx);
+        self
+    }
+
+    /// Adds a man in the middle on `listener`.
+    pub fn with_mitm(
+        mut self,
+        listener: TcpListener,
+        config: MitmConfig,
+        out: &mpsc::Sender<Tagged>,
+    ) -> Topology {
+        let (tx, rx) = mpsc::channel(config.limits.queue_depth);
+        let (event_tx, events) = mpsc::channel(EVENT_QUEUE);
+        self.tasks.push(tokio::spawn(super::run_mitm(
+            listener,
+            config,
+            rx,
+            event_tx,
+            std::future::pending(),
+        )));
+        self.tasks
+            .push(forward(self.generation, Role::Wire, events, out.clone()));
+        self.mitm = Some(tx);
+        self
+    }
+
+    /// Adds a client. Its failures arrive as `error` events.
+    pub fn with_client(mut self, config: ClientConfig, out: &mpsc::Sender<Tagged>) -> Topology {
+        let (tx, rx) = mpsc::channel(config.limits.queue_depth);
+        let (event_tx, events) = mpsc::channel(EVENT_QUEUE);
+        self.tasks.push(tokio::spawn(async move {
+            let _ = super::run_client(config, rx, event_tx).await;
+        }));
+        self.tasks
+            .push(forward(self.generation, Role::Client, events, out.clone()));
+        self.client = Some(tx);
+        self
+    }
+
+    /// A topology with nothing running yet.
+    pub fn new(generation: u64) -> Topology {
+        Topology::empty(generation)
+    }
+
+    /// The demo: a server, a man in the middle and a client, all on 127.0.0.1 ephemeral ports,
+    /// with a fresh key for `scheme`.
+    ///
+    /// # Errors
+    /// When a loopback port cannot be bound or no key can be generated.
+    pub async fn demo(
+        generation: u64,
+        scheme: Scheme,
+        exchange: KeyExchange,
+        out: &mpsc::Sender<Tagged>,
+    ) -> Result<Topology, NetError> {
+        let bind = |what: &'static str| async move {
+            TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|source| NetError::Bind {
+                    addr: format!("127.0.0.1:0 ({what})"),
+                    source,
+                })
+        };
+        let server_listener = bind("server").await?;
+        let mitm_listener = bind("man in the middle").await?;
+        let server_addr = server_listener
+            .local_addr()
+            .map_err(|source| NetError::Bind {
+                addr: "127.0.0.1:0".into(),
+                source,
+            })?;
+        let mitm_addr = mitm_listener
+            .local_addr()
+            .map_err(|source| NetError::Bind {
+                addr: "127.0.0.1:0".into(),
+                source,
+            })?;
+        let key = Key::generate(scheme).map_err(|source| NetError::Key {
+            origin: "demo".into(),
+            source,
+        })?;
+        let shared = (exchange == KeyExchange::Psk).then(|| KeyText {
+            text: format!("hex:{}", hex::encode(key.as_bytes())).into(),
+            origin: "demo".to_owned(),
+        });
+        let server = ServerConfig {
+            scheme,
+            key,
+            key_source: KeySource::Generated,
+            key_exchange: exchange,
+            ttl: None,
+            auto_reply: None,
+            limits: Limits::default(),
+            clock: system_clock(),
+        };
+        let mitm = MitmConfig {
+            upstream: server_addr.to_string(),
+            plan: Vec::new(),
+            intercept: false,
+            limits: Limits::default(),
+        };
+        let client = ClientConfig {
+            connect: mitm_addr.to_string(),
+            scheme: Some(scheme),
+            name: "student".to_owned(),
+            key: shared,
+            ttl: None,
+            limits: Limits::default(),
+            clock: system_clock(),
+        };
+        Ok(Topology::empty(generation)
+            .with_server(server_listener, server, out)
+            .with_mitm(mitm_listener, mitm, out)
+            .with_client(client, out))
+    }
+
+    /// Sends a plaintext from the client, or from the server to client `to`.
+    /// Returns false when no such role is running.
+    pub async fn send(&self, role: Role, to: Option<PeerId>, plaintext: Bytes) -> bool {
+        match (role, to) {
+            (Role::Client, _) => match &self.client {
+                Some(tx) => tx.send(ClientCommand::Send(plaintext)).await.is_ok(),
+                None => false,
+            },
+            (Role::Server, Some(to)) => match &self.server {
+                Some(tx) => tx.send(ServerCommand::Send { to, plaintext }).await.is_ok(),
+                None => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Passes a command to the man in the middle. Returns false when there is none.
+    pub async fn command_mitm(&self, command: MitmCommand) -> bool {
+        match &self.mitm {
+            Some(tx) => tx.send(command).await.is_ok(),
+            None => false,
+        }
+    }
+
+    /// Stops every task: the client says BYE, the others shut down; bounded in time.
+    pub async fn shutdown(self) {
+        if let Some(client) = &self.client {
+            let _ = client.send(ClientCommand::Disconnect).await;
+        }
+        if let Some(mitm) = &self.mitm {
+            let _ = mitm.send(MitmCommand::Shutdown).await;
+        }
+        if let Some(server) = &self.server {
+            let _ = server.send(ServerCommand::Shutdown).await;
+        }
+        let Topology {
+            client,
+            server,
+            mitm,
+            tasks,
+            ..
+        } = self;
+        drop((client, server, mitm));
+        let joined = timeout(STOP_GRACE, async {
+            for task in &mut tasks.into_iter().collect::<Vec<_>>() {
+                let _ = task.await;
+            }
+        });
+        let _ = joined.await;
+    }
+}
