@@ -6,6 +6,7 @@
 mod client;
 mod config;
 mod event;
+pub mod matrix;
 pub mod mitm;
 mod roster;
 pub mod server;

@@ -1,0 +1,436 @@
+//! The attack matrix, played for real: every action against every scheme, each on its own
+//! loopback server, man in the middle and client. The cells report what the receiver actually
+//! concluded and what the eavesdropper actually read.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio::time::{Duration, timeout};
+
+use super::config::{ClientConfig, Clock, KeyText, Limits, MitmConfig, ServerConfig};
+use super::event::Event;
+use super::{EVENT_QUEUE, Role, Topology};
+use crate::crypto::{Anatomy, FieldKind, Key, KeySource, Scheme, Tamper, Verdict, unix_now};
+use crate::wire::{Frame, KeyExchange};
+
+/// The rows of the matrix (DESIGN §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Attack {
+    /// Nothing done.
+    Nothing,
+    /// Flip a bit in a ciphertext block that is not the last (in the message, for hmac).
+    FlipBlock,
+    /// Flip a bit of the IV or salt.
+    FlipIv,
+    /// Swap two blocks.
+    Swap,
+    /// Truncate the last block.
+    Truncate,
+    /// Replay an earlier message.
+    Replay,
+    /// Eavesdrop when the key crossed in the clear.
+    KeyInClear,
+    /// Eavesdrop under a pre-shared key.
+    PreShared,
+}
+
+impl Attack {
+    /// Every row, in order.
+    pub const ALL: [Attack; 8] = [
+        Attack::Nothing,
+        Attack::FlipBlock,
+        Attack::FlipIv,
+        Attack::Swap,
+        Attack::Truncate,
+        Attack::Replay,
+        Attack::KeyInClear,
+        Attack::PreShared,
+    ];
+
+    /// The row's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Attack::Nothing => "nothing",
+            Attack::FlipBlock => "flip bit in block 0",
+            Attack::FlipIv => "flip bit in IV/salt",
+            Attack::Swap => "swap two blocks",
+            Attack::Truncate => "truncate",
+            Attack::Replay => "replay",
+            Attack::KeyInClear => "key crossed in clear",
+            Attack::PreShared => "pre-shared key",
+        }
+    }
+
+    /// The tamper action this row plays against `scheme`, if it applies.
+    pub fn action(self, scheme: Scheme) -> Option<Tamper> {
+        match self {
+            Attack::FlipBlock => Some(Tamper::Flip {
+                byte: first_ciphertext_byte(scheme),
+                bit: 0,
+            }),
+            Attack::FlipIv if matches!(scheme, Scheme::Cbc | Scheme::Fernet) => {
+                Some(Tamper::IvFlip { byte: 0, bit: 0 })
+            }
+            Attack::Swap => Some(Tamper::Swap { i: 0, j: 1 }),
+            Attack::Truncate => Some(Tamper::Truncate),
+            Attack::Replay => Some(Tamper::Replay),
+            _ => None,
+        }
+    }
+}
+
+fn first_ciphertext_byte(scheme: Scheme) -> usize {
+    match scheme {
+        Scheme::Ecb => 0,
+        Scheme::Cbc => 16,
+        Scheme::Fernet => 25,
+        Scheme::Hmac => 4,
+    }
+}
+
+/// The message every case sends: four blocks, of which the second and third are equal (for
+/// ECB to give away) and the first two differ (so that a swap changes something). In CBC a
+/// swap of blocks 0 and 1 also disturbs block 2, and the fourth block keeps the padding intact.
+pub const MESSAGE: &str = "FROM: alice     PAY BOB 10 COINSPAY BOB 10 COINSsigned, alice";
+
+/// What happened in one cell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// The receiver's verdicts on the attacked message, in order (two for a replay: the
+    /// message within the TTL, then after it, for fernet).
+    pub verdicts: Vec<Verdict>,
+    /// What the receiver accepted, or what the eavesdropper read.
+    pub plaintext: Option<Bytes>,
+    /// A short description of the outcome.
+    pub summary: String,
+    /// Whether the defender came out safe: the change was detected, or nothing leaked.
+    /// `None` when the row does not apply to the scheme.
+    pub safe: Option<bool>,
+}
+
+/// One filled cell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cell {
+    /// The row.
+    pub attack: Attack,
+    /// The column.
+    pub scheme: Scheme,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+/// How long one case may take.
+const CASE_LIMIT: Duration = Duration::from_secs(10);
+
+/// Plays every row against every scheme, sending each cell to `out` as it completes.
+pub async fn run_all(out: mpsc::Sender<Cell>) {
+    for attack in Attack::ALL {
+        for scheme in Scheme::ALL {
+            let outcome = match timeout(CASE_LIMIT, play(attack, scheme)).await {
+                Ok(Ok(outcome)) => outcome,
+                Ok(Err(e)) => Outcome {
+                    verdicts: vec![],
+                    plaintext: None,
+                    summary: format!("failed: {e}"),
+                    safe: None,
+                },
+                Err(_) => Outcome {
+                    verdicts: vec![],
+                    plaintext: None,
+                    summary: "timed out".to_owned(),
+                    safe: None,
+                },
+            };
+            if out
+                .send(Cell {
+                    attack,
+                    scheme,
+                    outcome,
+                })
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+}
+
+/// What one case observed.
+#[derive(Default)]
+struct Observed {
+    /// (seq, verdict, plaintext) for each message the server received.
+    received: Vec<(u64, Verdict, Option<Bytes>)>,
+    /// Plaintexts the man in the middle read from the client.
+    eavesdropped: Vec<Bytes>,
+    /// Client messages as the man in the middle saw them.
+    on_wire: Vec<Bytes>,
+}
+
+/// Plays one cell on loopback.
+async fn play(attack: Attack, scheme: Scheme) -> Result<Outcome, String> {
+    let action = attack.action(scheme);
+    if matches!(attack, Attack::FlipIv) && action.is_none() {
+        return Ok(Outcome {
+            verdicts: vec![],
+            plaintext: None,
+            summary: format!("{scheme} has no IV"),
+            safe: None,
+        });
+    }
+    let exchange = if attack == Attack::PreShared {
+        KeyExchange::Psk
+    } else {
+        KeyExchange::Send
+    };
+    let now = Arc::new(AtomicU64::new(unix_now()));
+    let clock: Clock = {
+        let now = now.clone();
+        Arc::new(move || now.load(Ordering::SeqCst))
+    };
+    let replay = attack == Attack::Replay;
+    // A replay needs an earlier message: the plan replays message 1 after messages 2 and 3;
+    // the shared clock moves past fernet's TTL before message 3.
+    let plan: Vec<(u64, Tamper)> = match action {
+        Some(Tamper::Replay) => vec![(2, Tamper::Replay), (3, Tamper::Replay)],
+        Some(action) => vec![(1, action)],
+        None => vec![],
+    };
+    let (tx, mut rx) = mpsc::channel(EVENT_QUEUE);
+    let topology = start(scheme, exchange, plan, clock, &tx).await?;
+    let messages = if replay { 3 } else { 1 };
+    let mut seen = Vec::new();
+    for n in 1..=messages {
+        if replay && n == 3 {
+            now.fetch_add(120, Ordering::SeqCst);
+        }
+        topology
+            .send(Role::Client, None, Bytes::from_static(MESSAGE.as_bytes()))
+            .await;
+        // One message at a time, so that each replay follows the message it belongs to.
+        let wanted = if replay && n > 1 { 2 } else { 1 };
+        seen.extend(collect(&mut rx, wanted).await?);
+    }
+    while let Ok(event) = rx.try_recv() {
+        seen.push(event);
+    }
+    let observed = observe(seen);
+    topology.shutdown().await;
+    Ok(judge(attack, scheme, observed))
+}
+
+async fn start(
+    scheme: Scheme,
+    exchange: KeyExchange,
+    plan: Vec<(u64, Tamper)>,
+    clock: Clock,
+    tx: &mpsc::Sender<super::Tagged>,
+) -> Result<Topology, String> {
+    let bind = || async {
+        TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let (server_listener, mitm_listener) = (bind().await?, bind().await?);
+    let server_addr = server_listener.local_addr().map_err(|e| e.to_string())?;
+    let mitm_addr = mitm_listener.local_addr().map_err(|e| e.to_string())?;
+    let key = Key::generate(scheme).map_err(|e| e.to_string())?;
+    let shared = (exchange == KeyExchange::Psk).then(|| KeyText {
+        text: format!("hex:{}", hex::encode(key.as_bytes())).into(),
+        origin: "matrix".into(),
+    });
+    let server = ServerConfig {
+        scheme,
+        key,
+        key_source: KeySource::Generated,
+        key_exchange: exchange,
+        ttl: (scheme == Scheme::Fernet).then_some(60),
+        auto_reply: None,
+        limits: Limits::default(),
+        clock: clock.clone(),
+    };
+    let mitm = MitmConfig {
+        upstream: server_addr.to_string(),
+        plan,
+        intercept: false,
+        limits: Limits::default(),
+    };
+    let client = ClientConfig {
+        connect: mitm_addr.to_string(),
+        scheme: Some(scheme),
+        name: "matrix".into(),
+        key: shared,
+        ttl: None,
+        limits: Limits::default(),
+        clock,
+    };
+    Ok(Topology::new(0)
+        .with_server(server_listener, server, tx)
+        .with_mitm(mitm_listener, mitm, tx)
+        .with_client(client, tx))
+}
+
+/// Reads events until the server has received `count` more messages; returns them all.
+async fn collect(
+    rx: &mut mpsc::Receiver<super::Tagged>,
+    count: usize,
+) -> Result<Vec<super::Tagged>, String> {
+    let mut seen = 0;
+    let mut events = Vec::new();
+    while seen < count {
+        let (generation, role, event) = rx.recv().await.ok_or("the lab stopped early")?;
+        if role == Role::Server && matches!(event, Event::Received { .. }) {
+            seen += 1;
+        }
+        if let Event::Error { message, .. } = &event
+            && role == Role::Client
+        {
+            return Err(message.clone());
+        }
+        events.push((generation, role, event));
+    }
+    Ok(events)
+}
+
+/// Sorts a case's events into what the server concluded and what the attacker saw.
+fn observe(events: Vec<super::Tagged>) -> Observed {
+    let mut observed = Observed::default();
+    for (_, role, event) in events {
+        match (role, event) {
+            (Role::Server, Event::Received { seq, opened, .. }) => {
+                observed
+                    .received
+                    .push((seq, opened.verdict, opened.plaintext.map(Bytes::from)));
+            }
+            (
+                Role::Wire,
+                Event::Eavesdropped {
+                    direction: super::Direction::ToServer,
+                    plaintext,
+                    ..
+                },
+            ) => {
+                observed.eavesdropped.push(plaintext);
+            }
+            (
+                Role::Wire,
+                Event::Intercepted {
+                    frame: Frame::Data { wire, .. },
+                    direction: super::Direction::ToServer,
+                    ..
+                },
+            ) => {
+                observed.on_wire.push(wire);
+            }
+            _ => {}
+        }
+    }
+    observed
+}
+
+/// Turns what was observed into the cell's outcome.
+fn judge(attack: Attack, scheme: Scheme, observed: Observed) -> Outcome {
+    let original = MESSAGE.as_bytes();
+    match attack {
+        Attack::KeyInClear | Attack::PreShared => {
+            let read = observed.eavesdropped.first().cloned();
+            let summary = match (&read, attack) {
+                (Some(_), Attack::KeyInClear) => "eavesdropper reads all".to_owned(),
+                (Some(_), _) => "the message was never secret".to_owned(),
+                (None, _) => visible(scheme, observed.on_wire.first()),
+            };
+            Outcome {
+                verdicts: vec![],
+                safe: Some(read.is_none()),
+                plaintext: read,
+                summary,
+            }
+        }
+        Attack::Replay => {
+            let replays: Vec<&(u64, Verdict, Option<Bytes>)> = observed
+                .received
+                .iter()
+                .filter(|(seq, ..)| *seq >= 1 << 63)
+                .collect();
+            let verdicts: Vec<Verdict> = replays.iter().map(|(_, v, _)| v.clone()).collect();
+            let accepted = replays.iter().any(|(_, v, _)| v.is_accepted());
+            let summary = verdicts
+                .iter()
+                .map(Verdict::to_string)
+                .collect::<Vec<_>>()
+                .join(", then ");
+            let plaintext = replays.iter().find_map(|(_, _, p)| p.clone());
+            Outcome {
+                safe: Some(!replays.last().is_some_and(|(_, v, _)| v.is_accepted())),
+                verdicts,
+                plaintext,
+                summary: if accepted && summary.is_empty() {
+                    "accepted".into()
+                } else {
+                    summary
+                },
+            }
+        }
+        _ => {
+            let Some((_, verdict, plaintext)) = observed.received.first().cloned() else {
+                return Outcome {
+                    verdicts: vec![],
+                    plaintext: None,
+                    summary: "no verdict".into(),
+                    safe: None,
+                };
+            };
+            let tampered = attack != Attack::Nothing;
+            let intact = plaintext.as_deref() == Some(original);
+            let summary = match (&verdict, tampered, intact) {
+                (Verdict::Rejected(_), ..) => verdict.to_string(),
+                (_, false, _) => verdict.to_string(),
+                (_, true, true) => format!("{verdict}, unchanged"),
+                (_, true, false) => format!("{verdict}: changed, undetected"),
+            };
+            let safe = if tampered {
+                !verdict.is_accepted()
+            } else {
+                verdict.is_accepted() && intact
+            };
+            Outcome {
+                verdicts: vec![verdict],
+                plaintext,
+                summary,
+                safe: Some(safe),
+            }
+        }
+    }
+}
+
+/// What an eavesdropper without the key still learns from a message.
+fn visible(scheme: Scheme, wire: Option<&Bytes>) -> String {
+    let Some(wire) = wire else {
+        return "saw nothing".to_owned();
+    };
+    let anatomy = Anatomy::dissect(scheme, wire);
+    match scheme {
+        Scheme::Ecb => {
+            let repeats = anatomy
+                .fields
+                .iter()
+                .filter(|f| {
+                    matches!(
+                        f.kind,
+                        FieldKind::Block {
+                            repeat_of: Some(_),
+                            ..
+                        }
+                    )
+                })
+                .count();
+            format!("sees equal blocks ({repeats} repeated)")
+        }
+        Scheme::Cbc => format!("sees lengths only ({} bytes)", wire.len()),
+        Scheme::Fernet => "sees lengths and the timestamp".to_owned(),
+        Scheme::Hmac => "reads every message".to_owned(),
+    }
+}
