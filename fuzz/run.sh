@@ -8,6 +8,7 @@
 #   FUZZ_SANITIZER   cargo fuzz's -s: address (default), none (about 2x faster), leak, ...
 #   FUZZ_TARGETS     space-separated subset of targets to run (default: all)
 #   FUZZ_JOBS        cargo build jobs (default 1: the machine is shared)
+#   FUZZ_ARGS        extra libFuzzer flags, e.g. "-max_len=8192" (word-split)
 #
 # Seeds are read from fuzz/seeds/<target>/ (checked in) and copied into a scratch corpus in
 # fuzz/target/corpus/<target>/, which grows across runs; nothing outside fuzz/target/ and
@@ -72,7 +73,7 @@ for t in "${TARGETS[@]}"; do
     timeout -k 30 $((SECS + 300)) nice -n 19 \
         cargo fuzz run -s "$SANITIZER" "$t" "$corpus" -- \
         -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=30 -print_final_stats=1 \
-        >"$log" 2>&1
+        ${FUZZ_ARGS:-} >"$log" 2>&1
     rc=$?
 
     # "Done N runs in S second(s)", else "#N DONE", else the final stats, else the last status.

@@ -18,4 +18,5 @@ pub mod headless;
 pub mod logging;
 pub mod net;
 pub mod oneshot;
+pub mod tui;
 pub mod wire;

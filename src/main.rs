@@ -1,18 +1,19 @@
-//! The `cipherlab` binary: parse the command line, start logging, run one mode, and turn the
-//! outcome into an exit status (0 ok, 1 rejected or failed, 2 usage).
+//! The `cipherlab` binary: parse the command line, start logging, run one mode on the screen
+//! or headless, and turn the outcome into an exit status (0 ok, 1 rejected or failed, 2 usage).
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use cipherlab::cli::{self, Cli, Command, DemoArgs, SchemeArg};
-use cipherlab::{headless, logging, net, oneshot};
+use cipherlab::logging::{self, LogRing};
+use cipherlab::tui::{self, Launch};
+use cipherlab::wire::KeyExchange;
+use cipherlab::{headless, net, oneshot};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(warning) = logging::init(cli.log.log_file.as_deref(), cli.log.log_level) {
-        eprintln!("cipherlab: {warning}");
-    }
     let show_keys = cli.log.log_secrets;
     let command = cli.command.unwrap_or(Command::Demo(DemoArgs {
         scheme: SchemeArg::Fernet,
@@ -20,6 +21,25 @@ fn main() -> ExitCode {
         headless: false,
         messages: Vec::new(),
     }));
+    let on_screen = match &command {
+        Command::Demo(args) => !args.headless,
+        Command::Server(args) => !args.headless,
+        Command::Client(args) => !args.headless,
+        Command::Mitm(args) => !args.headless,
+        Command::Seal(_) | Command::Open(_) | Command::Keygen(_) => false,
+    };
+    if on_screen && !std::io::stdout().is_terminal() {
+        return usage(
+            "stdout is not a terminal: run in a terminal, or add --headless for JSON lines",
+        );
+    }
+    let ring = on_screen.then(LogRing::default);
+    if let Some(warning) =
+        logging::init(cli.log.log_file.as_deref(), cli.log.log_level, ring.clone())
+    {
+        eprintln!("cipherlab: {warning}");
+    }
+    let ring = ring.unwrap_or_default();
     match command {
         Command::Keygen(args) => {
             finish(oneshot::keygen(args.scheme.into(), &mut std::io::stdout()))
@@ -40,27 +60,29 @@ fn main() -> ExitCode {
                 Ok(config) => config,
                 Err(message) => return usage(&message),
             };
-            screen_pending(args.headless);
             runtime(async move {
-                match net::server::bind(&args.listen).await {
-                    Ok(listener) => headless::server(listener, config, show_keys).await,
-                    Err(e) => {
-                        eprintln!("cipherlab: {e}");
-                        ExitCode::from(headless::EXIT_FAILED)
-                    }
+                let listener = match net::server::bind(&args.listen).await {
+                    Ok(listener) => listener,
+                    Err(e) => return failed(&e.to_string()),
+                };
+                if args.headless {
+                    headless::server(listener, config, show_keys).await
+                } else {
+                    screen(tui::run(Launch::Server { listener, config }, ring).await)
                 }
             })
         }
         Command::Mitm(args) => {
             let config = cli::mitm_config(&args);
-            screen_pending(args.headless);
             runtime(async move {
-                match net::server::bind(&args.listen).await {
-                    Ok(listener) => headless::mitm(listener, config, show_keys).await,
-                    Err(e) => {
-                        eprintln!("cipherlab: {e}");
-                        ExitCode::from(headless::EXIT_FAILED)
-                    }
+                let listener = match net::server::bind(&args.listen).await {
+                    Ok(listener) => listener,
+                    Err(e) => return failed(&e.to_string()),
+                };
+                if args.headless {
+                    headless::mitm(listener, config, show_keys).await
+                } else {
+                    screen(tui::run(Launch::Mitm { listener, config }, ring).await)
                 }
             })
         }
@@ -69,30 +91,44 @@ fn main() -> ExitCode {
                 Ok(config) => config,
                 Err(message) => return usage(&message),
             };
-            screen_pending(args.headless);
-            runtime(headless::client(config, args.messages, show_keys))
+            if args.headless {
+                runtime(headless::client(config, args.messages, show_keys))
+            } else {
+                runtime(async move { screen(tui::run(Launch::Client { config }, ring).await) })
+            }
         }
         Command::Demo(args) => {
-            let (server, client) = match cli::demo_configs(&args) {
-                Ok(configs) => configs,
-                Err(message) => return usage(&message),
-            };
-            screen_pending(args.headless);
-            runtime(headless::demo(server, client, args.messages, show_keys))
+            if args.headless {
+                let (server, client) = match cli::demo_configs(&args) {
+                    Ok(configs) => configs,
+                    Err(message) => return usage(&message),
+                };
+                runtime(headless::demo(server, client, args.messages, show_keys))
+            } else {
+                let scheme = args.scheme.into();
+                let exchange = args
+                    .key_exchange
+                    .map_or(KeyExchange::default_for(scheme), KeyExchange::from);
+                runtime(
+                    async move { screen(tui::run(Launch::Demo { scheme, exchange }, ring).await) },
+                )
+            }
         }
     }
 }
 
-/// Until the screen lands, every networked mode prints JSON lines.
-fn screen_pending(headless: bool) {
-    if !headless {
-        eprintln!("cipherlab: the terminal screen is not built yet; showing headless JSON events");
-    }
+fn screen(result: std::io::Result<ExitCode>) -> ExitCode {
+    result.unwrap_or_else(|e| failed(&format!("the terminal failed: {e}")))
 }
 
 fn usage(message: &str) -> ExitCode {
     eprintln!("cipherlab: {message}");
     ExitCode::from(headless::EXIT_USAGE)
+}
+
+fn failed(message: &str) -> ExitCode {
+    eprintln!("cipherlab: {message}");
+    ExitCode::from(headless::EXIT_FAILED)
 }
 
 fn finish(result: Result<(), oneshot::OneShotError>) -> ExitCode {
@@ -103,6 +139,8 @@ fn finish(result: Result<(), oneshot::OneShotError>) -> ExitCode {
     }
 }
 
+/// Runs `work` on a fresh runtime. Tasks still blocked when it finishes (a printer writing to
+/// a stdout nobody reads) get a moment, then the process exits without them.
 fn runtime(work: impl std::future::Future<Output = ExitCode>) -> ExitCode {
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -110,13 +148,9 @@ fn runtime(work: impl std::future::Future<Output = ExitCode>) -> ExitCode {
     {
         Ok(runtime) => {
             let code = runtime.block_on(work);
-            // A printer still blocked on a stdout nobody reads must not keep the process alive.
             runtime.shutdown_timeout(std::time::Duration::from_secs(1));
             code
         }
-        Err(e) => {
-            eprintln!("cipherlab: cannot start the async runtime: {e}");
-            ExitCode::from(headless::EXIT_FAILED)
-        }
+        Err(e) => failed(&format!("cannot start the async runtime: {e}")),
     }
 }

@@ -77,14 +77,38 @@ fn open_seeds(out: &Path, scheme: Scheme) -> std::io::Result<()> {
     }
     if scheme == Scheme::Fernet {
         let ttl = |now, ttl| OpenOptions { now, ttl };
-        write(&dir, "ttl_ok", &open_input(0, ttl(SPEC_TIME + 30, Some(60)), &wire))?;
-        write(&dir, "ttl_expired", &open_input(0, ttl(SPEC_TIME + 61, Some(60)), &wire))?;
-        write(&dir, "future", &open_input(0, ttl(SPEC_TIME - 61, None), &wire))?;
-        write(&dir, "ttl_max", &open_input(0, ttl(u64::MAX, Some(u64::MAX)), &wire))?;
+        write(
+            &dir,
+            "ttl_ok",
+            &open_input(0, ttl(SPEC_TIME + 30, Some(60)), &wire),
+        )?;
+        write(
+            &dir,
+            "ttl_expired",
+            &open_input(0, ttl(SPEC_TIME + 61, Some(60)), &wire),
+        )?;
+        write(
+            &dir,
+            "future",
+            &open_input(0, ttl(SPEC_TIME - 61, None), &wire),
+        )?;
+        write(
+            &dir,
+            "ttl_max",
+            &open_input(0, ttl(u64::MAX, Some(u64::MAX)), &wire),
+        )?;
         let unpadded: Vec<u8> = wire.iter().copied().filter(|&b| b != b'=').collect();
         write(&dir, "unpadded", &open_input(0, later, &unpadded))?;
-        write(&dir, "not_base64", &open_input(0, later, b"gAAAAA*not-base64*"))?;
-        write(&dir, "bad_version", &open_input(0, later, b"gQAAAAAdwJ6wAAECAwQFBgcICQoLDA0ODw=="))?;
+        write(
+            &dir,
+            "not_base64",
+            &open_input(0, later, b"gAAAAA*not-base64*"),
+        )?;
+        write(
+            &dir,
+            "bad_version",
+            &open_input(0, later, b"gQAAAAAdwJ6wAAECAwQFBgcICQoLDA0ODw=="),
+        )?;
     }
     if scheme == Scheme::Hmac {
         // A length field that disagrees with the message.
@@ -155,16 +179,48 @@ fn frame_seeds(out: &Path) -> std::io::Result<()> {
         write(&dir, &name, &frame_input(mode, i as u8, &bytes))?;
         session.extend_from_slice(&bytes);
     }
-    write(&dir, "session_small_cap", &frame_input(0b0_0100, 7, &session))?;
-    write(&dir, "session_default_cap", &frame_input(0b1_0001, 42, &session))?;
-    write(&dir, "session_tiny_cap", &frame_input(0b0_1010, 40, &session))?;
-    write(&dir, "session_truncated", &frame_input(0b0_1100, 3, &session[..session.len() - 5]))?;
+    write(
+        &dir,
+        "session_small_cap",
+        &frame_input(0b0_0100, 7, &session),
+    )?;
+    write(
+        &dir,
+        "session_default_cap",
+        &frame_input(0b1_0001, 42, &session),
+    )?;
+    write(
+        &dir,
+        "session_tiny_cap",
+        &frame_input(0b0_1010, 40, &session),
+    )?;
+    write(
+        &dir,
+        "session_truncated",
+        &frame_input(0b0_1100, 3, &session[..session.len() - 5]),
+    )?;
     // Lengths and bodies that are refused.
-    write(&dir, "too_large", &frame_input(0, 0, &[0xff, 0xff, 0xff, 0xff, b'D']))?;
+    write(
+        &dir,
+        "too_large",
+        &frame_input(0, 0, &[0xff, 0xff, 0xff, 0xff, b'D']),
+    )?;
     write(&dir, "empty_length", &frame_input(1, 0, &[0, 0, 0, 0]))?;
-    write(&dir, "http", &frame_input(1, 0, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"))?;
-    write(&dir, "fernet_token", &frame_input(1, 0, b"gAAAAABk-seed-001-token=="))?;
-    write(&dir, "bad_json", &frame_input(0, 0, b"\0\0\0\x0aH{not json"))?;
+    write(
+        &dir,
+        "http",
+        &frame_input(1, 0, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+    )?;
+    write(
+        &dir,
+        "fernet_token",
+        &frame_input(1, 0, b"gAAAAABk-seed-001-token=="),
+    )?;
+    write(
+        &dir,
+        "bad_json",
+        &frame_input(0, 0, b"\0\0\0\x0aH{not json"),
+    )?;
     write(&dir, "unknown_kind", &frame_input(0, 0, b"\0\0\0\x01Z"))?;
     write(&dir, "short_data", &frame_input(0, 0, b"\0\0\0\x03D\0\x01"))?;
     let hello = br#"H{"version":1,"scheme":"ECB","name":"bob\u0007\u00e9","extra":true}"#;

@@ -99,7 +99,10 @@ fn decode_stream(max_frame: usize, pieces: &[&[u8]]) -> Vec<Outcome> {
         match step(&mut codec, &mut buf, max_frame, true) {
             Step::Frame(frame) => out.push(Outcome::Frame(frame)),
             Step::NeedMore => {
-                assert!(buf.is_empty(), "decode_eof returned Ok(None) with bytes left");
+                assert!(
+                    buf.is_empty(),
+                    "decode_eof returned Ok(None) with bytes left"
+                );
                 break;
             }
             Step::Error(e) => {
@@ -126,7 +129,11 @@ fn step(codec: &mut LabCodec, buf: &mut BytesMut, max_frame: usize, eof: bool) -
             total <= 4 + max_frame,
             "check reported {total} bytes, more than 4 + max_frame ({max_frame})"
         );
-        assert!(total <= before.len(), "check reported {total} of {} bytes", before.len());
+        assert!(
+            total <= before.len(),
+            "check reported {total} of {} bytes",
+            before.len()
+        );
         assert!(total >= 5, "check accepted a frame of {total} bytes");
     }
     let result = if eof {
@@ -136,7 +143,11 @@ fn step(codec: &mut LabCodec, buf: &mut BytesMut, max_frame: usize, eof: bool) -
     };
     match (checked, result) {
         (Ok(Some(total)), Ok(Some(frame))) => {
-            assert_eq!(&buf[..], &before[total..], "decode consumed other than one frame");
+            assert_eq!(
+                &buf[..],
+                &before[total..],
+                "decode consumed other than one frame"
+            );
             let reference = Frame::parse(before.slice(4..total));
             assert!(
                 matches!(&reference, Ok(f) if *f == frame),
@@ -146,7 +157,11 @@ fn step(codec: &mut LabCodec, buf: &mut BytesMut, max_frame: usize, eof: bool) -
             Step::Frame(frame)
         }
         (Ok(Some(total)), Err(e)) => {
-            assert_eq!(&buf[..], &before[total..], "a bad frame was not consumed whole");
+            assert_eq!(
+                &buf[..],
+                &before[total..],
+                "a bad frame was not consumed whole"
+            );
             let reference = Frame::parse(before.slice(4..total));
             assert!(
                 matches!(&reference, Err(r) if r.to_string() == e.to_string()),
@@ -155,7 +170,11 @@ fn step(codec: &mut LabCodec, buf: &mut BytesMut, max_frame: usize, eof: bool) -
             Step::Error(e.to_string())
         }
         (Ok(None), Ok(None)) => {
-            assert_eq!(&buf[..], &before[..], "decode changed the buffer without a frame");
+            assert_eq!(
+                &buf[..],
+                &before[..],
+                "decode changed the buffer without a frame"
+            );
             Step::NeedMore
         }
         (Ok(None), Err(e)) if eof => {
@@ -178,7 +197,11 @@ fn step(codec: &mut LabCodec, buf: &mut BytesMut, max_frame: usize, eof: bool) -
 /// frame gives the same bytes again.
 fn round_trip(frame: &Frame) {
     let bytes = frame.to_bytes();
-    assert!(bytes.len() >= 5, "{frame:?} encoded to {} bytes", bytes.len());
+    assert!(
+        bytes.len() >= 5,
+        "{frame:?} encoded to {} bytes",
+        bytes.len()
+    );
     let body = bytes.len() - 4;
     assert_eq!(
         frame::check(&bytes, body).ok(),
@@ -393,8 +416,15 @@ pub fn fuzz_open(scheme: Scheme, data: &[u8]) {
     } else {
         Verdict::Unauthenticated
     };
-    assert_eq!(back.verdict, want, "{scheme}: a freshly sealed message was refused");
-    assert_eq!(back.plaintext.as_deref(), Some(message), "{scheme}: round trip");
+    assert_eq!(
+        back.verdict, want,
+        "{scheme}: a freshly sealed message was refused"
+    );
+    assert_eq!(
+        back.plaintext.as_deref(),
+        Some(message),
+        "{scheme}: round trip"
+    );
     let anatomy = check_anatomy(scheme, &sealed);
     assert!(
         !anatomy.fields.iter().any(|f| f.kind == FieldKind::Trailing),
@@ -421,7 +451,10 @@ fn accepted_means_sealed(
                 iv: [0; BLOCK],
                 now: 0,
             });
-            assert_eq!(again, wire, "{scheme} accepted bytes that sealing does not give");
+            assert_eq!(
+                again, wire,
+                "{scheme} accepted bytes that sealing does not give"
+            );
         }
         Scheme::Cbc => {
             let mut iv = [0u8; BLOCK];
@@ -433,7 +466,10 @@ fn accepted_means_sealed(
             let Some(token) = decode_token(wire) else {
                 panic!("fernet accepted a token that is not base64url");
             };
-            assert!(token.len() >= 1 + 8 + BLOCK + BLOCK + TAG, "short token accepted");
+            assert!(
+                token.len() >= 1 + 8 + BLOCK + BLOCK + TAG,
+                "short token accepted"
+            );
             let mut stamp = [0u8; 8];
             stamp.copy_from_slice(&token[1..9]);
             let timestamp = u64::from_be_bytes(stamp);
@@ -450,10 +486,7 @@ fn accepted_means_sealed(
             }
             let mut iv = [0u8; BLOCK];
             iv.copy_from_slice(&token[9..25]);
-            let again = seal(Nonce {
-                iv,
-                now: timestamp,
-            });
+            let again = seal(Nonce { iv, now: timestamp });
             assert_eq!(
                 decode_token(&again).as_deref(),
                 Some(&token[..]),
@@ -495,7 +528,10 @@ pub fn check_anatomy(scheme: Scheme, wire: &[u8]) -> Anatomy {
             "{scheme}: fields not contiguous: {:?}",
             anatomy.fields
         );
-        assert!(field.range.end >= field.range.start, "{scheme}: backwards field");
+        assert!(
+            field.range.end >= field.range.start,
+            "{scheme}: backwards field"
+        );
         pos = field.range.end;
     }
     assert_eq!(
@@ -512,23 +548,39 @@ pub fn check_anatomy(scheme: Scheme, wire: &[u8]) -> Anatomy {
         let these = &bytes[field.range.clone()];
         if !field.range.is_empty() {
             assert_eq!(anatomy.field_at(field.range.start), Some(field), "field_at");
-            assert_eq!(anatomy.field_at(field.range.end - 1), Some(field), "field_at");
+            assert_eq!(
+                anatomy.field_at(field.range.end - 1),
+                Some(field),
+                "field_at"
+            );
         }
         match field.kind {
             FieldKind::Block { index, repeat_of } => {
-                assert_eq!(these.len(), BLOCK, "{scheme}: block of {} bytes", these.len());
+                assert_eq!(
+                    these.len(),
+                    BLOCK,
+                    "{scheme}: block of {} bytes",
+                    these.len()
+                );
                 assert_eq!(index, next_block, "{scheme}: block numbering");
                 next_block += 1;
                 if let Some(first) = repeat_of {
                     assert!(first < index, "{scheme}: block {index} repeats {first}");
                     let earlier = anatomy.blocks().nth(first).map(|f| &bytes[f.range.clone()]);
-                    assert_eq!(earlier, Some(these), "{scheme}: repeat_of a different block");
+                    assert_eq!(
+                        earlier,
+                        Some(these),
+                        "{scheme}: repeat_of a different block"
+                    );
                 }
             }
             FieldKind::Length { value } => {
                 assert_eq!(scheme, Scheme::Hmac);
                 assert_eq!(these.len(), 4);
-                assert_eq!(u32::from_be_bytes([these[0], these[1], these[2], these[3]]), value);
+                assert_eq!(
+                    u32::from_be_bytes([these[0], these[1], these[2], these[3]]),
+                    value
+                );
             }
             FieldKind::Timestamp { secs } => {
                 assert_eq!(scheme, Scheme::Fernet);

@@ -1,0 +1,284 @@
+//! Where each pane goes, computed from the app state and the screen size. Drawing and mouse
+//! hit-testing use the same computation, so a click lands on the pane that is drawn there.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+
+use super::app::App;
+use super::state::{Focus, Mode, Tab};
+use crate::net::Role;
+
+/// The smallest screen cipherlab draws on.
+pub const MIN_WIDTH: u16 = 80;
+/// The smallest screen cipherlab draws on.
+pub const MIN_HEIGHT: u16 = 24;
+
+/// A region of the screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    /// A demo column's title row.
+    Column(Role),
+    /// The key a role holds.
+    Key(Role),
+    /// A role's plaintext (with the editor for the sender).
+    Plaintext(Role),
+    /// A role's view of the message bytes.
+    Ciphertext(Role),
+    /// A role's verdict.
+    Verification(Role),
+    /// The attacker's seat.
+    Wire,
+    /// Messages both ways.
+    History,
+    /// Recent log lines.
+    Log,
+    /// The server's clients.
+    Clients,
+    /// The Compare tab.
+    Compare,
+    /// The Matrix tab.
+    Matrix,
+}
+
+impl Pane {
+    /// The focus a click on this pane gives.
+    pub fn focus(self) -> Option<Focus> {
+        match self {
+            Pane::Plaintext(_) => Some(Focus::Input),
+            Pane::Ciphertext(_) => Some(Focus::Ciphertext),
+            Pane::Wire => Some(Focus::Wire),
+            Pane::History => Some(Focus::History),
+            Pane::Log => Some(Focus::Log),
+            Pane::Clients => Some(Focus::Clients),
+            _ => None,
+        }
+    }
+}
+
+/// The computed layout.
+#[derive(Clone, Debug, Default)]
+pub struct Areas {
+    /// The title line with the tabs.
+    pub header: Rect,
+    /// The status line (connection states, the latest error).
+    pub status: Rect,
+    /// The key hints.
+    pub footer: Rect,
+    /// Every pane and where it goes.
+    pub panes: Vec<(Pane, Rect)>,
+    /// The screen is below the minimum size.
+    pub too_small: bool,
+}
+
+fn rows(area: Rect, constraints: impl IntoIterator<Item = Constraint>) -> Vec<Rect> {
+    Layout::vertical(constraints).split(area).to_vec()
+}
+
+fn cols(area: Rect, constraints: impl IntoIterator<Item = Constraint>) -> Vec<Rect> {
+    Layout::horizontal(constraints).split(area).to_vec()
+}
+
+impl Areas {
+    /// Lays out `app` on `area`.
+    pub fn compute(app: &App, area: Rect) -> Areas {
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            return Areas {
+                too_small: true,
+                ..Areas::default()
+            };
+        }
+        let [header, body, status, footer] = area.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ]));
+        let mut panes = Vec::new();
+        match app.tab {
+            Tab::Compare => panes.push((Pane::Compare, body)),
+            Tab::Matrix => panes.push((Pane::Matrix, body)),
+            Tab::Lab => match app.mode {
+                Mode::Demo => demo(body, &mut panes),
+                Mode::Client => single(body, Role::Client, &mut panes),
+                Mode::Server => server(body, &mut panes),
+                Mode::Mitm => mitm(body, &mut panes),
+            },
+        }
+        Areas {
+            header,
+            status,
+            footer,
+            panes,
+            too_small: false,
+        }
+    }
+
+    /// Where `pane` is, if shown.
+    pub fn get(&self, pane: Pane) -> Option<Rect> {
+        self.panes.iter().find(|(p, _)| *p == pane).map(|(_, r)| *r)
+    }
+
+    /// The pane under a screen cell.
+    pub fn pane_at(&self, x: u16, y: u16) -> Option<Pane> {
+        let hit = |r: &Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
+        self.panes.iter().find(|(_, r)| hit(r)).map(|(p, _)| *p)
+    }
+
+    /// The journey drawn on screen row `y` of the History pane.
+    pub fn history_row(&self, app: &App, y: u16) -> Option<u64> {
+        let area = self.get(Pane::History)?;
+        let inner_top = area.y + 1;
+        let height = area.height.saturating_sub(2) as usize;
+        let row = y.checked_sub(inner_top)? as usize;
+        if row >= height {
+            return None;
+        }
+        let start = history_start(app, height);
+        app.journeys.iter().nth(start + row).map(|j| j.id)
+    }
+}
+
+/// The first journey the History pane shows, so that the selection (or the latest) is visible.
+pub fn history_start(app: &App, height: usize) -> usize {
+    let len = app.journeys.len();
+    if len <= height {
+        return 0;
+    }
+    match app.selected.and_then(|id| app.journeys.position_of(id)) {
+        Some(position) => position.saturating_sub(height / 2).min(len - height),
+        None => len - height,
+    }
+}
+
+/// A compact column of the four panes for `role`, sized for the height available.
+fn column(area: Rect, role: Role, editor: bool, panes: &mut Vec<(Pane, Rect)>) {
+    let roomy = area.height >= 24;
+    let key = if area.height >= 30 {
+        5
+    } else if roomy {
+        4
+    } else {
+        3
+    };
+    let plaintext = if editor && roomy { 4 } else { 3 };
+    let verification = if roomy { 5 } else { 3 };
+    let parts = rows(
+        area,
+        [
+            Constraint::Length(key),
+            Constraint::Length(plaintext),
+            Constraint::Fill(1),
+            Constraint::Length(verification),
+        ],
+    );
+    panes.push((Pane::Key(role), parts[0]));
+    panes.push((Pane::Plaintext(role), parts[1]));
+    panes.push((Pane::Ciphertext(role), parts[2]));
+    panes.push((Pane::Verification(role), parts[3]));
+}
+
+fn bottom(area: Rect, panes: &mut Vec<(Pane, Rect)>) {
+    let parts = cols(
+        area,
+        [Constraint::Percentage(55), Constraint::Percentage(45)],
+    );
+    panes.push((Pane::History, parts[0]));
+    panes.push((Pane::Log, parts[1]));
+}
+
+fn demo(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
+    let history = (body.height / 4).max(6);
+    let [top, rest] = body.layout(&Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(history),
+    ]));
+    let columns = cols(
+        top,
+        [
+            Constraint::Ratio(1, 3),
+            Constraint::Ratio(1, 3),
+            Constraint::Ratio(1, 3),
+        ],
+    );
+    for (role, area) in [
+        (Role::Client, columns[0]),
+        (Role::Wire, columns[1]),
+        (Role::Server, columns[2]),
+    ] {
+        let [title, inner] = area.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+        ]));
+        panes.push((Pane::Column(role), title));
+        if role == Role::Wire {
+            panes.push((Pane::Wire, inner));
+        } else {
+            column(inner, role, role == Role::Client, panes);
+        }
+    }
+    bottom(rest, panes);
+}
+
+fn single(body: Rect, role: Role, panes: &mut Vec<(Pane, Rect)>) {
+    let parts = rows(
+        body,
+        [
+            Constraint::Length(5),
+            Constraint::Length(4),
+            Constraint::Fill(1),
+            Constraint::Length(7),
+        ],
+    );
+    let top = cols(
+        parts[0],
+        [Constraint::Percentage(50), Constraint::Percentage(50)],
+    );
+    panes.push((Pane::Key(role), top[0]));
+    panes.push((Pane::Verification(role), top[1]));
+    panes.push((Pane::Plaintext(role), parts[1]));
+    let middle = cols(
+        parts[2],
+        [Constraint::Percentage(60), Constraint::Percentage(40)],
+    );
+    panes.push((Pane::Ciphertext(role), middle[0]));
+    panes.push((Pane::History, middle[1]));
+    panes.push((Pane::Log, parts[3]));
+}
+
+fn server(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
+    let parts = rows(
+        body,
+        [
+            Constraint::Length(7),
+            Constraint::Length(4),
+            Constraint::Fill(1),
+            Constraint::Length(7),
+        ],
+    );
+    let top = cols(
+        parts[0],
+        [Constraint::Percentage(60), Constraint::Percentage(40)],
+    );
+    panes.push((Pane::Clients, top[0]));
+    panes.push((Pane::Key(Role::Server), top[1]));
+    panes.push((Pane::Plaintext(Role::Server), parts[1]));
+    let middle = cols(
+        parts[2],
+        [Constraint::Percentage(60), Constraint::Percentage(40)],
+    );
+    panes.push((Pane::Ciphertext(Role::Server), middle[0]));
+    panes.push((Pane::Verification(Role::Server), middle[1]));
+    bottom(parts[3], panes);
+}
+
+fn mitm(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
+    let parts = rows(body, [Constraint::Fill(1), Constraint::Length(8)]);
+    let top = cols(
+        parts[0],
+        [Constraint::Percentage(55), Constraint::Percentage(45)],
+    );
+    panes.push((Pane::Wire, top[0]));
+    let right = rows(top[1], [Constraint::Length(4), Constraint::Fill(1)]);
+    panes.push((Pane::Key(Role::Wire), right[0]));
+    panes.push((Pane::Ciphertext(Role::Wire), right[1]));
+    bottom(parts[1], panes);
+}

@@ -1,0 +1,21 @@
+//! The terminal screen: a ratatui front end over the same event stream the headless front end
+//! prints. It never touches a socket: it applies events to its state ([`App`]), draws that
+//! state, and turns keys into requests the runtime passes to the network tasks.
+
+pub mod action;
+pub mod app;
+pub mod attacker;
+pub mod compare;
+pub mod journey;
+pub mod layout;
+pub mod runtime;
+pub mod scenario;
+pub mod state;
+pub mod svg;
+pub mod theme;
+mod view;
+
+pub use app::App;
+pub use runtime::{Launch, run};
+pub use state::{Focus, Mode, Tab};
+pub use theme::Theme;

@@ -1,0 +1,282 @@
+//! The screen's event loop: one `tokio::select!` over terminal input, network events and a
+//! render tick. Network events are applied as they come and drawn at most once per tick, so a
+//! flood of messages costs one frame, not one frame per message.
+
+use std::io;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use ratatui::DefaultTerminal;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
+use ratatui::crossterm::execute;
+use ratatui::style::Color;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+use super::app::App;
+use super::state::{Mode, Request};
+use super::theme::Theme;
+use crate::crypto::Scheme;
+use crate::logging::LogRing;
+use crate::net::matrix::{self, Cell};
+use crate::net::{ClientConfig, MitmConfig, Role, ServerConfig, Tagged, Topology};
+use crate::wire::KeyExchange;
+
+/// Frames drawn per second at most.
+const FPS: f64 = 30.0;
+/// Network events applied per batch before the loop looks at the keyboard again.
+const BATCH: usize = 4096;
+/// Depth of the tagged event queue from the network to the screen.
+const QUEUE: usize = 8192;
+
+/// What the screen runs.
+pub enum Launch {
+    /// Client, man in the middle and server on loopback.
+    Demo {
+        /// The first scheme.
+        scheme: Scheme,
+        /// The key exchange.
+        exchange: KeyExchange,
+    },
+    /// A server on `listener`.
+    Server {
+        /// Bound already, so that a bad address is reported before the screen opens.
+        listener: TcpListener,
+        /// Its configuration.
+        config: ServerConfig,
+    },
+    /// A client.
+    Client {
+        /// Its configuration.
+        config: ClientConfig,
+    },
+    /// A man in the middle on `listener`.
+    Mitm {
+        /// Bound already.
+        listener: TcpListener,
+        /// Its configuration.
+        config: MitmConfig,
+    },
+}
+
+impl Launch {
+    fn mode(&self) -> Mode {
+        match self {
+            Launch::Demo { .. } => Mode::Demo,
+            Launch::Server { .. } => Mode::Server,
+            Launch::Client { .. } => Mode::Client,
+            Launch::Mitm { .. } => Mode::Mitm,
+        }
+    }
+
+    fn scheme_and_exchange(&self) -> (Scheme, KeyExchange) {
+        match self {
+            Launch::Demo { scheme, exchange } => (*scheme, *exchange),
+            Launch::Server { config, .. } => (config.scheme, config.key_exchange),
+            Launch::Client { config } => {
+                let scheme = config.scheme.unwrap_or(Scheme::Fernet);
+                (scheme, KeyExchange::default_for(scheme))
+            }
+            Launch::Mitm { .. } => (Scheme::Fernet, KeyExchange::Send),
+        }
+    }
+
+    async fn start(self, out: &mpsc::Sender<Tagged>) -> Result<Topology, String> {
+        match self {
+            Launch::Demo { scheme, exchange } => Topology::demo(0, scheme, exchange, out)
+                .await
+                .map_err(|e| e.to_string()),
+            Launch::Server { listener, config } => {
+                Ok(Topology::new(0).with_server(listener, config, out))
+            }
+            Launch::Client { config } => Ok(Topology::new(0).with_client(config, out)),
+            Launch::Mitm { listener, config } => {
+                Ok(Topology::new(0).with_mitm(listener, config, out))
+            }
+        }
+    }
+}
+
+/// Replaces every colour with the terminal default (NO_COLOR), keeping bold, reverse and the
+/// other modifiers that carry the emphasis.
+pub fn strip_colours(buf: &mut Buffer) {
+    for cell in &mut buf.content {
+        cell.fg = Color::Reset;
+        cell.bg = Color::Reset;
+    }
+}
+
+/// Opens the screen, runs until the user quits, and restores the terminal on every path out
+/// (panics included: ratatui's hook restores raw mode and the alternate screen, ours the mouse).
+///
+/// # Errors
+/// When the terminal cannot be set up or drawn on.
+pub async fn run(launch: Launch, log: LogRing) -> io::Result<ExitCode> {
+    let theme = Theme::from_env();
+    if theme.mono {
+        // crossterm's own NO_COLOR handling also resets bold and reverse; we strip colours
+        // ourselves instead and keep the modifiers.
+        ratatui::crossterm::style::force_color_output(true);
+    }
+    let (scheme, exchange) = launch.scheme_and_exchange();
+    let mut app = App::new(launch.mode(), scheme, exchange, log, theme);
+    if let Launch::Mitm { config, .. } = &launch {
+        app.attacker.intercept = config.intercept;
+    }
+    let (tx, rx) = mpsc::channel(QUEUE);
+    let topology = match launch.start(&tx).await {
+        Ok(topology) => Some(topology),
+        Err(e) => {
+            app.error = Some(e);
+            None
+        }
+    };
+
+    let mut terminal = ratatui::try_init()?;
+    execute!(io::stdout(), EnableMouseCapture)?;
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+        previous(info);
+    }));
+    let result = event_loop(&mut terminal, &mut app, topology, tx, rx).await;
+    let _ = execute!(io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+fn draw(terminal: &mut DefaultTerminal, app: &App) -> io::Result<()> {
+    terminal.draw(|frame| {
+        let area = frame.area();
+        frame.render_widget(app, area);
+        if let Some(cursor) = app.cursor(area) {
+            frame.set_cursor_position(cursor);
+        }
+        if app.theme.mono {
+            strip_colours(frame.buffer_mut());
+        }
+    })?;
+    Ok(())
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    mut topology: Option<Topology>,
+    tx: mpsc::Sender<Tagged>,
+    mut rx: mpsc::Receiver<Tagged>,
+) -> io::Result<()> {
+    let size = terminal.size()?;
+    app.size = (size.width, size.height);
+    let mut keyboard = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / FPS));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let (cells_tx, mut cells) = mpsc::channel::<Cell>(64);
+    let mut dirty = true;
+    draw(terminal, app)?;
+    loop {
+        tokio::select! {
+            input = keyboard.next() => match input {
+                Some(Ok(event)) => {
+                    app.on_terminal(&event);
+                    draw(terminal, app)?;
+                    dirty = false;
+                }
+                Some(Err(e)) => return Err(e),
+                None => break,
+            },
+            Some((generation, role, event)) = rx.recv() => {
+                app.on_net(generation, role, event);
+                for _ in 0..BATCH {
+                    match rx.try_recv() {
+                        Ok((generation, role, event)) => app.on_net(generation, role, event),
+                        Err(_) => break,
+                    }
+                }
+                app.settle();
+                dirty = true;
+            },
+            Some(cell) = cells.recv() => {
+                app.on_matrix(cell);
+                dirty = true;
+            },
+            _ = tick.tick() => {
+                if app.matrix_running && app.matrix.len() == matrix::Attack::ALL.len() * Scheme::ALL.len() {
+                    app.matrix_running = false;
+                }
+                if dirty {
+                    draw(terminal, app)?;
+                    dirty = false;
+                }
+            },
+        }
+        for request in app.take_requests() {
+            handle(request, &mut topology, &tx, &cells_tx, app).await;
+        }
+        if app.quit {
+            break;
+        }
+    }
+    if let Some(topology) = topology {
+        topology.shutdown().await;
+    }
+    Ok(())
+}
+
+async fn handle(
+    request: Request,
+    topology: &mut Option<Topology>,
+    tx: &mpsc::Sender<Tagged>,
+    cells: &mpsc::Sender<Cell>,
+    app: &mut App,
+) {
+    match request {
+        Request::Send {
+            role,
+            to,
+            plaintext,
+        } => {
+            let sent = match topology {
+                Some(topology) => topology.send(role, to, plaintext).await,
+                None => false,
+            };
+            if !sent {
+                app.error = Some(format!(
+                    "cannot send: the {} is not running",
+                    if role == Role::Server {
+                        "server"
+                    } else {
+                        "client"
+                    }
+                ));
+            }
+        }
+        Request::Restart {
+            scheme,
+            exchange,
+            generation,
+        } => {
+            if let Some(old) = topology.take() {
+                tokio::spawn(old.shutdown());
+            }
+            match Topology::demo(generation, scheme, exchange, tx).await {
+                Ok(started) => *topology = Some(started),
+                Err(e) => app.error = Some(e.to_string()),
+            }
+        }
+        Request::Mitm(command) => {
+            let delivered = match topology {
+                Some(topology) => topology.command_mitm(command).await,
+                None => false,
+            };
+            if !delivered {
+                app.error = Some("no man in the middle is running".to_owned());
+            }
+        }
+        Request::RunMatrix => {
+            tokio::spawn(matrix::run_all(cells.clone()));
+        }
+    }
+}

@@ -1,0 +1,472 @@
+//! Deterministic screens: the events a real session produces, with fixed keys, IVs, clock and
+//! addresses, fed into a real [`App`]. Snapshot tests, the screenshots in `screenshots/` and
+//! the drawing benchmark all start from here, so they show what the program shows.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+
+use super::app::App;
+use super::state::{Mode, Tab};
+use super::theme::Theme;
+use crate::crypto::{Cipher, Key, KeySource, Nonce, OpenOptions, Scheme, Tamper};
+use crate::logging::LogRing;
+use crate::net::matrix::Cell;
+use crate::net::{Direction, Event, Peer, Role};
+use crate::wire::{Frame, Hello, KeyExchange, Welcome};
+
+/// The fixed clock: 2026-11-22 12:00:00 UTC.
+pub const NOW: u64 = 1_795_348_800;
+
+fn addr(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+/// A fixed key for `scheme`: AES-128 for ecb/cbc, 32 bytes otherwise, or hmac's seed text.
+pub fn fixed_key(scheme: Scheme) -> Key {
+    let bytes: Vec<u8> = match scheme {
+        Scheme::Ecb | Scheme::Cbc => (0u8..16)
+            .map(|i| i.wrapping_mul(17).wrapping_add(3))
+            .collect(),
+        Scheme::Fernet => (0u8..32)
+            .map(|i| i.wrapping_mul(29).wrapping_add(11))
+            .collect(),
+        Scheme::Hmac => b"your_shared_secret_key".to_vec(),
+    };
+    Key::from_bytes(scheme, bytes).unwrap_or_else(|_| unreachable_key(scheme))
+}
+
+/// A valid key for any scheme (never used: the fixed keys above are valid).
+fn unreachable_key(scheme: Scheme) -> Key {
+    Key::generate(scheme).unwrap_or_else(|_| fixed_key(Scheme::Hmac))
+}
+
+/// Feeds a scripted session into an app.
+pub struct Script {
+    app: App,
+    cipher: Cipher,
+    key: Key,
+    client_seq: u64,
+    server_seq: u64,
+    nonce: u8,
+    /// The server's view of the (first) client; the client's view of its server.
+    client_peer: Peer,
+    server_peer: Peer,
+}
+
+impl Script {
+    /// A new session in `mode` under `scheme`, handshake done.
+    pub fn new(mode: Mode, scheme: Scheme, exchange: KeyExchange) -> Script {
+        let log = LogRing::default();
+        let app = App::new(mode, scheme, exchange, log, Theme { mono: false }).fixed();
+        let key = fixed_key(scheme);
+        let mut script = Script {
+            cipher: Cipher::new(&key),
+            key,
+            app,
+            client_seq: 0,
+            server_seq: 0,
+            nonce: 0,
+            client_peer: Peer {
+                id: 1,
+                addr: addr(50_412),
+            },
+            server_peer: Peer {
+                id: 0,
+                addr: addr(12_345),
+            },
+        };
+        script.handshake(exchange);
+        script
+    }
+
+    fn emit(&mut self, role: Role, event: Event) {
+        self.app.on_net(0, role, event);
+    }
+
+    fn log(&self, line: &str) {
+        self.app.log.push(format!("12:00:00 INFO  {line}"));
+    }
+
+    fn roles(&self) -> (bool, bool, bool) {
+        match self.app.mode {
+            Mode::Demo => (true, true, true),
+            Mode::Client => (true, false, false),
+            Mode::Server => (false, false, true),
+            Mode::Mitm => (false, true, false),
+        }
+    }
+
+    fn handshake(&mut self, exchange: KeyExchange) {
+        let (client, wire, server) = self.roles();
+        let scheme = self.key.scheme();
+        if server {
+            self.emit(Role::Server, Event::Listening { addr: addr(12_345) });
+            self.emit(
+                Role::Server,
+                Event::Key {
+                    key: self.key.clone(),
+                    source: KeySource::Generated,
+                    exchange,
+                },
+            );
+            self.log(&format!("listening addr=127.0.0.1:12345 scheme={scheme}"));
+        }
+        if wire {
+            self.emit(Role::Wire, Event::Listening { addr: addr(40_001) });
+            let hello = Frame::Hello(Hello {
+                scheme: Some(scheme),
+                name: "student".into(),
+            });
+            self.emit(
+                Role::Wire,
+                Event::Intercepted {
+                    peer: self.client_peer,
+                    direction: Direction::ToServer,
+                    frame: hello,
+                    held: None,
+                    forwarded: true,
+                },
+            );
+            let key = (exchange == KeyExchange::Send).then(|| self.key.to_text().to_string());
+            let welcome = Frame::Welcome(Welcome {
+                scheme,
+                key_exchange: exchange,
+                key,
+            });
+            self.emit(
+                Role::Wire,
+                Event::Intercepted {
+                    peer: self.client_peer,
+                    direction: Direction::ToClient,
+                    frame: welcome,
+                    held: None,
+                    forwarded: true,
+                },
+            );
+            if exchange == KeyExchange::Send {
+                self.emit(
+                    Role::Wire,
+                    Event::Key {
+                        key: self.key.clone(),
+                        source: KeySource::ReceivedInClear,
+                        exchange,
+                    },
+                );
+                self.log("key read off the wire");
+            }
+            self.emit(
+                Role::Wire,
+                Event::Connected {
+                    peer: self.client_peer,
+                    name: "student".into(),
+                    scheme,
+                },
+            );
+        }
+        if server {
+            self.emit(
+                Role::Server,
+                Event::Connected {
+                    peer: self.client_peer,
+                    name: "student".into(),
+                    scheme,
+                },
+            );
+            self.log("connected peer=127.0.0.1:50412 name=student");
+        }
+        if client {
+            self.emit(
+                Role::Client,
+                Event::Connected {
+                    peer: self.server_peer,
+                    name: "server".into(),
+                    scheme,
+                },
+            );
+            let source = if exchange == KeyExchange::Send {
+                KeySource::ReceivedInClear
+            } else {
+                KeySource::PreShared
+            };
+            self.emit(
+                Role::Client,
+                Event::Key {
+                    key: self.key.clone(),
+                    source,
+                    exchange,
+                },
+            );
+        }
+    }
+
+    fn seal(&mut self, text: &str) -> Bytes {
+        self.nonce = self.nonce.wrapping_add(1);
+        let nonce = Nonce {
+            iv: [self.nonce; 16],
+            now: NOW,
+        };
+        Bytes::from(
+            self.cipher
+                .seal_with(text.as_bytes(), &nonce)
+                .unwrap_or_default(),
+        )
+    }
+
+    /// The client sends `text`; the man in the middle applies `tamper` on its way.
+    pub fn message(mut self, text: &str, tamper: Option<Tamper>) -> Script {
+        let (client, wire_role, server) = self.roles();
+        self.client_seq += 1;
+        let seq = self.client_seq;
+        let wire = self.seal(text);
+        let peer = self.client_peer;
+        if client {
+            self.emit(
+                Role::Client,
+                Event::Sent {
+                    peer: self.server_peer,
+                    seq,
+                    plaintext: Bytes::from(text.to_owned()),
+                    wire: wire.clone(),
+                },
+            );
+            self.log(&format!("message sent seq={seq} bytes={}", wire.len()));
+        }
+        let scheme = self.key.scheme();
+        let mut arriving = wire.clone();
+        if wire_role {
+            let frame = Frame::Data {
+                seq,
+                wire: wire.clone(),
+            };
+            self.emit(
+                Role::Wire,
+                Event::Intercepted {
+                    peer,
+                    direction: Direction::ToServer,
+                    frame,
+                    held: None,
+                    forwarded: true,
+                },
+            );
+            if self.app.keys.contains_key(&Role::Wire) || scheme == Scheme::Hmac {
+                self.emit(
+                    Role::Wire,
+                    Event::Eavesdropped {
+                        peer,
+                        direction: Direction::ToServer,
+                        seq,
+                        plaintext: Bytes::from(text.to_owned()),
+                    },
+                );
+            }
+            if let Some(action) = tamper
+                && let Ok(changed) = action.apply(scheme, &wire, None)
+            {
+                arriving = Bytes::from(changed);
+                self.emit(
+                    Role::Wire,
+                    Event::Tampered {
+                        peer,
+                        seq,
+                        action,
+                        wire: arriving.clone(),
+                    },
+                );
+                self.log(&format!("tampered seq={seq} action={action}"));
+            }
+        }
+        let opened = self.cipher.open_with(
+            &arriving,
+            &OpenOptions {
+                now: NOW,
+                ttl: None,
+            },
+        );
+        let verdict = opened.verdict.clone();
+        if server {
+            self.log(&format!("verification result seq={seq} verdict={verdict}"));
+            self.emit(
+                Role::Server,
+                Event::Received {
+                    peer,
+                    seq,
+                    wire: arriving,
+                    opened,
+                },
+            );
+        }
+        if wire_role {
+            let frame = Frame::Verdict {
+                seq,
+                verdict: verdict.clone(),
+            };
+            self.emit(
+                Role::Wire,
+                Event::Intercepted {
+                    peer,
+                    direction: Direction::ToClient,
+                    frame,
+                    held: None,
+                    forwarded: true,
+                },
+            );
+        }
+        if client {
+            self.emit(
+                Role::Client,
+                Event::Verdict {
+                    peer: self.server_peer,
+                    seq,
+                    verdict,
+                },
+            );
+        }
+        self
+    }
+
+    /// The server replies `text` to the client.
+    pub fn reply(mut self, text: &str) -> Script {
+        let (client, _, server) = self.roles();
+        self.server_seq += 1;
+        let seq = self.server_seq;
+        let wire = self.seal(text);
+        let opened = self.cipher.open_with(
+            &wire,
+            &OpenOptions {
+                now: NOW,
+                ttl: None,
+            },
+        );
+        if server {
+            self.emit(
+                Role::Server,
+                Event::Sent {
+                    peer: self.client_peer,
+                    seq,
+                    plaintext: Bytes::from(text.to_owned()),
+                    wire: wire.clone(),
+                },
+            );
+            self.emit(
+                Role::Server,
+                Event::Verdict {
+                    peer: self.client_peer,
+                    seq,
+                    verdict: opened.verdict.clone(),
+                },
+            );
+        }
+        if client {
+            self.emit(
+                Role::Client,
+                Event::Received {
+                    peer: self.server_peer,
+                    seq,
+                    wire,
+                    opened,
+                },
+            );
+        }
+        self
+    }
+
+    /// Another client joins the server (server mode) and sends `text`.
+    pub fn another_client(mut self, name: &str, port: u16, text: &str) -> Script {
+        let peer = Peer {
+            id: u64::from(port),
+            addr: addr(port),
+        };
+        let scheme = self.key.scheme();
+        self.emit(
+            Role::Server,
+            Event::Connected {
+                peer,
+                name: name.to_owned(),
+                scheme,
+            },
+        );
+        let wire = self.seal(text);
+        let opened = self.cipher.open_with(
+            &wire,
+            &OpenOptions {
+                now: NOW,
+                ttl: None,
+            },
+        );
+        self.emit(
+            Role::Server,
+            Event::Received {
+                peer,
+                seq: 1,
+                wire,
+                opened,
+            },
+        );
+        self
+    }
+
+    /// Finishes the script on `tab`.
+    pub fn finish(mut self, tab: Tab) -> App {
+        self.app.settle();
+        for _ in 0..Tab::ALL.iter().position(|t| *t == tab).unwrap_or(0) {
+            self.app.apply(super::action::Action::NextTab);
+        }
+        self.app
+    }
+}
+
+/// The demo after three messages, the third tampered with on the wire.
+pub fn demo(scheme: Scheme) -> App {
+    let tamper = match scheme {
+        Scheme::Cbc | Scheme::Fernet => Tamper::IvFlip { byte: 0, bit: 0 },
+        Scheme::Ecb => Tamper::Swap { i: 0, j: 1 },
+        Scheme::Hmac => Tamper::Flip { byte: 4, bit: 0 },
+    };
+    Script::new(Mode::Demo, scheme, KeyExchange::default_for(scheme))
+        .message("hello, lab", None)
+        .message("YELLOW SUBMARINEYELLOW SUBMARINE", None)
+        .message("pay bob 10 coinspay eve 99 coins", Some(tamper))
+        .finish(Tab::Lab)
+}
+
+/// A client that sent two messages and got a reply.
+pub fn client(scheme: Scheme) -> App {
+    Script::new(Mode::Client, scheme, KeyExchange::default_for(scheme))
+        .message("hi, how are you ?", None)
+        .reply("i am good")
+        .message("see you in class", None)
+        .finish(Tab::Lab)
+}
+
+/// A server with three clients.
+pub fn server(scheme: Scheme) -> App {
+    Script::new(Mode::Server, scheme, KeyExchange::default_for(scheme))
+        .message("hi, how are you ?", None)
+        .reply("i am good")
+        .another_client("bob", 50_533, "bob was here")
+        .another_client("carol", 50_640, "carol checks in")
+        .finish(Tab::Lab)
+}
+
+/// A man in the middle that read the key and tampered with one message.
+pub fn mitm(scheme: Scheme) -> App {
+    Script::new(Mode::Mitm, scheme, KeyExchange::default_for(scheme))
+        .message("hello, lab", None)
+        .message("pay bob 10 coins", Some(Tamper::Truncate))
+        .finish(Tab::Lab)
+}
+
+/// The demo's Compare tab.
+pub fn compare() -> App {
+    Script::new(Mode::Demo, Scheme::Fernet, KeyExchange::Send).finish(Tab::Compare)
+}
+
+/// The demo's Matrix tab filled with `cells` (from a real `run_all`).
+pub fn matrix(cells: Vec<Cell>) -> App {
+    let mut app = Script::new(Mode::Demo, Scheme::Fernet, KeyExchange::Send).finish(Tab::Matrix);
+    for cell in cells {
+        app.on_matrix(cell);
+    }
+    app
+}

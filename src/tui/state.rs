@@ -1,0 +1,167 @@
+//! The small enums the screen's state is made of: mode, tab, focus, connection status, and
+//! what a front end asks of the network.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+
+use crate::crypto::{Key, KeySource, Scheme};
+use crate::net::{MitmCommand, PeerId, Role};
+use crate::wire::KeyExchange;
+
+/// Which program the screen belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Client, wire and server side by side.
+    Demo,
+    /// A server and its clients.
+    Server,
+    /// One client.
+    Client,
+    /// A man in the middle.
+    Mitm,
+}
+
+impl Mode {
+    /// The mode's name in the header.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Demo => "demo",
+            Mode::Server => "server",
+            Mode::Client => "client",
+            Mode::Mitm => "mitm",
+        }
+    }
+
+    /// The role whose plaintext editor sends messages, if any.
+    pub fn sender(self) -> Option<Role> {
+        match self {
+            Mode::Demo | Mode::Client => Some(Role::Client),
+            Mode::Server => Some(Role::Server),
+            Mode::Mitm => None,
+        }
+    }
+
+    /// Whether a man in the middle runs in this mode.
+    pub fn has_wire(self) -> bool {
+        matches!(self, Mode::Demo | Mode::Mitm)
+    }
+}
+
+/// The tabs, switched with `[` and `]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    /// The live lab.
+    Lab,
+    /// One plaintext under all four schemes.
+    Compare,
+    /// The attack matrix, filled from what really happened.
+    Matrix,
+}
+
+impl Tab {
+    /// Every tab, in order.
+    pub const ALL: [Tab; 3] = [Tab::Lab, Tab::Compare, Tab::Matrix];
+
+    /// The tab's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Lab => "Lab",
+            Tab::Compare => "Compare",
+            Tab::Matrix => "Matrix",
+        }
+    }
+}
+
+/// The pane that receives keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Focus {
+    /// The plaintext editor.
+    Input,
+    /// The message history.
+    History,
+    /// The hex view.
+    Ciphertext,
+    /// The man in the middle's view.
+    Wire,
+    /// The server's client list.
+    Clients,
+    /// The log.
+    Log,
+}
+
+impl Focus {
+    /// The focus cycle for a mode, in Tab order.
+    pub fn cycle(mode: Mode) -> &'static [Focus] {
+        match mode {
+            Mode::Demo => &[
+                Focus::Input,
+                Focus::History,
+                Focus::Ciphertext,
+                Focus::Wire,
+                Focus::Log,
+            ],
+            Mode::Client => &[Focus::Input, Focus::History, Focus::Ciphertext, Focus::Log],
+            Mode::Server => &[
+                Focus::Clients,
+                Focus::Input,
+                Focus::History,
+                Focus::Ciphertext,
+                Focus::Log,
+            ],
+            Mode::Mitm => &[Focus::Wire, Focus::History, Focus::Ciphertext, Focus::Log],
+        }
+    }
+}
+
+/// How one role's connection stands.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum ConnState {
+    /// Not started yet.
+    #[default]
+    Starting,
+    /// Accepting connections here.
+    Listening(SocketAddr),
+    /// In a conversation with this peer.
+    Connected(SocketAddr),
+    /// The conversation ended.
+    Closed(String),
+}
+
+/// A key as one role holds it.
+#[derive(Clone, Debug)]
+pub struct KeyView {
+    /// The key (shown on screen: that is the lesson).
+    pub key: Key,
+    /// Where it came from.
+    pub source: KeySource,
+    /// How it was established.
+    pub exchange: KeyExchange,
+}
+
+/// What the screen asks the network to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// Seal and send a message from `role`, to client `to` when the server sends.
+    Send {
+        /// Who sends.
+        role: Role,
+        /// The server's client, when the server sends.
+        to: Option<PeerId>,
+        /// The plaintext.
+        plaintext: Bytes,
+    },
+    /// Start the demo again under a scheme (a new generation).
+    Restart {
+        /// The scheme.
+        scheme: Scheme,
+        /// The key exchange.
+        exchange: KeyExchange,
+        /// The generation the new topology's events will carry.
+        generation: u64,
+    },
+    /// A command for the man in the middle.
+    Mitm(MitmCommand),
+    /// Play the attack matrix.
+    RunMatrix,
+}

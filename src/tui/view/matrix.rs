@@ -1,0 +1,69 @@
+//! The Matrix tab: DESIGN's attack table, filled from what actually happened on loopback.
+//! Green: detected (or nothing leaked); red: accepted though tampered (or read); grey: not
+//! tried yet.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Widget};
+
+use super::pane_block;
+use crate::crypto::Scheme;
+use crate::net::matrix::Attack;
+use crate::tui::app::App;
+
+pub(super) fn matrix(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let [intro, table] = area.layout(&Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Fill(1),
+    ]));
+    let done = app.matrix.len();
+    let total = Attack::ALL.len() * Scheme::ALL.len();
+    let state = if app.matrix_running && done < total {
+        format!("running: {done} of {total} cells")
+    } else if done == 0 {
+        "not run yet: press r to play every attack against every scheme on loopback".to_owned()
+    } else {
+        format!("{done} of {total} cells, each from a real server, man in the middle and client")
+    };
+    let legend = Line::from(vec![
+        Span::styled("■ detected / nothing leaked  ", theme.outcome(Some(true))),
+        Span::styled(
+            "■ accepted though tampered / read  ",
+            theme.outcome(Some(false)),
+        ),
+        Span::styled("■ not tried", theme.outcome(None)),
+    ]);
+    Paragraph::new(vec![Line::from(state), legend]).render(intro, buf);
+    let header = Row::new(
+        std::iter::once("action".to_owned()).chain(Scheme::ALL.iter().map(|s| s.name().to_owned())),
+    )
+    .style(theme.dim());
+    let rows = Attack::ALL.iter().map(|&attack| {
+        let mut cells = vec![Cell::from(attack.title())];
+        for scheme in Scheme::ALL {
+            let cell = match app.matrix.get(&(attack, scheme)) {
+                Some(cell) => Cell::from(Span::styled(
+                    cell.outcome.summary.clone(),
+                    theme.outcome(cell.outcome.safe),
+                )),
+                None => Cell::from(Span::styled("·", theme.outcome(None))),
+            };
+            cells.push(cell);
+        }
+        Row::new(cells).height(1)
+    });
+    let widths = [
+        Constraint::Length(22),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+    ];
+    Table::new(rows, widths)
+        .header(header)
+        .block(pane_block("Matrix", false, theme))
+        .column_spacing(1)
+        .render(table, buf);
+}

@@ -1,0 +1,357 @@
+//! The panes every mode shares: Key, Plaintext, Ciphertext, Verification, History and Log.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::hex::HexView;
+use super::{fit, pane_block, readable, sender_of, title};
+use crate::crypto::{Anatomy, Verdict};
+use crate::net::{Direction, Role};
+use crate::tui::app::App;
+use crate::tui::journey::{Journey, Kept};
+use crate::tui::layout::history_start;
+use crate::tui::state::Focus;
+use crate::wire::KeyExchange;
+
+/// Whether `role` sent the journey's message (otherwise it received it).
+fn is_sender(role: Role, journey: &Journey) -> bool {
+    sender_of(journey.direction) == role
+}
+
+pub(super) fn key(app: &App, role: Role, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let block = pane_block("Key", false, theme);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let mut lines = Vec::new();
+    match app.keys.get(&role) {
+        Some(view) => {
+            // The key itself first: showing it is the lesson.
+            lines.push(Line::from(Span::styled(
+                view.key.to_text().to_string(),
+                theme.key(),
+            )));
+            let how = if role == Role::Wire {
+                Span::styled("read off the wire: the attacker has it ⚠", theme.warning())
+            } else if view.exchange == KeyExchange::Send {
+                Span::styled("⚠ crossed the wire in the clear", theme.warning())
+            } else {
+                Span::styled("never on the wire", theme.good())
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!("{} · ", view.source.as_str())),
+                how,
+            ]));
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "{} · fingerprint {}",
+                    view.key.describe(),
+                    view.key.fingerprint()
+                ),
+                theme.dim(),
+            )));
+        }
+        None if role == Role::Wire => {
+            lines.push(Line::from(Span::styled(
+                "no key: it never crossed the wire",
+                theme.good(),
+            )));
+            lines.push(Line::from(Span::styled(
+                "the attacker sees only what the scheme leaves visible",
+                theme.dim(),
+            )));
+        }
+        None => lines.push(Line::from(Span::styled(
+            "waiting for the handshake…",
+            theme.dim(),
+        ))),
+    }
+    if inner.height as usize > lines.len() {
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
+    } else {
+        let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, inner.width)).collect();
+        Paragraph::new(lines).render(inner, buf);
+    }
+}
+
+pub(super) fn plaintext(app: &App, role: Role, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let editor = app.mode.sender() == Some(role);
+    let focused = editor && app.focus == super::Focus::Input;
+    let title = if editor {
+        "Plaintext — Enter sends"
+    } else {
+        "Plaintext"
+    };
+    let block = pane_block(title, focused, theme);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let mut lines = Vec::new();
+    if editor {
+        let width = inner.width.saturating_sub(2) as usize;
+        let scroll = app.input.visual_scroll(width);
+        let value: String = app.input.value().chars().skip(scroll).collect();
+        let prompt = if focused { theme.key() } else { theme.dim() };
+        let text = if value.is_empty() && !focused {
+            Span::styled("press i to type a message", theme.dim())
+        } else {
+            Span::raw(value)
+        };
+        lines.push(Line::from(vec![Span::styled("> ", prompt), text]));
+    }
+    if let Some(journey) = app.current() {
+        let sender = is_sender(role, journey);
+        let shown = if sender {
+            journey.plaintext.as_ref()
+        } else {
+            journey.arrival.as_ref().and_then(|a| a.plaintext.as_ref())
+        };
+        let label = if sender { "sent" } else { "received" };
+        let line = match (shown, journey.arrival.as_ref()) {
+            (Some(text), _) => Line::from(vec![
+                Span::styled(format!("{label}: "), theme.dim()),
+                Span::raw(readable(&text.bytes)),
+            ]),
+            (None, Some(arrival)) if !sender => Line::from(Span::styled(
+                format!("nothing delivered ({})", arrival.verdict),
+                theme.verdict_text(&arrival.verdict),
+            )),
+            _ => Line::from(Span::styled("not received yet", theme.dim())),
+        };
+        lines.push(line);
+    } else if !editor {
+        lines.push(Line::from(Span::styled("no message yet", theme.dim())));
+    }
+    let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, inner.width)).collect();
+    Paragraph::new(lines).render(inner, buf);
+}
+
+/// The bytes `role` saw of the current journey, and their length when cut.
+fn bytes_for(role: Role, journey: &Journey) -> Option<&Kept> {
+    match role {
+        Role::Wire => journey.on_wire.as_ref(),
+        _ if is_sender(role, journey) => journey.sent.as_ref(),
+        _ => journey.arrival.as_ref().map(|a| &a.wire),
+    }
+}
+
+pub(super) fn ciphertext(app: &App, role: Role, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let focused = app.focus == Focus::Ciphertext
+        && (role == Role::Client || app.mode.sender() == Some(role) || role == Role::Wire);
+    let journey = app.current();
+    let kept = journey.and_then(|j| bytes_for(role, j));
+    let decoded = if app.scheme == crate::crypto::Scheme::Fernet {
+        ", token decoded"
+    } else {
+        ""
+    };
+    let heading = match (kept, journey.map(|j| is_sender(role, j))) {
+        (Some(k), Some(true)) if role != Role::Wire => {
+            format!("Ciphertext — {} bytes sent{decoded}", k.len)
+        }
+        (Some(k), Some(false)) if role != Role::Wire => {
+            format!("Ciphertext — {} bytes received{decoded}", k.len)
+        }
+        (Some(k), _) => format!("Ciphertext — {} bytes on the wire{decoded}", k.len),
+        _ => "Ciphertext".to_owned(),
+    };
+    let block = pane_block(title(heading, "Ciphertext", area.width), focused, theme);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let Some(kept) = kept else {
+        Paragraph::new(Span::styled("no message yet", theme.dim())).render(inner, buf);
+        return;
+    };
+    let anatomy = Anatomy::dissect(app.scheme, &kept.bytes);
+    let scroll = app.scroll.get(&Focus::Ciphertext).copied().unwrap_or(0);
+    HexView {
+        anatomy: &anatomy,
+        theme: *theme,
+        scroll,
+        touched: &[],
+        full_len: kept.is_cut().then_some(kept.len),
+        compact: inner.width < 48,
+    }
+    .render(inner, buf);
+}
+
+/// Draws a verdict large: a banner as tall as the area allows, then which check decided it.
+pub(super) fn banner(app: &App, verdict: &Verdict, note: &str, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let style = theme.verdict(verdict);
+    let tall = area.height >= 4;
+    let banner_rows = if tall { 3 } else { 1 };
+    for row in 0..banner_rows.min(area.height) {
+        buf.set_style(
+            Rect {
+                y: area.y + row,
+                height: 1,
+                ..area
+            },
+            style,
+        );
+    }
+    let text = verdict.to_string();
+    let mark = if verdict.is_accepted() { "✔" } else { "✘" };
+    let word = format!("{mark} {text}");
+    let x = area.x + area.width.saturating_sub(word.chars().count() as u16) / 2;
+    let y = area.y + if tall { 1 } else { 0 };
+    buf.set_string(x, y, &word, style.add_modifier(Modifier::BOLD));
+    let mut below = vec![Line::from(vec![
+        Span::styled("decided by ", theme.dim()),
+        Span::raw(verdict.decided_by().describe()),
+    ])];
+    if !note.is_empty() {
+        below.push(Line::from(Span::styled(note.to_owned(), theme.dim())));
+    }
+    let rest = Rect {
+        y: area.y + banner_rows,
+        height: area.height.saturating_sub(banner_rows),
+        ..area
+    };
+    Paragraph::new(below)
+        .wrap(Wrap { trim: true })
+        .render(rest, buf);
+}
+
+pub(super) fn verification(app: &App, role: Role, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let block = pane_block("Verification", false, theme);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let Some(journey) = app.current() else {
+        Paragraph::new(Span::styled("no message yet", theme.dim())).render(inner, buf);
+        return;
+    };
+    let (verdict, note) = if is_sender(role, journey) {
+        let peer = if role == Role::Client {
+            "the server"
+        } else {
+            "the client"
+        };
+        (
+            journey.peer_verdict.as_ref(),
+            format!("as reported by {peer}"),
+        )
+    } else {
+        (journey.arrival.as_ref().map(|a| &a.verdict), String::new())
+    };
+    match verdict {
+        Some(verdict) => banner(app, verdict, &note, inner, buf),
+        None => {
+            let text = if journey.held.is_some() {
+                "held by the man in the middle…"
+            } else {
+                "awaiting a verdict…"
+            };
+            Paragraph::new(Span::styled(text, theme.dim())).render(inner, buf);
+        }
+    }
+}
+
+pub(super) fn history(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let focused = app.focus == Focus::History;
+    let heading = format!(
+        "History — {} of {}{}",
+        app.journeys.len(),
+        app.journeys.total(),
+        if app.selected.is_none() {
+            ", following"
+        } else {
+            ""
+        }
+    );
+    let block = pane_block(title(heading, "History", area.width), focused, theme);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if app.journeys.is_empty() {
+        Paragraph::new(Span::styled(
+            "no messages yet: type one and press Enter",
+            theme.dim(),
+        ))
+        .render(inner, buf);
+        return;
+    }
+    let height = inner.height as usize;
+    let start = history_start(app, height);
+    let current = app.current().map(|j| j.id);
+    for (row, journey) in app.journeys.iter().skip(start).take(height).enumerate() {
+        let arrow = match (journey.injected, journey.direction) {
+            (true, _) => "⟲",
+            (_, Some(Direction::ToClient)) => "←",
+            _ => "→",
+        };
+        let seq = if journey.injected {
+            "replay".to_owned()
+        } else {
+            format!("#{}", journey.seq)
+        };
+        let mark = if journey.tampered.is_empty() {
+            " "
+        } else {
+            "✎"
+        };
+        let text = journey
+            .best_plaintext()
+            .map(|p| readable(&p.bytes))
+            .unwrap_or_else(|| "·".to_owned());
+        let verdict = journey.verdict().map_or_else(
+            || Span::styled("…", theme.dim()),
+            |v| Span::styled(v.to_string(), theme.verdict_text(v)),
+        );
+        let verdict_width = verdict.width();
+        let fixed = 2 + seq.len() + 2 + 1;
+        let room = (inner.width as usize).saturating_sub(fixed + verdict_width + 1);
+        let text: String = text.chars().take(room).collect();
+        let pad = room.saturating_sub(text.chars().count());
+        let line = Line::from(vec![
+            Span::raw(format!("{arrow} {seq} {mark}")),
+            Span::raw(format!("{text}{} ", " ".repeat(pad))),
+            verdict,
+        ]);
+        let y = inner.y + row as u16;
+        buf.set_line(inner.x, y, &line, inner.width);
+        if Some(journey.id) == current && app.selected.is_some() {
+            buf.set_style(
+                Rect {
+                    y,
+                    height: 1,
+                    ..inner
+                },
+                theme.selected(),
+            );
+        }
+    }
+}
+
+pub(super) fn log(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let block = pane_block("Log", app.focus == Focus::Log, theme);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let back = app.scroll.get(&Focus::Log).copied().unwrap_or(0);
+    let height = inner.height as usize;
+    let lines = app.log.tail(height + back);
+    let shown: Vec<Line> = lines
+        .iter()
+        .take(height)
+        .map(|l| {
+            fit(
+                Line::from(Span::styled(l.clone(), theme.dim())),
+                inner.width,
+            )
+        })
+        .collect();
+    if shown.is_empty() {
+        Paragraph::new(Span::styled("nothing logged yet", theme.dim())).render(inner, buf);
+    } else {
+        Paragraph::new(shown).render(inner, buf);
+    }
+}

@@ -1,0 +1,147 @@
+//! The Wire pane: the man in the middle's view. What crossed the wire, what the attacker did
+//! to it, what it could read, and the frames going past.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::hex::HexView;
+use super::{fit, pane_block, put, readable};
+use crate::crypto::{Anatomy, FieldKind, Scheme};
+use crate::tui::app::{App, Popup};
+use crate::tui::state::Focus;
+
+/// What an eavesdropper without the key still learns from `bytes`.
+fn visible(scheme: Scheme, anatomy: &Anatomy, wire_len: usize) -> String {
+    match scheme {
+        Scheme::Ecb => {
+            let repeats = anatomy
+                .fields
+                .iter()
+                .filter(|f| {
+                    matches!(
+                        f.kind,
+                        FieldKind::Block {
+                            repeat_of: Some(_),
+                            ..
+                        }
+                    )
+                })
+                .count();
+            format!(
+                "without the key: {wire_len} bytes, {repeats} repeated block(s) give the pattern away"
+            )
+        }
+        Scheme::Cbc => format!("without the key: only the length ({wire_len} bytes)"),
+        Scheme::Fernet => {
+            let stamp = anatomy
+                .fields
+                .iter()
+                .find(|f| matches!(f.kind, FieldKind::Timestamp { .. }))
+                .map(|f| f.kind.label());
+            format!(
+                "without the key: the length ({wire_len} bytes) and the {}",
+                stamp.unwrap_or_else(|| "timestamp".into())
+            )
+        }
+        Scheme::Hmac => "the message itself: hmac has no secrecy".to_owned(),
+    }
+}
+
+pub(super) fn wire(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let block = pane_block("Wire", app.focus == Focus::Wire, theme);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let frames_height = (inner.height / 3).clamp(2, 8);
+    let [head, middle, reads, frames] = inner.layout(&Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(3),
+        Constraint::Length(frames_height),
+    ]));
+
+    let intercept = if app.attacker.intercept {
+        Span::styled(
+            format!(
+                "intercept ON: {} held (Enter forward, d drop, t tamper)",
+                app.attacker.held.len()
+            ),
+            theme.warning(),
+        )
+    } else {
+        Span::styled("intercept off (x to hold messages)", theme.dim())
+    };
+    put(buf, head.x, head.y, Line::from(intercept), head.width);
+
+    let journey = app.current();
+    match journey.and_then(|j| j.on_wire.as_ref()) {
+        Some(kept) => {
+            let anatomy = Anatomy::dissect(app.scheme, &kept.bytes);
+            let touched = match &app.popup {
+                Some(Popup::Tamper(form)) => form.touched(app.scheme).1,
+                _ => vec![],
+            };
+            let scroll = app.scroll.get(&Focus::Wire).copied().unwrap_or(0);
+            HexView {
+                anatomy: &anatomy,
+                theme: *theme,
+                scroll,
+                touched: &touched,
+                full_len: kept.is_cut().then_some(kept.len),
+                compact: inner.width < 48,
+            }
+            .render(middle, buf);
+            let mut lines = Vec::new();
+            if let Some(j) = journey {
+                for (action, sent) in &j.tampered {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("✎ {action}"), theme.warning()),
+                        Span::raw(format!(" → sent {} bytes instead", sent.len)),
+                    ]));
+                }
+                match &j.eavesdropped {
+                    Some(text) => lines.push(Line::from(vec![
+                        Span::styled("eavesdropper reads: ", theme.warning()),
+                        Span::raw(readable(&text.bytes)),
+                    ])),
+                    None => lines.push(Line::from(Span::styled(
+                        visible(app.scheme, &anatomy, kept.len),
+                        theme.good(),
+                    ))),
+                }
+            }
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: true })
+                .render(reads, buf);
+        }
+        None => {
+            let text = if app.attacker.frames.is_empty() {
+                "nothing on the wire yet"
+            } else {
+                "no message selected"
+            };
+            Paragraph::new(Span::styled(text, theme.dim())).render(middle, buf);
+        }
+    }
+
+    let shown = frames.height as usize;
+    let lines: Vec<Line> = app
+        .attacker
+        .frames
+        .iter()
+        .skip(app.attacker.frames.len().saturating_sub(shown))
+        .map(|f| {
+            let kept = if f.forwarded { "" } else { " (kept back)" };
+            let line = Line::from(vec![
+                Span::raw(format!("{} ", f.direction.arrow())),
+                Span::styled(format!("{:<7}", f.kind), theme.key()),
+                Span::styled(format!("{:>5} B ", f.len), theme.dim()),
+                Span::raw(format!("{}{kept}", f.summary)),
+            ]);
+            fit(line, frames.width)
+        })
+        .collect();
+    Paragraph::new(lines).render(frames, buf);
+}
