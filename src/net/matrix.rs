@@ -273,22 +273,29 @@ async fn start(
         .with_client(client, tx))
 }
 
-/// Reads events until the server has received `count` more messages; returns them all.
+/// Reads events until the server has received `count` more messages and the man in the
+/// middle has passed back every verdict on them. Each role's events arrive in order, but the
+/// roles' streams interleave freely: waiting for the verdicts at the man in the middle makes
+/// sure its earlier events (what it read, what it changed) have arrived too.
 async fn collect(
     rx: &mut mpsc::Receiver<super::Tagged>,
     count: usize,
 ) -> Result<Vec<super::Tagged>, String> {
-    let mut seen = 0;
+    let (mut received, mut judged) = (0, 0);
     let mut events = Vec::new();
-    while seen < count {
+    while received < count || judged < count {
         let (generation, role, event) = rx.recv().await.ok_or("the lab stopped early")?;
-        if role == Role::Server && matches!(event, Event::Received { .. }) {
-            seen += 1;
-        }
-        if let Event::Error { message, .. } = &event
-            && role == Role::Client
-        {
-            return Err(message.clone());
+        match (&role, &event) {
+            (Role::Server, Event::Received { .. }) => received += 1,
+            (
+                Role::Wire,
+                Event::Intercepted {
+                    frame: Frame::Verdict { .. },
+                    ..
+                },
+            ) => judged += 1,
+            (Role::Client, Event::Error { message, .. }) => return Err(message.clone()),
+            _ => {}
         }
         events.push((generation, role, event));
     }
