@@ -164,7 +164,8 @@ impl App {
         Context {
             typing: self.focus == Focus::Input
                 && self.tab == Tab::Lab
-                && self.mode.sender().is_some(),
+                && self.mode.sender().is_some()
+                && !self.too_small(),
             popup: self.popup.is_some(),
             scheme_choice: self.mode == Mode::Demo || self.tab == Tab::Compare,
             compare: self.tab == Tab::Compare,
@@ -172,6 +173,11 @@ impl App {
             wire: self.mode.has_wire() && self.tab == Tab::Lab,
             can_edit: self.mode.sender().is_some() && self.tab == Tab::Lab,
         }
+    }
+
+    /// Whether the screen is below the size cipherlab draws on (only `q` and Ctrl-C work).
+    pub fn too_small(&self) -> bool {
+        self.size.0 < super::layout::MIN_WIDTH || self.size.1 < super::layout::MIN_HEIGHT
     }
 
     /// The journey the panes show: the selected one, or the latest.

@@ -409,6 +409,8 @@ impl Script {
     /// Finishes the script on `tab`.
     pub fn finish(mut self, tab: Tab) -> App {
         self.app.settle();
+        // As if drawn on a roomy terminal: sizes only decide whether keys type or command.
+        self.app.size = (200, 60);
         for _ in 0..Tab::ALL.iter().position(|t| *t == tab).unwrap_or(0) {
             self.app.apply(super::action::Action::NextTab);
         }
@@ -469,4 +471,77 @@ pub fn matrix(cells: Vec<Cell>) -> App {
         app.on_matrix(cell);
     }
     app
+}
+
+/// One screenshot: a file name, the app state, and the terminal size it is drawn at.
+pub struct Shot {
+    /// The file name in `screenshots/`, without `.svg`.
+    pub name: &'static str,
+    /// The state drawn.
+    pub app: App,
+    /// Columns and rows.
+    pub size: (u16, u16),
+}
+
+/// Every screenshot the README shows. `cells` come from a real `run_all` (the Matrix tab).
+pub fn screenshots(cells: Vec<Cell>) -> Vec<Shot> {
+    let mut help = demo(Scheme::Fernet);
+    help.apply(super::action::Action::Help);
+    // The ECB screenshot shows the second message, whose two equal blocks give themselves away.
+    let mut ecb = demo(Scheme::Ecb);
+    ecb.selected = ecb.journeys.iter().nth(1).map(|j| j.id);
+    vec![
+        Shot {
+            name: "demo-fernet",
+            app: demo(Scheme::Fernet),
+            size: (140, 42),
+        },
+        Shot {
+            name: "demo-cbc-bit-flip",
+            app: demo(Scheme::Cbc),
+            size: (140, 42),
+        },
+        Shot {
+            name: "demo-ecb-blocks",
+            app: demo(Scheme::Ecb),
+            size: (140, 42),
+        },
+        Shot {
+            name: "server-hmac",
+            app: server(Scheme::Hmac),
+            size: (120, 36),
+        },
+        Shot {
+            name: "client-fernet",
+            app: client(Scheme::Fernet),
+            size: (120, 36),
+        },
+        Shot {
+            name: "mitm-ecb",
+            app: mitm(Scheme::Ecb),
+            size: (120, 36),
+        },
+        Shot {
+            name: "compare",
+            app: compare(),
+            size: (140, 40),
+        },
+        Shot {
+            name: "matrix",
+            app: matrix(cells),
+            size: (140, 24),
+        },
+        Shot {
+            name: "help",
+            app: help,
+            size: (120, 36),
+        },
+    ]
+}
+
+/// Draws `app` at `size` and renders the frame as SVG.
+pub fn render_svg(app: &App, size: (u16, u16)) -> String {
+    let mut buf = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, size.0, size.1));
+    ratatui::widgets::Widget::render(app, buf.area, &mut buf);
+    super::svg::buffer_to_svg(&buf)
 }

@@ -72,7 +72,35 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// Renders `buf` as a standalone SVG document.
+/// How one cell looks: colours after `REVERSED`, and the modifiers that change the text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Look {
+    fg: (u8, u8, u8),
+    bg: (u8, u8, u8),
+    bold: bool,
+    italic: bool,
+    underline: bool,
+    dim: bool,
+}
+
+fn look(cell: &ratatui::buffer::Cell) -> Look {
+    let mut fg = rgb(cell.fg, FOREGROUND);
+    let mut bg = rgb(cell.bg, BACKGROUND);
+    if cell.modifier.contains(Modifier::REVERSED) {
+        std::mem::swap(&mut fg, &mut bg);
+    }
+    Look {
+        fg,
+        bg,
+        bold: cell.modifier.contains(Modifier::BOLD),
+        italic: cell.modifier.contains(Modifier::ITALIC),
+        underline: cell.modifier.contains(Modifier::UNDERLINED),
+        dim: cell.modifier.contains(Modifier::DIM),
+    }
+}
+
+/// Renders `buf` as a standalone SVG document. Runs of cells that look alike become one
+/// `<text>` stretched to the exact grid width, so columns stay aligned in any font.
 pub fn buffer_to_svg(buf: &Buffer) -> String {
     let area = buf.area;
     let (width, height) = (
@@ -90,47 +118,52 @@ pub fn buffer_to_svg(buf: &Buffer) -> String {
         hex(BACKGROUND)
     );
     for y in 0..area.height {
-        for x in 0..area.width {
-            let Some(cell) = buf.cell((area.x + x, area.y + y)) else {
-                continue;
-            };
-            let mut fg = rgb(cell.fg, FOREGROUND);
-            let mut bg = rgb(cell.bg, BACKGROUND);
-            if cell.modifier.contains(Modifier::REVERSED) {
-                std::mem::swap(&mut fg, &mut bg);
-            }
-            let (px, py) = (u32::from(x) * CELL_W, u32::from(y) * CELL_H);
-            if bg != BACKGROUND {
+        let cells: Vec<(Look, &str)> = (0..area.width)
+            .filter_map(|x| buf.cell((area.x + x, area.y + y)))
+            .map(|cell| (look(cell), cell.symbol()))
+            .collect();
+        let py = u32::from(y) * CELL_H;
+        let mut x = 0;
+        while x < cells.len() {
+            let (first, _) = cells[x];
+            let run = cells[x..].iter().take_while(|(l, _)| *l == first).count();
+            let px = x as u32 * CELL_W;
+            if first.bg != BACKGROUND {
                 let _ = writeln!(
                     svg,
-                    r#"<rect x="{px}" y="{py}" width="{CELL_W}" height="{CELL_H}" fill="{}"/>"#,
-                    hex(bg)
+                    r#"<rect x="{px}" y="{py}" width="{}" height="{CELL_H}" fill="{}"/>"#,
+                    run as u32 * CELL_W,
+                    hex(first.bg)
                 );
             }
-            let symbol = cell.symbol();
-            if symbol.trim().is_empty() {
-                continue;
+            let text: String = cells[x..x + run]
+                .iter()
+                .map(|(_, s)| if s.is_empty() { " " } else { s })
+                .collect();
+            let trimmed = text.trim_end();
+            if !trimmed.trim_start().is_empty() {
+                let cols = trimmed.chars().count() as u32;
+                let mut attrs = String::new();
+                for (on, attr) in [
+                    (first.bold, r#" font-weight="bold""#),
+                    (first.italic, r#" font-style="italic""#),
+                    (first.underline, r#" text-decoration="underline""#),
+                    (first.dim, r#" opacity="0.6""#),
+                ] {
+                    if on {
+                        attrs.push_str(attr);
+                    }
+                }
+                let _ = writeln!(
+                    svg,
+                    r#"<text x="{px}" y="{}" fill="{}" textLength="{}" lengthAdjust="spacingAndGlyphs"{attrs} xml:space="preserve">{}</text>"#,
+                    py + CELL_H - 5,
+                    hex(first.fg),
+                    cols * CELL_W,
+                    escape(trimmed)
+                );
             }
-            let mut attrs = String::new();
-            if cell.modifier.contains(Modifier::BOLD) {
-                attrs.push_str(r#" font-weight="bold""#);
-            }
-            if cell.modifier.contains(Modifier::ITALIC) {
-                attrs.push_str(r#" font-style="italic""#);
-            }
-            if cell.modifier.contains(Modifier::UNDERLINED) {
-                attrs.push_str(r#" text-decoration="underline""#);
-            }
-            if cell.modifier.contains(Modifier::DIM) {
-                attrs.push_str(r#" opacity="0.6""#);
-            }
-            let _ = writeln!(
-                svg,
-                r#"<text x="{px}" y="{}" fill="{}"{attrs} xml:space="preserve">{}</text>"#,
-                py + CELL_H - 5,
-                hex(fg),
-                escape(symbol)
-            );
+            x += run;
         }
     }
     svg.push_str("</svg>\n");

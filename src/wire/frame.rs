@@ -5,6 +5,8 @@
 //! the buffer without allocating and says whether a whole frame is there, and only then
 //! [`Frame::parse`] builds it. See `docs/PROTOCOL.md`.
 
+use std::borrow::Cow;
+
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 
@@ -129,12 +131,14 @@ struct WelcomeJson {
     key: Option<String>,
 }
 
+/// Borrowed where possible; `Cow` so that JSON escapes (`"tag\u0020mismatch"`) still parse.
 #[derive(Serialize, Deserialize)]
 struct VerdictJson<'a> {
     seq: u64,
-    verdict: &'a str,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    reason: Option<&'a str>,
+    #[serde(borrow)]
+    verdict: Cow<'a, str>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    reason: Option<Cow<'a, str>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -265,13 +269,13 @@ impl Frame {
             }
             kind::VERDICT => {
                 let report: VerdictJson = json("VERDICT", &body)?;
-                let word = VerdictWord::parse(report.verdict).ok_or_else(|| {
+                let word = VerdictWord::parse(&report.verdict).ok_or_else(|| {
                     invalid(
                         "VERDICT",
-                        format!("unknown verdict {:?}", cut(report.verdict, 32)),
+                        format!("unknown verdict {:?}", cut(&report.verdict, 32)),
                     )
                 })?;
-                let verdict = match (word, report.reason) {
+                let verdict = match (word, report.reason.as_deref()) {
                     (VerdictWord::Authentic, None) => Verdict::Authentic,
                     (VerdictWord::Unauthenticated, None) => Verdict::Unauthenticated,
                     (VerdictWord::Rejected, Some(words)) => {
@@ -345,8 +349,8 @@ impl Frame {
                 out.put_u8(kind::VERDICT);
                 let body = VerdictJson {
                     seq: *seq,
-                    verdict: verdict.word().as_str(),
-                    reason: verdict.reason().map(Reason::words),
+                    verdict: Cow::Borrowed(verdict.word().as_str()),
+                    reason: verdict.reason().map(|r| Cow::Borrowed(r.words())),
                 };
                 write_json(out, &body);
             }
@@ -441,6 +445,20 @@ mod tests {
         round_trip(Frame::Bye {
             reason: Some("server shutting down".into()),
         });
+    }
+
+    #[test]
+    fn json_escapes_in_verdicts_are_understood() {
+        let frame = Frame::parse(Bytes::from_static(
+            br#"V{"seq":1,"verdict":"rej\u0065cted","reason":"tag\u0020mismatch"}"#,
+        ));
+        assert_eq!(
+            frame.unwrap(),
+            Frame::Verdict {
+                seq: 1,
+                verdict: Verdict::Rejected(Reason::TagMismatch)
+            }
+        );
     }
 
     #[test]

@@ -82,6 +82,12 @@ impl HexView<'_> {
                 Span::raw(format!("{text} ")),
             ]);
         }
+        if !self.touched.is_empty() {
+            items.push(vec![
+                Span::styled("■", self.theme.touched()),
+                Span::raw("changed "),
+            ]);
+        }
         if let Some(len) = self.full_len {
             items.push(vec![Span::styled(
                 format!("(first {} of {len} bytes)", self.anatomy.bytes.len()),

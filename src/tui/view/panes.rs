@@ -170,15 +170,38 @@ pub(super) fn ciphertext(app: &App, role: Role, area: Rect, buf: &mut Buffer) {
     };
     let anatomy = Anatomy::dissect(app.scheme, &kept.bytes);
     let scroll = app.scroll.get(&Focus::Ciphertext).copied().unwrap_or(0);
+    // What the receiver got, against what the sender sent: the attacker's changes light up.
+    let changed = match (journey, role) {
+        (Some(j), Role::Client | Role::Server) if !is_sender(role, j) => j
+            .sent
+            .as_ref()
+            .map(|sent| differences(app, sent, &anatomy))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
     HexView {
         anatomy: &anatomy,
         theme: *theme,
         scroll,
-        touched: &[],
+        touched: &changed,
         full_len: kept.is_cut().then_some(kept.len),
         compact: inner.width < 48,
     }
     .render(inner, buf);
+}
+
+/// The byte ranges of `received` that differ from what was `sent` (decoded, for Fernet).
+fn differences(app: &App, sent: &Kept, received: &Anatomy) -> Vec<std::ops::Range<usize>> {
+    let sent = Anatomy::dissect(app.scheme, &sent.bytes).bytes;
+    let got = &received.bytes;
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+    for i in (0..got.len()).filter(|&i| sent.get(i) != Some(&got[i])) {
+        match ranges.last_mut() {
+            Some(last) if last.end == i => last.end = i + 1,
+            _ => ranges.push(i..i + 1),
+        }
+    }
+    ranges
 }
 
 /// Draws a verdict large: a banner as tall as the area allows, then which check decided it.

@@ -1,0 +1,196 @@
+//! The real binary in a pseudo-terminal, as a person meets it: type a message in the demo,
+//! read the verdict off the screen, quit, and find the terminal restored.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+struct Pty {
+    parser: vt100::Parser,
+    output: mpsc::Receiver<Vec<u8>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Pty {
+    fn spawn(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Pty {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_cipherlab"));
+        cmd.args(args);
+        cmd.cwd(env!("CARGO_MANIFEST_DIR"));
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("NO_COLOR");
+        let log = std::env::temp_dir().join(format!("cipherlab-e2e-{}.log", std::process::id()));
+        cmd.env("CIPHERLAB_LOG_FILE", log);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        // Without this the reader never sees the end of output when the child exits.
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let (tx, output) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let parser = vt100::Parser::new(
+            NonZeroU16::new(rows).unwrap(),
+            NonZeroU16::new(cols).unwrap(),
+            0,
+        );
+        Pty {
+            parser,
+            output,
+            writer,
+            child,
+            _master: pair.master,
+        }
+    }
+
+    fn pump(&mut self, wait: Duration) {
+        if let Ok(bytes) = self.output.recv_timeout(wait) {
+            self.parser.process(&bytes);
+            while let Ok(more) = self.output.try_recv() {
+                self.parser.process(&more);
+            }
+        }
+    }
+
+    /// Waits until `needle` is on screen and the frame carrying it has been drawn completely
+    /// (no more output for a moment), then returns the screen.
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if self.parser.screen().contents().contains(needle) {
+                while let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(150)) {
+                    self.parser.process(&bytes);
+                }
+                return self.parser.screen().contents();
+            }
+            let screen = self.parser.screen().contents();
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {needle:?}; screen:\n{screen}"
+            );
+            self.pump(Duration::from_millis(50));
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                self.pump(Duration::from_millis(100));
+                return status;
+            }
+            assert!(Instant::now() < deadline, "cipherlab did not exit");
+            self.pump(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[test]
+fn type_a_message_in_the_demo_read_authentic_and_quit() {
+    let mut pty = Pty::spawn(&[], 120, 36, &[]);
+    pty.wait_for("received-in-clear");
+    pty.send(b"hello from the pty");
+    pty.wait_for("> hello from the pty");
+    pty.send(b"\r");
+    let screen = pty.wait_for("authentic");
+    assert!(screen.contains("sent: hello from the pty"), "{screen}");
+    assert!(screen.contains("received: hello from the pty"), "{screen}");
+    assert!(
+        screen.contains("eavesdropper reads: hello from the pty"),
+        "{screen}"
+    );
+    // Esc leaves the editor (so q is a command, not a letter), q quits.
+    pty.send(b"\x1b");
+    pty.wait_for("q quit");
+    pty.send(b"q");
+    let status = pty.wait_exit();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        !pty.parser.screen().alternate_screen(),
+        "the alternate screen was left"
+    );
+    assert!(
+        !pty.parser.screen().hide_cursor(),
+        "the cursor is visible again"
+    );
+}
+
+#[test]
+fn scheme_keys_restart_the_demo_and_ctrl_c_always_quits() {
+    let mut pty = Pty::spawn(&["demo", "--scheme", "fernet"], 120, 36, &[]);
+    pty.wait_for("demo · fernet");
+    pty.send(b"\x1b");
+    pty.wait_for("q quit");
+    pty.send(b"1");
+    pty.wait_for("demo · ecb");
+    pty.send(b"i");
+    pty.send(b"YELLOW SUBMARINEYELLOW SUBMARINE\r");
+    pty.wait_for("unauthenticated");
+    pty.send(b"\x03");
+    assert!(pty.wait_exit().success());
+}
+
+#[test]
+fn a_tiny_terminal_gets_a_clear_message() {
+    let mut pty = Pty::spawn(&[], 60, 20, &[]);
+    pty.wait_for("terminal too small");
+    pty.send(b"q");
+    assert!(pty.wait_exit().success());
+}
+
+#[test]
+fn the_mouse_wheel_and_clicks_are_understood() {
+    let mut pty = Pty::spawn(&[], 120, 36, &[]);
+    pty.wait_for("received-in-clear");
+    pty.send(b"one\r");
+    pty.wait_for("#1");
+    pty.send(b"two\r");
+    pty.wait_for("#2");
+    // A left click on the first History row (SGR mouse, 1-based) selects it.
+    let screen = pty.parser.screen().contents();
+    let row = screen.lines().position(|l| l.contains("→ #1")).unwrap() + 1;
+    pty.send(format!("\x1b[<0;10;{row}M\x1b[<0;10;{row}m").as_bytes());
+    let screen = pty.wait_for("sent: one");
+    assert!(
+        !screen.contains("following"),
+        "a click selects and stops following:\n{screen}"
+    );
+    pty.send(b"\x03");
+    assert!(pty.wait_exit().success());
+}
