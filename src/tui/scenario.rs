@@ -503,6 +503,11 @@ pub fn screenshots(cells: Vec<Cell>) -> Vec<Shot> {
         },
         Shot {
             name: "demo-ecb-blocks",
+            app: ecb,
+            size: (140, 42),
+        },
+        Shot {
+            name: "demo-ecb-swap",
             app: demo(Scheme::Ecb),
             size: (140, 42),
         },
