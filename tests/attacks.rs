@@ -327,3 +327,78 @@ async fn eavesdropped(mitm: &mut TestMitm) -> Vec<String> {
         }
     }
 }
+
+#[tokio::test]
+async fn intercept_holds_messages_until_released_edited_or_dropped() {
+    let mut lab = lab(Scheme::Cbc, KeyExchange::Send, &[], |_| {}).await;
+    lab.mitm
+        .commands
+        .send(cipherlab::net::MitmCommand::Intercept(true))
+        .await
+        .unwrap();
+    for message in ["first", "second", "third"] {
+        lab.client
+            .commands
+            .send(cipherlab::net::ClientCommand::Send(message.into()))
+            .await
+            .unwrap();
+    }
+    let mut held = vec![];
+    while held.len() < 3 {
+        if let Event::Intercepted {
+            peer,
+            held: Some(hold),
+            forwarded: false,
+            ..
+        } = wait_for(&mut lab.mitm.events, "a held message", |e| {
+            matches!(e, Event::Intercepted { held: Some(_), .. })
+        })
+        .await
+        {
+            held.push((peer.id, hold));
+        }
+    }
+    // Nothing reaches the server while the messages are held.
+    assert!(
+        drain(&mut lab.server.events)
+            .iter()
+            .all(|e| !matches!(e, Event::Received { .. }))
+    );
+    let release =
+        |(peer, hold): (u64, u64), tamper: Option<&str>| cipherlab::net::MitmCommand::Release {
+            peer,
+            hold,
+            tamper: tamper.map(|t| t.parse().unwrap()),
+        };
+    lab.mitm
+        .commands
+        .send(release(held[0], None))
+        .await
+        .unwrap();
+    lab.mitm
+        .commands
+        .send(release(held[1], Some("iv-flip:0:1")))
+        .await
+        .unwrap();
+    lab.mitm
+        .commands
+        .send(release(held[2], Some("drop")))
+        .await
+        .unwrap();
+    let mut arrived = vec![];
+    while arrived.len() < 2 {
+        if let Event::Received { opened, .. } =
+            wait_for(&mut lab.server.events, "released messages", |e| {
+                matches!(e, Event::Received { .. })
+            })
+            .await
+        {
+            arrived.push(String::from_utf8(opened.plaintext.unwrap()).unwrap());
+        }
+    }
+    assert_eq!(
+        arrived,
+        ["first", "qecond"],
+        "released as is, then with bit 1 of the IV flipped ('s' ^ 2)"
+    );
+}

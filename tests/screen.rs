@@ -241,3 +241,136 @@ fn ten_thousand_messages_keep_state_bounded() {
     // And it still draws.
     assert!(screen_text(&draw(&app, 120, 36)).contains("10000"));
 }
+
+#[test]
+fn wire_keys_ask_the_man_in_the_middle_to_hold_forward_tamper_and_drop() {
+    use cipherlab::net::{Direction, MitmCommand};
+    use cipherlab::tui::state::Request;
+    use cipherlab::wire::Frame;
+    let mut app = scenario::demo(Scheme::Cbc);
+    app.focus = Focus::Wire;
+    app.apply(Action::ToggleIntercept);
+    assert_eq!(
+        app.take_requests(),
+        [Request::Mitm(MitmCommand::Intercept(true))]
+    );
+    let peer = Peer {
+        id: 1,
+        addr: ([127, 0, 0, 1], 50_412).into(),
+    };
+    for (hold, seq) in [(7, 10), (8, 11), (9, 12)] {
+        let frame = Frame::Data {
+            seq,
+            wire: Bytes::from(vec![0u8; 48]),
+        };
+        app.on_net(
+            0,
+            Role::Wire,
+            Event::Intercepted {
+                peer,
+                direction: Direction::ToServer,
+                frame,
+                held: Some(hold),
+                forwarded: false,
+            },
+        );
+    }
+    assert!(screen_text(&draw(&app, 140, 42)).contains("intercept ON: 3 held"));
+    app.apply(Action::Forward);
+    app.apply(Action::DropHeld);
+    app.apply(Action::TamperMenu);
+    let text = screen_text(&draw(&app, 140, 42));
+    assert!(
+        text.contains("Tamper — held message #12") && text.contains("ok: flip:16:0"),
+        "{text}"
+    );
+    app.on_terminal(&ratatui::crossterm::event::Event::Key(
+        ratatui::crossterm::event::KeyEvent::new(
+            ratatui::crossterm::event::KeyCode::Right,
+            ratatui::crossterm::event::KeyModifiers::NONE,
+        ),
+    ));
+    app.on_terminal(&ratatui::crossterm::event::Event::Key(
+        ratatui::crossterm::event::KeyEvent::new(
+            ratatui::crossterm::event::KeyCode::Enter,
+            ratatui::crossterm::event::KeyModifiers::NONE,
+        ),
+    ));
+    let flip = "flip:17:0".parse().unwrap();
+    assert_eq!(
+        app.take_requests(),
+        [
+            Request::Mitm(MitmCommand::Release {
+                peer: 1,
+                hold: 7,
+                tamper: None
+            }),
+            Request::Mitm(MitmCommand::Release {
+                peer: 1,
+                hold: 8,
+                tamper: Some(cipherlab::crypto::Tamper::Drop)
+            }),
+            Request::Mitm(MitmCommand::Release {
+                peer: 1,
+                hold: 9,
+                tamper: Some(flip)
+            }),
+        ]
+    );
+}
+
+#[test]
+fn the_server_operator_replies_to_the_selected_client() {
+    use cipherlab::tui::state::Request;
+    let mut app = scenario::server(Scheme::Fernet);
+    app.focus = Focus::Clients;
+    app.apply(Action::Down);
+    app.apply(Action::Edit);
+    for c in "see you".chars() {
+        let key = ratatui::crossterm::event::KeyEvent::new(
+            ratatui::crossterm::event::KeyCode::Char(c),
+            ratatui::crossterm::event::KeyModifiers::NONE,
+        );
+        app.on_terminal(&ratatui::crossterm::event::Event::Key(key));
+    }
+    app.apply(Action::Send);
+    let to = app.clients[1].peer.id;
+    assert_eq!(
+        app.take_requests(),
+        [Request::Send {
+            role: Role::Server,
+            to: Some(to),
+            plaintext: Bytes::from("see you")
+        }]
+    );
+}
+
+#[test]
+fn freezing_keeps_the_selection_while_messages_arrive() {
+    let mut app = scenario::client(Scheme::Ecb);
+    app.apply(Action::Freeze);
+    let frozen_on = app.current().map(|j| j.id);
+    let cipher = cipherlab::crypto::Cipher::new(&scenario::fixed_key(Scheme::Ecb));
+    let wire = Bytes::from(cipher.seal(b"late news").unwrap());
+    let peer = Peer {
+        id: 0,
+        addr: ([127, 0, 0, 1], 12_345).into(),
+    };
+    app.on_net(
+        0,
+        Role::Client,
+        Event::Received {
+            peer,
+            seq: 9,
+            wire: wire.clone(),
+            opened: cipher.open(&wire),
+        },
+    );
+    assert_eq!(app.current().map(|j| j.id), frozen_on);
+    app.apply(Action::End);
+    assert_ne!(
+        app.current().map(|j| j.id),
+        frozen_on,
+        "End follows the latest again"
+    );
+}
