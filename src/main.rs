@@ -56,12 +56,12 @@ fn main() -> ExitCode {
             &mut std::io::stderr(),
         )),
         Command::Server(args) => {
-            let config = match cli::server_config(&args) {
-                Ok(config) => config,
-                Err(message) => return usage(&message),
+            let (config, listen) = match cli::server_config(&args) {
+                Ok(configured) => configured,
+                Err(e) => return setup_failed(&e),
             };
             runtime(async move {
-                let listener = match net::server::bind(&args.listen).await {
+                let listener = match net::server::bind(&listen).await {
                     Ok(listener) => listener,
                     Err(e) => return failed(&e.to_string()),
                 };
@@ -73,7 +73,10 @@ fn main() -> ExitCode {
             })
         }
         Command::Mitm(args) => {
-            let config = cli::mitm_config(&args);
+            let config = match cli::mitm_config(&args) {
+                Ok(config) => config,
+                Err(e) => return setup_failed(&e),
+            };
             runtime(async move {
                 let listener = match net::server::bind(&args.listen).await {
                     Ok(listener) => listener,
@@ -87,12 +90,12 @@ fn main() -> ExitCode {
             })
         }
         Command::Client(args) => {
-            let config = match cli::client_config(&args) {
-                Ok(config) => config,
-                Err(message) => return usage(&message),
+            let (config, messages) = match cli::client_config(&args) {
+                Ok(configured) => configured,
+                Err(e) => return setup_failed(&e),
             };
             if args.headless {
-                runtime(headless::client(config, args.messages, show_keys))
+                runtime(headless::client(config, messages, show_keys))
             } else {
                 runtime(async move { screen(tui::run(Launch::Client { config }, ring).await) })
             }
@@ -119,6 +122,11 @@ fn main() -> ExitCode {
 
 fn screen(result: std::io::Result<ExitCode>) -> ExitCode {
     result.unwrap_or_else(|e| failed(&format!("the terminal failed: {e}")))
+}
+
+fn setup_failed(error: &cli::SetupError) -> ExitCode {
+    eprintln!("cipherlab: {error}");
+    ExitCode::from(error.exit_code())
 }
 
 fn usage(message: &str) -> ExitCode {

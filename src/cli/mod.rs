@@ -8,10 +8,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use keys::{KeyArgs, resolve_key_text};
-pub use setup::{client_config, demo_configs, mitm_config, server_config};
+pub use setup::{SetupError, client_config, demo_configs, mitm_config, server_config};
 
 use crate::crypto::{Scheme, Tamper};
 use crate::wire::KeyExchange;
+use crate::wire::seed::WireKind;
 
 /// The default server address (the seeds' port 12345, on loopback).
 pub const DEFAULT_ADDR: &str = "127.0.0.1:12345";
@@ -105,9 +106,14 @@ pub struct DemoArgs {
 /// `cipherlab server`.
 #[derive(Debug, Args)]
 pub struct ServerArgs {
-    /// Address to listen on; port 0 picks a free port (the `listening` event reports it).
-    #[arg(long, value_name = "ADDR", default_value = DEFAULT_ADDR)]
-    pub listen: String,
+    /// Address to listen on; port 0 picks a free port (the `listening` event reports it)
+    /// [default: 127.0.0.1:12345; with --wire seed, the seed's port: 12345 for ecb/hmac, 5000
+    /// for fernet/cbc].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// The protocol: cipherlab's framed lab protocol, or the seed program's own bytes.
+    #[arg(long, value_enum, default_value_t = WireArg::Lab)]
+    pub wire: WireArg,
     /// The scheme clients must use.
     #[arg(long, value_enum, default_value_t = SchemeArg::Fernet)]
     pub scheme: SchemeArg,
@@ -140,9 +146,15 @@ pub struct ServerArgs {
 /// `cipherlab client`.
 #[derive(Debug, Args)]
 pub struct ClientArgs {
-    /// The server's address.
-    #[arg(long, value_name = "ADDR", default_value = DEFAULT_ADDR)]
-    pub connect: String,
+    /// The server's address [default: 127.0.0.1:12345; with --wire seed, the seed's port].
+    #[arg(long, value_name = "ADDR")]
+    pub connect: Option<String>,
+    /// The protocol: cipherlab's framed lab protocol, or the seed program's own bytes.
+    #[arg(long, value_enum, default_value_t = WireArg::Lab)]
+    pub wire: WireArg,
+    /// Also send this machine's MAC address (what seed 003's client meant to send).
+    #[arg(long)]
+    pub mac: bool,
     /// The scheme to ask for [default: whatever the server speaks].
     #[arg(long, value_enum)]
     pub scheme: Option<SchemeArg>,
@@ -176,6 +188,12 @@ pub struct MitmArgs {
     /// The real server's address.
     #[arg(long, value_name = "ADDR")]
     pub upstream: String,
+    /// The protocol relayed: cipherlab's lab protocol, or the seed program's own bytes.
+    #[arg(long, value_enum, default_value_t = WireArg::Lab)]
+    pub wire: WireArg,
+    /// The scheme relayed, needed with --wire seed (the lab protocol announces it).
+    #[arg(long, value_enum)]
+    pub scheme: Option<SchemeArg>,
     /// Print events as JSON lines instead of drawing the screen.
     #[arg(long)]
     pub headless: bool,
@@ -291,6 +309,24 @@ impl From<SchemeArg> for Scheme {
             SchemeArg::Cbc => Scheme::Cbc,
             SchemeArg::Fernet => Scheme::Fernet,
             SchemeArg::Hmac => Scheme::Hmac,
+        }
+    }
+}
+
+/// A wire protocol on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WireArg {
+    /// cipherlab's framed protocol (docs/PROTOCOL.md).
+    Lab,
+    /// The seed program's own bytes for the scheme (seeds/PROTOCOLS.md).
+    Seed,
+}
+
+impl From<WireArg> for WireKind {
+    fn from(arg: WireArg) -> WireKind {
+        match arg {
+            WireArg::Lab => WireKind::Lab,
+            WireArg::Seed => WireKind::Seed,
         }
     }
 }

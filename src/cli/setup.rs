@@ -1,5 +1,6 @@
 //! From parsed arguments to the network's configuration: keys resolved and checked, limits
-//! applied. Failures here are usage errors (exit 2).
+//! and the seed wire's own rules applied. Failures are usage errors (exit 2), except seed 004's
+//! missing `SHARED_SECRET_KEY`, which exits 1 as the seed does.
 
 use std::time::Duration;
 
@@ -9,6 +10,52 @@ use crate::net::{
     AutoReply, ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, system_clock,
 };
 use crate::wire::KeyExchange;
+use crate::wire::seed::{CBC_SEED_KEY, WireKind, default_addr, mac_address};
+
+/// Why a mode could not be configured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    /// The command line or a key was unusable (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// Seed 004's key variable is not set (exit 1, as seed 004 itself).
+    #[error(
+        "SHARED_SECRET_KEY is not set: seed 004 reads the shared key from it (Key environment variable not set.)"
+    )]
+    SeedKeyMissing,
+}
+
+impl SetupError {
+    /// The process exit status.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            SetupError::Usage(_) => 2,
+            SetupError::SeedKeyMissing => 1,
+        }
+    }
+}
+
+impl From<String> for SetupError {
+    fn from(message: String) -> SetupError {
+        SetupError::Usage(message)
+    }
+}
+
+/// The seed protocols fix how the key travels: 000 and 001 send it, 003 and 004 share it.
+fn seed_exchange(scheme: Scheme) -> KeyExchange {
+    match scheme {
+        Scheme::Ecb | Scheme::Fernet => KeyExchange::Send,
+        Scheme::Cbc | Scheme::Hmac => KeyExchange::Psk,
+    }
+}
+
+fn address(given: Option<&String>, wire: WireKind, scheme: Option<Scheme>) -> String {
+    match (given, wire) {
+        (Some(addr), _) => addr.clone(),
+        (None, WireKind::Seed) => default_addr(scheme.unwrap_or(Scheme::Fernet)),
+        (None, WireKind::Lab) => super::DEFAULT_ADDR.to_owned(),
+    }
+}
 
 fn limits(net: &NetArgs) -> Limits {
     Limits {
@@ -43,23 +90,52 @@ fn server_key(
     }
 }
 
-/// The server's configuration.
+/// The server's configuration, and the address to listen on.
 ///
 /// # Errors
-/// A usage message for a missing or unusable key.
-pub fn server_config(args: &ServerArgs) -> Result<ServerConfig, String> {
+/// A [`SetupError`] for a missing or unusable key.
+pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupError> {
     let scheme = Scheme::from(args.scheme);
-    let exchange = args
-        .key_exchange
-        .map_or(KeyExchange::default_for(scheme), KeyExchange::from);
-    let (key, key_source) =
-        server_key(resolve_key_text(&args.key, Some(scheme))?, scheme, exchange)?;
+    let wire = WireKind::from(args.wire);
+    let chosen = args.key_exchange.map(KeyExchange::from);
+    let exchange = match wire {
+        WireKind::Lab => chosen.unwrap_or(KeyExchange::default_for(scheme)),
+        WireKind::Seed => {
+            let seed = seed_exchange(scheme);
+            if chosen.is_some_and(|c| c != seed) {
+                return Err(SetupError::Usage(format!(
+                    "--wire seed --scheme {scheme} uses --key-exchange {} (that is how the seed program works)",
+                    seed.as_str()
+                )));
+            }
+            seed
+        }
+    };
+    let mut given = resolve_key_text(&args.key, Some(scheme))?;
+    if wire == WireKind::Seed && given.is_none() {
+        match scheme {
+            Scheme::Cbc => {
+                given = Some(KeyText {
+                    text: CBC_SEED_KEY.to_owned().into(),
+                    origin: "seed 003's key".into(),
+                })
+            }
+            Scheme::Hmac => return Err(SetupError::SeedKeyMissing),
+            _ => {}
+        }
+    }
+    let (key, key_source) = server_key(given, scheme, exchange)?;
     let auto_reply = match (&args.reply, args.echo) {
         (Some(text), _) => Some(AutoReply::Text(text.clone())),
         (None, true) => Some(AutoReply::Echo),
+        // Seed 001's client waits for a reply to every token: headless, echo unless told.
+        (None, false) if wire == WireKind::Seed && scheme == Scheme::Fernet && args.headless => {
+            Some(AutoReply::Echo)
+        }
         (None, false) => None,
     };
-    Ok(ServerConfig {
+    let config = ServerConfig {
+        wire,
         scheme,
         key,
         key_source,
@@ -71,34 +147,51 @@ pub fn server_config(args: &ServerArgs) -> Result<ServerConfig, String> {
             ..limits(&args.net)
         },
         clock: system_clock(),
-    })
+    };
+    Ok((config, address(args.listen.as_ref(), wire, Some(scheme))))
 }
 
-/// The client's configuration. A key given with an explicit scheme is checked now, so that a
-/// bad key is a usage error before anything connects.
+/// The client's configuration and the messages it is to send. A key given with an explicit
+/// scheme is checked now, so that a bad key is a usage error before anything connects.
 ///
 /// # Errors
-/// A usage message for an unusable key.
-pub fn client_config(args: &ClientArgs) -> Result<ClientConfig, String> {
-    let scheme = args.scheme.map(Scheme::from);
+/// A [`SetupError`] for an unusable key, a missing seed 004 key, or no MAC address.
+pub fn client_config(args: &ClientArgs) -> Result<(ClientConfig, Vec<String>), SetupError> {
+    let wire = WireKind::from(args.wire);
+    let mut scheme = args.scheme.map(Scheme::from);
+    if wire == WireKind::Seed {
+        // The seed protocols do not announce their scheme: fernet unless told.
+        scheme = Some(scheme.unwrap_or(Scheme::Fernet));
+    }
     let key = resolve_key_text(&args.key, scheme)?;
     if let (Some(scheme), Some(given)) = (scheme, &key) {
         Key::parse(scheme, &given.text).map_err(|e| format!("{}: {e}", given.origin))?;
+    }
+    if wire == WireKind::Seed && scheme == Some(Scheme::Hmac) && key.is_none() {
+        return Err(SetupError::SeedKeyMissing);
+    }
+    let mut messages = args.messages.clone();
+    if args.mac {
+        messages.push(mac_address().ok_or_else(|| {
+            "--mac: no network interface with a MAC address was found".to_owned()
+        })?);
     }
     let name = args
         .name
         .clone()
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "client".to_owned());
-    Ok(ClientConfig {
-        connect: args.connect.clone(),
+    let config = ClientConfig {
+        wire,
+        connect: address(args.connect.as_ref(), wire, scheme),
         scheme,
         name,
         key,
         ttl: args.ttl,
         limits: limits(&args.net),
         clock: system_clock(),
-    })
+    };
+    Ok((config, messages))
 }
 
 /// The demo's server and client: one fresh key, sent in the clear or shared in-process.
@@ -116,6 +209,7 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
         origin: "demo".to_owned(),
     });
     let server = ServerConfig {
+        wire: crate::wire::seed::WireKind::Lab,
         scheme,
         key,
         key_source: KeySource::Generated,
@@ -126,6 +220,7 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
         clock: system_clock(),
     };
     let client = ClientConfig {
+        wire: crate::wire::seed::WireKind::Lab,
         connect: String::new(),
         scheme: Some(scheme),
         name: "demo-client".to_owned(),
@@ -138,11 +233,22 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
 }
 
 /// The man in the middle's configuration.
-pub fn mitm_config(args: &MitmArgs) -> MitmConfig {
-    MitmConfig {
+///
+/// # Errors
+/// A usage message when `--wire seed` comes without `--scheme`.
+pub fn mitm_config(args: &MitmArgs) -> Result<MitmConfig, SetupError> {
+    let wire = WireKind::from(args.wire);
+    if wire == WireKind::Seed && args.scheme.is_none() {
+        return Err(SetupError::Usage(
+            "--wire seed needs --scheme: the seed protocols do not announce it".to_owned(),
+        ));
+    }
+    Ok(MitmConfig {
+        wire,
+        scheme: args.scheme.map(Scheme::from),
         upstream: args.upstream.clone(),
         plan: args.tamper.clone(),
         intercept: args.intercept,
         limits: limits(&args.net),
-    }
+    })
 }

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 pub use json::{REDACTED, event_json};
 
 use crate::net::{self, ClientCommand, ClientConfig, Event, MitmConfig, NetError, ServerConfig};
+use crate::wire::seed::WireKind;
 
 /// Exit status: every message opened and accepted.
 pub const EXIT_OK: u8 = 0;
@@ -140,15 +141,27 @@ struct Tally {
     unsent: usize,
     verdicts: usize,
     accepted: usize,
+    /// False where the protocol never answers (seed 000): sending is all there is.
+    verdicts_expected: bool,
 }
 
 impl Tally {
     fn settled(&self) -> bool {
-        self.verdicts + self.unsent == self.queued
+        let done = if self.verdicts_expected {
+            self.verdicts
+        } else {
+            self.sent
+        };
+        done + self.unsent == self.queued
     }
 
     fn all_accepted(&self) -> bool {
-        self.settled() && self.unsent == 0 && self.accepted == self.queued
+        let good = if self.verdicts_expected {
+            self.accepted
+        } else {
+            self.sent
+        };
+        self.settled() && self.unsent == 0 && good == self.queued
     }
 }
 
@@ -163,11 +176,23 @@ async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer
     let (command_tx, command_rx) = mpsc::channel(config.limits.queue_depth);
     let (event_tx, mut events) = mpsc::channel(net::EVENT_QUEUE);
     let max_line = config.limits.max_frame;
+    let seed = config.wire == WireKind::Seed;
+    // Seed 000 has no reply at all: a message sent is as settled as it gets.
+    let verdicts = !(seed && config.scheme == Some(crate::crypto::Scheme::Ecb));
     let net_task = tokio::spawn(net::run_client(config, command_rx, event_tx));
 
     let mut lines: Option<mpsc::Receiver<input::Line>> = None;
     let mut pending_messages = Some(messages);
-    let mut tally = Tally::default();
+    if seed {
+        // Seed clients connect per message (000, 003, 004): there is no handshake to wait for.
+        lines = pending_messages
+            .take()
+            .map(|messages| input::feed(messages, max_line));
+    }
+    let mut tally = Tally {
+        verdicts_expected: verdicts,
+        ..Tally::default()
+    };
     let mut input_done = false;
     let mut said_bye = false;
     loop {
@@ -189,7 +214,9 @@ async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer
                         tally.verdicts += 1;
                         tally.accepted += usize::from(verdict.is_accepted());
                     }
-                    Event::Disconnected { .. } => break,
+                    // A lab conversation ends here; seed clients reconnect per message and end
+                    // when their task does.
+                    Event::Disconnected { .. } if !seed => break,
                     _ => {}
                 }
             }

@@ -13,6 +13,7 @@ use super::config::ClientConfig;
 use super::event::{ClientCommand, Event, Peer};
 use super::session::{Session, emit, write_frame};
 use crate::crypto::{Cipher, Key, KeySource, Scheme};
+use crate::wire::seed::WireKind;
 use crate::wire::{Frame, Hello, KeyExchange, LabCodec, Welcome};
 
 /// Connects to a lab server and converses until the end. Every outcome is also reported on
@@ -25,7 +26,11 @@ pub async fn run(
     commands: mpsc::Receiver<ClientCommand>,
     events: mpsc::Sender<Event>,
 ) -> Result<(), NetError> {
-    let result = connect_and_converse(config, commands, &events).await;
+    let result = if config.wire == WireKind::Seed {
+        super::seed::client::run(config, commands, events.clone()).await
+    } else {
+        connect_and_converse(config, commands, &events).await
+    };
     if let Err(e) = &result {
         emit(
             &events,

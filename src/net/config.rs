@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::crypto::{Key, KeySource, Scheme, Tamper, unix_now};
 use crate::wire::KeyExchange;
 use crate::wire::frame::DEFAULT_MAX_FRAME;
+use crate::wire::seed::WireKind;
 
 /// The receiver's clock, in seconds since 1970. Tests substitute their own to expire tokens
 /// without sleeping.
@@ -61,6 +62,8 @@ pub enum AutoReply {
 /// Everything a server needs.
 #[derive(Clone)]
 pub struct ServerConfig {
+    /// The lab protocol, or the seed program's own bytes.
+    pub wire: WireKind,
     /// The scheme it speaks.
     pub scheme: Scheme,
     /// Its key.
@@ -91,6 +94,8 @@ pub struct KeyText {
 /// Everything a client needs.
 #[derive(Clone)]
 pub struct ClientConfig {
+    /// The lab protocol, or the seed program's own bytes.
+    pub wire: WireKind,
     /// The server's address, as `host:port`.
     pub connect: String,
     /// The scheme to ask for, or `None` to take the server's.
@@ -110,8 +115,12 @@ pub struct ClientConfig {
 /// Everything the man in the middle needs.
 #[derive(Clone)]
 pub struct MitmConfig {
+    /// The lab protocol, or the seed program's own bytes.
+    pub wire: WireKind,
     /// The real server, as `host:port`.
     pub upstream: String,
+    /// The scheme relayed: on the seed wire it cannot be read from a WELCOME.
+    pub scheme: Option<Scheme>,
     /// Actions to apply to each connection's N-th client message (1-based), in order.
     pub plan: Vec<(u64, Tamper)>,
     /// Start holding client messages until the front end releases them.

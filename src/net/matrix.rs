@@ -243,6 +243,7 @@ async fn start(
         origin: "matrix".into(),
     });
     let server = ServerConfig {
+        wire: crate::wire::seed::WireKind::Lab,
         scheme,
         key,
         key_source: KeySource::Generated,
@@ -253,12 +254,15 @@ async fn start(
         clock: clock.clone(),
     };
     let mitm = MitmConfig {
+        wire: crate::wire::seed::WireKind::Lab,
+        scheme: None,
         upstream: server_addr.to_string(),
         plan,
         intercept: false,
         limits: Limits::default(),
     };
     let client = ClientConfig {
+        wire: crate::wire::seed::WireKind::Lab,
         connect: mitm_addr.to_string(),
         scheme: Some(scheme),
         name: "matrix".into(),

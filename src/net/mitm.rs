@@ -25,6 +25,7 @@ use super::server::accept_failed;
 use super::session::{emit, write_frame};
 use crate::crypto::tamper::forge;
 use crate::crypto::{Anatomy, Cipher, FieldKind, Key, Scheme, Tamper};
+use crate::wire::seed::WireKind;
 use crate::wire::{Frame, LabCodec};
 
 /// Client messages one connection may hold in intercept mode before it stops reading.
@@ -50,8 +51,12 @@ pub async fn run(
     config: MitmConfig,
     mut commands: mpsc::Receiver<MitmCommand>,
     events: mpsc::Sender<Event>,
-    shutdown: impl Future<Output = ()>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    if config.wire == WireKind::Seed {
+        let scheme = config.scheme.unwrap_or(Scheme::Fernet);
+        return super::seed::mitm::run(listener, config, scheme, commands, events, shutdown).await;
+    }
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, upstream = %config.upstream, "man in the middle listening");
         emit(&events, Event::Listening { addr }).await;

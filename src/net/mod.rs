@@ -9,6 +9,7 @@ mod event;
 pub mod matrix;
 pub mod mitm;
 mod roster;
+pub(crate) mod seed;
 pub mod server;
 mod session;
 mod topology;

@@ -15,33 +15,74 @@ use tokio_util::sync::CancellationToken;
 use super::config::ServerConfig;
 use super::event::{ClientCommand, Event, Peer, ServerCommand};
 use super::roster::Roster;
+use super::seed;
 use super::session::{Session, emit, write_frame};
-use crate::crypto::Cipher;
+use crate::crypto::{Cipher, Scheme};
+use crate::wire::seed::WireKind;
 use crate::wire::{Frame, KeyExchange, LabCodec, Welcome};
 
-/// Serves lab clients on `listener` until `shutdown` completes or a
-/// [`ServerCommand::Shutdown`] arrives. Reports everything on `events`.
+/// Serves clients on `listener` until `shutdown` completes or a [`ServerCommand::Shutdown`]
+/// arrives, speaking the lab protocol or, with `--wire seed`, the scheme's seed program's bytes.
+/// Reports everything on `events`.
 pub async fn run(
+    listener: TcpListener,
+    config: ServerConfig,
+    commands: mpsc::Receiver<ServerCommand>,
+    events: mpsc::Sender<Event>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, scheme = %config.scheme, wire = config.wire.label(), "listening");
+        emit(&events, Event::Listening { addr }).await;
+    }
+    let key = Event::Key {
+        key: config.key.clone(),
+        source: config.key_source,
+        exchange: config.key_exchange,
+    };
+    emit(&events, key).await;
+    match (config.wire, config.scheme) {
+        (WireKind::Seed, Scheme::Cbc) => {
+            seed::http::serve(listener, config, commands, events, shutdown).await
+        }
+        (WireKind::Seed, _) => {
+            accept_loop(
+                listener,
+                config,
+                commands,
+                events,
+                shutdown,
+                seed::server::serve,
+            )
+            .await
+        }
+        (WireKind::Lab, _) => {
+            accept_loop(listener, config, commands, events, shutdown, serve).await
+        }
+    }
+}
+
+/// Accepts connections up to the limit and runs `serve` for each, routing the front end's
+/// commands to them, until shutdown; then stops every connection and waits for them.
+async fn accept_loop<F, Fut>(
     listener: TcpListener,
     config: ServerConfig,
     mut commands: mpsc::Receiver<ServerCommand>,
     events: mpsc::Sender<Event>,
-    shutdown: impl Future<Output = ()>,
-) {
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, scheme = %config.scheme, "listening");
-        emit(&events, Event::Listening { addr }).await;
-    }
-    emit(
-        &events,
-        Event::Key {
-            key: config.key.clone(),
-            source: config.key_source,
-            exchange: config.key_exchange,
-        },
-    )
-    .await;
-
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    serve: F,
+) where
+    F: Fn(
+            TcpStream,
+            Peer,
+            ServerConfig,
+            mpsc::Sender<Event>,
+            mpsc::Receiver<ClientCommand>,
+            CancellationToken,
+        ) -> Fut
+        + Clone,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let stop = CancellationToken::new();
     let mut roster: Roster<ClientCommand> =
         Roster::new(config.limits.max_clients, config.limits.queue_depth);
@@ -51,7 +92,7 @@ pub async fn run(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, addr)) => {
-                    let (config, session_events, stop) = (config.clone(), events.clone(), stop.clone());
+                    let (config, session_events, stop, serve) = (config.clone(), events.clone(), stop.clone(), serve.clone());
                     roster
                         .admit(stream, addr, &events, move |stream, peer, rx| serve(stream, peer, config, session_events, rx, stop))
                         .await;

@@ -176,6 +176,7 @@ impl Topology {
             origin: "demo".to_owned(),
         });
         let server = ServerConfig {
+            wire: crate::wire::seed::WireKind::Lab,
             scheme,
             key,
             key_source: KeySource::Generated,
@@ -186,12 +187,15 @@ impl Topology {
             clock: system_clock(),
         };
         let mitm = MitmConfig {
+            wire: crate::wire::seed::WireKind::Lab,
+            scheme: None,
             upstream: server_addr.to_string(),
             plan: Vec::new(),
             intercept: false,
             limits: Limits::default(),
         };
         let client = ClientConfig {
+            wire: crate::wire::seed::WireKind::Lab,
             connect: mitm_addr.to_string(),
             scheme: Some(scheme),
             name: "student".to_owned(),

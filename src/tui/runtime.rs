@@ -122,8 +122,17 @@ pub async fn run(launch: Launch, log: LogRing) -> io::Result<ExitCode> {
     }
     let (scheme, exchange) = launch.scheme_and_exchange();
     let mut app = App::new(launch.mode(), scheme, exchange, log, theme);
+    app.wire_label = match &launch {
+        Launch::Demo { .. } => crate::wire::seed::WireKind::Lab.label(),
+        Launch::Server { config, .. } => config.wire.label(),
+        Launch::Client { config } => config.wire.label(),
+        Launch::Mitm { config, .. } => config.wire.label(),
+    };
     if let Launch::Mitm { config, .. } = &launch {
         app.attacker.intercept = config.intercept;
+        if let Some(scheme) = config.scheme {
+            app.scheme = scheme;
+        }
     }
     let (tx, rx) = mpsc::channel(QUEUE);
     let topology = match launch.start(&tx).await {

@@ -7,6 +7,7 @@
 mod codec;
 mod error;
 pub mod frame;
+pub mod seed;
 
 pub use codec::LabCodec;
 pub use error::FrameError;

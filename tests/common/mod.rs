@@ -2,6 +2,8 @@
 //! collection with deadlines so that no test can hang.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod process;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -33,6 +35,7 @@ pub struct TestServer {
 
 pub fn server_config(scheme: Scheme, exchange: KeyExchange) -> ServerConfig {
     ServerConfig {
+        wire: cipherlab::wire::seed::WireKind::Lab,
         scheme,
         key: Key::generate(scheme).unwrap(),
         key_source: KeySource::Generated,
@@ -97,6 +100,7 @@ pub struct TestClient {
 
 pub fn client_config(addr: SocketAddr, scheme: Option<Scheme>, key: Option<&Key>) -> ClientConfig {
     ClientConfig {
+        wire: cipherlab::wire::seed::WireKind::Lab,
         connect: addr.to_string(),
         scheme,
         name: "tester".to_owned(),
@@ -226,6 +230,8 @@ pub async fn start_mitm(
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let config = cipherlab::net::MitmConfig {
+        wire: cipherlab::wire::seed::WireKind::Lab,
+        scheme: None,
         upstream: upstream.to_string(),
         plan,
         intercept: false,

@@ -1,0 +1,174 @@
+//! Reading the seed protocols' unframed bytes with bounds: every read has a size limit and a
+//! deadline, and a short read is an error that says how short.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::timeout;
+
+use crate::crypto::{Cipher, Reason, Verdict};
+use crate::wire::seed::TokenSplitter;
+
+/// How long a Fernet sender may pause inside a token before what arrived counts as whole.
+pub(super) const TOKEN_QUIET: Duration = Duration::from_millis(250);
+
+/// Reads exactly `n` bytes, or says how many arrived before the peer closed or went quiet.
+pub(super) async fn read_exactly(
+    stream: &mut (impl AsyncRead + Unpin),
+    n: usize,
+    limit: Duration,
+    what: &str,
+) -> Result<Vec<u8>, String> {
+    let mut buf = vec![0u8; n];
+    let mut have = 0;
+    while have < n {
+        match timeout(limit, stream.read(&mut buf[have..])).await {
+            Ok(Ok(0)) => {
+                return Err(format!(
+                    "the peer closed after {have} of the {n} bytes of {what}"
+                ));
+            }
+            Ok(Ok(read)) => have += read,
+            Ok(Err(e)) => return Err(format!("reading {what}: {e}")),
+            Err(_) => return Err(format!("timed out after {have} of the {n} bytes of {what}")),
+        }
+    }
+    Ok(buf)
+}
+
+/// Reads until the peer closes, at most `max` bytes, waiting at most `idle` between reads.
+pub(super) async fn read_to_end(
+    stream: &mut (impl AsyncRead + Unpin),
+    max: usize,
+    idle: Duration,
+    what: &str,
+) -> Result<Vec<u8>, String> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        match timeout(idle, stream.read(&mut chunk)).await {
+            Ok(Ok(0)) => return Ok(buf),
+            Ok(Ok(n)) => {
+                if buf.len() + n > max {
+                    return Err(format!("{what} is longer than {max} bytes"));
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            Ok(Err(e)) => return Err(format!("reading {what}: {e}")),
+            Err(_) if buf.is_empty() => return Err(format!("timed out waiting for {what}")),
+            // The seed sends its message in one go; a sender that stops short of closing has said
+            // all it is going to.
+            Err(_) => return Ok(buf),
+        }
+    }
+}
+
+/// Reads what one `recv(1024)` would: a single read of at most `max` bytes.
+pub(super) async fn read_once(
+    stream: &mut (impl AsyncRead + Unpin),
+    max: usize,
+    limit: Duration,
+    what: &str,
+) -> Result<Vec<u8>, String> {
+    let mut buf = vec![0u8; max];
+    match timeout(limit, stream.read(&mut buf)).await {
+        Ok(Ok(0)) => Err(format!("the peer closed before sending {what}")),
+        Ok(Ok(n)) => {
+            buf.truncate(n);
+            Ok(buf)
+        }
+        Ok(Err(e)) => Err(format!("reading {what}: {e}")),
+        Err(_) => Err(format!("timed out waiting for {what}")),
+    }
+}
+
+/// Writes all of `bytes` within `limit`.
+pub(super) async fn write_all(
+    stream: &mut (impl AsyncWrite + Unpin),
+    bytes: &[u8],
+    limit: Duration,
+) -> Result<(), String> {
+    match timeout(limit, stream.write_all(bytes)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format!("write failed: {e}")),
+        Err(_) => Err("the peer stopped reading".to_owned()),
+    }
+}
+
+/// Whether a token is whole as far as `cipher` can tell: anything but a tag mismatch or a
+/// length or encoding problem means the text ends where a token ends.
+fn whole(cipher: &Cipher, token: &[u8]) -> bool {
+    !matches!(
+        cipher.open(token).verdict,
+        Verdict::Rejected(
+            Reason::TagMismatch
+                | Reason::TooShort
+                | Reason::InvalidBase64
+                | Reason::NotBlockMultiple
+        )
+    )
+}
+
+/// Reads Fernet tokens sent back to back with no delimiter (seed 001).
+#[derive(Default)]
+pub(super) struct TokenReader {
+    splitter: TokenSplitter,
+    ready: std::collections::VecDeque<Vec<u8>>,
+    closed: bool,
+}
+
+impl TokenReader {
+    /// The next token (or, when the sender went quiet mid-way, whatever it sent); `None` when
+    /// the peer closed with nothing pending. Waits at most `idle` for a sender that is silent.
+    pub(super) async fn next(
+        &mut self,
+        stream: &mut (impl AsyncRead + Unpin),
+        cipher: &Cipher,
+        max: usize,
+        idle: Duration,
+    ) -> Result<Option<Vec<u8>>, String> {
+        let mut chunk = [0u8; 4096];
+        loop {
+            if let Some(token) = self.ready.pop_front() {
+                return Ok(Some(token));
+            }
+            if self.closed {
+                return Ok(self.splitter.flush());
+            }
+            let wait = if self.splitter.pending() > 0 {
+                TOKEN_QUIET
+            } else {
+                idle
+            };
+            match timeout(wait, stream.read(&mut chunk)).await {
+                Ok(Ok(0)) => self.closed = true,
+                Ok(Ok(n)) => {
+                    self.splitter.push(&chunk[..n]);
+                    if self.splitter.pending() > max {
+                        return Err(format!("more than {max} bytes without a whole token"));
+                    }
+                    self.ready
+                        .extend(self.splitter.tokens(|t| whole(cipher, t)));
+                }
+                Ok(Err(e)) => return Err(format!("reading a token: {e}")),
+                Err(_) if self.splitter.pending() > 0 => return Ok(self.splitter.flush()),
+                Err(_) => return Err("timed out waiting for a token".to_owned()),
+            }
+        }
+    }
+}
+
+/// Closes a connection with a FIN rather than a reset: shut our side, then read and discard
+/// what the peer still sends for a moment (closing with unread input makes the kernel send RST).
+pub(super) async fn close_gently(stream: &mut tokio::net::TcpStream) {
+    let _ = stream.shutdown().await;
+    let mut sink = [0u8; 4096];
+    let drained = timeout(Duration::from_millis(200), async {
+        while let Ok(n) = stream.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    });
+    let _ = drained.await;
+}
