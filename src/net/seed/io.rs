@@ -118,6 +118,11 @@ pub(super) struct TokenReader {
 }
 
 impl TokenReader {
+    /// Adds bytes that arrived before the reader was in use.
+    pub(super) fn prefill(&mut self, bytes: &[u8]) {
+        self.splitter.push(bytes);
+    }
+
     /// The next token (or, when the sender went quiet mid-way, whatever it sent); `None` when
     /// the peer closed with nothing pending. Waits at most `idle` for a sender that is silent.
     pub(super) async fn next(
@@ -150,6 +155,9 @@ impl TokenReader {
                     self.ready
                         .extend(self.splitter.tokens(|t| whole(cipher, t)));
                 }
+                // A peer that closes without reading what we sent resets the connection (seed
+                // 002 never reads the key): what it sent before that still counts.
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => self.closed = true,
                 Ok(Err(e)) => return Err(format!("reading a token: {e}")),
                 Err(_) if self.splitter.pending() > 0 => return Ok(self.splitter.flush()),
                 Err(_) => return Err("timed out waiting for a token".to_owned()),
@@ -171,4 +179,23 @@ pub(super) async fn close_gently(stream: &mut tokio::net::TcpStream) {
         }
     });
     let _ = drained.await;
+}
+
+/// Whatever the peer sent before waiting for us, within `grace`: seed 002's client sends its
+/// token without reading the key, and closes; writing the key first would make its kernel reset
+/// the connection and drop the token with it.
+pub(super) async fn early_bytes(
+    stream: &mut tokio::net::TcpStream,
+    grace: Duration,
+    max: usize,
+) -> Vec<u8> {
+    let mut early = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while early.len() < max {
+        match timeout(grace, stream.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => early.extend_from_slice(&chunk[..n]),
+            _ => break,
+        }
+    }
+    early
 }

@@ -8,12 +8,15 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::io::{TokenReader, close_gently, read_exactly, read_to_end, write_all};
+use super::io::{TokenReader, close_gently, early_bytes, read_exactly, read_to_end, write_all};
 use crate::crypto::{Cipher, Nonce, OpenOptions, Scheme, Verdict};
 use crate::net::config::{AutoReply, ServerConfig};
 use crate::net::event::{ClientCommand, Event, Peer};
 use crate::net::session::emit;
 use crate::wire::seed::{HMAC_FAILED, HMAC_TAG, HMAC_VERIFIED, hmac_length};
+
+/// How long the server listens for a client that talks before reading the key (seed 002).
+const EARLY_GRACE: Duration = Duration::from_millis(60);
 
 /// How long a seed client may keep a conversation idle.
 const IDLE: Duration = Duration::from_secs(300);
@@ -130,13 +133,15 @@ async fn fernet(
     mut commands: mpsc::Receiver<ClientCommand>,
 ) -> Result<String, String> {
     let limits = &config.limits;
-    write_all(
+    let mut reader = TokenReader::default();
+    reader.prefill(&early_bytes(stream, EARLY_GRACE, limits.max_frame).await);
+    // A client that already left cannot take the key; its token is still read below.
+    let _ = write_all(
         stream,
         config.key.to_text().as_bytes(),
         limits.write_timeout,
     )
-    .await?;
-    let mut reader = TokenReader::default();
+    .await;
     let (mut received, mut replied) = (0u64, 0u64);
     loop {
         let token = tokio::select! {
