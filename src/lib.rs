@@ -12,6 +12,7 @@
 //! - `headless`: a front end that prints one JSON object per event.
 //! - `cli`: the command line.
 
+pub mod bench;
 pub mod cli;
 pub mod crypto;
 pub mod headless;

@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cipherlab::cli::{self, Cli, Command, DemoArgs, SchemeArg};
+use cipherlab::cli::{self, BenchCommand, Cli, Command, DemoArgs, SchemeArg};
 use cipherlab::logging::{self, LogRing};
 use cipherlab::tui::{self, Launch};
 use cipherlab::wire::KeyExchange;
-use cipherlab::{headless, net, oneshot};
+use cipherlab::{bench, headless, net, oneshot};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         Command::Server(args) => !args.headless,
         Command::Client(args) => !args.headless,
         Command::Mitm(args) => !args.headless,
-        Command::Seal(_) | Command::Open(_) | Command::Keygen(_) => false,
+        Command::Seal(_) | Command::Open(_) | Command::Keygen(_) | Command::Bench(_) => false,
     };
     if on_screen && !std::io::stdout().is_terminal() {
         return usage(
@@ -44,6 +44,29 @@ fn main() -> ExitCode {
         Command::Keygen(args) => {
             finish(oneshot::keygen(args.scheme.into(), &mut std::io::stdout()))
         }
+        Command::Bench(BenchCommand::Crypto { json }) => {
+            let figures = bench::crypto::run();
+            if json {
+                println!("{}", serde_json::json!({ "crypto": figures }));
+            } else {
+                print!("{}", bench::crypto::table(&figures));
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Bench(BenchCommand::Net(args)) => runtime(async move {
+            match bench::net::run(args.scheme.into(), args.clients, args.messages, args.size).await
+            {
+                Ok(figures) => {
+                    if args.json {
+                        println!("{}", serde_json::to_string(&figures).unwrap_or_default());
+                    } else {
+                        print!("{}", bench::net::summary(&figures));
+                    }
+                    ExitCode::from(if figures.errors == 0 { 0 } else { 1 })
+                }
+                Err(e) => failed(&e),
+            }
+        }),
         Command::Seal(args) => finish(oneshot::seal(
             &args,
             &mut std::io::stdin().lock(),

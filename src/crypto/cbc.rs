@@ -23,7 +23,5 @@ pub(super) fn open(aes: &Aes, wire: &[u8]) -> Opened {
     if !ciphertext.len().is_multiple_of(BLOCK) {
         return Opened::rejected(Reason::NotBlockMultiple);
     }
-    let mut buf = ciphertext.to_vec();
-    aes.cbc_decrypt(salt, &mut buf);
-    Opened::unpadded(buf)
+    Opened::unpadded(aes.cbc_open(salt, ciphertext))
 }

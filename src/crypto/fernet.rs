@@ -96,8 +96,7 @@ pub(super) fn open(keys: &FernetKeys, wire: &[u8], options: &OpenOptions) -> Ope
     }
     let mut iv = [0u8; BLOCK];
     iv.copy_from_slice(&signed[9..HEADER]);
-    let mut buf = signed[HEADER..].to_vec();
-    keys.aes.cbc_decrypt(&iv, &mut buf);
+    let mut buf = keys.aes.cbc_open(&iv, &signed[HEADER..]);
     match unpad(&buf) {
         Some(len) => {
             buf.truncate(len);

@@ -1,0 +1,91 @@
+//! `cipherlab bench crypto`: seal and open throughput per scheme, MB/s at 1 MiB and operations
+//! per second at 64 bytes; the median of several short rounds.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::median;
+use crate::crypto::{Cipher, Key, OpenOptions, Scheme};
+
+/// Rounds per figure; the median is reported.
+const ROUNDS: usize = 5;
+/// How long one round runs.
+const ROUND: Duration = Duration::from_millis(300);
+
+/// One scheme's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct SchemeFigures {
+    /// The scheme.
+    pub scheme: &'static str,
+    /// Sealing 1 MiB messages, in MB/s (10^6 bytes).
+    pub seal_mb_per_sec: f64,
+    /// Opening 1 MiB messages, in MB/s.
+    pub open_mb_per_sec: f64,
+    /// Sealing 64-byte messages, per second.
+    pub seal_64b_ops_per_sec: f64,
+    /// Opening 64-byte messages, per second.
+    pub open_64b_ops_per_sec: f64,
+}
+
+/// Runs `op` repeatedly for about `ROUND` and returns operations per second.
+fn rate(mut op: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    let mut count = 0u64;
+    while start.elapsed() < ROUND {
+        for _ in 0..16 {
+            op();
+        }
+        count += 16;
+    }
+    count as f64 / start.elapsed().as_secs_f64()
+}
+
+fn figures(scheme: Scheme) -> Option<SchemeFigures> {
+    let cipher = Cipher::new(&Key::generate(scheme).ok()?);
+    let big = vec![0x5au8; 1 << 20];
+    let small = [0x5au8; 64];
+    let big_wire = cipher.seal(&big).ok()?;
+    let small_wire = cipher.seal(&small).ok()?;
+    let options = OpenOptions::now(None);
+    let mb = |ops: f64| ops * big.len() as f64 / 1e6;
+    let round = |op: &mut dyn FnMut()| median((0..ROUNDS).map(|_| rate(&mut *op)).collect());
+    Some(SchemeFigures {
+        scheme: scheme.name(),
+        seal_mb_per_sec: mb(round(&mut || drop(std::hint::black_box(cipher.seal(&big))))),
+        open_mb_per_sec: mb(round(&mut || {
+            drop(std::hint::black_box(cipher.open_with(&big_wire, &options)))
+        })),
+        seal_64b_ops_per_sec: round(&mut || drop(std::hint::black_box(cipher.seal(&small)))),
+        open_64b_ops_per_sec: round(&mut || {
+            drop(std::hint::black_box(
+                cipher.open_with(&small_wire, &options),
+            ))
+        }),
+    })
+}
+
+/// Measures every scheme.
+pub fn run() -> Vec<SchemeFigures> {
+    Scheme::ALL.into_iter().filter_map(figures).collect()
+}
+
+/// The figures as a table.
+pub fn table(figures: &[SchemeFigures]) -> String {
+    let mut out = format!(
+        "{:<8} {:>12} {:>12} {:>14} {:>14}\n",
+        "scheme", "seal MB/s", "open MB/s", "seal 64B op/s", "open 64B op/s"
+    );
+    for f in figures {
+        out.push_str(&format!(
+            "{:<8} {:>12.0} {:>12.0} {:>14.0} {:>14.0}\n",
+            f.scheme,
+            f.seal_mb_per_sec,
+            f.open_mb_per_sec,
+            f.seal_64b_ops_per_sec,
+            f.open_64b_ops_per_sec
+        ));
+    }
+    out.push_str("(1 MiB messages for MB/s, 10^6 bytes per MB; medians of 5 rounds of 0.3 s)\n");
+    out
+}
