@@ -17,7 +17,11 @@ fn draw(c: &mut Criterion) {
     let app = scenario::demo(Scheme::Fernet);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap_or_else(|_| unreachable!());
     c.bench_function("draw demo 200x60", |b| {
-        b.iter(|| terminal.draw(|frame| frame.render_widget(black_box(&app), frame.area())).map(|_| ()))
+        b.iter(|| {
+            terminal
+                .draw(|frame| frame.render_widget(black_box(&app), frame.area()))
+                .map(|_| ())
+        })
     });
 }
 
@@ -25,7 +29,10 @@ fn draw(c: &mut Criterion) {
 /// 20 draws. Under a second of work means the screen keeps up.
 fn flood(c: &mut Criterion) {
     let cipher = Cipher::new(&scenario::fixed_key(Scheme::Fernet));
-    let peer = Peer { id: 1, addr: ([127, 0, 0, 1], 50_000).into() };
+    let peer = Peer {
+        id: 1,
+        addr: ([127, 0, 0, 1], 50_000).into(),
+    };
     let messages: Vec<(Bytes, Bytes)> = (0..20_000u32)
         .map(|i| {
             let plaintext = Bytes::from(format!("message {i}"));
@@ -42,11 +49,42 @@ fn flood(c: &mut Criterion) {
         b.iter(|| {
             for (i, (plaintext, wire)) in messages.iter().enumerate() {
                 seq += 1;
-                app.on_net(0, Role::Client, Event::Sent { peer, seq, plaintext: plaintext.clone(), wire: wire.clone() });
-                let frame = Frame::Data { seq, wire: wire.clone() };
-                app.on_net(0, Role::Wire, Event::Intercepted { peer, direction: Direction::ToServer, frame, held: None, forwarded: true });
+                app.on_net(
+                    0,
+                    Role::Client,
+                    Event::Sent {
+                        peer,
+                        seq,
+                        plaintext: plaintext.clone(),
+                        wire: wire.clone(),
+                    },
+                );
+                let frame = Frame::Data {
+                    seq,
+                    wire: wire.clone(),
+                };
+                app.on_net(
+                    0,
+                    Role::Wire,
+                    Event::Intercepted {
+                        peer,
+                        direction: Direction::ToServer,
+                        frame,
+                        held: None,
+                        forwarded: true,
+                    },
+                );
                 let opened = cipher.open(wire);
-                app.on_net(0, Role::Server, Event::Received { peer, seq, wire: wire.clone(), opened });
+                app.on_net(
+                    0,
+                    Role::Server,
+                    Event::Received {
+                        peer,
+                        seq,
+                        wire: wire.clone(),
+                        opened,
+                    },
+                );
                 if i % 1000 == 999 {
                     app.settle();
                     let _ = terminal.draw(|frame| frame.render_widget(&app, frame.area()));
@@ -55,7 +93,11 @@ fn flood(c: &mut Criterion) {
         })
     });
     group.finish();
-    eprintln!("after the flood: {} journeys kept, {} bytes", app.journeys.len(), app.journeys.stored_bytes());
+    eprintln!(
+        "after the flood: {} journeys kept, {} bytes",
+        app.journeys.len(),
+        app.journeys.stored_bytes()
+    );
 }
 
 criterion_group!(benches, draw, flood);

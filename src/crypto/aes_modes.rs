@@ -31,7 +31,7 @@ macro_rules! with_cipher {
 
 /// Large messages are copied and enciphered a piece at a time, so that each piece is still in
 /// cache when the cipher reads it: the message crosses memory once rather than twice.
-const CHUNK: usize = 16 * 1024;
+const CHUNK: usize = 64 * 1024;
 
 /// The length of `len` bytes after PKCS#7 padding: always at least one byte of padding.
 pub(crate) fn padded_len(len: usize) -> usize {
