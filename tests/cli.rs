@@ -383,3 +383,18 @@ fn a_server_prints_every_event_and_stops_cleanly_on_sigterm() {
     assert_eq!(names, ["key", "connected", "received", "disconnected"]);
     assert_eq!(server.stop(), Some(0));
 }
+
+#[test]
+fn log_secrets_puts_the_key_in_the_log_and_the_key_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let key = "text:open-sesame-for-the-log";
+    let mut server =
+        ServerProcess::start(&["--scheme", "hmac", "--key", key, "--log-secrets"], &log);
+    let event = next_json(&mut server.lines);
+    assert_eq!(event["event"], "key");
+    assert_eq!(event["key"], "open-sesame-for-the-log");
+    assert_eq!(server.stop(), Some(0));
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert!(written.contains("open-sesame-for-the-log"), "{written}");
+}

@@ -47,6 +47,12 @@ impl Printer {
 
     /// Prints one event. Returns `false` when stdout is gone (a closed pipe).
     pub fn print(&self, event: &Event) -> bool {
+        if self.show_keys
+            && let Event::Key { key, source, .. } = event
+        {
+            // Only with --log-secrets: the key goes to the log as well as to stdout.
+            tracing::info!(scheme = %key.scheme(), source = source.as_str(), key = %&*key.to_text(), "key in use");
+        }
         let mut json = event_json(event, self.show_keys);
         if let Some((field, value)) = self.extra {
             json[field] = value.into();

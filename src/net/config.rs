@@ -28,6 +28,8 @@ pub struct Limits {
     pub handshake_timeout: Duration,
     /// How long one frame may take to write before the peer is deemed not to be reading.
     pub write_timeout: Duration,
+    /// How long a frame may take to arrive once its first byte has (slow senders are cut off).
+    pub frame_timeout: Duration,
     /// How long a client may take to connect.
     pub connect_timeout: Duration,
     /// Messages sent and still awaiting a verdict, per connection; sending pauses at this.
@@ -43,6 +45,7 @@ impl Default for Limits {
             max_clients: 256,
             handshake_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(10),
+            frame_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(5),
             max_in_flight: 256,
             queue_depth: 256,

@@ -16,6 +16,9 @@ use super::event::{ClientCommand, Event, Peer};
 use crate::crypto::{Anatomy, Cipher, Nonce, OpenOptions, Verdict};
 use crate::wire::{Frame, LabCodec};
 
+/// How often a session checks for a frame that is arriving too slowly.
+const WATCHDOG: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A lab connection whose handshake is done.
 pub(crate) struct Session {
     pub(crate) framed: Framed<TcpStream, LabCodec>,
@@ -77,11 +80,27 @@ impl Session {
         let shutdown = self.stop.clone();
         let mut next_seq: u64 = 1;
         let mut awaiting: BTreeSet<u64> = BTreeSet::new();
+        // A frame that has started to arrive must finish within `frame_timeout`: a peer that
+        // dribbles bytes (slowloris) would otherwise hold its connection slot forever.
+        let mut watchdog = tokio::time::interval(WATCHDOG);
+        watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut partial_since: Option<tokio::time::Instant> = None;
         let ending = loop {
             let may_send = awaiting.len() < self.limits.max_in_flight;
             tokio::select! {
+                _ = watchdog.tick() => {
+                    if self.framed.read_buffer().is_empty() {
+                        partial_since = None;
+                    } else if partial_since.get_or_insert_with(tokio::time::Instant::now).elapsed() >= self.limits.frame_timeout {
+                        break Ending::Fault(format!(
+                            "a frame took more than {} s to arrive: the peer is sending too slowly",
+                            self.limits.frame_timeout.as_secs()
+                        ));
+                    }
+                }
                 frame = self.framed.next() => match frame {
                     Some(Ok(frame)) => {
+                        partial_since = None;
                         if let Err(ending) = self.on_frame(frame, &mut next_seq, &mut awaiting).await {
                             break ending;
                         }

@@ -185,6 +185,11 @@ async fn event_loop(
     let (cells_tx, mut cells) = mpsc::channel::<Cell>(64);
     let mut dirty = true;
     draw(terminal, app)?;
+    // Test builds only: prove that a panic anywhere in the screen still restores the terminal.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("CIPHERLAB_TEST_PANIC").is_some() {
+        panic!("forced by CIPHERLAB_TEST_PANIC for the terminal-safety test");
+    }
     loop {
         tokio::select! {
             input = keyboard.next() => match input {

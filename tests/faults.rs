@@ -1,0 +1,301 @@
+//! Faults on real loopback sockets, each while well-behaved clients keep exchanging messages:
+//! afterwards every one of their messages must have its verdict, counted.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use cipherlab::crypto::Scheme;
+use cipherlab::net::{ClientCommand, Event, Limits};
+use cipherlab::wire::{Frame, Hello, KeyExchange};
+use common::process::Proc;
+use common::*;
+use tokio::io::AsyncWriteExt;
+use tokio::task::JoinHandle;
+
+const GOOD_CLIENTS: usize = 4;
+const GOOD_MESSAGES: usize = 25;
+
+/// Well-behaved clients, each sending its messages one at a time; each task returns how many
+/// accepting verdicts it got.
+fn chatter(addr: SocketAddr) -> Vec<JoinHandle<usize>> {
+    (0..GOOD_CLIENTS)
+        .map(|i| {
+            tokio::spawn(async move {
+                let mut client = start_client(client_config(addr, None, None));
+                let mut verdicts = 0;
+                for m in 0..GOOD_MESSAGES {
+                    let text = format!("client {i} message {m}");
+                    verdicts += client
+                        .exchange(&[&text])
+                        .await
+                        .iter()
+                        .filter(|(_, v)| v.is_accepted())
+                        .count();
+                }
+                verdicts
+            })
+        })
+        .collect()
+}
+
+async fn all_answered(chatter: Vec<JoinHandle<usize>>) {
+    for task in chatter {
+        assert_eq!(
+            task.await.unwrap(),
+            GOOD_MESSAGES,
+            "a well-behaved client lost a verdict"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_killed_mid_frame() {
+    let mut server = start_server(server_config(Scheme::Fernet, KeyExchange::Send)).await;
+    let good = chatter(server.addr);
+    for _ in 0..5 {
+        let mut raw = RawPeer::connect(server.addr).await;
+        raw.hello(None).await;
+        let frame = Frame::Data {
+            seq: 1,
+            wire: Bytes::from(vec![b'g'; 500]),
+        }
+        .to_bytes();
+        raw.send_raw(&frame[..200]).await;
+        drop(raw);
+    }
+    let error = wait_for(
+        &mut server.events,
+        "mid-frame error",
+        |e| matches!(e, Event::Error { message, .. } if message.contains("mid-frame")),
+    )
+    .await;
+    assert!(matches!(error, Event::Error { .. }));
+    all_answered(good).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_never_says_hello_is_closed_by_the_handshake_timeout() {
+    // Shorter than the test's own 10 s read deadline, which paused time would otherwise race.
+    let mut config = server_config(Scheme::Cbc, KeyExchange::Send);
+    config.limits = Limits {
+        handshake_timeout: Duration::from_secs(3),
+        ..Limits::default()
+    };
+    let server = start_server(config).await;
+    let good = chatter(server.addr);
+    let mut silent = RawPeer::connect(server.addr).await;
+    let reason = error_reason(&silent.read_until_closed().await).unwrap();
+    assert!(reason.starts_with("no HELLO within 3 s"), "{reason}");
+    all_answered(good).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slowloris_sending_a_byte_a_second_is_cut_off() {
+    let mut config = server_config(Scheme::Hmac, KeyExchange::Send);
+    config.limits = Limits {
+        frame_timeout: Duration::from_secs(5),
+        ..Limits::default()
+    };
+    let server = start_server(config).await;
+    let good = chatter(server.addr);
+    let mut slow = RawPeer::connect(server.addr).await;
+    slow.send(&Frame::Hello(Hello {
+        scheme: None,
+        name: "slowloris".into(),
+    }))
+    .await;
+    assert!(matches!(slow.read_frame().await, Some(Frame::Welcome(_))));
+    let frame = Frame::Data {
+        seq: 1,
+        wire: Bytes::from(vec![1u8; 100]),
+    }
+    .to_bytes();
+    for byte in frame.iter().take(20) {
+        if slow.stream.write_all(&[*byte]).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let reason = error_reason(&slow.read_until_closed().await).unwrap();
+    assert!(reason.contains("sending too slowly"), "{reason}");
+    all_answered(good).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_connection_over_max_clients_is_refused_while_the_others_talk() {
+    let mut config = server_config(Scheme::Ecb, KeyExchange::Send);
+    config.limits = Limits {
+        max_clients: GOOD_CLIENTS,
+        ..Limits::default()
+    };
+    let server = start_server(config).await;
+    let good = chatter(server.addr);
+    // Wait until the good clients hold every slot.
+    let mut server_events = server.events;
+    for _ in 0..GOOD_CLIENTS {
+        wait_for(&mut server_events, "a good client", |e| {
+            matches!(e, Event::Connected { .. })
+        })
+        .await;
+    }
+    let mut extra = RawPeer::connect(server.addr).await;
+    let frames = extra.read_until_closed().await;
+    assert_eq!(
+        error_reason(&frames).as_deref(),
+        Some("server full: 4 clients connected (--max-clients)")
+    );
+    all_answered(good).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_peer_that_never_reads_is_closed_without_growing_memory() {
+    // The server echoes every message, so a peer that never reads fills the socket buffers
+    // and the server's writes stall; it must give up rather than buffer without end.
+    let mut config = server_config(Scheme::Hmac, KeyExchange::Send);
+    config.auto_reply = Some(cipherlab::net::AutoReply::Echo);
+    // Replies never get a verdict from this peer; let them pile up rather than pause.
+    config.limits = Limits {
+        write_timeout: Duration::from_secs(3),
+        max_in_flight: 1_000_000,
+        ..Limits::default()
+    };
+    let server = start_server(config).await;
+    let mut events = server.events;
+    let watcher = tokio::spawn(async move {
+        let mut received = 0u64;
+        while let Some(event) = events.recv().await {
+            match event {
+                Event::Received { .. } => received += 1,
+                Event::Disconnected { reason, .. } if reason.contains("stopped reading") => {
+                    return (reason, received);
+                }
+                _ => {}
+            }
+        }
+        (String::new(), received)
+    });
+    let good = chatter(server.addr);
+    let mut hog = RawPeer::connect(server.addr).await;
+    let Frame::Welcome(welcome) = hog.hello(Some(Scheme::Hmac)).await else {
+        panic!("no WELCOME")
+    };
+    let key = cipherlab::crypto::Key::parse(Scheme::Hmac, welcome.key.as_deref().unwrap()).unwrap();
+    let wire = Bytes::from(
+        cipherlab::crypto::Cipher::new(&key)
+            .seal(&[b'x'; 4000])
+            .unwrap(),
+    );
+    // Send until our own side blocks: the server stopped reading once its replies could not
+    // be written.
+    let mut sent = 0u64;
+    loop {
+        let frame = Frame::Data {
+            seq: sent + 1,
+            wire: wire.clone(),
+        }
+        .to_bytes();
+        match tokio::time::timeout(Duration::from_secs(2), hog.stream.write_all(&frame)).await {
+            Ok(Ok(())) => sent += 1,
+            _ => break,
+        }
+        assert!(
+            sent < 100_000,
+            "the server kept reading from a peer that never reads"
+        );
+    }
+    let (reason, received) = tokio::time::timeout(Duration::from_secs(60), watcher)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        reason.contains("stopped reading") && reason.contains("within 3 s"),
+        "{reason:?}"
+    );
+    // What the server took in is bounded by the socket buffers, not by how long the peer tries.
+    assert!(received <= sent, "{received} > {sent}");
+    assert!(
+        sent < 10_000,
+        "{sent} messages of 4 KB went in before the server stopped reading"
+    );
+    eprintln!("the server read {received} of {sent} messages before giving up on the peer");
+    all_answered(good).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_man_in_the_middle_whose_upstream_drops_tells_the_client() {
+    let server = start_server(server_config(Scheme::Fernet, KeyExchange::Send)).await;
+    let mitm = start_mitm(server.addr, vec![]).await;
+    let mut client = start_client(client_config(mitm.addr, None, None));
+    client.exchange(&["before the drop"]).await;
+    server.task.abort();
+    let event = wait_for(&mut client.events, "disconnect", |e| {
+        matches!(e, Event::Disconnected { .. })
+    })
+    .await;
+    let Event::Disconnected { reason, .. } = event else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("server closed") || reason.contains("closed by peer"),
+        "{reason}"
+    );
+    let _ = client.commands.send(ClientCommand::Disconnect).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_process_shuts_down_cleanly_under_fifty_clients() {
+    let mut server = Proc::cipherlab(
+        &[
+            "server",
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--scheme",
+            "cbc",
+            "--log-level",
+            "off",
+        ],
+        &[],
+    );
+    let port = server.port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let mut clients: Vec<TestClient> = (0..50)
+        .map(|_| start_client(client_config(addr, None, None)))
+        .collect();
+    for client in &mut clients {
+        client.exchange(&["mid-conversation"]).await;
+        // Keep a message in flight when the server goes.
+        client
+            .commands
+            .send(ClientCommand::Send(Bytes::from_static(b"in flight")))
+            .await
+            .unwrap();
+    }
+    let started = std::time::Instant::now();
+    let code = tokio::task::spawn_blocking(move || server.stop())
+        .await
+        .unwrap();
+    assert_eq!(code, Some(0));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    for client in &mut clients {
+        let event = wait_for(&mut client.events, "bye", |e| {
+            matches!(e, Event::Disconnected { .. })
+        })
+        .await;
+        let Event::Disconnected { reason, .. } = event else {
+            unreachable!()
+        };
+        assert!(
+            reason == "peer said BYE: server shutting down" || reason.contains("closed"),
+            "{reason}"
+        );
+    }
+}
