@@ -402,3 +402,57 @@ async fn intercept_holds_messages_until_released_edited_or_dropped() {
         "released as is, then with bit 1 of the IV flipped ('s' ^ 2)"
     );
 }
+
+#[tokio::test]
+async fn under_x25519_both_ends_agree_and_the_eavesdropper_reads_nothing() {
+    for scheme in Scheme::ALL {
+        let mut lab = lab(scheme, KeyExchange::X25519, &[], |_| {}).await;
+        let mut keys = vec![];
+        for events in [&mut lab.client.events, &mut lab.server.events] {
+            if let Event::Key { key, source, .. } = wait_for(events, "agreed key", |e| {
+                matches!(
+                    e,
+                    Event::Key {
+                        source: cipherlab::crypto::KeySource::Agreed,
+                        ..
+                    }
+                )
+            })
+            .await
+            {
+                assert_eq!(source, cipherlab::crypto::KeySource::Agreed);
+                keys.push(key.fingerprint());
+            }
+        }
+        assert_eq!(
+            keys[0], keys[1],
+            "{scheme}: client and server agreed on one key"
+        );
+        let verdicts = lab.client.exchange(&["secret one", "secret two"]).await;
+        let expected = if scheme.has_integrity() {
+            Verdict::Authentic
+        } else {
+            Verdict::Unauthenticated
+        };
+        assert!(
+            verdicts.iter().all(|(_, v)| *v == expected),
+            "{scheme}: {verdicts:?}"
+        );
+        let read = eavesdropped(&mut lab.mitm).await;
+        if scheme == Scheme::Hmac {
+            assert_eq!(
+                read,
+                ["secret one", "secret two"],
+                "hmac has no secrecy, whatever the key exchange"
+            );
+        } else {
+            assert!(read.is_empty(), "{scheme}: the eavesdropper read {read:?}");
+        }
+        // Nor did it learn a key: only public keys crossed.
+        assert!(
+            drain(&mut lab.mitm.events)
+                .iter()
+                .all(|e| !matches!(e, Event::Key { .. }))
+        );
+    }
+}

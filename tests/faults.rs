@@ -106,6 +106,7 @@ async fn a_slowloris_sending_a_byte_a_second_is_cut_off() {
     slow.send(&Frame::Hello(Hello {
         scheme: None,
         name: "slowloris".into(),
+        agreement: None,
     }))
     .await;
     assert!(matches!(slow.read_frame().await, Some(Frame::Welcome(_))));

@@ -67,6 +67,7 @@ async fn a_frame_cut_off_midway_is_reported_as_truncated() {
     let hello = Frame::Hello(cipherlab::wire::Hello {
         scheme: None,
         name: "cut".into(),
+        agreement: None,
     })
     .to_bytes();
     raw.send_raw(&hello[..hello.len() - 3]).await;
@@ -138,6 +139,7 @@ async fn hello_with_the_wrong_scheme_is_a_mismatch() {
     let hello = Frame::Hello(cipherlab::wire::Hello {
         scheme: Some(Scheme::Ecb),
         name: "eve".into(),
+        agreement: None,
     })
     .to_bytes();
     assert_eq!(
@@ -218,6 +220,7 @@ async fn one_client_over_max_clients_gets_server_full() {
             .send(&Frame::Hello(cipherlab::wire::Hello {
                 scheme: None,
                 name: "late".into(),
+                agreement: None,
             }))
             .await;
         if let Some(Frame::Welcome(_)) = again.read_frame().await {

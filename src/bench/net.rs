@@ -69,6 +69,7 @@ async fn client(
             .send(Frame::Hello(Hello {
                 scheme: Some(scheme),
                 name: "bench".into(),
+                agreement: None,
             }))
             .await
             .map_err(|e| e.to_string())?;

@@ -374,6 +374,8 @@ pub enum KeyExchangeArg {
     Send,
     /// Both sides already hold the key.
     Psk,
+    /// An ephemeral X25519 agreement: only public keys cross the wire.
+    X25519,
 }
 
 impl From<KeyExchangeArg> for KeyExchange {
@@ -381,6 +383,7 @@ impl From<KeyExchangeArg> for KeyExchange {
         match arg {
             KeyExchangeArg::Send => KeyExchange::Send,
             KeyExchangeArg::Psk => KeyExchange::Psk,
+            KeyExchangeArg::X25519 => KeyExchange::X25519,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! receiver concluded and why. [`Anatomy::dissect`] labels a message's bytes without the key.
 
 mod aes_modes;
+pub mod agreement;
 pub mod anatomy;
 mod cbc;
 mod ecb;

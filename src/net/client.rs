@@ -12,6 +12,7 @@ use super::NetError;
 use super::config::ClientConfig;
 use super::event::{ClientCommand, Event, Peer};
 use super::session::{Session, emit, write_frame};
+use crate::crypto::agreement::Agreement;
 use crate::crypto::{Cipher, Key, KeySource, Scheme};
 use crate::wire::seed::WireKind;
 use crate::wire::{Frame, Hello, KeyExchange, LabCodec, Welcome};
@@ -72,9 +73,15 @@ async fn connect_and_converse(
     let peer = Peer { id: 0, addr };
     let mut framed = Framed::new(stream, LabCodec::new(limits.max_frame));
 
+    // Offered every time: the client learns only from WELCOME whether the server agrees keys.
+    let agreement = Agreement::new().map_err(|source| NetError::Key {
+        origin: "x25519".into(),
+        source,
+    })?;
     let hello = Frame::Hello(Hello {
         scheme: config.scheme,
         name: config.name.clone(),
+        agreement: Some(agreement.public()),
     });
     write_frame(&mut framed, hello, &limits)
         .await
@@ -101,7 +108,7 @@ async fn connect_and_converse(
             )));
         }
     };
-    let (key, source) = match session_key(&config, &welcome) {
+    let (key, source) = match session_key(&config, &welcome, agreement) {
         Ok(found) => found,
         Err(e) => {
             let _ = write_frame(
@@ -149,13 +156,20 @@ async fn connect_and_converse(
     Ok(())
 }
 
-/// The session key: read off WELCOME when the server sends it, otherwise our own.
-fn session_key(config: &ClientConfig, welcome: &Welcome) -> Result<(Key, KeySource), NetError> {
+/// The session key: read off WELCOME when the server sends it, agreed with X25519, or our own.
+fn session_key(
+    config: &ClientConfig,
+    welcome: &Welcome,
+    agreement: Agreement,
+) -> Result<(Key, KeySource), NetError> {
     let scheme: Scheme = welcome.scheme;
     match (welcome.key_exchange, &welcome.key, &config.key) {
         (KeyExchange::Send, Some(text), _) => Key::parse(scheme, text)
             .map(|key| (key, KeySource::ReceivedInClear))
             .map_err(|e| NetError::Handshake(format!("the server sent an unusable key: {e}"))),
+        (KeyExchange::Send, None, _) => Err(NetError::Handshake(
+            "WELCOME says send but carries no key".to_owned(),
+        )),
         (KeyExchange::Psk, _, Some(given)) => Key::parse(scheme, &given.text)
             .map(|key| (key, KeySource::PreShared))
             .map_err(|source| NetError::Key {
@@ -163,8 +177,17 @@ fn session_key(config: &ClientConfig, welcome: &Welcome) -> Result<(Key, KeySour
                 source,
             }),
         (KeyExchange::Psk, _, None) => Err(NetError::MissingKey { scheme }),
-        (KeyExchange::Send, None, _) => Err(NetError::Handshake(
-            "WELCOME says send but carries no key".to_owned(),
-        )),
+        (KeyExchange::X25519, _, _) => {
+            let server = welcome.agreement.ok_or_else(|| {
+                NetError::Handshake("WELCOME says x25519 but carries no public key".to_owned())
+            })?;
+            let client = agreement.public();
+            agreement
+                .finish(&server, scheme, &client, &server)
+                .map(|key| (key, KeySource::Agreed))
+                .map_err(|_| {
+                    NetError::Handshake("the server's x25519 public key is not usable".to_owned())
+                })
+        }
     }
 }

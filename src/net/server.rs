@@ -17,7 +17,8 @@ use super::event::{ClientCommand, Event, Peer, ServerCommand};
 use super::roster::Roster;
 use super::seed;
 use super::session::{Session, emit, write_frame};
-use crate::crypto::{Cipher, Scheme};
+use crate::crypto::agreement::Agreement;
+use crate::crypto::{Cipher, Key, KeySource, Scheme};
 use crate::wire::seed::WireKind;
 use crate::wire::{Frame, KeyExchange, LabCodec, Welcome};
 
@@ -35,12 +36,15 @@ pub async fn run(
         tracing::info!(%addr, scheme = %config.scheme, wire = config.wire.label(), "listening");
         emit(&events, Event::Listening { addr }).await;
     }
-    let key = Event::Key {
-        key: config.key.clone(),
-        source: config.key_source,
-        exchange: config.key_exchange,
-    };
-    emit(&events, key).await;
+    // Under x25519 each connection agrees its own key, reported as it is agreed.
+    if config.key_exchange != KeyExchange::X25519 {
+        let key = Event::Key {
+            key: config.key.clone(),
+            source: config.key_source,
+            exchange: config.key_exchange,
+        };
+        emit(&events, key).await;
+    }
     match (config.wire, config.scheme) {
         (WireKind::Seed, Scheme::Cbc) => {
             seed::http::serve(listener, config, commands, events, shutdown).await
@@ -145,8 +149,8 @@ async fn serve(
 ) {
     let _ = stream.set_nodelay(true);
     let mut framed = Framed::new(stream, LabCodec::new(config.limits.max_frame));
-    let name = match handshake(&mut framed, peer, &config).await {
-        Ok(name) => name,
+    let (name, agreed) = match handshake(&mut framed, peer, &config).await {
+        Ok(shook) => shook,
         Err(reason) => {
             tracing::warn!(%peer, %reason, "handshake failed");
             emit(
@@ -187,10 +191,22 @@ async fn serve(
         },
     )
     .await;
+    let cipher = match &agreed {
+        Some(key) => {
+            let event = Event::Key {
+                key: key.clone(),
+                source: KeySource::Agreed,
+                exchange: KeyExchange::X25519,
+            };
+            emit(&events, event).await;
+            Cipher::new(key)
+        }
+        None => Cipher::new(&config.key),
+    };
     let session = Session {
         framed,
         peer,
-        cipher: Cipher::new(&config.key),
+        cipher,
         ttl: config.ttl,
         clock: config.clock,
         events,
@@ -206,7 +222,7 @@ async fn handshake(
     framed: &mut Framed<TcpStream, LabCodec>,
     peer: Peer,
     config: &ServerConfig,
-) -> Result<String, String> {
+) -> Result<(String, Option<Key>), String> {
     let limit = config.limits.handshake_timeout;
     let hello = match timeout(limit, framed.next()).await {
         Err(_) => {
@@ -228,21 +244,34 @@ async fn handshake(
             config.scheme
         ));
     }
-    let key = match config.key_exchange {
-        KeyExchange::Send => Some(config.key.to_text().to_string()),
-        KeyExchange::Psk => None,
+    let (key, agreement, agreed) = match config.key_exchange {
+        KeyExchange::Send => (Some(config.key.to_text().to_string()), None, None),
+        KeyExchange::Psk => (None, None, None),
+        KeyExchange::X25519 => {
+            let client = hello.agreement.ok_or(
+                "this server agrees keys with x25519, and the client offered no public key",
+            )?;
+            let ours = Agreement::new().map_err(|e| e.to_string())?;
+            let public = ours.public();
+            let key = ours
+                .finish(&client, config.scheme, &client, &public)
+                .map_err(|_| "the client's x25519 public key is not usable".to_owned())?;
+            (None, Some(public), Some(key))
+        }
     };
     let welcome = Frame::Welcome(Welcome {
         scheme: config.scheme,
         key_exchange: config.key_exchange,
         key,
+        agreement,
     });
     write_frame(framed, welcome, &config.limits).await?;
-    Ok(if hello.name.is_empty() {
+    let name = if hello.name.is_empty() {
         format!("client-{}", peer.id)
     } else {
         hello.name
-    })
+    };
+    Ok((name, agreed))
 }
 
 /// Binds a listener, reporting the address in the error.

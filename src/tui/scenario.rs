@@ -117,6 +117,7 @@ impl Script {
             let hello = Frame::Hello(Hello {
                 scheme: Some(scheme),
                 name: "student".into(),
+                agreement: None,
             });
             self.emit(
                 Role::Wire,
@@ -133,6 +134,7 @@ impl Script {
                 scheme,
                 key_exchange: exchange,
                 key,
+                agreement: None,
             });
             self.emit(
                 Role::Wire,

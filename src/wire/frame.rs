@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 
+use base64::Engine as _;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +31,8 @@ pub enum KeyExchange {
     Send,
     /// Both sides already hold the key; nothing goes on the wire.
     Psk,
+    /// An ephemeral X25519 agreement: only public keys go on the wire.
+    X25519,
 }
 
 impl KeyExchange {
@@ -38,6 +41,7 @@ impl KeyExchange {
         match self {
             KeyExchange::Send => "send",
             KeyExchange::Psk => "psk",
+            KeyExchange::X25519 => "x25519",
         }
     }
 
@@ -57,6 +61,8 @@ pub struct Hello {
     pub scheme: Option<Scheme>,
     /// A display name for the server's client list.
     pub name: String,
+    /// The client's X25519 public key, offered in case the server agrees keys.
+    pub agreement: Option<[u8; 32]>,
 }
 
 /// The server's answer to HELLO.
@@ -68,6 +74,8 @@ pub struct Welcome {
     pub key_exchange: KeyExchange,
     /// The key in its text form, present only under [`KeyExchange::Send`]: in the clear.
     pub key: Option<String>,
+    /// The server's X25519 public key, present only under [`KeyExchange::X25519`].
+    pub agreement: Option<[u8; 32]>,
 }
 
 /// One lab frame.
@@ -120,6 +128,8 @@ struct HelloJson {
     scheme: Option<String>,
     #[serde(default)]
     name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    x25519: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -129,6 +139,24 @@ struct WelcomeJson {
     key_exchange: KeyExchange,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    x25519: Option<String>,
+}
+
+/// An X25519 public key as base64url text, as HELLO and WELCOME carry it.
+fn public_key_text(key: &[u8; 32]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
+}
+
+fn public_key(kind: &'static str, text: Option<&str>) -> Result<Option<[u8; 32]>, FrameError> {
+    let Some(text) = text else { return Ok(None) };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| invalid(kind, "the x25519 public key is not unpadded base64url"))?;
+    let key: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| invalid(kind, "the x25519 public key is not 32 bytes"))?;
+    Ok(Some(key))
 }
 
 /// Borrowed where possible; `Cow` so that JSON escapes (`"tag\u0020mismatch"`) still parse.
@@ -242,7 +270,12 @@ impl Frame {
                 check_version("HELLO", hello.version)?;
                 let scheme = hello.scheme.as_deref().map(str::parse).transpose()?;
                 let name = cut(hello.name.as_deref().unwrap_or(""), MAX_NAME);
-                Ok(Frame::Hello(Hello { scheme, name }))
+                let agreement = public_key("HELLO", hello.x25519.as_deref())?;
+                Ok(Frame::Hello(Hello {
+                    scheme,
+                    name,
+                    agreement,
+                }))
             }
             kind::WELCOME => {
                 let welcome: WelcomeJson = json("WELCOME", &body)?;
@@ -254,10 +287,18 @@ impl Frame {
                         "a key must be sent exactly when key_exchange is \"send\"",
                     ));
                 }
+                let agreement = public_key("WELCOME", welcome.x25519.as_deref())?;
+                if agreement.is_some() != (welcome.key_exchange == KeyExchange::X25519) {
+                    return Err(invalid(
+                        "WELCOME",
+                        "an x25519 public key is sent exactly when key_exchange is \"x25519\"",
+                    ));
+                }
                 Ok(Frame::Welcome(Welcome {
                     scheme,
                     key_exchange: welcome.key_exchange,
                     key: welcome.key,
+                    agreement,
                 }))
             }
             kind::DATA => {
@@ -326,6 +367,7 @@ impl Frame {
                     version: VERSION,
                     scheme: hello.scheme.map(|s| s.name().to_owned()),
                     name: Some(hello.name.clone()),
+                    x25519: hello.agreement.as_ref().map(public_key_text),
                 };
                 write_json(out, &body);
             }
@@ -336,6 +378,7 @@ impl Frame {
                     scheme: welcome.scheme.name().to_owned(),
                     key_exchange: welcome.key_exchange,
                     key: welcome.key.clone(),
+                    x25519: welcome.agreement.as_ref().map(public_key_text),
                 };
                 write_json(out, &body);
             }
@@ -411,20 +454,30 @@ mod tests {
         round_trip(Frame::Hello(Hello {
             scheme: Some(Scheme::Ecb),
             name: "alice".into(),
+            agreement: Some([9; 32]),
         }));
         round_trip(Frame::Hello(Hello {
             scheme: None,
             name: String::new(),
+            agreement: None,
         }));
         round_trip(Frame::Welcome(Welcome {
             scheme: Scheme::Fernet,
             key_exchange: KeyExchange::Send,
             key: Some("k".into()),
+            agreement: None,
         }));
         round_trip(Frame::Welcome(Welcome {
             scheme: Scheme::Hmac,
             key_exchange: KeyExchange::Psk,
             key: None,
+            agreement: None,
+        }));
+        round_trip(Frame::Welcome(Welcome {
+            scheme: Scheme::Cbc,
+            key_exchange: KeyExchange::X25519,
+            key: None,
+            agreement: Some([3; 32]),
         }));
         round_trip(Frame::Data {
             seq: 7,

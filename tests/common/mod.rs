@@ -175,6 +175,7 @@ impl RawPeer {
         self.send(&Frame::Hello(Hello {
             scheme,
             name: "raw".into(),
+            agreement: None,
         }))
         .await;
         self.read_frame().await.expect("WELCOME")

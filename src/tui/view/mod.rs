@@ -182,6 +182,7 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     match app.exchange {
         KeyExchange::Send => spans.push(Span::styled("key sent in the clear ⚠", theme.warning())),
         KeyExchange::Psk => spans.push(Span::styled("pre-shared key", theme.good())),
+        KeyExchange::X25519 => spans.push(Span::styled("key agreed (x25519)", theme.good())),
     }
     spans.push(Span::raw(format!(" · {} ", app.wire_label)));
     if app.frozen {
