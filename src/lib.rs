@@ -16,6 +16,7 @@ pub mod bench;
 pub mod cli;
 pub mod crypto;
 pub mod headless;
+pub mod lesson;
 pub mod logging;
 pub mod net;
 pub mod oneshot;

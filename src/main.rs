@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cipherlab::cli::{self, BenchCommand, Cli, Command, DemoArgs, SchemeArg};
+use cipherlab::lesson::Lesson;
 use cipherlab::logging::{self, LogRing};
 use cipherlab::tui::{self, Launch};
 use cipherlab::wire::KeyExchange;
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         Command::Server(args) => !args.headless,
         Command::Client(args) => !args.headless,
         Command::Mitm(args) => !args.headless,
+        Command::Lesson(args) => !args.headless && !args.list,
         Command::Seal(_) | Command::Open(_) | Command::Keygen(_) | Command::Bench(_) => false,
     };
     if on_screen && !std::io::stdout().is_terminal() {
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => {
             finish(oneshot::keygen(args.scheme.into(), &mut std::io::stdout()))
         }
+        Command::Lesson(args) => lesson(&args, ring),
         Command::Bench(BenchCommand::Crypto { json }) => {
             let figures = bench::crypto::run();
             if json {
@@ -141,6 +144,48 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `cipherlab lesson`: the list, a lesson played headless, or a lesson on the screen.
+fn lesson(args: &cli::LessonArgs, ring: LogRing) -> ExitCode {
+    if args.list {
+        for lesson in Lesson::shipped() {
+            println!("{:<28} {}", lesson.name, lesson.title);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let lesson = match Lesson::find(args.name.as_deref().unwrap_or_default()) {
+        Ok(lesson) => lesson,
+        Err(e) => return usage(&e.to_string()),
+    };
+    if !args.headless {
+        return runtime(async move { screen(tui::run(Launch::Lesson { lesson }, ring).await) });
+    }
+    runtime(async move {
+        let name = lesson.name.clone();
+        let played = cipherlab::lesson::runner::run(&lesson, |report| {
+            let mut line = serde_json::json!({ "event": "lesson-step", "lesson": name });
+            if let (serde_json::Value::Object(line), Ok(serde_json::Value::Object(fields))) =
+                (&mut line, serde_json::to_value(report))
+            {
+                line.extend(fields);
+            }
+            println!("{line}");
+        })
+        .await;
+        match played {
+            Ok(reports) => {
+                let passed = reports.iter().filter(|r| r.ok).count();
+                let ok = passed == reports.len();
+                println!(
+                    "{}",
+                    serde_json::json!({ "event": "lesson-done", "lesson": lesson.name, "steps": reports.len(), "passed": passed, "ok": ok })
+                );
+                ExitCode::from(if ok { 0 } else { 1 })
+            }
+            Err(e) => failed(&format!("lesson {}: {e}", lesson.name)),
+        }
+    })
 }
 
 fn screen(result: std::io::Result<ExitCode>) -> ExitCode {

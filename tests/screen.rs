@@ -374,3 +374,55 @@ fn freezing_keeps_the_selection_while_messages_arrive() {
         "End follows the latest again"
     );
 }
+
+#[test]
+fn a_lesson_shows_its_narration() {
+    let terminal = draw(&scenario::lesson("ecb-patterns", 3), 140, 46);
+    insta::assert_snapshot!("lesson_narration", terminal.backend());
+    let text = screen_text(&terminal);
+    assert!(
+        text.contains("Narration — ECB gives the pattern away · step 4 of 5"),
+        "{text}"
+    );
+    assert!(
+        text.contains("attacker: swap:0:1") && text.contains("→ or Space: next step"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_picture_tab_shows_the_padlock_three_ways() {
+    let terminal = draw(&scenario::picture(), 140, 30);
+    insta::assert_snapshot!("picture", terminal.backend());
+    let text = screen_text(&terminal);
+    for title in ["Plaintext picture", "ECB ciphertext", "CBC ciphertext"] {
+        assert!(text.contains(title), "{text}");
+    }
+}
+
+#[test]
+fn lesson_keys_step_forward_and_back() {
+    use cipherlab::tui::state::Request;
+    let mut app = scenario::lesson("hmac-integrity-not-secrecy", 0);
+    app.apply(Action::NextStep);
+    let requests = app.take_requests();
+    assert!(
+        matches!(requests.as_slice(), [Request::Send { plaintext, .. }] if plaintext == "meet at noon by the gate"),
+        "{requests:?}"
+    );
+    app.apply(Action::NextStep);
+    let requests = app.take_requests();
+    assert!(
+        matches!(
+            requests.first(),
+            Some(Request::Mitm(cipherlab::net::MitmCommand::Arm(_)))
+        ),
+        "the tamper is armed first: {requests:?}"
+    );
+    app.apply(Action::PrevStep);
+    assert!(
+        app.take_requests().is_empty(),
+        "going back only shows the narration again"
+    );
+    assert_eq!(app.lesson.as_ref().unwrap().shown, 1);
+}

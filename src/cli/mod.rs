@@ -84,6 +84,8 @@ pub enum Command {
     Open(OpenArgs),
     /// Print a fresh random key for a scheme.
     Keygen(KeygenArgs),
+    /// Guided walkthroughs for a live lab: `--list`, or a lesson's name (or a .toml file).
+    Lesson(LessonArgs),
     /// Measure: `crypto` times each scheme, `net` loads a real server on loopback.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -282,6 +284,21 @@ pub struct OpenArgs {
     /// Reject Fernet tokens older than this many seconds.
     #[arg(long, value_name = "SECS")]
     pub ttl: Option<u64>,
+}
+
+/// `cipherlab lesson`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["list", "name"])))]
+pub struct LessonArgs {
+    /// List the lessons that ship with cipherlab.
+    #[arg(long)]
+    pub list: bool,
+    /// The lesson to run: a shipped lesson's name, or a path to a lesson .toml file.
+    pub name: Option<String>,
+    /// Play every step on loopback, check what each should show, print JSON lines, and exit 0
+    /// only if every expectation held.
+    #[arg(long)]
+    pub headless: bool,
 }
 
 /// `cipherlab bench`.

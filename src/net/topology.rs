@@ -28,6 +28,31 @@ pub enum Role {
 /// An event with its topology generation and role.
 pub type Tagged = (u64, Role, Event);
 
+/// How the demo is set up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DemoOptions {
+    /// The scheme.
+    pub scheme: Scheme,
+    /// How the key is established.
+    pub exchange: KeyExchange,
+    /// The server's Fernet TTL, if any.
+    pub ttl: Option<u64>,
+    /// Give the client a pre-shared key the server does not hold (seed 002).
+    pub unshared_client_key: bool,
+}
+
+impl DemoOptions {
+    /// Plain options: no TTL, one shared key.
+    pub fn new(scheme: Scheme, exchange: KeyExchange) -> DemoOptions {
+        DemoOptions {
+            scheme,
+            exchange,
+            ttl: None,
+            unshared_client_key: false,
+        }
+    }
+}
+
 /// How long shutting a topology down may take before its tasks are abandoned.
 const STOP_GRACE: Duration = Duration::from_secs(6);
 
@@ -145,6 +170,19 @@ impl Topology {
         exchange: KeyExchange,
         out: &mpsc::Sender<Tagged>,
     ) -> Result<Topology, NetError> {
+        Topology::demo_with(generation, &DemoOptions::new(scheme, exchange), out).await
+    }
+
+    /// The demo with lesson options: a TTL, or a client with a key of its own.
+    ///
+    /// # Errors
+    /// When a loopback port cannot be bound or no key can be generated.
+    pub async fn demo_with(
+        generation: u64,
+        options: &DemoOptions,
+        out: &mpsc::Sender<Tagged>,
+    ) -> Result<Topology, NetError> {
+        let (scheme, exchange) = (options.scheme, options.exchange);
         let bind = |what: &'static str| async move {
             TcpListener::bind("127.0.0.1:0")
                 .await
@@ -155,24 +193,28 @@ impl Topology {
         };
         let server_listener = bind("server").await?;
         let mitm_listener = bind("man in the middle").await?;
-        let server_addr = server_listener
-            .local_addr()
-            .map_err(|source| NetError::Bind {
+        let local = |listener: &TcpListener| {
+            listener.local_addr().map_err(|source| NetError::Bind {
                 addr: "127.0.0.1:0".into(),
                 source,
-            })?;
-        let mitm_addr = mitm_listener
-            .local_addr()
-            .map_err(|source| NetError::Bind {
-                addr: "127.0.0.1:0".into(),
+            })
+        };
+        let (server_addr, mitm_addr) = (local(&server_listener)?, local(&mitm_listener)?);
+        let fresh = || {
+            Key::generate(scheme).map_err(|source| NetError::Key {
+                origin: "demo".into(),
                 source,
-            })?;
-        let key = Key::generate(scheme).map_err(|source| NetError::Key {
-            origin: "demo".into(),
-            source,
-        })?;
+            })
+        };
+        let key = fresh()?;
+        // Seed 002's lesson: the client holds a key the server never saw.
+        let client_key = if options.unshared_client_key {
+            fresh()?
+        } else {
+            key.clone()
+        };
         let shared = (exchange == KeyExchange::Psk).then(|| KeyText {
-            text: format!("hex:{}", hex::encode(key.as_bytes())).into(),
+            text: format!("hex:{}", hex::encode(client_key.as_bytes())).into(),
             origin: "demo".to_owned(),
         });
         let server = ServerConfig {
@@ -181,7 +223,7 @@ impl Topology {
             key,
             key_source: KeySource::Generated,
             key_exchange: exchange,
-            ttl: None,
+            ttl: options.ttl,
             auto_reply: None,
             limits: Limits::default(),
             clock: system_clock(),

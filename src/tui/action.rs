@@ -56,6 +56,10 @@ pub enum Action {
     TamperMenu,
     /// Matrix: play every attack against every scheme.
     RunAll,
+    /// Lesson: carry out the next step.
+    NextStep,
+    /// Lesson: show the previous step's narration again.
+    PrevStep,
 }
 
 /// Where a key binding applies.
@@ -77,6 +81,8 @@ pub enum Scope {
     Wire,
     /// Where a message can be typed and no text is being typed.
     CanEdit,
+    /// During a lesson, when no text is being typed.
+    Lesson,
 }
 
 /// What decides which bindings apply.
@@ -96,6 +102,8 @@ pub struct Context {
     pub wire: bool,
     /// There is a plaintext editor.
     pub can_edit: bool,
+    /// A lesson is running.
+    pub lesson: bool,
 }
 
 impl Scope {
@@ -111,6 +119,7 @@ impl Scope {
             Scope::Matrix => browsing && ctx.matrix,
             Scope::Wire => browsing && ctx.wire,
             Scope::CanEdit => browsing && ctx.can_edit,
+            Scope::Lesson => browsing && ctx.lesson,
         }
     }
 }
@@ -413,6 +422,7 @@ mod tests {
         matrix: false,
         wire: true,
         can_edit: true,
+        lesson: false,
     };
 
     #[test]

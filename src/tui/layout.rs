@@ -37,6 +37,10 @@ pub enum Pane {
     Compare,
     /// The Matrix tab.
     Matrix,
+    /// The Picture tab.
+    Picture,
+    /// A lesson's narration.
+    Narration,
 }
 
 impl Pane {
@@ -93,9 +97,22 @@ impl Areas {
             Constraint::Length(1),
         ]));
         let mut panes = Vec::new();
+        let body = match &app.lesson {
+            Some(_) => {
+                let narration = if body.height >= 30 { 7 } else { 5 };
+                let [top, rest] = body.layout(&Layout::vertical([
+                    Constraint::Length(narration),
+                    Constraint::Fill(1),
+                ]));
+                panes.push((Pane::Narration, top));
+                rest
+            }
+            None => body,
+        };
         match app.tab {
             Tab::Compare => panes.push((Pane::Compare, body)),
             Tab::Matrix => panes.push((Pane::Matrix, body)),
+            Tab::Picture => panes.push((Pane::Picture, body)),
             Tab::Lab => match app.mode {
                 Mode::Demo => demo(body, &mut panes),
                 Mode::Client => single(body, Role::Client, &mut panes),

@@ -52,6 +52,11 @@ pub enum Launch {
         /// Its configuration.
         config: ClientConfig,
     },
+    /// A lesson: the demo, driven step by step, with a Narration pane.
+    Lesson {
+        /// The lesson.
+        lesson: crate::lesson::Lesson,
+    },
     /// A man in the middle on `listener`.
     Mitm {
         /// Bound already.
@@ -64,7 +69,7 @@ pub enum Launch {
 impl Launch {
     fn mode(&self) -> Mode {
         match self {
-            Launch::Demo { .. } => Mode::Demo,
+            Launch::Demo { .. } | Launch::Lesson { .. } => Mode::Demo,
             Launch::Server { .. } => Mode::Server,
             Launch::Client { .. } => Mode::Client,
             Launch::Mitm { .. } => Mode::Mitm,
@@ -74,6 +79,19 @@ impl Launch {
     fn scheme_and_exchange(&self) -> (Scheme, KeyExchange) {
         match self {
             Launch::Demo { scheme, exchange } => (*scheme, *exchange),
+            Launch::Lesson { lesson } => {
+                let scheme = lesson
+                    .steps
+                    .first()
+                    .and_then(|s| s.scheme)
+                    .unwrap_or(Scheme::Fernet);
+                let exchange = lesson
+                    .steps
+                    .first()
+                    .and_then(|s| s.key_exchange)
+                    .unwrap_or(KeyExchange::default_for(scheme));
+                (scheme, exchange)
+            }
             Launch::Server { config, .. } => (config.scheme, config.key_exchange),
             Launch::Client { config } => {
                 let scheme = config.scheme.unwrap_or(Scheme::Fernet);
@@ -88,6 +106,8 @@ impl Launch {
             Launch::Demo { scheme, exchange } => Topology::demo(0, scheme, exchange, out)
                 .await
                 .map_err(|e| e.to_string()),
+            // The lesson's first step starts its own demo.
+            Launch::Lesson { .. } => Ok(Topology::new(0)),
             Launch::Server { listener, config } => {
                 Ok(Topology::new(0).with_server(listener, config, out))
             }
@@ -123,11 +143,14 @@ pub async fn run(launch: Launch, log: LogRing) -> io::Result<ExitCode> {
     let (scheme, exchange) = launch.scheme_and_exchange();
     let mut app = App::new(launch.mode(), scheme, exchange, log, theme);
     app.wire_label = match &launch {
-        Launch::Demo { .. } => crate::wire::seed::WireKind::Lab.label(),
+        Launch::Demo { .. } | Launch::Lesson { .. } => crate::wire::seed::WireKind::Lab.label(),
         Launch::Server { config, .. } => config.wire.label(),
         Launch::Client { config } => config.wire.label(),
         Launch::Mitm { config, .. } => config.wire.label(),
     };
+    if let Launch::Lesson { lesson } = &launch {
+        app.begin_lesson(lesson.clone());
+    }
     if let Launch::Mitm { config, .. } = &launch {
         app.attacker.intercept = config.intercept;
         if let Some(scheme) = config.scheme {
@@ -183,6 +206,7 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / FPS));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let (cells_tx, mut cells) = mpsc::channel::<Cell>(64);
+    let (later_tx, mut later) = mpsc::channel::<Request>(16);
     let mut dirty = true;
     draw(terminal, app)?;
     // Test builds only: prove that a panic anywhere in the screen still restores the terminal.
@@ -216,6 +240,7 @@ async fn event_loop(
                 app.on_matrix(cell);
                 dirty = true;
             },
+            Some(request) = later.recv() => app.requests.push(request),
             _ = tick.tick() => {
                 if app.matrix_running && app.matrix.len() == matrix::Attack::ALL.len() * Scheme::ALL.len() {
                     app.matrix_running = false;
@@ -227,6 +252,14 @@ async fn event_loop(
             },
         }
         for request in app.take_requests() {
+            if let Request::Later(pause, request) = request {
+                let later_tx = later_tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(pause).await;
+                    let _ = later_tx.send(*request).await;
+                });
+                continue;
+            }
             handle(request, &mut topology, &tx, &cells_tx, app).await;
         }
         if app.quit {
@@ -268,14 +301,13 @@ async fn handle(
             }
         }
         Request::Restart {
-            scheme,
-            exchange,
+            options,
             generation,
         } => {
             if let Some(old) = topology.take() {
                 tokio::spawn(old.shutdown());
             }
-            match Topology::demo(generation, scheme, exchange, tx).await {
+            match Topology::demo_with(generation, &options, tx).await {
                 Ok(started) => *topology = Some(started),
                 Err(e) => app.error = Some(e.to_string()),
             }
@@ -292,5 +324,7 @@ async fn handle(
         Request::RunMatrix => {
             tokio::spawn(matrix::run_all(cells.clone()));
         }
+        // Taken apart by the event loop before it gets here.
+        Request::Later(_, request) => Box::pin(handle(*request, topology, tx, cells, app)).await,
     }
 }

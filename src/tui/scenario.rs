@@ -475,6 +475,45 @@ pub fn matrix(cells: Vec<Cell>) -> App {
     app
 }
 
+/// The demo during lesson `name`, at its step `shown` (from 0), after the ECB messages: what the
+/// Narration pane looks like in class.
+pub fn lesson(name: &str, shown: usize) -> App {
+    let Ok(lesson) = crate::lesson::Lesson::find(name) else {
+        return demo(Scheme::Ecb);
+    };
+    let scheme = lesson
+        .steps
+        .first()
+        .and_then(|s| s.scheme)
+        .unwrap_or(Scheme::Ecb);
+    let exchange = lesson
+        .steps
+        .first()
+        .and_then(|s| s.key_exchange)
+        .unwrap_or(KeyExchange::default_for(scheme));
+    let mut app = Script::new(Mode::Demo, scheme, exchange)
+        .message("YELLOW SUBMARINEYELLOW SUBMARINE", None)
+        .message(
+            "AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBB",
+            Some(Tamper::Swap { i: 0, j: 1 }),
+        )
+        .finish(Tab::Lab);
+    let options = crate::net::DemoOptions::new(scheme, exchange);
+    app.lesson = Some(super::app::LessonState {
+        lesson,
+        shown,
+        played: shown + 1,
+        options,
+    });
+    app.focus = super::state::Focus::History;
+    app
+}
+
+/// The Picture tab.
+pub fn picture() -> App {
+    Script::new(Mode::Demo, Scheme::Ecb, KeyExchange::Psk).finish(Tab::Picture)
+}
+
 /// One screenshot: a file name, the app state, and the terminal size it is drawn at.
 pub struct Shot {
     /// The file name in `screenshots/`, without `.svg`.
@@ -537,6 +576,16 @@ pub fn screenshots(cells: Vec<Cell>) -> Vec<Shot> {
             name: "matrix",
             app: matrix(cells),
             size: (140, 24),
+        },
+        Shot {
+            name: "lesson-ecb-patterns",
+            app: lesson("ecb-patterns", 3),
+            size: (140, 46),
+        },
+        Shot {
+            name: "picture",
+            app: picture(),
+            size: (140, 30),
         },
         Shot {
             name: "help",

@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 
-use crate::crypto::{Key, KeySource, Scheme};
-use crate::net::{MitmCommand, PeerId, Role};
+use crate::crypto::{Key, KeySource};
+use crate::net::{DemoOptions, MitmCommand, PeerId, Role};
 use crate::wire::KeyExchange;
 
 /// Which program the screen belongs to.
@@ -57,11 +57,13 @@ pub enum Tab {
     Compare,
     /// The attack matrix, filled from what really happened.
     Matrix,
+    /// The ECB picture.
+    Picture,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 3] = [Tab::Lab, Tab::Compare, Tab::Matrix];
+    pub const ALL: [Tab; 4] = [Tab::Lab, Tab::Compare, Tab::Matrix, Tab::Picture];
 
     /// The tab's title.
     pub fn title(self) -> &'static str {
@@ -69,6 +71,7 @@ impl Tab {
             Tab::Lab => "Lab",
             Tab::Compare => "Compare",
             Tab::Matrix => "Matrix",
+            Tab::Picture => "Picture",
         }
     }
 }
@@ -151,15 +154,15 @@ pub enum Request {
         /// The plaintext.
         plaintext: Bytes,
     },
-    /// Start the demo again under a scheme (a new generation).
+    /// Start the demo again (a new generation).
     Restart {
-        /// The scheme.
-        scheme: Scheme,
-        /// The key exchange.
-        exchange: KeyExchange,
+        /// Scheme, key exchange and lesson options.
+        options: DemoOptions,
         /// The generation the new topology's events will carry.
         generation: u64,
     },
+    /// Carry out a request after a pause (a lesson's `wait`), without blocking the screen.
+    Later(std::time::Duration, Box<Request>),
     /// A command for the man in the middle.
     Mitm(MitmCommand),
     /// Play the attack matrix.

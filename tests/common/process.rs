@@ -179,6 +179,11 @@ impl Proc {
         self.finish().0
     }
 
+    /// Waits for the process to exit and returns everything it wrote to stderr.
+    pub fn stderr_after_exit(&mut self) -> String {
+        self.stderr()
+    }
+
     /// Everything it wrote to stderr so far (after it exited).
     pub fn stderr(&mut self) -> String {
         let mut text = String::new();

@@ -5,7 +5,9 @@ mod clients;
 mod compare;
 pub mod hex;
 mod matrix;
+mod narration;
 mod panes;
+mod picture;
 mod popup;
 mod wire;
 
@@ -118,6 +120,8 @@ impl Widget for &App {
                 Pane::Clients => clients::clients(self, rect, buf),
                 Pane::Compare => compare::compare(self, rect, buf),
                 Pane::Matrix => matrix::matrix(self, rect, buf),
+                Pane::Picture => picture::picture(self, rect, buf),
+                Pane::Narration => narration::narration(self, rect, buf),
             }
         }
         match &self.popup {

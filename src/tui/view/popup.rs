@@ -33,6 +33,7 @@ fn scope_note(scope: Scope) -> &'static str {
         Scope::Matrix => "Matrix tab",
         Scope::Wire => "Wire (demo, mitm)",
         Scope::CanEdit => "",
+        Scope::Lesson => "during a lesson",
     }
 }
 

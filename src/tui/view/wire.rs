@@ -29,9 +29,14 @@ fn visible(scheme: Scheme, anatomy: &Anatomy, wire_len: usize) -> String {
                     )
                 })
                 .count();
-            format!(
-                "without the key: {wire_len} bytes, {repeats} repeated block(s) give the pattern away"
-            )
+            match repeats {
+                0 => format!(
+                    "without the key: {wire_len} bytes, no block repeated in this one; equal blocks would show"
+                ),
+                n => format!(
+                    "without the key: {wire_len} bytes, and {n} repeated block(s) give the pattern away"
+                ),
+            }
         }
         Scheme::Cbc => format!("without the key: only the length ({wire_len} bytes)"),
         Scheme::Fernet => {

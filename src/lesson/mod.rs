@@ -1,0 +1,292 @@
+//! Lessons: step-by-step walkthroughs an instructor can run in front of a class without
+//! preparing anything. A lesson is a TOML file (`assets/lessons/*.toml`, documented in
+//! `docs/LESSONS.md`); each step can set the scheme and key exchange, arm a tamper action,
+//! send a message, wait, show a tab, and say what the receiver and the eavesdropper should
+//! conclude. The same steps drive the screen and the headless runner that tests them.
+
+pub mod picture;
+pub mod runner;
+
+use serde::Deserialize;
+
+use crate::crypto::{Scheme, Tamper, Verdict};
+use crate::wire::KeyExchange;
+
+/// The lessons that ship with cipherlab, compiled in so that they work from anywhere.
+const SHIPPED: [(&str, &str); 6] = [
+    (
+        "ecb-patterns",
+        include_str!("../../assets/lessons/ecb-patterns.toml"),
+    ),
+    (
+        "key-on-the-wire",
+        include_str!("../../assets/lessons/key-on-the-wire.toml"),
+    ),
+    (
+        "cbc-bit-flipping",
+        include_str!("../../assets/lessons/cbc-bit-flipping.toml"),
+    ),
+    (
+        "fernet-authenticated",
+        include_str!("../../assets/lessons/fernet-authenticated.toml"),
+    ),
+    (
+        "hmac-integrity-not-secrecy",
+        include_str!("../../assets/lessons/hmac-integrity-not-secrecy.toml"),
+    ),
+    (
+        "unshared-key",
+        include_str!("../../assets/lessons/unshared-key.toml"),
+    ),
+];
+
+/// The longest pause a step may ask for, in seconds.
+pub const MAX_WAIT: f64 = 10.0;
+
+/// A tab a step can bring up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Show {
+    /// The live lab.
+    Lab,
+    /// One plaintext under all four schemes.
+    Compare,
+    /// The attack matrix.
+    Matrix,
+    /// The ECB picture.
+    Picture,
+}
+
+/// What the eavesdropper should manage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Eavesdropper {
+    /// It reads the plaintext.
+    Reads,
+    /// It reads nothing.
+    Blind,
+}
+
+/// One step, as written in the lesson file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// What the instructor reads out (shown in the Narration pane).
+    pub narration: String,
+    /// Start the demo again under this scheme.
+    #[serde(default)]
+    pub scheme: Option<Scheme>,
+    /// ... and this key exchange.
+    #[serde(default)]
+    pub key_exchange: Option<KeyExchange>,
+    /// ... with this Fernet TTL on the server.
+    #[serde(default)]
+    pub ttl: Option<u64>,
+    /// ... with a client that holds a key of its own (seed 002).
+    #[serde(default)]
+    pub unshared_key: bool,
+    /// The man in the middle applies this to the message sent in this step.
+    #[serde(default)]
+    pub tamper: Option<String>,
+    /// Type and send this message from the client.
+    #[serde(default)]
+    pub send: Option<String>,
+    /// Pause this many seconds first (at most [`MAX_WAIT`]).
+    #[serde(default)]
+    pub wait: Option<f64>,
+    /// Bring up a tab.
+    #[serde(default)]
+    pub show: Option<Show>,
+    /// The server's verdict on the message, in the contract's words.
+    #[serde(default)]
+    pub expect: Option<String>,
+    /// The server's verdict on the replayed message (with `tamper = "replay"`).
+    #[serde(default)]
+    pub expect_replay: Option<String>,
+    /// The plaintext the server accepted.
+    #[serde(default)]
+    pub expect_plaintext: Option<String>,
+    /// Whether the eavesdropper reads the message.
+    #[serde(default)]
+    pub eavesdropper: Option<Eavesdropper>,
+}
+
+/// A lesson.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lesson {
+    /// The name used on the command line.
+    pub name: String,
+    /// A one-line title.
+    pub title: String,
+    /// What the class will see, in a sentence or two.
+    pub summary: String,
+    /// The steps, in order.
+    #[serde(rename = "step")]
+    pub steps: Vec<Step>,
+}
+
+/// Why a lesson could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LessonError {
+    /// No shipped lesson has that name, and it is not a readable file.
+    #[error(
+        "no lesson named {0:?}: `cipherlab lesson --list` shows them (or give a path to a .toml file)"
+    )]
+    Unknown(String),
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The path.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or a field is wrong.
+    #[error("lesson {name}: {detail}")]
+    Invalid {
+        /// The lesson's name or path.
+        name: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl Step {
+    /// The tamper action, parsed.
+    ///
+    /// # Errors
+    /// The grammar error.
+    pub fn tamper(&self) -> Result<Option<Tamper>, String> {
+        self.tamper
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e: crate::crypto::TamperError| e.to_string())
+    }
+
+    /// Whether the step starts the demo again.
+    pub fn restarts(&self) -> bool {
+        self.scheme.is_some()
+            || self.key_exchange.is_some()
+            || self.ttl.is_some()
+            || self.unshared_key
+    }
+}
+
+/// Checks that an expectation names a real verdict.
+fn check_verdict_words(words: &str) -> Result<(), String> {
+    let known = ["authentic", "unauthenticated"];
+    if known.contains(&words) || words == "dropped" {
+        return Ok(());
+    }
+    match words.strip_prefix("rejected: ") {
+        Some(reason) if crate::crypto::Reason::from_words(reason).is_some() => Ok(()),
+        _ => Err(format!(
+            "{words:?} is not a verdict (authentic, unauthenticated, rejected: <reason>, or dropped)"
+        )),
+    }
+}
+
+impl Lesson {
+    /// Parses and checks a lesson file.
+    ///
+    /// # Errors
+    /// [`LessonError::Invalid`] naming the step and field.
+    pub fn parse(name: &str, text: &str) -> Result<Lesson, LessonError> {
+        let invalid = |detail: String| LessonError::Invalid {
+            name: name.to_owned(),
+            detail,
+        };
+        let lesson: Lesson = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        if lesson.steps.is_empty() {
+            return Err(invalid("a lesson needs at least one [[step]]".into()));
+        }
+        if lesson.steps[0].scheme.is_none() {
+            return Err(invalid("the first step must set the scheme".into()));
+        }
+        for (i, step) in lesson.steps.iter().enumerate() {
+            let at = |e: String| invalid(format!("step {}: {e}", i + 1));
+            step.tamper().map_err(at)?;
+            for words in [&step.expect, &step.expect_replay].into_iter().flatten() {
+                check_verdict_words(words).map_err(at)?;
+            }
+            if step.wait.is_some_and(|w| !(0.0..=MAX_WAIT).contains(&w)) {
+                return Err(at(format!("wait must be between 0 and {MAX_WAIT} seconds")));
+            }
+            if step.send.is_none()
+                && (step.expect.is_some() || step.tamper.is_some() || step.eavesdropper.is_some())
+            {
+                return Err(at(
+                    "expect, tamper and eavesdropper need a message to send".into()
+                ));
+            }
+        }
+        Ok(lesson)
+    }
+
+    /// Every shipped lesson.
+    pub fn shipped() -> Vec<Lesson> {
+        SHIPPED
+            .iter()
+            .filter_map(|(name, text)| Lesson::parse(name, text).ok())
+            .collect()
+    }
+
+    /// A shipped lesson by name, or a lesson file by path.
+    ///
+    /// # Errors
+    /// [`LessonError`].
+    pub fn find(name: &str) -> Result<Lesson, LessonError> {
+        if let Some((_, text)) = SHIPPED.iter().find(|(n, _)| *n == name) {
+            return Lesson::parse(name, text);
+        }
+        if name.ends_with(".toml") {
+            let text = std::fs::read_to_string(name).map_err(|source| LessonError::Read {
+                path: name.to_owned(),
+                source,
+            })?;
+            return Lesson::parse(name, &text);
+        }
+        Err(LessonError::Unknown(name.to_owned()))
+    }
+}
+
+/// Whether an observed verdict meets an expectation in the contract's words.
+pub fn verdict_matches(expected: &str, observed: Option<&Verdict>) -> bool {
+    match observed {
+        Some(verdict) => verdict.to_string() == expected,
+        None => expected == "dropped",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_lesson_parses() {
+        assert_eq!(Lesson::shipped().len(), SHIPPED.len());
+        for (name, text) in SHIPPED {
+            let lesson = Lesson::parse(name, text).unwrap();
+            assert_eq!(lesson.name, name);
+        }
+    }
+
+    #[test]
+    fn mistakes_in_a_lesson_are_named() {
+        let bad = "name='x'\ntitle='x'\nsummary='x'\n[[step]]\nnarration='n'\nscheme='ecb'\nsend='m'\nexpect='fine'\n";
+        let err = Lesson::parse("x", bad).unwrap_err().to_string();
+        assert!(
+            err.contains("step 1") && err.contains("is not a verdict"),
+            "{err}"
+        );
+        let bad = "name='x'\ntitle='x'\nsummary='x'\n[[step]]\nnarration='n'\nscheme='ecb'\nsend='m'\ntamper='nuke'\n";
+        assert!(
+            Lesson::parse("x", bad)
+                .unwrap_err()
+                .to_string()
+                .contains("bad tamper action")
+        );
+    }
+}

@@ -1,0 +1,278 @@
+//! Plays a lesson headless on the demo's loopback chain and checks each step's expectations:
+//! what `cipherlab lesson NAME --headless` runs, and what the tests assert.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Serialize;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, timeout};
+
+use super::{Eavesdropper, Lesson, verdict_matches};
+use crate::crypto::Verdict;
+use crate::net::{DemoOptions, Direction, EVENT_QUEUE, Event, MitmCommand, Role, Tagged, Topology};
+use crate::wire::{Frame, KeyExchange};
+
+/// How long a step waits for its message's verdicts.
+const STEP_LIMIT: Duration = Duration::from_secs(10);
+/// How long a dropped message is given to prove that it was dropped.
+const DROP_WAIT: Duration = Duration::from_millis(800);
+
+/// One expectation and what happened.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CheckResult {
+    /// What was checked.
+    pub what: &'static str,
+    /// What the lesson says should happen.
+    pub expected: String,
+    /// What happened.
+    pub observed: String,
+    /// Whether they agree.
+    pub ok: bool,
+}
+
+/// One step's outcome.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepReport {
+    /// The step's number, from 1.
+    pub step: usize,
+    /// Its narration.
+    pub narration: String,
+    /// Each expectation checked.
+    pub checks: Vec<CheckResult>,
+    /// Whether every check passed.
+    pub ok: bool,
+}
+
+/// What a sent message led to.
+#[derive(Default)]
+struct Outcome {
+    verdict: Option<Verdict>,
+    plaintext: Option<Vec<u8>>,
+    replay: Option<Verdict>,
+    eavesdropped: bool,
+}
+
+/// Plays `lesson`, calling `report` after each step.
+///
+/// # Errors
+/// When the demo cannot start (no loopback port, no randomness) or a step's action is malformed.
+pub async fn run(
+    lesson: &Lesson,
+    mut report: impl FnMut(&StepReport),
+) -> Result<Vec<StepReport>, String> {
+    let (tx, mut rx) = mpsc::channel::<Tagged>(EVENT_QUEUE * 4);
+    let mut topology: Option<Topology> = None;
+    let mut generation = 0u64;
+    let mut options = DemoOptions::new(crate::crypto::Scheme::Fernet, KeyExchange::Send);
+    let mut seq = 0u64;
+    let mut reports = Vec::new();
+    for (index, step) in lesson.steps.iter().enumerate() {
+        if step.restarts() || topology.is_none() {
+            if let Some(scheme) = step.scheme {
+                options.scheme = scheme;
+                options.exchange = KeyExchange::default_for(scheme);
+            }
+            if let Some(exchange) = step.key_exchange {
+                options.exchange = exchange;
+            }
+            options.ttl = step.ttl.or(if step.scheme.is_some() {
+                None
+            } else {
+                options.ttl
+            });
+            options.unshared_client_key = step.unshared_key;
+            if let Some(old) = topology.take() {
+                old.shutdown().await;
+            }
+            generation += 1;
+            topology = Some(
+                Topology::demo_with(generation, &options, &tx)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            );
+            seq = 0;
+            wait_until(&mut rx, generation, |role, e| {
+                role == Role::Client && matches!(e, Event::Key { .. })
+            })
+            .await?;
+        }
+        if let Some(wait) = step.wait {
+            tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+        }
+        let mut checks = Vec::new();
+        if let (Some(text), Some(live)) = (&step.send, &topology) {
+            let tamper = step.tamper()?;
+            if let Some(action) = tamper {
+                live.command_mitm(MitmCommand::Arm(action)).await;
+            }
+            seq += 1;
+            live.send(Role::Client, None, Bytes::from(text.clone()))
+                .await;
+            let dropped = step.expect.as_deref() == Some("dropped");
+            let replayed = tamper == Some(crate::crypto::Tamper::Replay);
+            let outcome = observe(&mut rx, generation, seq, dropped, replayed).await?;
+            let words = |v: &Option<Verdict>| {
+                v.as_ref()
+                    .map_or_else(|| "no verdict (dropped)".to_owned(), Verdict::to_string)
+            };
+            if let Some(expected) = &step.expect {
+                let ok = verdict_matches(expected, outcome.verdict.as_ref());
+                checks.push(CheckResult {
+                    what: "verdict",
+                    expected: expected.clone(),
+                    observed: words(&outcome.verdict),
+                    ok,
+                });
+            }
+            if let Some(expected) = &step.expect_replay {
+                let ok = verdict_matches(expected, outcome.replay.as_ref());
+                checks.push(CheckResult {
+                    what: "replay verdict",
+                    expected: expected.clone(),
+                    observed: words(&outcome.replay),
+                    ok,
+                });
+            }
+            if let Some(expected) = &step.expect_plaintext {
+                let observed = outcome.plaintext.as_deref().map_or_else(
+                    || "nothing accepted".to_owned(),
+                    |p| String::from_utf8_lossy(p).into_owned(),
+                );
+                checks.push(CheckResult {
+                    what: "plaintext",
+                    ok: &observed == expected,
+                    expected: expected.clone(),
+                    observed,
+                });
+            }
+            if let Some(expected) = step.eavesdropper {
+                let observed = if outcome.eavesdropped {
+                    "reads"
+                } else {
+                    "blind"
+                };
+                let ok = (expected == Eavesdropper::Reads) == outcome.eavesdropped;
+                let expected = if expected == Eavesdropper::Reads {
+                    "reads"
+                } else {
+                    "blind"
+                };
+                checks.push(CheckResult {
+                    what: "eavesdropper",
+                    expected: expected.into(),
+                    observed: observed.into(),
+                    ok,
+                });
+            }
+        }
+        let step_report = StepReport {
+            step: index + 1,
+            narration: step.narration.clone(),
+            ok: checks.iter().all(|c| c.ok),
+            checks,
+        };
+        report(&step_report);
+        reports.push(step_report);
+    }
+    if let Some(live) = topology {
+        live.shutdown().await;
+    }
+    Ok(reports)
+}
+
+/// Reads events of this generation until `pred` holds.
+async fn wait_until(
+    rx: &mut mpsc::Receiver<Tagged>,
+    generation: u64,
+    pred: impl Fn(Role, &Event) -> bool,
+) -> Result<(), String> {
+    let deadline = Instant::now() + STEP_LIMIT;
+    loop {
+        match timeout(
+            deadline.saturating_duration_since(Instant::now()),
+            rx.recv(),
+        )
+        .await
+        {
+            Ok(Some((g, role, event))) if g == generation && pred(role, &event) => return Ok(()),
+            Ok(Some((g, Role::Client, Event::Error { message, .. }))) if g == generation => {
+                return Err(message);
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => return Err("the demo stopped".into()),
+            Err(_) => return Err("the demo did not start in time".into()),
+        }
+    }
+}
+
+/// Collects what happened to client message `seq`: the server's verdict (and the replay's),
+/// and whether the man in the middle read it. The attacker's stream is read up to its view
+/// of the verdict, which comes after anything it read or did to the message.
+async fn observe(
+    rx: &mut mpsc::Receiver<Tagged>,
+    generation: u64,
+    seq: u64,
+    dropped: bool,
+    replayed: bool,
+) -> Result<Outcome, String> {
+    let mut outcome = Outcome::default();
+    let (mut judged, mut passed_back) = (false, false);
+    let limit = if dropped { DROP_WAIT } else { STEP_LIMIT };
+    let deadline = Instant::now() + limit;
+    while !(judged && passed_back && (!replayed || outcome.replay.is_some())) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(next) = timeout(left, rx.recv()).await else {
+            return if dropped {
+                Ok(outcome)
+            } else {
+                Err(format!(
+                    "no verdict on message {seq} within {} s",
+                    limit.as_secs()
+                ))
+            };
+        };
+        let Some((g, role, event)) = next else {
+            return Err("the demo stopped".into());
+        };
+        if g != generation {
+            continue;
+        }
+        match (role, event) {
+            (
+                Role::Server,
+                Event::Received {
+                    seq: got, opened, ..
+                },
+            ) if got == seq => {
+                outcome.verdict = Some(opened.verdict);
+                outcome.plaintext = opened.plaintext;
+                judged = true;
+            }
+            (
+                Role::Server,
+                Event::Received {
+                    seq: got, opened, ..
+                },
+            ) if got >= 1 << 63 => outcome.replay = Some(opened.verdict),
+            (
+                Role::Wire,
+                Event::Eavesdropped {
+                    seq: got,
+                    direction: Direction::ToServer,
+                    ..
+                },
+            ) if got == seq => outcome.eavesdropped = true,
+            (
+                Role::Wire,
+                Event::Intercepted {
+                    frame: Frame::Verdict { seq: got, .. },
+                    forwarded: true,
+                    ..
+                },
+            ) if got == seq => passed_back = true,
+            _ => {}
+        }
+    }
+    Ok(outcome)
+}

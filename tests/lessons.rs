@@ -1,0 +1,113 @@
+//! Every shipped lesson plays through headless on loopback, and each step's expectations hold:
+//! `cipherlab lesson NAME --headless` exits 0. A lesson whose expectation is wrong exits 1.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::process::Proc;
+
+fn play(name: &str) -> (Option<i32>, Vec<serde_json::Value>) {
+    let mut lesson = Proc::cipherlab(&["lesson", name, "--headless", "--log-level", "off"], &[]);
+    let (code, lines) = {
+        let stderr = lesson.stderr_after_exit();
+        let (code, lines) = lesson.finish();
+        if code != Some(0) {
+            eprintln!("{name} stderr: {stderr}");
+        }
+        (code, lines)
+    };
+    (
+        code,
+        lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect(),
+    )
+}
+
+#[test]
+fn every_shipped_lesson_plays_through_with_its_expected_verdicts() {
+    let (code, lines) = Proc::cipherlab(&["lesson", "--list"], &[]).finish();
+    assert_eq!(code, Some(0));
+    let names: Vec<String> = lines
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "ecb-patterns",
+            "key-on-the-wire",
+            "cbc-bit-flipping",
+            "fernet-authenticated",
+            "hmac-integrity-not-secrecy",
+            "unshared-key"
+        ]
+    );
+    for name in names {
+        let (code, events) = play(&name);
+        let steps: Vec<&serde_json::Value> = events
+            .iter()
+            .filter(|e| e["event"] == "lesson-step")
+            .collect();
+        let failed: Vec<&&serde_json::Value> = steps.iter().filter(|s| s["ok"] != true).collect();
+        assert!(failed.is_empty(), "{name}: {failed:#?}");
+        assert_eq!(code, Some(0), "{name}");
+        let checks: usize = steps
+            .iter()
+            .map(|s| s["checks"].as_array().unwrap().len())
+            .sum();
+        assert!(checks >= 3, "{name} checks too little ({checks})");
+        let done = events.last().unwrap();
+        assert_eq!(done["event"], "lesson-done");
+        assert_eq!(done["passed"], done["steps"]);
+    }
+}
+
+#[test]
+fn the_lessons_assert_what_the_cryptography_predicts() {
+    let (_, events) = play("cbc-bit-flipping");
+    let flipped = events.iter().find(|e| e["step"] == 3).unwrap();
+    let plaintext = flipped["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["what"] == "plaintext")
+        .unwrap();
+    assert_eq!(
+        plaintext["observed"], "10:1a:2b:3c:4d:5e",
+        "seed 003's MAC address, changed undetected"
+    );
+    let (_, events) = play("key-on-the-wire");
+    let observed: Vec<&str> = events
+        .iter()
+        .flat_map(|e| e["checks"].as_array().into_iter().flatten())
+        .filter(|c| c["what"] == "eavesdropper")
+        .map(|c| c["observed"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        observed,
+        ["reads", "blind", "blind"],
+        "send, then psk, then x25519"
+    );
+}
+
+#[test]
+fn a_lesson_whose_expectation_is_wrong_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wrong.toml");
+    std::fs::write(
+        &path,
+        "name = 'wrong'\ntitle = 'A wrong belief'\nsummary = 'ECB does not check integrity.'\n\
+         [[step]]\nnarration = 'Surely a swap is caught?'\nscheme = 'ecb'\ntamper = 'swap:0:1'\n\
+         send = 'AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBB'\nexpect = 'rejected: tag mismatch'\n",
+    )
+    .unwrap();
+    let (code, events) = play(path.to_str().unwrap());
+    assert_eq!(code, Some(1));
+    let check = &events[0]["checks"][0];
+    assert_eq!(check["expected"], "rejected: tag mismatch");
+    assert_eq!(check["observed"], "unauthenticated");
+    let (code, _) = Proc::cipherlab(&["lesson", "no-such-lesson", "--headless"], &[]).finish();
+    assert_eq!(code, Some(2));
+}
