@@ -11,9 +11,13 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use cipherlab::crypto::{Cipher, Nonce, OpenOptions, Reason, Scheme, Verdict};
+use cipherlab::crypto::{Anatomy, Cipher, Nonce, OpenOptions, Reason, Scheme, Verdict};
+use cipherlab::wire::seed::{CBC_FAILED, DecryptMacRequest, DecryptMacResponse};
 use cipherlab::wire::{Frame, Hello, KeyExchange, Welcome};
-use cipherlab_fuzz::{ciphers, frame_input, key_texts, open_input};
+use cipherlab_fuzz::{
+    PREDICATE_WHOLE, SEED_REQUEST, SEED_SEALED, SEED_SPLIT, ciphers, frame_input, key_texts,
+    open_input, response_input, seed_wire_input, tamper_input,
+};
 
 /// The Fernet spec's example time, 1985-10-26T01:20:00-07:00.
 const SPEC_TIME: u64 = 499_162_800;
@@ -126,20 +130,24 @@ fn frame_seeds(out: &Path) -> std::io::Result<()> {
         Frame::Hello(Hello {
             scheme: Some(Scheme::Cbc),
             name: "alice".into(),
+            agreement: None,
         }),
         Frame::Hello(Hello {
             scheme: None,
             name: String::new(),
+            agreement: None,
         }),
         Frame::Welcome(Welcome {
             scheme: Scheme::Fernet,
             key_exchange: KeyExchange::Send,
             key: Some(key_texts(Scheme::Fernet)[0].into()),
+            agreement: None,
         }),
         Frame::Welcome(Welcome {
             scheme: Scheme::Hmac,
             key_exchange: KeyExchange::Psk,
             key: None,
+            agreement: None,
         }),
     ];
     for (i, scheme) in Scheme::ALL.into_iter().enumerate() {
@@ -169,6 +177,18 @@ fn frame_seeds(out: &Path) -> std::io::Result<()> {
     frames.push(Frame::Bye {
         reason: Some("server shutting down".into()),
     });
+    // The X25519 key exchange: public keys on the wire (last, so earlier seed names stay put).
+    frames.push(Frame::Hello(Hello {
+        scheme: Some(Scheme::Hmac),
+        name: "carol".into(),
+        agreement: Some([9; 32]),
+    }));
+    frames.push(Frame::Welcome(Welcome {
+        scheme: Scheme::Hmac,
+        key_exchange: KeyExchange::X25519,
+        key: None,
+        agreement: Some([0x42; 32]),
+    }));
 
     let mut session = Vec::new();
     for (i, frame) in frames.iter().enumerate() {
@@ -269,6 +289,264 @@ fn key_seeds(out: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Numbers at the top of `usize`: the largest offsets whose one-past-the-end still fits.
+const MAX_OFFSET: usize = usize::MAX - 1;
+
+fn tamper_seeds(out: &Path) -> std::io::Result<()> {
+    let dir = out.join("tamper_grammar");
+    // The grammar alone (no message bytes).
+    let texts = [
+        "flip:17:3",
+        "iv-flip:0:0",
+        "swap:0:1",
+        "paste:2",
+        "truncate",
+        "replay",
+        "drop",
+        "forge",
+        "flip:+3:1",
+        "swap:007:01",
+        "flip:0:8",
+        "flip:0:255",
+        "flip:0:256",
+        "flip:18446744073709551616:0",
+        "paste:18446744073709551615",
+        "swap:18446744073709551615:0",
+        "flip",
+        "flip:1",
+        "flip:a:1",
+        "flip:1:1:1",
+        "swap:1",
+        "drop:1",
+        "truncate:",
+        " truncate",
+        "FLIP:1:1",
+        "nuke",
+        "",
+        "flip:\u{661}:0",
+        "paste:0123456789012345678901234567890123456789012345678901234567890123456789",
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        write(&dir, &format!("text_{i:02}"), &tamper_input(text, None, b""))?;
+    }
+    write(&dir, "text_invalid_utf8", b"\0flip:\xff:0\n")?;
+
+    for scheme in Scheme::ALL {
+        let cipher = &ciphers(scheme)[0];
+        let wire = seal(cipher, b"attack at dawn! attack at dawn! attack at dawn!", 3);
+        let previous = seal(cipher, b"ADMIN=1;........", 4);
+        let len = Anatomy::dissect(scheme, &wire).bytes.len();
+        let iv_max = if scheme == Scheme::Fernet {
+            // The IV starts at byte 9.
+            MAX_OFFSET - 9
+        } else {
+            MAX_OFFSET
+        };
+        let actions = [
+            "flip:0:0".to_owned(),
+            format!("flip:{}:7", len - 1),
+            format!("flip:{len}:0"),
+            format!("flip:{MAX_OFFSET}:7"),
+            "iv-flip:0:0".to_owned(),
+            "iv-flip:15:7".to_owned(),
+            "iv-flip:16:0".to_owned(),
+            format!("iv-flip:{iv_max}:1"),
+            "swap:0:1".to_owned(),
+            "swap:1:1".to_owned(),
+            "swap:2:0".to_owned(),
+            "swap:0:9".to_owned(),
+            "paste:1".to_owned(),
+            "paste:9".to_owned(),
+            "truncate".to_owned(),
+            "replay".to_owned(),
+            "drop".to_owned(),
+            "forge".to_owned(),
+        ];
+        for (i, action) in actions.iter().enumerate() {
+            let prev = action.starts_with("paste").then_some(&previous[..]);
+            write(
+                &dir,
+                &format!("{scheme}_{i:02}"),
+                &tamper_input(action, prev, &wire),
+            )?;
+        }
+        // No previous message, a previous one too short for a block, a short message.
+        write(
+            &dir,
+            &format!("{scheme}_paste_alone"),
+            &tamper_input("paste:0", None, &wire),
+        )?;
+        write(
+            &dir,
+            &format!("{scheme}_paste_short"),
+            &tamper_input("paste:0", Some(b"short"), &wire),
+        )?;
+        let short = seal(cipher, b"", 5);
+        write(
+            &dir,
+            &format!("{scheme}_truncate_short"),
+            &tamper_input("truncate", None, &short),
+        )?;
+        write(
+            &dir,
+            &format!("{scheme}_swap_short"),
+            &tamper_input("swap:0:0", None, &short),
+        )?;
+    }
+    // Fernet text that is not base64url, and unpadded.
+    write(
+        &dir,
+        "fernet_not_base64",
+        &tamper_input("flip:3:0", None, b"gAAAAA*not-base64*"),
+    )?;
+    let token = seal(&ciphers(Scheme::Fernet)[0], b"hi", 6);
+    let unpadded: Vec<u8> = token.iter().copied().filter(|&b| b != b'=').collect();
+    write(
+        &dir,
+        "fernet_unpadded",
+        &tamper_input("flip:30:0", None, &unpadded),
+    )?;
+    write(&dir, "truncate_empty", &tamper_input("truncate", None, b""))?;
+    Ok(())
+}
+
+fn seed_wire_seeds(out: &Path) -> std::io::Result<()> {
+    let dir = out.join("seed_wire");
+    let fernet = &ciphers(Scheme::Fernet)[0];
+    let tokens: Vec<Vec<u8>> = MESSAGES
+        .iter()
+        .enumerate()
+        .map(|(i, m)| seal(fernet, m, i as u8))
+        .collect();
+    let joined = tokens.concat();
+    let split = |chunk: u8, predicate: u8| SEED_SPLIT | chunk << 2 | predicate << 5;
+    // Real joined tokens, under every chunking and predicate.
+    for chunk in 0..8 {
+        for predicate in 0..4 {
+            write(
+                &dir,
+                &format!("split_c{chunk}_p{predicate}"),
+                &seed_wire_input(split(chunk, predicate), chunk * 4 + predicate, &joined),
+            )?;
+        }
+    }
+    let whole = |chunk| split(chunk, PREDICATE_WHOLE);
+    let other_key = ciphers(Scheme::Fernet)[1].seal_with(b"other key", &nonce(1));
+    let other_key = other_key.unwrap_or_default();
+    let unpadded: Vec<u8> = joined.iter().copied().filter(|&b| b != b'=').collect();
+    let mut with_garbage = joined.clone();
+    with_garbage.extend_from_slice(b"not a token");
+    let mut garbage_first = b"junk".to_vec();
+    garbage_first.extend_from_slice(&joined);
+    let streams: [(&str, Vec<u8>); 9] = [
+        ("one_token", tokens[2].clone()),
+        ("other_key", [&tokens[0][..], &other_key[..]].concat()),
+        ("unpadded", unpadded),
+        ("trailing_garbage", with_garbage),
+        ("leading_garbage", garbage_first),
+        ("cut", joined[..joined.len() - 7].to_vec()),
+        ("prefixes", b"gAAAAA".repeat(24)),
+        ("garbage", b"not a token at all".to_vec()),
+        ("empty", vec![]),
+    ];
+    for (name, stream) in &streams {
+        write(&dir, &format!("split_{name}"), &seed_wire_input(whole(4), 9, stream))?;
+    }
+
+    // Lines sealed and joined by the target itself.
+    let lines: [&[u8]; 6] = [
+        b"",
+        b"hello",
+        b"a\nbb\nccc\n",
+        b"gAAAAA inside gAAAAAgAAAAA\nYELLOW SUBMARINE YELLOW SUBMARINE",
+        b"0\n1\n2\n3\n4\n5\n6\n7\n8\n9\na\nb\nc\nd\ne\nf\ng",
+        &[b'x'; 300],
+    ];
+    for (i, text) in lines.iter().enumerate() {
+        let chunk = (i as u8 * 3) % 8;
+        write(
+            &dir,
+            &format!("sealed_{i}"),
+            &seed_wire_input(SEED_SEALED | chunk << 2, i as u8, text),
+        )?;
+    }
+
+    // Seed 003 request bodies.
+    let request = |wire: &[u8]| {
+        let r = DecryptMacRequest::from_wire(wire);
+        format!(
+            r#"{{"encrypted_mac":"{}","salt":"{}"}}"#,
+            r.encrypted_mac.unwrap_or_default(),
+            r.salt.unwrap_or_default()
+        )
+    };
+    let wire: Vec<u8> = (0u8..48).collect();
+    let mut bodies: Vec<Vec<u8>> = [0, 5, 16, 17, 48]
+        .iter()
+        .map(|&n| request(&wire[..n]).into_bytes())
+        .collect();
+    bodies.extend(
+        [
+            &br#"{"salt":"AAAA"}"#[..],
+            br#"{"salt":"AAAA","encrypted_mac":"%%"}"#,
+            br#"{"salt":"%%","encrypted_mac":"AAAA"}"#,
+            br#"{"salt":"","encrypted_mac":"AAAA"}"#,
+            br#"{"salt":" ","encrypted_mac":"AAAA"}"#,
+            br#"{"salt":" AAAAAAAAAAAAAAAAAAAAAA== ","encrypted_mac":"AAAA"}"#,
+            br#"{"salt":null,"encrypted_mac":null}"#,
+            br#"{"salt":"\u0041AAA","encrypted_mac":"AAAA","extra":[1,2]}"#,
+            br#"{"salt":"AAAA","salt":"BBBB"}"#,
+            b"{\n  \"salt\": \"AAECAwQFBgcICQoLDA0ODw==\",\n  \"encrypted_mac\": \"EBESExQVFhcYGRobHB0eHw==\"\n}\n",
+            b"{}",
+            b"[]",
+            b"null",
+            b"not json",
+            b"",
+        ]
+        .iter()
+        .map(|b| b.to_vec()),
+    );
+    bodies.push(wire.clone());
+    for (i, body) in bodies.iter().enumerate() {
+        write(
+            &dir,
+            &format!("request_{i:02}"),
+            &seed_wire_input(SEED_REQUEST, 0, body),
+        )?;
+    }
+
+    // Seed 003 responses.
+    let success = DecryptMacResponse::Success("00:1a:2b:3c:4d:5e".into()).body();
+    let failed = DecryptMacResponse::Error(CBC_FAILED.into()).body();
+    let responses: [(u16, &[u8]); 14] = [
+        (200, success.as_bytes()),
+        (400, success.as_bytes()),
+        (400, failed.as_bytes()),
+        (500, failed.as_bytes()),
+        (200, failed.as_bytes()),
+        (
+            400,
+            b"{\n  \"message\": \"Decryption failed\",\n  \"status\": \"error\"\n}\n",
+        ),
+        (200, br#"{"status":"success"}"#),
+        (400, br#"{"status":"error"}"#),
+        (400, br#"{"status":"weird","message":"x"}"#),
+        (200, br#"{"status":"success","mac_address":"\ud83d\ude00","message":null}"#),
+        (400, br#"{"status":"error","message":"\ud800"}"#),
+        (400, "{\"status\":\"error\",\"message\":\"caf\u{e9} \u{2615}\"}".as_bytes()),
+        (502, b"<html>Bad Gateway</html>"),
+        (0, b""),
+    ];
+    for (i, (status, body)) in responses.iter().enumerate() {
+        write(
+            &dir,
+            &format!("response_{i:02}"),
+            &response_input(*status, body),
+        )?;
+    }
+    Ok(())
+}
+
 fn main() -> std::io::Result<()> {
     let out = std::env::args_os()
         .nth(1)
@@ -279,6 +557,8 @@ fn main() -> std::io::Result<()> {
     }
     frame_seeds(&out)?;
     key_seeds(&out)?;
+    tamper_seeds(&out)?;
+    seed_wire_seeds(&out)?;
     println!("seeds written to {}", out.display());
     Ok(())
 }

@@ -9,14 +9,18 @@ use base64::Engine as _;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use bytes::{Bytes, BytesMut};
+use std::ops::Range;
 use std::sync::OnceLock;
 use tokio_util::codec::Decoder;
 
 use cipherlab::crypto::{
-    Anatomy, BLOCK, Cipher, Encoding, FieldKind, Key, KeyError, Nonce, OpenOptions, Scheme, TAG,
-    Verdict,
+    Anatomy, BLOCK, Cipher, Encoding, FieldKind, Key, KeyError, Nonce, OpenOptions, Reason,
+    Scheme, TAG, Tamper, TamperError, Verdict,
 };
 use cipherlab::wire::frame::{self, DEFAULT_MAX_FRAME};
+use cipherlab::wire::seed::{
+    DecryptMacRequest, DecryptMacResponse, SeedRequestError, TokenSplitter, token_shaped,
+};
 use cipherlab::wire::{Frame, FrameError, LabCodec};
 
 // ---------------------------------------------------------------------------------------------
@@ -710,5 +714,608 @@ fn check_key_error(scheme: Scheme, text: &str, error: &KeyError) {
     }
     if let KeyError::WrongLength { got, .. } = error {
         assert!(message.contains(&got.to_string()), "{message}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tamper_grammar
+// ---------------------------------------------------------------------------------------------
+
+/// A `tamper_grammar` input, split.
+#[derive(Clone, Copy, Debug)]
+pub struct TamperInput<'a> {
+    /// The action's text (read as lossy UTF-8).
+    pub text: &'a [u8],
+    /// The previous client message, for `paste`.
+    pub previous: Option<&'a [u8]>,
+    /// The message the action is applied to.
+    pub wire: &'a [u8],
+}
+
+impl<'a> TamperInput<'a> {
+    /// Splits `data`: byte 0 is flags (bit 0: there is a previous message), then the action
+    /// text up to the first `\n`, then the previous message's length (`u16` big-endian), that
+    /// many bytes of previous message, and the rest is the wire bytes. Missing parts are empty.
+    pub fn split(data: &'a [u8]) -> TamperInput<'a> {
+        let Some((&flags, rest)) = data.split_first() else {
+            return TamperInput {
+                text: &[],
+                previous: None,
+                wire: &[],
+            };
+        };
+        let (text, after) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &[][..]),
+        };
+        let (prev_len, after) = match after {
+            [hi, lo, tail @ ..] => (usize::from(u16::from_be_bytes([*hi, *lo])), tail),
+            _ => (0, &[][..]),
+        };
+        let (previous, wire) = after.split_at(prev_len.min(after.len()));
+        TamperInput {
+            text,
+            previous: (flags & 1 == 1).then_some(previous),
+            wire,
+        }
+    }
+}
+
+/// Builds a `tamper_grammar` input (a previous message is cut to 65535 bytes).
+pub fn tamper_input(action: &str, previous: Option<&[u8]>, wire: &[u8]) -> Vec<u8> {
+    let mut data = vec![u8::from(previous.is_some())];
+    data.extend_from_slice(action.as_bytes());
+    data.push(b'\n');
+    let previous = previous.unwrap_or(&[]);
+    let n = u16::try_from(previous.len()).unwrap_or(u16::MAX);
+    data.extend_from_slice(&n.to_be_bytes());
+    data.extend_from_slice(&previous[..usize::from(n)]);
+    data.extend_from_slice(wire);
+    data
+}
+
+/// `tamper_grammar`: see [`TamperInput::split`] for the layout. Parsing any text never panics,
+/// and its errors are the grammar's (quoting at most 64 characters of the text) or a bit of 8
+/// or more; a parsed action prints to text that parses back to it. Then, for every scheme,
+/// `touches` and `apply` on the wire bytes never panic and do exactly what the module says:
+/// the decoded bytes change as the action describes (so flip, iv-flip, swap and paste keep the
+/// decoded length), an action that does not fit is refused with the specific error, and every
+/// range `touches` reports lies inside the message whenever `apply` succeeds.
+pub fn fuzz_tamper(data: &[u8]) {
+    let input = TamperInput::split(data);
+    let text = String::from_utf8_lossy(input.text);
+    let action = match text.parse::<Tamper>() {
+        Ok(action) => action,
+        Err(TamperError::Grammar(quoted)) => {
+            let want: String = text.chars().take(64).collect();
+            assert_eq!(quoted, want, "the grammar error quotes other text");
+            return;
+        }
+        Err(TamperError::BitOutOfRange(bit)) => {
+            assert!(bit >= 8, "bit {bit} refused as out of range");
+            return;
+        }
+        Err(e) => panic!("parsing {text:?} gave {e:?}, not a grammar error"),
+    };
+    let printed = action.to_string();
+    match printed.parse::<Tamper>() {
+        Ok(again) => assert_eq!(again, action, "{text:?} printed as {printed:?} reads back"),
+        Err(e) => panic!("{text:?} parsed to {action:?}, but its text {printed:?} does not: {e}"),
+    }
+    assert_eq!(
+        printed.parse::<Tamper>().map(|a| a.to_string()).as_deref(),
+        Ok(printed.as_str()),
+        "printing is not stable"
+    );
+    assert_eq!(
+        action.rewrites(),
+        !matches!(action, Tamper::Replay | Tamper::Drop)
+    );
+    for scheme in Scheme::ALL {
+        check_tamper(action, scheme, input.wire, input.previous);
+    }
+}
+
+/// The 16-byte blocks a tamper action moves, as the module describes them: whole ciphertext
+/// blocks, or for hmac whole 16-byte runs of the message field.
+fn tamper_blocks(scheme: Scheme, anatomy: &Anatomy) -> Vec<Range<usize>> {
+    if scheme == Scheme::Hmac {
+        let Some(message) = anatomy.fields.iter().find(|f| f.kind == FieldKind::Message) else {
+            return vec![];
+        };
+        let mut out = Vec::new();
+        let mut start = message.range.start;
+        while start + BLOCK <= message.range.end {
+            out.push(start..start + BLOCK);
+            start += BLOCK;
+        }
+        return out;
+    }
+    anatomy
+        .blocks()
+        .filter(|f| f.range.len() == BLOCK)
+        .map(|f| f.range.clone())
+        .collect()
+}
+
+/// The whole 16-byte IV (fernet) or salt (cbc), if the message has one.
+fn tamper_iv(scheme: Scheme, anatomy: &Anatomy) -> Option<Range<usize>> {
+    let wanted = match scheme {
+        Scheme::Cbc => FieldKind::Salt,
+        Scheme::Fernet => FieldKind::Iv,
+        Scheme::Ecb | Scheme::Hmac => return None,
+    };
+    anatomy
+        .fields
+        .iter()
+        .find(|f| f.kind == wanted && f.range.len() == BLOCK)
+        .map(|f| f.range.clone())
+}
+
+fn block_or(
+    blocks: &[Range<usize>],
+    index: usize,
+) -> Result<Range<usize>, TamperError> {
+    blocks
+        .get(index)
+        .cloned()
+        .ok_or(TamperError::BlockOutOfRange {
+            index,
+            count: blocks.len(),
+        })
+}
+
+/// One action on one scheme's reading of `wire`, against an independent model of the module's
+/// documented behaviour.
+fn check_tamper(action: Tamper, scheme: Scheme, wire: &[u8], previous: Option<&[u8]>) {
+    let anatomy = Anatomy::dissect(scheme, wire);
+    let bytes = &anatomy.bytes;
+    let len = bytes.len();
+    // Both calls come first, so that a panic in either is the library's.
+    let touched = action.touches(scheme, &anatomy);
+    let applied = action.apply(scheme, wire, previous);
+    let ctx = format!(
+        "{scheme} {action} on {len} bytes ({} wire bytes, previous {:?})",
+        wire.len(),
+        previous.map(<[u8]>::len)
+    );
+    for range in &touched {
+        assert!(range.start <= range.end, "{ctx}: backwards range {range:?}");
+    }
+
+    let blocks = tamper_blocks(scheme, &anatomy);
+    // What apply must give (the new decoded bytes), and what touches must report.
+    let (want, want_touched): (Result<Vec<u8>, TamperError>, Vec<Range<usize>>) = match action {
+        Tamper::Flip { byte, bit } => {
+            assert_eq!(touched.len(), 1, "{ctx}: touches {touched:?}");
+            assert_eq!(touched[0].start, byte, "{ctx}: touches {touched:?}");
+            assert_eq!(touched[0].len(), 1, "{ctx}: touches {touched:?}");
+            let want = if byte < len {
+                let mut b = bytes.clone();
+                b[byte] ^= 1 << bit;
+                Ok(b)
+            } else {
+                Err(TamperError::ByteOutOfRange {
+                    byte,
+                    len,
+                    what: "message",
+                })
+            };
+            (want, touched.clone())
+        }
+        Tamper::IvFlip { byte, bit } => match tamper_iv(scheme, &anatomy) {
+            None => {
+                assert!(touched.is_empty(), "{ctx}: no IV, but touches {touched:?}");
+                (Err(TamperError::NoIv(scheme)), vec![])
+            }
+            Some(iv) => {
+                assert_eq!(touched.len(), 1, "{ctx}: touches {touched:?}");
+                // touches computed iv.start + byte + 1 without panicking, so this fits.
+                assert_eq!(touched[0].start, iv.start + byte, "{ctx}: touches {touched:?}");
+                assert_eq!(touched[0].len(), 1, "{ctx}: touches {touched:?}");
+                let want = if byte < BLOCK {
+                    let mut b = bytes.clone();
+                    b[iv.start + byte] ^= 1 << bit;
+                    Ok(b)
+                } else {
+                    Err(TamperError::ByteOutOfRange {
+                        byte,
+                        len: BLOCK,
+                        what: "IV",
+                    })
+                };
+                (want, touched.clone())
+            }
+        },
+        Tamper::Swap { i, j } => {
+            let want_touched = [i, j]
+                .iter()
+                .filter_map(|&k| blocks.get(k).cloned())
+                .collect();
+            let want = block_or(&blocks, i).and_then(|a| {
+                let b = block_or(&blocks, j)?;
+                let mut out = bytes.clone();
+                let saved = bytes[a.clone()].to_vec();
+                out[a].copy_from_slice(&bytes[b.clone()]);
+                out[b].copy_from_slice(&saved);
+                Ok(out)
+            });
+            (want, want_touched)
+        }
+        Tamper::Paste { i } => {
+            let want_touched = blocks.get(i).cloned().into_iter().collect();
+            let want = match previous {
+                None => Err(TamperError::NoPrevious),
+                Some(previous) => {
+                    let earlier = Anatomy::dissect(scheme, previous);
+                    block_or(&tamper_blocks(scheme, &earlier), 0).and_then(|source| {
+                        let target = block_or(&blocks, i)?;
+                        let mut out = bytes.clone();
+                        out[target].copy_from_slice(&earlier.bytes[source]);
+                        Ok(out)
+                    })
+                }
+            };
+            (want, want_touched)
+        }
+        Tamper::Truncate => {
+            let cut = if scheme == Scheme::Hmac { 1 } else { BLOCK };
+            let want = if len > cut {
+                Ok(bytes[..len - cut].to_vec())
+            } else {
+                Err(TamperError::TooShort)
+            };
+            (want, vec![len.saturating_sub(cut)..len])
+        }
+        Tamper::Replay | Tamper::Drop => {
+            assert!(touched.is_empty(), "{ctx}: touches {touched:?}");
+            assert_eq!(
+                applied.as_deref(),
+                Ok(wire),
+                "{ctx}: a forwarding decision changed the bytes"
+            );
+            return;
+        }
+        Tamper::Forge => {
+            assert!(touched.is_empty(), "{ctx}: touches {touched:?}");
+            assert!(
+                matches!(applied, Err(TamperError::Grammar(_))),
+                "{ctx}: apply gave {applied:?}"
+            );
+            return;
+        }
+    };
+    assert_eq!(touched, want_touched, "{ctx}: touches");
+
+    match (want, applied) {
+        (Err(want), applied) => assert_eq!(applied, Err(want), "{ctx}: apply"),
+        (Ok(_), Err(e)) => panic!("{ctx}: apply refused with {e:?}"),
+        (Ok(want), Ok(out)) => {
+            for range in &touched {
+                assert!(
+                    range.end <= len,
+                    "{ctx}: apply succeeded, but touches {range:?} is past the end"
+                );
+            }
+            // The new wire bytes, decoded as the old ones were.
+            let decoded = match anatomy.encoding {
+                Encoding::Raw => out.clone(),
+                Encoding::Base64Url => match decode_token(&out) {
+                    Some(decoded) => decoded,
+                    None => panic!("{ctx}: the result is not base64url"),
+                },
+            };
+            if action != Tamper::Truncate {
+                assert_eq!(
+                    decoded.len(),
+                    len,
+                    "{ctx}: a length-preserving action changed the decoded length"
+                );
+                if anatomy.encoding == Encoding::Raw {
+                    assert_eq!(out.len(), wire.len(), "{ctx}: wire length changed");
+                }
+            }
+            assert_eq!(decoded, want, "{ctx}: apply gave other bytes");
+            // The result dissects to the bytes it was made from.
+            let again = Anatomy::dissect(scheme, &out);
+            assert_eq!(again.bytes, want, "{ctx}: the result dissects to other bytes");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// seed_wire
+// ---------------------------------------------------------------------------------------------
+
+/// `seed_wire` mode bits 0–1: which seed-wire API an input drives.
+pub const SEED_SPLIT: u8 = 0;
+/// Mode: real tokens sealed from the input's lines, joined, then split.
+pub const SEED_SEALED: u8 = 1;
+/// Mode: a seed 003 request body.
+pub const SEED_REQUEST: u8 = 2;
+/// Mode: a seed 003 response status and body.
+pub const SEED_RESPONSE: u8 = 3;
+
+/// `seed_wire` predicate (mode bits 5–6) that the net code uses: the token is not refused
+/// for a bad tag, shortness, base64 or block length under fernet key 0.
+pub const PREDICATE_WHOLE: u8 = 2;
+
+/// Builds a `seed_wire` input: `mode`, `seed`, then the rest.
+pub fn seed_wire_input(mode: u8, seed: u8, rest: &[u8]) -> Vec<u8> {
+    let mut data = vec![mode, seed];
+    data.extend_from_slice(rest);
+    data
+}
+
+/// Builds a `seed_wire` [`SEED_RESPONSE`] input: the status big-endian, then the body.
+pub fn response_input(status: u16, body: &[u8]) -> Vec<u8> {
+    let [hi, lo] = status.to_be_bytes();
+    let mut data = vec![SEED_RESPONSE, hi, lo];
+    data.extend_from_slice(body);
+    data
+}
+
+/// An independent reading of "the shape of a whole Fernet token": padded base64url text
+/// starting `gAAAAA` that decodes to 57 + 16k bytes, k ≥ 1.
+fn shaped(text: &[u8]) -> bool {
+    text.starts_with(b"gAAAAA")
+        && text.len() % 4 == 0
+        && decode_token(text).is_some_and(|d| d.len() >= 57 + BLOCK && (d.len() - 57) % BLOCK == 0)
+}
+
+/// What the net code (`net::seed::io`) asks of a token at the end of the buffer.
+fn whole_under_key0(token: &[u8]) -> bool {
+    !matches!(
+        ciphers(Scheme::Fernet)[0].open(token).verdict,
+        Verdict::Rejected(
+            Reason::TagMismatch | Reason::TooShort | Reason::InvalidBase64 | Reason::NotBlockMultiple
+        )
+    )
+}
+
+fn fnv1a(seed: u8, bytes: &[u8]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ u64::from(seed);
+    for &b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The `complete` predicate the mode selects (bits 5–6).
+fn predicate(mode: u8, seed: u8) -> impl Fn(&[u8]) -> bool {
+    move |token: &[u8]| match (mode >> 5) & 0b11 {
+        0 => true,
+        1 => false,
+        PREDICATE_WHOLE => whole_under_key0(token),
+        _ => fnv1a(seed, token) & 1 == 1,
+    }
+}
+
+/// Pushes `pieces` into a splitter, taking tokens after each, then flushes. Checks that every
+/// token is whole-shaped, that `pending` counts what is left, that taking again right away
+/// takes nothing, and that the tokens and the flushed rest are exactly the bytes pushed.
+/// Returns the tokens and the rest.
+fn split_tokens(
+    pieces: &[&[u8]],
+    complete: &impl Fn(&[u8]) -> bool,
+) -> (Vec<Vec<u8>>, Option<Vec<u8>>) {
+    let mut splitter = TokenSplitter::default();
+    let mut pushed = Vec::new();
+    let mut got: Vec<Vec<u8>> = Vec::new();
+    let mut taken = 0;
+    for piece in pieces {
+        splitter.push(piece);
+        pushed.extend_from_slice(piece);
+        for token in splitter.tokens(complete) {
+            assert!(!token.is_empty(), "an empty token");
+            assert!(
+                token_shaped(&token),
+                "a token that is not token-shaped: {:?}",
+                String::from_utf8_lossy(&token)
+            );
+            taken += token.len();
+            got.push(token);
+        }
+        assert_eq!(
+            splitter.pending(),
+            pushed.len() - taken,
+            "pending disagrees with what was pushed and taken"
+        );
+    }
+    assert!(
+        splitter.tokens(complete).is_empty(),
+        "taking tokens again right away found more"
+    );
+    let pending = splitter.pending();
+    let rest = splitter.flush();
+    assert_eq!(
+        rest.as_ref().map_or(0, Vec::len),
+        pending,
+        "flush returned other than what was pending"
+    );
+    assert!(rest.as_ref().is_none_or(|r| !r.is_empty()), "flushed nothing as Some");
+    assert_eq!(splitter.pending(), 0, "bytes left after a flush");
+    assert_eq!(splitter.flush(), None, "a second flush returned bytes");
+    let mut all = got.concat();
+    all.extend_from_slice(rest.as_deref().unwrap_or(&[]));
+    assert!(all == pushed, "the tokens and the rest are not the bytes pushed");
+    (got, rest)
+}
+
+/// `seed_wire`: byte 0 is the mode, whose bits 0–1 pick the API:
+///
+/// - [`SEED_SPLIT`]: byte 1 seeds the chunking (mode bits 2–4 the largest chunk, as in
+///   `frame_decoder`) and the predicate (mode bits 5–6: always, never, the net code's
+///   "whole under fernet key 0", or a hash of the token); the rest is pushed into a
+///   `TokenSplitter` in chunks. Nothing is lost or duplicated, every token is token-shaped,
+///   and `token_shaped` agrees with an independent reading.
+/// - [`SEED_SEALED`]: the rest, split at `\n` (at most 16 lines of 512 bytes), is sealed line by
+///   line under fernet key 0, joined with no delimiter and pushed in chunks: the splitter must
+///   give back exactly the tokens. (It finds boundaries heuristically, so a token whose text
+///   held `gAAAAA` at just the wrong place would split; AES and HMAC output make that a
+///   2^-36 event the fuzzer cannot steer.)
+/// - [`SEED_REQUEST`]: byte 1 is ignored and the rest is a seed 003 request body: parsing never
+///   panics, `to_wire` gives the decoded salt and ciphertext or the specific error, and
+///   `from_wire` of the wire bytes (and of the rest itself) round-trips through `to_wire`
+///   (for more than 16 bytes; 16 or fewer leave an empty field, which is `Missing`) and
+///   through the JSON text.
+/// - [`SEED_RESPONSE`]: bytes 1–2 are the HTTP status (big-endian), the rest the body: parsing
+///   never panics, `Success` needs status 200, and a parsed response's `body()` parses back to
+///   it with its `status()`; any text survives both variants' bodies.
+pub fn fuzz_seed_wire(data: &[u8]) {
+    let [mode, seed, rest @ ..] = data else {
+        return;
+    };
+    let (mode, seed) = (*mode, *seed);
+    match mode & 0b11 {
+        SEED_SPLIT => {
+            assert_eq!(
+                token_shaped(rest),
+                shaped(rest),
+                "token_shaped disagrees on {:?}",
+                String::from_utf8_lossy(rest)
+            );
+            let complete = predicate(mode, seed);
+            // In chunks and all at once. The two may cut differently (a predicate can accept
+            // a token-shaped prefix that more bytes would have extended), so each run is only
+            // held to the invariants in split_tokens.
+            split_tokens(&chunks(mode, seed, rest), &complete);
+            split_tokens(&[rest], &complete);
+        }
+        SEED_SEALED => {
+            let cipher = &ciphers(Scheme::Fernet)[0];
+            let made: Vec<Vec<u8>> = rest
+                .split(|&b| b == b'\n')
+                .take(16)
+                .enumerate()
+                .map(|(i, line)| {
+                    let line = &line[..line.len().min(512)];
+                    let mut iv = [0u8; BLOCK];
+                    for (k, b) in iv.iter_mut().enumerate() {
+                        *b = seed.wrapping_mul(31).wrapping_add((i * BLOCK + k) as u8);
+                    }
+                    let nonce = Nonce {
+                        iv,
+                        now: 1_700_000_000 + i as u64,
+                    };
+                    match cipher.seal_with(line, &nonce) {
+                        Ok(token) => token,
+                        Err(e) => panic!("sealing a line failed: {e}"),
+                    }
+                })
+                .collect();
+            let joined = made.concat();
+            for token in &made {
+                assert!(token_shaped(token), "a sealed token is not token-shaped");
+                assert!(whole_under_key0(token), "a sealed token is not whole");
+            }
+            let (got, rest) = split_tokens(&chunks(mode, seed, &joined), &whole_under_key0);
+            assert_eq!(
+                got.len(),
+                made.len(),
+                "{} tokens joined, {} split (rest {:?})",
+                made.len(),
+                got.len(),
+                rest.as_ref().map(Vec::len)
+            );
+            assert!(got == made, "the split tokens are not the sealed ones");
+            assert_eq!(rest, None);
+        }
+        SEED_REQUEST => {
+            check_request(rest);
+            check_from_wire(rest);
+        }
+        _ => {
+            let status = u16::from_be_bytes([seed, rest.first().copied().unwrap_or(0)]);
+            let body = rest.get(1..).unwrap_or(&[]);
+            check_response(status, body);
+        }
+    }
+}
+
+fn check_request(body: &[u8]) {
+    let request = match DecryptMacRequest::parse(body) {
+        Ok(request) => request,
+        Err(e) => {
+            assert!(matches!(e, SeedRequestError::NotJson(_)), "parse gave {e:?}");
+            return;
+        }
+    };
+    let wire = request.to_wire();
+    let want = match (&request.encrypted_mac, &request.salt) {
+        (Some(mac), Some(salt)) if !mac.is_empty() && !salt.is_empty() => {
+            match (
+                base64::engine::general_purpose::STANDARD.decode(salt.trim()),
+                base64::engine::general_purpose::STANDARD.decode(mac.trim()),
+            ) {
+                (Err(_), _) => Err(SeedRequestError::BadBase64("salt")),
+                (Ok(_), Err(_)) => Err(SeedRequestError::BadBase64("encrypted_mac")),
+                (Ok(mut salt), Ok(ciphertext)) => {
+                    salt.extend_from_slice(&ciphertext);
+                    Ok(salt)
+                }
+            }
+        }
+        _ => Err(SeedRequestError::Missing),
+    };
+    assert_eq!(wire, want, "to_wire of {request:?}");
+    if let Ok(wire) = &wire {
+        check_from_wire(wire);
+    }
+}
+
+/// `from_wire` splits off a 16-byte salt; `to_wire` gives the bytes back unless a field came
+/// out empty, and the request survives its JSON text.
+fn check_from_wire(wire: &[u8]) {
+    let request = DecryptMacRequest::from_wire(wire);
+    let back = request.to_wire();
+    if wire.len() > BLOCK {
+        assert_eq!(back.as_deref(), Ok(wire), "from_wire then to_wire");
+    } else {
+        assert_eq!(
+            back,
+            Err(SeedRequestError::Missing),
+            "from_wire of {} bytes then to_wire",
+            wire.len()
+        );
+    }
+    let (Some(mac), Some(salt)) = (&request.encrypted_mac, &request.salt) else {
+        panic!("from_wire left a field out: {request:?}");
+    };
+    // Standard base64 needs no JSON escaping.
+    let json = format!(r#"{{"encrypted_mac":"{mac}","salt":"{salt}"}}"#);
+    assert_eq!(
+        DecryptMacRequest::parse(json.as_bytes()),
+        Ok(request),
+        "the request does not survive {json}"
+    );
+}
+
+fn check_response(status: u16, body: &[u8]) {
+    match DecryptMacResponse::parse(status, body) {
+        Ok(response) => {
+            if matches!(response, DecryptMacResponse::Success(_)) {
+                assert_eq!(status, 200, "success parsed from HTTP {status}");
+            }
+            let text = response.body();
+            assert_eq!(
+                DecryptMacResponse::parse(response.status(), text.as_bytes()),
+                Ok(response.clone()),
+                "{response:?} does not read back from its body {text}"
+            );
+        }
+        Err(e) => assert!(!e.is_empty()),
+    }
+    let text = String::from_utf8_lossy(body).into_owned();
+    for response in [
+        DecryptMacResponse::Success(text.clone()),
+        DecryptMacResponse::Error(text),
+    ] {
+        let body = response.body();
+        assert_eq!(
+            DecryptMacResponse::parse(response.status(), body.as_bytes()),
+            Ok(response.clone()),
+            "{response:?} does not read back from its body {body}"
+        );
     }
 }

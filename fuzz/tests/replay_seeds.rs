@@ -16,17 +16,21 @@ fn run(target: &str, data: &[u8]) {
         "open_fernet" => cipherlab_fuzz::fuzz_open(Scheme::Fernet, data),
         "open_hmac" => cipherlab_fuzz::fuzz_open(Scheme::Hmac, data),
         "key_text" => cipherlab_fuzz::fuzz_key_text(data),
+        "tamper_grammar" => cipherlab_fuzz::fuzz_tamper(data),
+        "seed_wire" => cipherlab_fuzz::fuzz_seed_wire(data),
         other => panic!("unknown target {other}"),
     }
 }
 
-const TARGETS: [&str; 6] = [
+const TARGETS: [&str; 8] = [
     "frame_decoder",
     "open_ecb",
     "open_cbc",
     "open_fernet",
     "open_hmac",
     "key_text",
+    "tamper_grammar",
+    "seed_wire",
 ];
 
 #[test]

@@ -23,7 +23,7 @@ pub(super) fn narration(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(step) = state.lesson.steps.get(state.shown) else {
         return;
     };
-    let mut lines = vec![Line::from(step.narration.replace('\n', " "))];
+    let lines = vec![Line::from(step.narration.replace('\n', " "))];
     let mut expect = Vec::new();
     if let Some(send) = &step.send {
         expect.push(Span::styled(format!("sends {send:?}"), theme.dim()));
@@ -48,7 +48,7 @@ pub(super) fn narration(app: &App, area: Rect, buf: &mut Buffer) {
     };
     expect.push(Span::styled(format!("   {next}"), theme.key()));
     let height = inner.height as usize;
-    let paragraph = Paragraph::new(lines.drain(..).collect::<Vec<_>>()).wrap(Wrap { trim: true });
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: true });
     let text_rows = height.saturating_sub(1) as u16;
     paragraph.render(
         Rect {
