@@ -20,5 +20,6 @@ pub mod lesson;
 pub mod logging;
 pub mod net;
 pub mod oneshot;
+pub mod record;
 pub mod tui;
 pub mod wire;

@@ -6,9 +6,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use std::path::Path;
+
 use cipherlab::cli::{self, BenchCommand, Cli, Command, DemoArgs, SchemeArg};
+use cipherlab::crypto::Scheme;
 use cipherlab::lesson::Lesson;
 use cipherlab::logging::{self, LogRing};
+use cipherlab::record::{self, Header, Recorder, Tape};
 use cipherlab::tui::{self, Launch};
 use cipherlab::wire::KeyExchange;
 use cipherlab::{bench, headless, net, oneshot};
@@ -28,8 +32,21 @@ fn main() -> ExitCode {
         Command::Client(args) => !args.headless,
         Command::Mitm(args) => !args.headless,
         Command::Lesson(args) => !args.headless && !args.list,
+        Command::Replay(args) => !args.headless,
         Command::Seal(_) | Command::Open(_) | Command::Keygen(_) | Command::Bench(_) => false,
     };
+    let records = match &command {
+        Command::Demo(_) | Command::Server(_) | Command::Client(_) | Command::Mitm(_) => true,
+        Command::Lesson(_) => on_screen,
+        _ => false,
+    };
+    let record_to = cli.log.record.clone();
+    if record_to.is_some() && !records {
+        return usage(
+            "--record works with demo, server, client and mitm, and with a lesson on the screen",
+        );
+    }
+    let record_to = record_to.as_deref();
     if on_screen && !std::io::stdout().is_terminal() {
         return usage(
             "stdout is not a terminal: run in a terminal, or add --headless for JSON lines",
@@ -46,7 +63,24 @@ fn main() -> ExitCode {
         Command::Keygen(args) => {
             finish(oneshot::keygen(args.scheme.into(), &mut std::io::stdout()))
         }
-        Command::Lesson(args) => lesson(&args, ring),
+        Command::Lesson(args) => lesson(&args, ring, record_to, show_keys),
+        Command::Replay(args) => {
+            let recording = match record::load(&args.file) {
+                Ok(recording) => recording,
+                Err(e) => return failed(&e),
+            };
+            let speed = args.speed;
+            if args.headless {
+                let out = headless::Output {
+                    show_keys,
+                    tape: None,
+                };
+                runtime(async move { headless::replay(recording, speed, &out).await })
+            } else {
+                let launch = Launch::Replay { recording, speed };
+                runtime(async move { screen(tui::run(launch, ring, None).await) })
+            }
+        }
         Command::Bench(BenchCommand::Crypto { json }) => {
             let figures = bench::crypto::run();
             if json {
@@ -86,15 +120,24 @@ fn main() -> ExitCode {
                 Ok(configured) => configured,
                 Err(e) => return setup_failed(&e),
             };
+            let header = Header {
+                mode: "server",
+                scheme: Some(config.scheme),
+                exchange: Some(config.key_exchange),
+            };
+            let recorder = match recorder(record_to, header, show_keys) {
+                Ok(recorder) => recorder,
+                Err(code) => return code,
+            };
             runtime(async move {
                 let listener = match net::server::bind(&listen).await {
                     Ok(listener) => listener,
                     Err(e) => return failed(&e.to_string()),
                 };
                 if args.headless {
-                    headless::server(listener, config, show_keys).await
+                    headless::server(listener, config, output(recorder, show_keys)).await
                 } else {
-                    screen(tui::run(Launch::Server { listener, config }, ring).await)
+                    screen(tui::run(Launch::Server { listener, config }, ring, recorder).await)
                 }
             })
         }
@@ -103,15 +146,24 @@ fn main() -> ExitCode {
                 Ok(config) => config,
                 Err(e) => return setup_failed(&e),
             };
+            let header = Header {
+                mode: "mitm",
+                scheme: config.scheme,
+                exchange: None,
+            };
+            let recorder = match recorder(record_to, header, show_keys) {
+                Ok(recorder) => recorder,
+                Err(code) => return code,
+            };
             runtime(async move {
                 let listener = match net::server::bind(&args.listen).await {
                     Ok(listener) => listener,
                     Err(e) => return failed(&e.to_string()),
                 };
                 if args.headless {
-                    headless::mitm(listener, config, show_keys).await
+                    headless::mitm(listener, config, output(recorder, show_keys)).await
                 } else {
-                    screen(tui::run(Launch::Mitm { listener, config }, ring).await)
+                    screen(tui::run(Launch::Mitm { listener, config }, ring, recorder).await)
                 }
             })
         }
@@ -120,10 +172,24 @@ fn main() -> ExitCode {
                 Ok(configured) => configured,
                 Err(e) => return setup_failed(&e),
             };
+            let header = Header {
+                mode: "client",
+                scheme: config.scheme,
+                exchange: None,
+            };
+            let recorder = match recorder(record_to, header, show_keys) {
+                Ok(recorder) => recorder,
+                Err(code) => return code,
+            };
             if args.headless {
-                runtime(headless::client(config, messages, show_keys))
+                runtime(headless::client(
+                    config,
+                    messages,
+                    output(recorder, show_keys),
+                ))
             } else {
-                runtime(async move { screen(tui::run(Launch::Client { config }, ring).await) })
+                let launch = Launch::Client { config };
+                runtime(async move { screen(tui::run(launch, ring, recorder).await) })
             }
         }
         Command::Demo(args) => {
@@ -132,22 +198,45 @@ fn main() -> ExitCode {
                     Ok(configs) => configs,
                     Err(message) => return usage(&message),
                 };
-                runtime(headless::demo(server, client, args.messages, show_keys))
+                let header = Header {
+                    mode: "demo",
+                    scheme: Some(server.scheme),
+                    exchange: Some(server.key_exchange),
+                };
+                let recorder = match recorder(record_to, header, show_keys) {
+                    Ok(recorder) => recorder,
+                    Err(code) => return code,
+                };
+                let out = output(recorder, show_keys);
+                runtime(headless::demo(server, client, args.messages, out))
             } else {
                 let scheme = args.scheme.into();
                 let exchange = args
                     .key_exchange
                     .map_or(KeyExchange::default_for(scheme), KeyExchange::from);
-                runtime(
-                    async move { screen(tui::run(Launch::Demo { scheme, exchange }, ring).await) },
-                )
+                let header = Header {
+                    mode: "demo",
+                    scheme: Some(scheme),
+                    exchange: Some(exchange),
+                };
+                let recorder = match recorder(record_to, header, show_keys) {
+                    Ok(recorder) => recorder,
+                    Err(code) => return code,
+                };
+                let launch = Launch::Demo { scheme, exchange };
+                runtime(async move { screen(tui::run(launch, ring, recorder).await) })
             }
         }
     }
 }
 
 /// `cipherlab lesson`: the list, a lesson played headless, or a lesson on the screen.
-fn lesson(args: &cli::LessonArgs, ring: LogRing) -> ExitCode {
+fn lesson(
+    args: &cli::LessonArgs,
+    ring: LogRing,
+    record_to: Option<&Path>,
+    show_keys: bool,
+) -> ExitCode {
     if args.list {
         for lesson in Lesson::shipped() {
             println!("{:<28} {}", lesson.name, lesson.title);
@@ -159,7 +248,19 @@ fn lesson(args: &cli::LessonArgs, ring: LogRing) -> ExitCode {
         Err(e) => return usage(&e.to_string()),
     };
     if !args.headless {
-        return runtime(async move { screen(tui::run(Launch::Lesson { lesson }, ring).await) });
+        let first = lesson.steps.first();
+        let scheme = first.and_then(|s| s.scheme).unwrap_or(Scheme::Fernet);
+        let header = Header {
+            mode: "demo",
+            scheme: Some(scheme),
+            exchange: first.and_then(|s| s.key_exchange),
+        };
+        let recorder = match recorder(record_to, header, show_keys) {
+            Ok(recorder) => recorder,
+            Err(code) => return code,
+        };
+        let launch = Launch::Lesson { lesson };
+        return runtime(async move { screen(tui::run(launch, ring, recorder).await) });
     }
     runtime(async move {
         let name = lesson.name.clone();
@@ -186,6 +287,25 @@ fn lesson(args: &cli::LessonArgs, ring: LogRing) -> ExitCode {
             Err(e) => failed(&format!("lesson {}: {e}", lesson.name)),
         }
     })
+}
+
+/// Opens the `--record` file, if one was asked for, and writes its header.
+fn recorder(
+    path: Option<&Path>,
+    header: Header<'_>,
+    show_keys: bool,
+) -> Result<Option<Recorder>, ExitCode> {
+    let Some(path) = path else { return Ok(None) };
+    Recorder::create(path, header, show_keys)
+        .map(Some)
+        .map_err(|e| failed(&format!("cannot record to {}: {e}", path.display())))
+}
+
+fn output(recorder: Option<Recorder>, show_keys: bool) -> headless::Output {
+    headless::Output {
+        show_keys,
+        tape: recorder.map(Tape::new),
+    }
 }
 
 fn screen(result: std::io::Result<ExitCode>) -> ExitCode {

@@ -270,3 +270,36 @@ fn a_panic_in_the_screen_still_restores_the_terminal() {
     );
     assert!(!parser.screen().hide_cursor(), "the cursor is visible");
 }
+
+#[test]
+fn a_recorded_screen_session_replays_on_the_screen() {
+    let path = std::env::temp_dir().join(format!("cipherlab-e2e-{}.jsonl", std::process::id()));
+    let path = path.to_str().unwrap();
+    let mut pty = Pty::spawn(
+        &["--record", path, "demo", "--scheme", "hmac"],
+        120,
+        36,
+        &[],
+    );
+    pty.wait_for("pre-shared");
+    pty.send(b"recorded for the class\r");
+    pty.wait_for("authentic");
+    pty.send(b"\x03");
+    assert!(pty.wait_exit().success());
+
+    let mut pty = Pty::spawn(&["replay", path, "--speed", "5"], 120, 36, &[]);
+    let screen = pty.wait_for("received: recorded for the class");
+    assert!(screen.contains("demo · hmac"), "{screen}");
+    assert!(screen.contains("replay"), "{screen}");
+    assert!(screen.contains("authentic"), "{screen}");
+    assert!(
+        screen.contains("redacted in the recording"),
+        "the Key pane says why it is empty:\n{screen}"
+    );
+    // Nothing can be sent from a replay, and it says so.
+    pty.send(b"x\r");
+    pty.wait_for("this is a replay of a recording");
+    pty.send(b"\x03");
+    assert!(pty.wait_exit().success());
+    let _ = std::fs::remove_file(path);
+}

@@ -50,6 +50,10 @@ pub struct LogArgs {
     /// Also write keys to the log and to headless `key` events (they are redacted otherwise).
     #[arg(long, global = true)]
     pub log_secrets: bool,
+    /// Record every event to FILE as JSON lines, for `cipherlab replay` (keys redacted unless
+    /// --log-secrets).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 }
 
 /// Log verbosity.
@@ -86,9 +90,35 @@ pub enum Command {
     Keygen(KeygenArgs),
     /// Guided walkthroughs for a live lab: `--list`, or a lesson's name (or a .toml file).
     Lesson(LessonArgs),
+    /// Play a session recorded with --record back on the screen, at real or faster speed.
+    Replay(ReplayArgs),
     /// Measure: `crypto` times each scheme, `net` loads a real server on loopback.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// `cipherlab replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recording (written by --record).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// How many times faster than real time: 2 plays twice as fast, 0.5 at half speed.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+    /// Print the events as JSON lines instead of drawing the screen.
+    #[arg(long)]
+    pub headless: bool,
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    let (min, max) = (crate::record::MIN_SPEED, crate::record::MAX_SPEED);
+    match text.parse::<f64>() {
+        Ok(speed) if (min..=max).contains(&speed) => Ok(speed),
+        _ => Err(format!(
+            "expected a number from {min} to {max}, such as 1, 2 or 0.5"
+        )),
+    }
 }
 
 /// `cipherlab demo`.

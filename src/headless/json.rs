@@ -124,6 +124,10 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
     if let Value::Object(fields) = fields {
         object.extend(fields);
     }
+    // The connection number lets a recording be replayed with each client kept apart.
+    if let Some(peer) = event.peer() {
+        object.insert("peer_id".into(), peer.id.into());
+    }
     Value::Object(object)
 }
 
@@ -184,7 +188,7 @@ mod tests {
         };
         assert_eq!(
             event_json(&event, false).to_string(),
-            r#"{"event":"received","seq":2,"peer":"127.0.0.1:4000","wire_hex":"0102","verdict":"rejected","reason":"tag mismatch"}"#
+            r#"{"event":"received","seq":2,"peer":"127.0.0.1:4000","wire_hex":"0102","verdict":"rejected","reason":"tag mismatch","peer_id":3}"#
         );
     }
 

@@ -12,7 +12,10 @@ use tokio::sync::mpsc;
 
 pub use json::{REDACTED, event_json};
 
-use crate::net::{self, ClientCommand, ClientConfig, Event, MitmConfig, NetError, ServerConfig};
+use crate::net::{
+    self, ClientCommand, ClientConfig, Event, MitmConfig, NetError, Role, ServerConfig,
+};
+use crate::record::{self, Recording, Tape};
 use crate::wire::seed::WireKind;
 
 /// Exit status: every message opened and accepted.
@@ -22,31 +25,58 @@ pub const EXIT_FAILED: u8 = 1;
 /// Exit status: the command line or a key was unusable.
 pub const EXIT_USAGE: u8 = 2;
 
+/// Where headless events go: stdout, and a recording too when `--record` was given.
+#[derive(Clone, Default)]
+pub struct Output {
+    /// Print keys (`--log-secrets`); they are redacted otherwise.
+    pub show_keys: bool,
+    /// The recording, if any.
+    pub tape: Option<Tape>,
+}
+
 /// Writes JSON lines to stdout, flushing each so that a reader sees events as they happen.
 pub struct Printer {
     show_keys: bool,
     extra: Option<(&'static str, &'static str)>,
+    role: Option<Role>,
+    tape: Option<Tape>,
 }
 
 impl Printer {
-    /// A printer; keys are shown only if `show_keys`.
-    pub fn new(show_keys: bool) -> Printer {
+    /// A printer for the events of `role`.
+    pub fn new(out: &Output, role: Role) -> Printer {
         Printer {
-            show_keys,
+            show_keys: out.show_keys,
             extra: None,
+            role: Some(role),
+            tape: out.tape.clone(),
         }
     }
 
     /// A printer that adds one constant field to every line (the demo's `"side"`).
-    pub fn tagged(show_keys: bool, field: &'static str, value: &'static str) -> Printer {
+    pub fn tagged(out: &Output, role: Role, field: &'static str, value: &'static str) -> Printer {
         Printer {
-            show_keys,
             extra: Some((field, value)),
+            ..Printer::new(out, role)
         }
     }
 
     /// Prints one event. Returns `false` when stdout is gone (a closed pipe).
     pub fn print(&self, event: &Event) -> bool {
+        match &self.tape {
+            // Recorded and printed under one lock, so that the file and stdout agree on the
+            // order when several roles print at once.
+            Some(tape) => tape.record_then(self.role, event, || self.write(event, None)),
+            None => self.write(event, None),
+        }
+    }
+
+    /// Prints one replayed event with its `"role"`.
+    pub fn print_replayed(&self, role: Role, event: &Event) -> bool {
+        self.write(event, Some(role))
+    }
+
+    fn write(&self, event: &Event, role: Option<Role>) -> bool {
         if self.show_keys
             && let Event::Key { key, source, .. } = event
         {
@@ -56,6 +86,9 @@ impl Printer {
         let mut json = event_json(event, self.show_keys);
         if let Some((field, value)) = self.extra {
             json[field] = value.into();
+        }
+        if let Some(role) = role {
+            json["role"] = record::role_name(role).into();
         }
         let mut out = std::io::stdout().lock();
         writeln!(out, "{json}").and_then(|()| out.flush()).is_ok()
@@ -112,7 +145,7 @@ async fn run_until_stopped(
 }
 
 /// `cipherlab server --headless`: serves until Ctrl-C or SIGTERM, printing every event.
-pub async fn server(listener: TcpListener, config: ServerConfig, show_keys: bool) -> ExitCode {
+pub async fn server(listener: TcpListener, config: ServerConfig, out: Output) -> ExitCode {
     let (_commands, command_rx) = mpsc::channel(config.limits.queue_depth);
     let (event_tx, events) = mpsc::channel(net::EVENT_QUEUE);
     let server = tokio::spawn(net::run_server(
@@ -122,11 +155,11 @@ pub async fn server(listener: TcpListener, config: ServerConfig, show_keys: bool
         event_tx,
         shutdown_signal(),
     ));
-    run_until_stopped(server, print_all(events, Printer::new(show_keys))).await
+    run_until_stopped(server, print_all(events, Printer::new(&out, Role::Server))).await
 }
 
 /// `cipherlab mitm --headless`: forwards until Ctrl-C or SIGTERM, printing every event.
-pub async fn mitm(listener: TcpListener, config: MitmConfig, show_keys: bool) -> ExitCode {
+pub async fn mitm(listener: TcpListener, config: MitmConfig, out: Output) -> ExitCode {
     let (_commands, command_rx) = mpsc::channel(config.limits.queue_depth);
     let (event_tx, events) = mpsc::channel(net::EVENT_QUEUE);
     let task = tokio::spawn(net::run_mitm(
@@ -136,7 +169,7 @@ pub async fn mitm(listener: TcpListener, config: MitmConfig, show_keys: bool) ->
         event_tx,
         shutdown_signal(),
     ));
-    run_until_stopped(task, print_all(events, Printer::new(show_keys))).await
+    run_until_stopped(task, print_all(events, Printer::new(&out, Role::Wire))).await
 }
 
 /// Tallies one conversation for the exit status: did every message get an accepting verdict?
@@ -173,8 +206,8 @@ impl Tally {
 
 /// `cipherlab client --headless`: sends each `--message` (or each stdin line), waits for
 /// every verdict, and exits 0 only if the server accepted them all.
-pub async fn client(config: ClientConfig, messages: Vec<String>, show_keys: bool) -> ExitCode {
-    converse(config, messages, &Printer::new(show_keys)).await
+pub async fn client(config: ClientConfig, messages: Vec<String>, out: Output) -> ExitCode {
+    converse(config, messages, &Printer::new(&out, Role::Client)).await
 }
 
 /// Runs a client conversation, printing with `printer`; returns the exit status.
@@ -268,7 +301,7 @@ pub async fn demo(
     server_config: ServerConfig,
     mut client_config: ClientConfig,
     messages: Vec<String>,
-    show_keys: bool,
+    out: Output,
 ) -> ExitCode {
     let listener = match TcpListener::bind("127.0.0.1:0").await {
         Ok(listener) => listener,
@@ -290,8 +323,8 @@ pub async fn demo(
         event_tx,
         std::future::pending(),
     ));
+    let printer = Printer::tagged(&out, Role::Server, "side", "server");
     let server_printer = tokio::spawn(async move {
-        let printer = Printer::tagged(show_keys, "side", "server");
         while let Some(event) = events.recv().await {
             printer.print(&event);
         }
@@ -304,7 +337,7 @@ pub async fn demo(
     let status = converse(
         client_config,
         messages,
-        &Printer::tagged(show_keys, "side", "client"),
+        &Printer::tagged(&out, Role::Client, "side", "client"),
     )
     .await;
     let _ = command_tx.send(net::ServerCommand::Shutdown).await;
@@ -319,4 +352,29 @@ async fn recv_line(lines: &mut Option<mpsc::Receiver<input::Line>>) -> Option<in
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
     }
+}
+
+/// `cipherlab replay --headless`: prints a recording's events, each with its `"role"`, at
+/// `speed` times the recorded pace. Exits 1 if any line of the file could not be read.
+pub async fn replay(recording: Recording, speed: f64, out: &Output) -> ExitCode {
+    for (line, why) in &recording.skipped {
+        eprintln!("cipherlab: line {line} of the recording skipped: {why}");
+    }
+    let (tx, mut events) = mpsc::channel(net::EVENT_QUEUE);
+    let player = record::play(recording.events, speed, tx);
+    let printer = Printer {
+        tape: None,
+        ..Printer::new(out, Role::Server)
+    };
+    while let Some((_, role, event)) = events.recv().await {
+        if !printer.print_replayed(role, &event) {
+            player.abort();
+            break;
+        }
+    }
+    ExitCode::from(if recording.skipped.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
 }

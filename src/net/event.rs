@@ -179,6 +179,23 @@ pub enum Event {
 }
 
 impl Event {
+    /// The connection the event belongs to, if any.
+    pub fn peer(&self) -> Option<Peer> {
+        match self {
+            Event::Connected { peer, .. }
+            | Event::Sent { peer, .. }
+            | Event::Received { peer, .. }
+            | Event::Verdict { peer, .. }
+            | Event::Disconnected { peer, .. }
+            | Event::Intercepted { peer, .. }
+            | Event::Tampered { peer, .. }
+            | Event::Eavesdropped { peer, .. }
+            | Event::Unsent { peer, .. } => Some(*peer),
+            Event::Error { peer, .. } => *peer,
+            Event::Listening { .. } | Event::Key { .. } => None,
+        }
+    }
+
     /// The event's name in the product contract (`"listening"`, `"sent"`, ...).
     pub fn name(&self) -> &'static str {
         match self {

@@ -26,6 +26,8 @@ use crate::wire::{Frame, KeyExchange};
 
 /// Clients listed by the server view; the oldest disconnected ones are forgotten first.
 pub const MAX_CLIENTS_SHOWN: usize = 256;
+/// Shown when someone tries to send during a replay.
+pub const REPLAY_REFUSAL: &str = "this is a replay of a recording: nothing can be sent or changed";
 
 /// One row of the server's client list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +72,9 @@ pub struct App {
     pub wire_label: &'static str,
     /// Events from other generations are stragglers and are ignored.
     pub generation: u64,
+    /// Playing a recording back: nothing can be sent. `Some(true)` when its keys were
+    /// redacted, so the Key panes say why they stay empty.
+    pub replay: Option<bool>,
     /// Each role's key.
     pub keys: HashMap<Role, KeyView>,
     /// Each role's connection state.
@@ -144,6 +149,7 @@ impl App {
             exchange,
             wire_label: "lab wire",
             generation: 0,
+            replay: None,
             keys: HashMap::new(),
             status: HashMap::new(),
             journeys: Journeys::default(),
@@ -665,6 +671,10 @@ impl App {
         let Some(role) = self.mode.sender() else {
             return;
         };
+        if self.replay.is_some() {
+            self.error = Some(REPLAY_REFUSAL.to_owned());
+            return;
+        }
         let to = match self.mode {
             Mode::Server => match self
                 .clients

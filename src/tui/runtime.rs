@@ -21,7 +21,8 @@ use super::theme::Theme;
 use crate::crypto::Scheme;
 use crate::logging::LogRing;
 use crate::net::matrix::{self, Cell};
-use crate::net::{ClientConfig, MitmConfig, Role, ServerConfig, Tagged, Topology};
+use crate::net::{ClientConfig, Event, MitmConfig, Role, ServerConfig, Tagged, Topology};
+use crate::record::{Recorder, Recording};
 use crate::wire::KeyExchange;
 
 /// Frames drawn per second at most.
@@ -64,6 +65,13 @@ pub enum Launch {
         /// Its configuration.
         config: MitmConfig,
     },
+    /// A recorded session played back: nothing is sent, events arrive from the file.
+    Replay {
+        /// The recording.
+        recording: Recording,
+        /// How many times faster than real time.
+        speed: f64,
+    },
 }
 
 impl Launch {
@@ -73,6 +81,12 @@ impl Launch {
             Launch::Server { .. } => Mode::Server,
             Launch::Client { .. } => Mode::Client,
             Launch::Mitm { .. } => Mode::Mitm,
+            Launch::Replay { recording, .. } => match recording.mode.as_str() {
+                "server" => Mode::Server,
+                "client" => Mode::Client,
+                "mitm" => Mode::Mitm,
+                _ => Mode::Demo,
+            },
         }
     }
 
@@ -98,6 +112,7 @@ impl Launch {
                 (scheme, KeyExchange::default_for(scheme))
             }
             Launch::Mitm { .. } => (Scheme::Fernet, KeyExchange::Send),
+            Launch::Replay { recording, .. } => (recording.scheme, recording.exchange),
         }
     }
 
@@ -114,6 +129,10 @@ impl Launch {
             Launch::Client { config } => Ok(Topology::new(0).with_client(config, out)),
             Launch::Mitm { listener, config } => {
                 Ok(Topology::new(0).with_mitm(listener, config, out))
+            }
+            Launch::Replay { recording, speed } => {
+                crate::record::play(recording.events, speed, out.clone());
+                Ok(Topology::new(0))
             }
         }
     }
@@ -133,7 +152,7 @@ pub fn strip_colours(buf: &mut Buffer) {
 ///
 /// # Errors
 /// When the terminal cannot be set up or drawn on.
-pub async fn run(launch: Launch, log: LogRing) -> io::Result<ExitCode> {
+pub async fn run(launch: Launch, log: LogRing, recorder: Option<Recorder>) -> io::Result<ExitCode> {
     let theme = Theme::from_env();
     if theme.mono {
         // crossterm's own NO_COLOR handling also resets bold and reverse; we strip colours
@@ -147,7 +166,20 @@ pub async fn run(launch: Launch, log: LogRing) -> io::Result<ExitCode> {
         Launch::Server { config, .. } => config.wire.label(),
         Launch::Client { config } => config.wire.label(),
         Launch::Mitm { config, .. } => config.wire.label(),
+        Launch::Replay { .. } => "replay",
     };
+    let replaying = matches!(launch, Launch::Replay { .. });
+    if let Launch::Replay { recording, .. } = &launch {
+        app.replay = Some(recording.redacted_keys > 0);
+    }
+    if let Launch::Replay { recording, .. } = &launch
+        && let Some((line, why)) = recording.skipped.first()
+    {
+        app.error = Some(format!(
+            "{} line(s) of the recording could not be read; the first, line {line}: {why}",
+            recording.skipped.len()
+        ));
+    }
     if let Launch::Lesson { lesson } = &launch {
         app.begin_lesson(lesson.clone());
     }
@@ -173,7 +205,12 @@ pub async fn run(launch: Launch, log: LogRing) -> io::Result<ExitCode> {
         let _ = execute!(io::stdout(), DisableMouseCapture);
         previous(info);
     }));
-    let result = event_loop(&mut terminal, &mut app, topology, tx, rx).await;
+    let session = Session {
+        topology,
+        recorder,
+        replaying,
+    };
+    let result = event_loop(&mut terminal, &mut app, session, tx, rx).await;
     let _ = execute!(io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result.map(|()| ExitCode::SUCCESS)
@@ -193,10 +230,46 @@ fn draw(terminal: &mut DefaultTerminal, app: &App) -> io::Result<()> {
     Ok(())
 }
 
+/// What the event loop drives besides the screen.
+struct Session {
+    topology: Option<Topology>,
+    recorder: Option<Recorder>,
+    /// Events come from a recording: there is nothing to send to.
+    replaying: bool,
+}
+
+impl Session {
+    /// Records one event of the current generation; a write error is shown once and ends the
+    /// recording.
+    fn record(&mut self, app: &mut App, generation: u64, role: Role, event: &Event) {
+        if generation != app.generation {
+            return;
+        }
+        if let Some(recorder) = &mut self.recorder
+            && let Err(e) = recorder.write(Some(role), event)
+        {
+            app.error = Some(format!("recording stopped: {e}"));
+            self.recorder = None;
+        }
+    }
+
+    /// Applies one event from the network or the recording.
+    fn apply(&mut self, app: &mut App, (generation, role, event): Tagged) {
+        // A replay knows nothing of restarts: its events belong to whatever is on screen.
+        let generation = if self.replaying {
+            app.generation
+        } else {
+            generation
+        };
+        self.record(app, generation, role, &event);
+        app.on_net(generation, role, event);
+    }
+}
+
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
-    mut topology: Option<Topology>,
+    mut session: Session,
     tx: mpsc::Sender<Tagged>,
     mut rx: mpsc::Receiver<Tagged>,
 ) -> io::Result<()> {
@@ -225,11 +298,11 @@ async fn event_loop(
                 Some(Err(e)) => return Err(e),
                 None => break,
             },
-            Some((generation, role, event)) = rx.recv() => {
-                app.on_net(generation, role, event);
+            Some(tagged) = rx.recv() => {
+                session.apply(app, tagged);
                 for _ in 0..BATCH {
                     match rx.try_recv() {
-                        Ok((generation, role, event)) => app.on_net(generation, role, event),
+                        Ok(tagged) => session.apply(app, tagged),
                         Err(_) => break,
                     }
                 }
@@ -260,13 +333,17 @@ async fn event_loop(
                 });
                 continue;
             }
-            handle(request, &mut topology, &tx, &cells_tx, app).await;
+            if session.replaying && !matches!(request, Request::RunMatrix) {
+                app.error = Some(super::app::REPLAY_REFUSAL.to_owned());
+                continue;
+            }
+            handle(request, &mut session.topology, &tx, &cells_tx, app).await;
         }
         if app.quit {
             break;
         }
     }
-    if let Some(topology) = topology {
+    if let Some(topology) = session.topology {
         topology.shutdown().await;
     }
     Ok(())

@@ -64,6 +64,10 @@ pub(super) fn key(app: &App, role: Role, area: Rect, buf: &mut Buffer) {
                 theme.dim(),
             )));
         }
+        None if app.replay == Some(true) => lines.push(Line::from(Span::styled(
+            "redacted in the recording: record with --log-secrets to replay keys",
+            theme.dim(),
+        ))),
         None => lines.push(Line::from(Span::styled(
             "waiting for the handshake…",
             theme.dim(),

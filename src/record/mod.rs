@@ -1,0 +1,240 @@
+//! Session recordings: `--record FILE` writes every event as a JSON line (the headless
+//! format, plus the time and the role), and `cipherlab replay FILE` plays one back on the
+//! screen at real or faster speed, so an instructor can prepare a lab offline.
+//!
+//! The first line is a header naming the mode, scheme and key exchange. Keys are redacted in
+//! recordings, as everywhere, unless `--log-secrets` is given.
+
+mod parse;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+pub use parse::{Recording, parse};
+
+use crate::crypto::Scheme;
+use crate::headless::event_json;
+use crate::net::{Event, Role, Tagged};
+use crate::wire::KeyExchange;
+
+/// The longest recording read back, in bytes.
+pub const MAX_RECORDING: u64 = 256 * 1024 * 1024;
+/// The fastest replay: beyond this, every event lands in the same frame anyway.
+pub const MAX_SPEED: f64 = 10_000.0;
+/// The slowest replay.
+pub const MIN_SPEED: f64 = 0.01;
+
+/// The word for a role in recordings.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Client => "client",
+        Role::Wire => "wire",
+        Role::Server => "server",
+    }
+}
+
+/// What a recording's header says about the session.
+#[derive(Clone, Copy, Debug)]
+pub struct Header<'a> {
+    /// `demo`, `server`, `client` or `mitm`.
+    pub mode: &'a str,
+    /// The scheme, when the session has one from the start (a client or a wire may learn it
+    /// only from the handshake).
+    pub scheme: Option<Scheme>,
+    /// The key exchange, when known.
+    pub exchange: Option<KeyExchange>,
+}
+
+/// Writes a recording as events happen.
+pub struct Recorder {
+    out: BufWriter<File>,
+    start: Instant,
+    show_keys: bool,
+}
+
+impl Recorder {
+    /// Creates `path` and writes the header.
+    ///
+    /// # Errors
+    /// When the file cannot be created or written.
+    pub fn create(path: &Path, header: Header<'_>, show_keys: bool) -> std::io::Result<Recorder> {
+        let mut out = BufWriter::new(File::create(path)?);
+        let line = json!({
+            "recording": 1,
+            "mode": header.mode,
+            "scheme": header.scheme.map(Scheme::name),
+            "key_exchange": header.exchange.map(KeyExchange::as_str),
+        });
+        writeln!(out, "{line}")?;
+        out.flush()?;
+        Ok(Recorder {
+            out,
+            start: Instant::now(),
+            show_keys,
+        })
+    }
+
+    /// Appends one event (from `role`, when several run). Write errors are returned so the
+    /// front end can report them once and stop recording.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn write(&mut self, role: Option<Role>, event: &Event) -> std::io::Result<()> {
+        let mut line = event_json(event, self.show_keys);
+        if let Value::Object(fields) = &mut line {
+            let t_ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+            fields.insert("t_ms".into(), t_ms.into());
+            if let Some(role) = role {
+                fields.insert("role".into(), role_name(role).into());
+            }
+        }
+        writeln!(self.out, "{line}")?;
+        // Flushed per line: a recording cut short by a crash keeps everything before it.
+        self.out.flush()
+    }
+}
+
+/// A recorder shared by the printers of several roles. The first write error is reported on
+/// stderr and ends the recording; the session itself goes on.
+#[derive(Clone)]
+pub struct Tape(Arc<Mutex<Option<Recorder>>>);
+
+impl Tape {
+    /// Shares `recorder`.
+    pub fn new(recorder: Recorder) -> Tape {
+        Tape(Arc::new(Mutex::new(Some(recorder))))
+    }
+
+    /// Records one event, then runs `then` before any other event can be recorded.
+    pub fn record_then<T>(&self, role: Option<Role>, event: &Event, then: impl FnOnce() -> T) -> T {
+        let mut guard = match self.0.lock() {
+            Ok(guard) => guard,
+            // A printer that panicked mid-write leaves nothing half-done that matters here.
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(recorder) = guard.as_mut()
+            && let Err(e) = recorder.write(role, event)
+        {
+            eprintln!("cipherlab: recording stopped: {e}");
+            *guard = None;
+        }
+        then()
+    }
+}
+
+/// Reads the recording at `path`, refusing files over [`MAX_RECORDING`].
+///
+/// # Errors
+/// A sentence naming the file and what is wrong with it.
+pub fn load(path: &Path) -> Result<Recording, String> {
+    let name = path.display();
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read {name}: {e}"))?
+        .len();
+    if size > MAX_RECORDING {
+        return Err(format!(
+            "{name} is {size} bytes; recordings over {MAX_RECORDING} bytes are refused"
+        ));
+    }
+    let text = std::fs::read(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let text = String::from_utf8(text).map_err(|_| format!("{name} is not UTF-8 text"))?;
+    parse(&text).map_err(|e| format!("{name}: {e}"))
+}
+
+/// Feeds `events` into `out` at `speed` times the pace they were recorded at, as generation
+/// 0. Ends when the events run out or nobody listens any more.
+pub fn play(
+    events: Vec<(u64, Role, Event)>,
+    speed: f64,
+    out: mpsc::Sender<Tagged>,
+) -> tokio::task::JoinHandle<()> {
+    let speed = speed.clamp(MIN_SPEED, MAX_SPEED);
+    tokio::spawn(async move {
+        let start = tokio::time::Instant::now();
+        for (t_ms, role, event) in events {
+            let due = start + Duration::from_secs_f64(t_ms as f64 / 1000.0 / speed);
+            tokio::time::sleep_until(due).await;
+            if out.send((0, role, event)).await.is_err() {
+                return;
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn listening(port: u16) -> Event {
+        Event::Listening {
+            addr: ([127, 0, 0, 1], port).into(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn play_keeps_the_recorded_pace_scaled_by_the_speed() {
+        let events = vec![
+            (0, Role::Server, listening(1)),
+            (1_000, Role::Wire, listening(2)),
+            (3_000, Role::Client, listening(3)),
+        ];
+        let (tx, mut rx) = mpsc::channel(4);
+        let start = tokio::time::Instant::now();
+        play(events, 2.0, tx);
+        let mut arrivals = Vec::new();
+        while let Some((generation, role, _)) = rx.recv().await {
+            assert_eq!(generation, 0);
+            arrivals.push((role, start.elapsed().as_millis()));
+        }
+        assert_eq!(
+            arrivals,
+            [(Role::Server, 0), (Role::Wire, 500), (Role::Client, 1_500)]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn play_stops_when_nobody_listens() {
+        let events = (0..10)
+            .map(|i| (i * 1_000, Role::Server, listening(1)))
+            .collect();
+        let (tx, mut rx) = mpsc::channel(1);
+        let player = play(events, 1.0, tx);
+        assert!(rx.recv().await.is_some());
+        drop(rx);
+        tokio::time::timeout(Duration::from_secs(5), player)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    #[test]
+    fn a_header_without_a_scheme_falls_back_to_the_defaults() {
+        let recording = parse("{\"recording\":1,\"mode\":\"client\",\"scheme\":null}\n").unwrap();
+        assert_eq!(recording.mode, "client");
+        assert_eq!(recording.scheme, Scheme::Fernet);
+        assert_eq!(recording.exchange, KeyExchange::Send);
+        let recording = parse("{\"recording\":1,\"mode\":\"demo\",\"scheme\":\"hmac\"}").unwrap();
+        assert_eq!(recording.exchange, KeyExchange::Psk);
+        assert!(parse("").is_err());
+        assert!(parse("{\"recording\":2}").is_err());
+    }
+
+    #[test]
+    fn every_recorded_role_and_mode_default_is_read_back() {
+        let text = "{\"recording\":1,\"mode\":\"mitm\",\"scheme\":\"cbc\"}\n\
+                    {\"event\":\"listening\",\"addr\":\"127.0.0.1:9\",\"t_ms\":4}\n\
+                    {\"event\":\"listening\",\"addr\":\"127.0.0.1:9\",\"t_ms\":5,\"role\":\"client\"}\n";
+        let recording = parse(text).unwrap();
+        let roles: Vec<(u64, Role)> = recording.events.iter().map(|(t, r, _)| (*t, *r)).collect();
+        assert_eq!(roles, [(4, Role::Wire), (5, Role::Client)]);
+        assert!(recording.skipped.is_empty());
+    }
+}

@@ -1,0 +1,262 @@
+//! Reading a recording back into events. Every line is checked; a malformed line is reported
+//! with its number and skipped, so that one bad line does not lose the rest.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+use crate::crypto::{Key, KeySource, Opened, Reason, Scheme, Tamper, Verdict, VerdictWord};
+use crate::net::{Direction, Event, Peer, Role};
+use crate::wire::{Frame, KeyExchange};
+
+/// A recording read back.
+#[derive(Debug)]
+pub struct Recording {
+    /// The mode it was made in (`demo`, `server`, `client`, `mitm`).
+    pub mode: String,
+    /// The scheme.
+    pub scheme: Scheme,
+    /// The key exchange.
+    pub exchange: KeyExchange,
+    /// Events with their time (milliseconds from the start) and role.
+    pub events: Vec<(u64, Role, Event)>,
+    /// Lines that could not be read, with their numbers.
+    pub skipped: Vec<(usize, String)>,
+    /// Key events whose key was redacted when recorded (no `--log-secrets`).
+    pub redacted_keys: usize,
+}
+
+fn text<'a>(v: &'a Value, field: &str) -> Result<&'a str, String> {
+    v[field].as_str().ok_or_else(|| format!("no {field}"))
+}
+
+fn number(v: &Value, field: &str) -> Result<u64, String> {
+    v[field].as_u64().ok_or_else(|| format!("no {field}"))
+}
+
+fn bytes_hex(v: &Value, field: &str) -> Result<Bytes, String> {
+    hex::decode(text(v, field)?)
+        .map(Bytes::from)
+        .map_err(|_| format!("{field} is not hex"))
+}
+
+fn plaintext(v: &Value) -> Option<Bytes> {
+    match v["plaintext_hex"].as_str() {
+        Some(h) => hex::decode(h).ok().map(Bytes::from),
+        None => v["plaintext"].as_str().map(|t| Bytes::from(t.to_owned())),
+    }
+}
+
+fn peer(v: &Value) -> Result<Peer, String> {
+    let addr: SocketAddr = text(v, "peer")?
+        .parse()
+        .map_err(|_| "bad peer address".to_owned())?;
+    Ok(Peer {
+        id: v["peer_id"].as_u64().unwrap_or(0),
+        addr,
+    })
+}
+
+fn verdict(v: &Value) -> Result<Verdict, String> {
+    match VerdictWord::parse(text(v, "verdict")?) {
+        Some(VerdictWord::Authentic) => Ok(Verdict::Authentic),
+        Some(VerdictWord::Unauthenticated) => Ok(Verdict::Unauthenticated),
+        Some(VerdictWord::Rejected) => Reason::from_words(text(v, "reason")?)
+            .map(Verdict::Rejected)
+            .ok_or("unknown reason".into()),
+        None => Err("unknown verdict".into()),
+    }
+}
+
+fn direction(v: &Value) -> Result<Direction, String> {
+    match text(v, "direction")? {
+        "client-to-server" => Ok(Direction::ToServer),
+        "server-to-client" => Ok(Direction::ToClient),
+        _ => Err("unknown direction".into()),
+    }
+}
+
+fn scheme(v: &Value) -> Result<Scheme, String> {
+    text(v, "scheme")?
+        .parse()
+        .map_err(|e: crate::crypto::UnknownScheme| e.to_string())
+}
+
+fn exchange(v: &Value) -> KeyExchange {
+    match v["key_exchange"].as_str() {
+        Some("psk") => KeyExchange::Psk,
+        Some("x25519") => KeyExchange::X25519,
+        _ => KeyExchange::Send,
+    }
+}
+
+fn source(v: &Value) -> KeySource {
+    match v["source"].as_str() {
+        Some("received-in-clear") => KeySource::ReceivedInClear,
+        Some("pre-shared") => KeySource::PreShared,
+        Some("agreed") => KeySource::Agreed,
+        _ => KeySource::Generated,
+    }
+}
+
+/// One line's event; `Ok(None)` for a key that was redacted when recorded.
+fn event(v: &Value) -> Result<Option<Event>, String> {
+    Ok(Some(match text(v, "event")? {
+        "listening" => Event::Listening {
+            addr: text(v, "addr")?
+                .parse()
+                .map_err(|_| "bad address".to_owned())?,
+        },
+        "connected" => Event::Connected {
+            peer: peer(v)?,
+            name: text(v, "name")?.to_owned(),
+            scheme: scheme(v)?,
+        },
+        "key" => {
+            let scheme = scheme(v)?;
+            let text = text(v, "key")?;
+            if text == crate::headless::REDACTED {
+                // Redacted in the recording: there is no key to show.
+                return Ok(None);
+            }
+            let key = Key::parse(scheme, text).map_err(|e| e.to_string())?;
+            Event::Key {
+                key,
+                source: source(v),
+                exchange: exchange(v),
+            }
+        }
+        "sent" => Event::Sent {
+            peer: peer(v)?,
+            seq: number(v, "seq")?,
+            plaintext: plaintext(v).unwrap_or_default(),
+            wire: bytes_hex(v, "wire_hex")?,
+        },
+        "received" => {
+            let opened = Opened {
+                verdict: verdict(v)?,
+                plaintext: plaintext(v).map(|p| p.to_vec()),
+            };
+            Event::Received {
+                peer: peer(v)?,
+                seq: number(v, "seq")?,
+                wire: bytes_hex(v, "wire_hex")?,
+                opened,
+            }
+        }
+        "verdict" => Event::Verdict {
+            peer: peer(v)?,
+            seq: number(v, "seq")?,
+            verdict: verdict(v)?,
+        },
+        "disconnected" => Event::Disconnected {
+            peer: peer(v)?,
+            reason: text(v, "reason")?.to_owned(),
+            unanswered: number(v, "unanswered").unwrap_or(0) as usize,
+        },
+        "error" => Event::Error {
+            peer: peer(v).ok(),
+            message: text(v, "message")?.to_owned(),
+        },
+        "intercepted" => {
+            let frame = match text(v, "kind")? {
+                "DATA" => Frame::Data {
+                    seq: number(v, "seq")?,
+                    wire: bytes_hex(v, "wire_hex")?,
+                },
+                "VERDICT" => Frame::Verdict {
+                    seq: number(v, "seq")?,
+                    verdict: verdict(v)?,
+                },
+                _ => Frame::parse(bytes_hex(v, "wire_hex")?).map_err(|e| e.to_string())?,
+            };
+            let held = v["held"].as_u64();
+            Event::Intercepted {
+                peer: peer(v)?,
+                direction: direction(v)?,
+                frame,
+                held,
+                forwarded: v["forwarded"].as_bool().unwrap_or(true),
+            }
+        }
+        "tampered" => {
+            let action: Tamper = text(v, "action")?
+                .parse()
+                .map_err(|e: crate::crypto::TamperError| e.to_string())?;
+            Event::Tampered {
+                peer: peer(v)?,
+                seq: number(v, "seq")?,
+                action,
+                wire: bytes_hex(v, "wire_hex")?,
+            }
+        }
+        "eavesdropped" => Event::Eavesdropped {
+            peer: peer(v)?,
+            direction: direction(v)?,
+            seq: number(v, "seq")?,
+            plaintext: plaintext(v).unwrap_or_default(),
+        },
+        other => return Err(format!("unknown event {other:?}")),
+    }))
+}
+
+fn role(v: &Value, mode: &str) -> Role {
+    match v["role"].as_str() {
+        Some("client") => Role::Client,
+        Some("wire") => Role::Wire,
+        Some("server") => Role::Server,
+        _ => match mode {
+            "client" => Role::Client,
+            "mitm" => Role::Wire,
+            _ => Role::Server,
+        },
+    }
+}
+
+/// Reads a recording.
+///
+/// # Errors
+/// When the header is missing or malformed.
+pub fn parse(text: &str) -> Result<Recording, String> {
+    let mut lines = text.lines().enumerate();
+    let header: Value = lines
+        .next()
+        .and_then(|(_, l)| serde_json::from_str(l).ok())
+        .filter(|h: &Value| h["recording"] == 1)
+        .ok_or("not a cipherlab recording: the first line must be its header")?;
+    let mode = header["mode"].as_str().unwrap_or("demo").to_owned();
+    let scheme = self::scheme(&header).unwrap_or(Scheme::Fernet);
+    let exchange = match header["key_exchange"].as_str() {
+        Some(_) => exchange(&header),
+        None => KeyExchange::default_for(scheme),
+    };
+    let mut recording = Recording {
+        exchange,
+        scheme,
+        mode,
+        events: Vec::new(),
+        skipped: Vec::new(),
+        redacted_keys: 0,
+    };
+    for (number, line) in lines {
+        let parsed = serde_json::from_str::<Value>(line)
+            .map_err(|e| e.to_string())
+            .and_then(|v| {
+                let event = event(&v)?;
+                Ok(event.map(|e| {
+                    (
+                        v["t_ms"].as_u64().unwrap_or(0),
+                        role(&v, &recording.mode),
+                        e,
+                    )
+                }))
+            });
+        match parsed {
+            Ok(Some(entry)) => recording.events.push(entry),
+            Ok(None) => recording.redacted_keys += 1,
+            Err(e) => recording.skipped.push((number + 1, e)),
+        }
+    }
+    Ok(recording)
+}

@@ -1,0 +1,297 @@
+//! Session recordings through the real binary: `--record FILE` in each headless mode, then
+//! `cipherlab replay FILE --headless`, which must give back the same events in the same order.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use common::process::{BIN, Proc};
+
+/// A fresh path for a recording, unique to the test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cipherlab-record-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// Runs the binary to completion: exit code, stdout lines, stderr.
+fn run(args: &[&str]) -> (Option<i32>, Vec<String>, String) {
+    let output = Command::new(BIN)
+        .args(args)
+        .args(["--log-level", "off"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    (
+        output.status.code(),
+        stdout.lines().map(str::to_owned).collect(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The parts of an event that a replay must reproduce: everything but where it was printed
+/// from (`side`, `role`) and when (`t_ms`).
+fn essence(line: &str) -> Value {
+    let mut value: Value = serde_json::from_str(line).unwrap();
+    let fields = value.as_object_mut().unwrap();
+    for transient in ["side", "role", "t_ms"] {
+        fields.remove(transient);
+    }
+    value
+}
+
+fn file_lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn replay(path: &Path, extra: &[&str]) -> (Option<i32>, Vec<String>, String) {
+    let mut args = vec![
+        "replay",
+        path.to_str().unwrap(),
+        "--headless",
+        "--speed",
+        "1000",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+fn named(lines: &[String], name: &str) -> Vec<Value> {
+    lines
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["event"] == name)
+        .collect()
+}
+
+#[test]
+fn a_recorded_demo_replays_event_for_event() {
+    let path = scratch("demo.jsonl");
+    let (code, printed, stderr) = run(&[
+        "demo",
+        "--headless",
+        "--scheme",
+        "ecb",
+        "--log-secrets",
+        "--record",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    let recorded = file_lines(&path);
+    let header: Value = serde_json::from_str(&recorded[0]).unwrap();
+    assert_eq!(header["recording"], 1);
+    assert_eq!(header["mode"], "demo");
+    assert_eq!(header["scheme"], "ecb");
+    assert_eq!(header["key_exchange"], "send");
+    // The file holds what stdout showed, each line with its time and role.
+    assert_eq!(recorded.len() - 1, printed.len());
+    let mut last = 0;
+    for (line, shown) in recorded[1..].iter().zip(&printed) {
+        let value: Value = serde_json::from_str(line).unwrap();
+        let shown: Value = serde_json::from_str(shown).unwrap();
+        assert_eq!(value["role"], shown["side"], "{line}");
+        let t = value["t_ms"].as_u64().unwrap();
+        assert!(t >= last, "time goes backwards at {line}");
+        last = t;
+    }
+
+    // The keys were recorded, but a replay shows them only if asked to as well.
+    let (_, hidden, _) = replay(&path, &[]);
+    assert!(
+        named(&hidden, "key")
+            .iter()
+            .all(|k| k["key"] == cipherlab::headless::REDACTED)
+    );
+    let (code, replayed, stderr) = replay(&path, &["--log-secrets"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let original: Vec<Value> = printed.iter().map(|l| essence(l)).collect();
+    let again: Vec<Value> = replayed.iter().map(|l| essence(l)).collect();
+    assert_eq!(again, original);
+    // Each replayed line says whose event it was.
+    for (line, shown) in replayed.iter().zip(&printed) {
+        let line: Value = serde_json::from_str(line).unwrap();
+        let shown: Value = serde_json::from_str(shown).unwrap();
+        assert_eq!(line["role"], shown["side"]);
+    }
+    assert_eq!(named(&replayed, "verdict").len(), 3);
+    assert_eq!(named(&replayed, "key").len(), 2);
+}
+
+#[test]
+fn redacted_keys_stay_out_of_recordings_and_replays() {
+    let path = scratch("redacted.jsonl");
+    let (code, _, stderr) = run(&[
+        "demo",
+        "--headless",
+        "--message",
+        "hi",
+        "--record",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\"event\":\"key\""));
+    assert!(text.contains(cipherlab::headless::REDACTED));
+
+    let (code, replayed, stderr) = replay(&path, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    // There is no key to replay, and nothing else is lost.
+    assert!(named(&replayed, "key").is_empty());
+    assert_eq!(named(&replayed, "sent").len(), 1);
+    assert_eq!(named(&replayed, "verdict")[0]["verdict"], "authentic");
+}
+
+#[test]
+fn a_recorded_mitm_replays_its_attack() {
+    let mut server = Proc::cipherlab(
+        &[
+            "server",
+            "--headless",
+            "--scheme",
+            "cbc",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    let upstream = format!("127.0.0.1:{}", server.port());
+    let path = scratch("mitm.jsonl");
+    let mut mitm = Proc::cipherlab(
+        &[
+            "mitm",
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            &upstream,
+            "--tamper",
+            "1=iv-flip:0:0",
+            "--record",
+            path.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let port = mitm.port().to_string();
+    let (code, _, stderr) = run(&[
+        "client",
+        "--headless",
+        "--connect",
+        &format!("127.0.0.1:{port}"),
+        "--message",
+        "pay bob 10 coins, from alice",
+    ]);
+    // CBC has no integrity: the flipped message is still accepted.
+    assert_eq!(code, Some(0), "{stderr}");
+    mitm.wait_json("the verdict forwarded", |v| {
+        v["event"] == "intercepted" && v["kind"] == "VERDICT"
+    });
+    assert_eq!(mitm.stop(), Some(0));
+    assert_eq!(server.stop(), Some(0));
+
+    let header: Value = serde_json::from_str(&file_lines(&path)[0]).unwrap();
+    assert_eq!(header["mode"], "mitm");
+    let (code, replayed, stderr) = replay(&path, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let tampered = named(&replayed, "tampered");
+    assert_eq!(tampered.len(), 1);
+    assert_eq!(tampered[0]["seq"], 1);
+    assert_eq!(tampered[0]["action"], "iv-flip:0:0");
+    let eavesdropped = named(&replayed, "eavesdropped");
+    assert_eq!(
+        eavesdropped[0]["plaintext"], "pay bob 10 coins, from alice",
+        "the key crossed the wire, so the wire read the message"
+    );
+    assert!(replayed.iter().all(|l| l.contains("\"role\":\"wire\"")));
+    let recorded: Vec<Value> = file_lines(&path)[1..]
+        .iter()
+        .map(|l| essence(l))
+        .filter(|v| v["event"] != "key")
+        .collect();
+    let again: Vec<Value> = replayed.iter().map(|l| essence(l)).collect();
+    assert_eq!(again, recorded);
+}
+
+#[test]
+fn a_damaged_line_is_reported_and_the_rest_still_replays() {
+    let path = scratch("damaged.jsonl");
+    let (code, _, stderr) = run(&[
+        "demo",
+        "--headless",
+        "--message",
+        "one",
+        "--message",
+        "two",
+        "--record",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let mut lines = file_lines(&path);
+    lines.insert(3, "{\"event\":\"sent\",\"seq\":\"not a number\"".to_owned());
+    lines.insert(4, "{\"event\":\"teleported\"}".to_owned());
+    std::fs::write(&path, lines.join("\n")).unwrap();
+
+    let (code, replayed, stderr) = replay(&path, &[]);
+    assert_eq!(code, Some(1), "a damaged recording is not a clean replay");
+    assert!(
+        stderr.contains("line 4 of the recording skipped"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 5 of the recording skipped"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown event \"teleported\""), "{stderr}");
+    assert_eq!(named(&replayed, "verdict").len(), 2);
+}
+
+#[test]
+fn replay_refuses_what_is_not_a_recording() {
+    let path = scratch("not-a-recording.txt");
+    std::fs::write(&path, "hello\n").unwrap();
+    let (code, _, stderr) = replay(&path, &[]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("not a cipherlab recording"), "{stderr}");
+
+    let missing = scratch("missing.jsonl");
+    let (code, _, stderr) = replay(&missing, &[]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("cannot read"), "{stderr}");
+
+    let (code, _, stderr) = run(&["replay", path.to_str().unwrap(), "--speed", "0"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("expected a number from"), "{stderr}");
+}
+
+#[test]
+fn record_is_refused_where_there_is_nothing_to_record() {
+    let path = scratch("keygen.jsonl");
+    let (code, _, stderr) = run(&[
+        "keygen",
+        "--scheme",
+        "ecb",
+        "--record",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--record works with"), "{stderr}");
+    assert!(!path.exists());
+
+    let (code, _, stderr) = run(&["demo", "--headless", "--record", "/nonexistent-dir/x.jsonl"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("cannot record to /nonexistent-dir/x.jsonl"),
+        "{stderr}"
+    );
+}
