@@ -83,10 +83,15 @@ fn main() -> ExitCode {
         }
         Command::Bench(BenchCommand::Crypto { json }) => {
             let figures = bench::crypto::run();
+            let primitives = bench::crypto::primitives();
             if json {
-                println!("{}", serde_json::json!({ "crypto": figures }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "crypto": figures, "primitives": primitives })
+                );
             } else {
                 print!("{}", bench::crypto::table(&figures));
+                print!("{}", bench::crypto::primitive_table(&primitives));
             }
             ExitCode::SUCCESS
         }

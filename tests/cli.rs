@@ -398,3 +398,38 @@ fn log_secrets_puts_the_key_in_the_log_and_the_key_event() {
     let written = std::fs::read_to_string(&log).unwrap();
     assert!(written.contains("open-sesame-for-the-log"), "{written}");
 }
+
+#[test]
+fn bench_net_reports_its_figures_as_one_json_object() {
+    let out = run(
+        &[
+            "bench",
+            "net",
+            "--scheme",
+            "hmac",
+            "--clients",
+            "4",
+            "--messages",
+            "25",
+            "--size",
+            "64",
+            "--json",
+        ],
+        b"",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let figures: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    for key in [
+        "msgs_per_sec",
+        "p50_ms",
+        "p99_ms",
+        "max_ms",
+        "errors",
+        "peak_rss_mb",
+    ] {
+        assert!(figures[key].is_number(), "{key} missing from {figures}");
+    }
+    assert_eq!(figures["errors"], 0);
+    assert!(figures["p50_ms"].as_f64().unwrap() <= figures["p99_ms"].as_f64().unwrap());
+    assert!(figures["p99_ms"].as_f64().unwrap() <= figures["max_ms"].as_f64().unwrap());
+}
