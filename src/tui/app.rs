@@ -15,10 +15,10 @@ use super::attacker::{Attacker, FrameLine, HeldMessage, TamperForm};
 use super::compare::{Compare, DEFAULT_PLAINTEXT};
 use super::journey::{Arrival, Journey, Journeys, Kept};
 use super::layout::{Areas, Pane};
+use super::lesson::LessonState;
 use super::state::{ConnState, Focus, KeyView, Mode, Request, Tab};
 use super::theme::Theme;
 use crate::crypto::{Scheme, Verdict};
-use crate::lesson::Lesson;
 use crate::logging::LogRing;
 use crate::net::matrix::{Attack, Cell};
 use crate::net::{Direction, Event, MitmCommand, Peer, PeerId, Role};
@@ -117,18 +117,6 @@ pub struct App {
     pub fixed: bool,
     /// The lesson being taught, if any.
     pub lesson: Option<LessonState>,
-}
-
-/// Where a lesson stands.
-pub struct LessonState {
-    /// The lesson.
-    pub lesson: Lesson,
-    /// The step whose narration is shown.
-    pub shown: usize,
-    /// How many steps have been carried out.
-    pub played: usize,
-    /// The demo's options as the steps have set them.
-    pub options: crate::net::DemoOptions,
 }
 
 impl App {
@@ -504,11 +492,7 @@ impl App {
                 self.popup = Some(Popup::Tamper(TamperForm::new(target, self.scheme)));
             }
             Action::NextStep => self.next_step(),
-            Action::PrevStep => {
-                if let Some(state) = &mut self.lesson {
-                    state.shown = state.shown.saturating_sub(1);
-                }
-            }
+            Action::PrevStep => self.previous_step(),
             Action::RunAll => {
                 if !self.matrix_running {
                     self.matrix.clear();
@@ -516,77 +500,6 @@ impl App {
                     self.requests.push(Request::RunMatrix);
                 }
             }
-        }
-    }
-
-    /// Starts teaching `lesson`: its first step runs at once.
-    pub fn begin_lesson(&mut self, lesson: Lesson) {
-        let options = crate::net::DemoOptions::new(self.scheme, self.exchange);
-        self.lesson = Some(LessonState {
-            lesson,
-            shown: 0,
-            played: 0,
-            options,
-        });
-        self.focus = Focus::History;
-        self.next_step();
-    }
-
-    /// Shows the next narration; when it belongs to a step not yet carried out, carries it out.
-    fn next_step(&mut self) {
-        let Some(state) = &mut self.lesson else {
-            return;
-        };
-        if state.played > 0 && state.shown + 1 < state.played {
-            state.shown += 1;
-            return;
-        }
-        let Some(step) = state.lesson.steps.get(state.played).cloned() else {
-            return;
-        };
-        state.shown = state.played;
-        state.played += 1;
-        if step.restarts() || state.played == 1 {
-            let mut options = state.options;
-            if let Some(scheme) = step.scheme {
-                options.scheme = scheme;
-                options.exchange = KeyExchange::default_for(scheme);
-                options.ttl = None;
-            }
-            if let Some(exchange) = step.key_exchange {
-                options.exchange = exchange;
-            }
-            if step.ttl.is_some() {
-                options.ttl = step.ttl;
-            }
-            options.unshared_client_key = step.unshared_key;
-            state.options = options;
-            self.restart(options);
-        }
-        if let Some(show) = step.show {
-            self.tab = match show {
-                crate::lesson::Show::Lab => Tab::Lab,
-                crate::lesson::Show::Compare => Tab::Compare,
-                crate::lesson::Show::Matrix => Tab::Matrix,
-                crate::lesson::Show::Picture => Tab::Picture,
-            };
-        }
-        let tamper = step.tamper();
-        if let Some(text) = step.send {
-            if let Ok(Some(action)) = tamper {
-                self.requests.push(Request::Mitm(MitmCommand::Arm(action)));
-            }
-            let send = Request::Send {
-                role: crate::net::Role::Client,
-                to: None,
-                plaintext: Bytes::from(text),
-            };
-            self.requests.push(match step.wait {
-                Some(wait) => {
-                    Request::Later(std::time::Duration::from_secs_f64(wait), Box::new(send))
-                }
-                None => send,
-            });
         }
     }
 
@@ -631,7 +544,7 @@ impl App {
     }
 
     /// Starts the demo again with `options`: a new generation, and a clean slate.
-    fn restart(&mut self, options: crate::net::DemoOptions) {
+    pub(super) fn restart(&mut self, options: crate::net::DemoOptions) {
         self.scheme = options.scheme;
         self.exchange = options.exchange;
         self.generation += 1;

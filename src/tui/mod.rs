@@ -8,6 +8,7 @@ pub mod attacker;
 pub mod compare;
 pub mod journey;
 pub mod layout;
+pub mod lesson;
 pub mod runtime;
 pub mod scenario;
 pub mod state;

@@ -499,7 +499,7 @@ pub fn lesson(name: &str, shown: usize) -> App {
         )
         .finish(Tab::Lab);
     let options = crate::net::DemoOptions::new(scheme, exchange);
-    app.lesson = Some(super::app::LessonState {
+    app.lesson = Some(super::lesson::LessonState {
         lesson,
         shown,
         played: shown + 1,

@@ -1,0 +1,102 @@
+//! A lesson on the screen: where it stands, and how a step becomes requests to the demo
+//! (restart, arm the attacker, send) and a change of tab.
+
+use bytes::Bytes;
+
+use super::app::App;
+use super::state::{Focus, Request, Tab};
+use crate::lesson::{Lesson, Show};
+use crate::net::{DemoOptions, MitmCommand, Role};
+use crate::wire::KeyExchange;
+
+/// Where a lesson stands.
+pub struct LessonState {
+    /// The lesson.
+    pub lesson: Lesson,
+    /// The step whose narration is shown.
+    pub shown: usize,
+    /// How many steps have been carried out.
+    pub played: usize,
+    /// The demo's options as the steps have set them.
+    pub options: DemoOptions,
+}
+
+impl App {
+    /// Starts teaching `lesson`: its first step runs at once.
+    pub fn begin_lesson(&mut self, lesson: Lesson) {
+        let options = DemoOptions::new(self.scheme, self.exchange);
+        self.lesson = Some(LessonState {
+            lesson,
+            shown: 0,
+            played: 0,
+            options,
+        });
+        self.focus = Focus::History;
+        self.next_step();
+    }
+
+    /// Shows the next narration; when it belongs to a step not yet carried out, carries it out.
+    pub(super) fn next_step(&mut self) {
+        let Some(state) = &mut self.lesson else {
+            return;
+        };
+        if state.played > 0 && state.shown + 1 < state.played {
+            state.shown += 1;
+            return;
+        }
+        let Some(step) = state.lesson.steps.get(state.played).cloned() else {
+            return;
+        };
+        state.shown = state.played;
+        state.played += 1;
+        if step.restarts() || state.played == 1 {
+            let mut options = state.options;
+            if let Some(scheme) = step.scheme {
+                options.scheme = scheme;
+                options.exchange = KeyExchange::default_for(scheme);
+                options.ttl = None;
+            }
+            if let Some(exchange) = step.key_exchange {
+                options.exchange = exchange;
+            }
+            if step.ttl.is_some() {
+                options.ttl = step.ttl;
+            }
+            options.unshared_client_key = step.unshared_key;
+            state.options = options;
+            self.restart(options);
+        }
+        if let Some(show) = step.show {
+            self.tab = match show {
+                Show::Lab => Tab::Lab,
+                Show::Compare => Tab::Compare,
+                Show::Matrix => Tab::Matrix,
+                Show::Picture => Tab::Picture,
+            };
+        }
+        let tamper = step.tamper();
+        if let Some(text) = step.send {
+            if let Ok(Some(action)) = tamper {
+                self.requests.push(Request::Mitm(MitmCommand::Arm(action)));
+            }
+            let send = Request::Send {
+                role: Role::Client,
+                to: None,
+                plaintext: Bytes::from(text),
+            };
+            self.requests.push(match step.wait {
+                Some(wait) => {
+                    Request::Later(std::time::Duration::from_secs_f64(wait), Box::new(send))
+                }
+                None => send,
+            });
+        }
+    }
+
+    /// Shows the previous narration again; nothing on the wire is undone.
+    pub(super) fn previous_step(&mut self) {
+        if let Some(state) = &mut self.lesson {
+            state.shown = state.shown.saturating_sub(1);
+        }
+    }
+}
