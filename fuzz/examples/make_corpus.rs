@@ -327,13 +327,21 @@ fn tamper_seeds(out: &Path) -> std::io::Result<()> {
         "paste:0123456789012345678901234567890123456789012345678901234567890123456789",
     ];
     for (i, text) in texts.iter().enumerate() {
-        write(&dir, &format!("text_{i:02}"), &tamper_input(text, None, b""))?;
+        write(
+            &dir,
+            &format!("text_{i:02}"),
+            &tamper_input(text, None, b""),
+        )?;
     }
     write(&dir, "text_invalid_utf8", b"\0flip:\xff:0\n")?;
 
     for scheme in Scheme::ALL {
         let cipher = &ciphers(scheme)[0];
-        let wire = seal(cipher, b"attack at dawn! attack at dawn! attack at dawn!", 3);
+        let wire = seal(
+            cipher,
+            b"attack at dawn! attack at dawn! attack at dawn!",
+            3,
+        );
         let previous = seal(cipher, b"ADMIN=1;........", 4);
         let len = Anatomy::dissect(scheme, &wire).bytes.len();
         let iv_max = if scheme == Scheme::Fernet {
@@ -450,7 +458,11 @@ fn seed_wire_seeds(out: &Path) -> std::io::Result<()> {
         ("empty", vec![]),
     ];
     for (name, stream) in &streams {
-        write(&dir, &format!("split_{name}"), &seed_wire_input(whole(4), 9, stream))?;
+        write(
+            &dir,
+            &format!("split_{name}"),
+            &seed_wire_input(whole(4), 9, stream),
+        )?;
     }
 
     // Lines sealed and joined by the target itself.
@@ -531,9 +543,15 @@ fn seed_wire_seeds(out: &Path) -> std::io::Result<()> {
         (200, br#"{"status":"success"}"#),
         (400, br#"{"status":"error"}"#),
         (400, br#"{"status":"weird","message":"x"}"#),
-        (200, br#"{"status":"success","mac_address":"\ud83d\ude00","message":null}"#),
+        (
+            200,
+            br#"{"status":"success","mac_address":"\ud83d\ude00","message":null}"#,
+        ),
         (400, br#"{"status":"error","message":"\ud800"}"#),
-        (400, "{\"status\":\"error\",\"message\":\"caf\u{e9} \u{2615}\"}".as_bytes()),
+        (
+            400,
+            "{\"status\":\"error\",\"message\":\"caf\u{e9} \u{2615}\"}".as_bytes(),
+        ),
         (502, b"<html>Bad Gateway</html>"),
         (0, b""),
     ];

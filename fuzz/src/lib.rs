@@ -14,8 +14,8 @@ use std::sync::OnceLock;
 use tokio_util::codec::Decoder;
 
 use cipherlab::crypto::{
-    Anatomy, BLOCK, Cipher, Encoding, FieldKind, Key, KeyError, Nonce, OpenOptions, Reason,
-    Scheme, TAG, Tamper, TamperError, Verdict,
+    Anatomy, BLOCK, Cipher, Encoding, FieldKind, Key, KeyError, Nonce, OpenOptions, Reason, Scheme,
+    TAG, Tamper, TamperError, Verdict,
 };
 use cipherlab::wire::frame::{self, DEFAULT_MAX_FRAME};
 use cipherlab::wire::seed::{
@@ -852,10 +852,7 @@ fn tamper_iv(scheme: Scheme, anatomy: &Anatomy) -> Option<Range<usize>> {
         .map(|f| f.range.clone())
 }
 
-fn block_or(
-    blocks: &[Range<usize>],
-    index: usize,
-) -> Result<Range<usize>, TamperError> {
+fn block_or(blocks: &[Range<usize>], index: usize) -> Result<Range<usize>, TamperError> {
     blocks
         .get(index)
         .cloned()
@@ -887,9 +884,13 @@ fn check_tamper(action: Tamper, scheme: Scheme, wire: &[u8], previous: Option<&[
     // What apply must give (the new decoded bytes), and what touches must report.
     let (want, want_touched): (Result<Vec<u8>, TamperError>, Vec<Range<usize>>) = match action {
         Tamper::Flip { byte, bit } => {
-            assert_eq!(touched.len(), 1, "{ctx}: touches {touched:?}");
-            assert_eq!(touched[0].start, byte, "{ctx}: touches {touched:?}");
-            assert_eq!(touched[0].len(), 1, "{ctx}: touches {touched:?}");
+            // Past the end, touches reports nothing (apply refuses the action).
+            let expected: Vec<Range<usize>> = if byte < len {
+                vec![byte..byte + 1]
+            } else {
+                vec![]
+            };
+            assert_eq!(touched, expected, "{ctx}: touches {touched:?}");
             let want = if byte < len {
                 let mut b = bytes.clone();
                 b[byte] ^= 1 << bit;
@@ -909,10 +910,13 @@ fn check_tamper(action: Tamper, scheme: Scheme, wire: &[u8], previous: Option<&[
                 (Err(TamperError::NoIv(scheme)), vec![])
             }
             Some(iv) => {
-                assert_eq!(touched.len(), 1, "{ctx}: touches {touched:?}");
-                // touches computed iv.start + byte + 1 without panicking, so this fits.
-                assert_eq!(touched[0].start, iv.start + byte, "{ctx}: touches {touched:?}");
-                assert_eq!(touched[0].len(), 1, "{ctx}: touches {touched:?}");
+                // Past the IV, touches reports nothing (apply refuses the action).
+                let expected: Vec<Range<usize>> = if byte < BLOCK {
+                    vec![iv.start + byte..iv.start + byte + 1]
+                } else {
+                    vec![]
+                };
+                assert_eq!(touched, expected, "{ctx}: touches {touched:?}");
                 let want = if byte < BLOCK {
                     let mut b = bytes.clone();
                     b[iv.start + byte] ^= 1 << bit;
@@ -1016,9 +1020,16 @@ fn check_tamper(action: Tamper, scheme: Scheme, wire: &[u8], previous: Option<&[
                 }
             }
             assert_eq!(decoded, want, "{ctx}: apply gave other bytes");
-            // The result dissects to the bytes it was made from.
-            let again = Anatomy::dissect(scheme, &out);
-            assert_eq!(again.bytes, want, "{ctx}: the result dissects to other bytes");
+            // The result dissects to the bytes it was made from: base64url re-encoded by apply
+            // decodes again, and raw bytes stay raw. (Not for fernet text that was not
+            // base64url: rewriting it raw may well make it decode, say "AwJ6…" cut to "Aw".)
+            if anatomy.encoding == Encoding::Base64Url || scheme != Scheme::Fernet {
+                let again = Anatomy::dissect(scheme, &out);
+                assert_eq!(
+                    again.bytes, want,
+                    "{ctx}: the result dissects to other bytes"
+                );
+            }
         }
     }
 }
@@ -1068,7 +1079,10 @@ fn whole_under_key0(token: &[u8]) -> bool {
     !matches!(
         ciphers(Scheme::Fernet)[0].open(token).verdict,
         Verdict::Rejected(
-            Reason::TagMismatch | Reason::TooShort | Reason::InvalidBase64 | Reason::NotBlockMultiple
+            Reason::TagMismatch
+                | Reason::TooShort
+                | Reason::InvalidBase64
+                | Reason::NotBlockMultiple
         )
     )
 }
@@ -1133,12 +1147,18 @@ fn split_tokens(
         pending,
         "flush returned other than what was pending"
     );
-    assert!(rest.as_ref().is_none_or(|r| !r.is_empty()), "flushed nothing as Some");
+    assert!(
+        rest.as_ref().is_none_or(|r| !r.is_empty()),
+        "flushed nothing as Some"
+    );
     assert_eq!(splitter.pending(), 0, "bytes left after a flush");
     assert_eq!(splitter.flush(), None, "a second flush returned bytes");
     let mut all = got.concat();
     all.extend_from_slice(rest.as_deref().unwrap_or(&[]));
-    assert!(all == pushed, "the tokens and the rest are not the bytes pushed");
+    assert!(
+        all == pushed,
+        "the tokens and the rest are not the bytes pushed"
+    );
     (got, rest)
 }
 
@@ -1237,7 +1257,10 @@ fn check_request(body: &[u8]) {
     let request = match DecryptMacRequest::parse(body) {
         Ok(request) => request,
         Err(e) => {
-            assert!(matches!(e, SeedRequestError::NotJson(_)), "parse gave {e:?}");
+            assert!(
+                matches!(e, SeedRequestError::NotJson(_)),
+                "parse gave {e:?}"
+            );
             return;
         }
     };

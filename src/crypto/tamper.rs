@@ -168,11 +168,16 @@ impl Tamper {
     }
 
     /// The byte ranges of the decoded message that this action touches, for the screen's byte
-    /// cursor. Empty for actions that touch no particular byte.
+    /// cursor. Empty for actions that touch no particular byte, and for offsets past the end
+    /// (which `apply` refuses): the offsets come from typed text and may be anything.
     pub fn touches(&self, scheme: Scheme, anatomy: &Anatomy) -> Vec<Range<usize>> {
         match *self {
-            Tamper::Flip { byte, .. } => std::iter::once(byte..byte + 1).collect(),
+            Tamper::Flip { byte, .. } => (byte < anatomy.bytes.len())
+                .then(|| byte..byte + 1)
+                .into_iter()
+                .collect(),
             Tamper::IvFlip { byte, .. } => iv_range(scheme, anatomy)
+                .filter(|iv| byte < iv.len())
                 .map(|iv| iv.start + byte..iv.start + byte + 1)
                 .into_iter()
                 .collect(),
@@ -495,6 +500,32 @@ mod tests {
             Tamper::Truncate.apply(Scheme::Ecb, &wire, None),
             Err(TamperError::TooShort)
         );
+    }
+
+    #[test]
+    fn huge_offsets_touch_nothing_and_are_refused() {
+        // Found by the tamper_grammar fuzz target: `touches` once computed `byte + 1`.
+        for scheme in Scheme::ALL {
+            let wire = cipher(scheme).seal(&[b'A'; 40]).unwrap();
+            let anatomy = Anatomy::dissect(scheme, &wire);
+            for text in [
+                "flip:18446744073709551615:0",
+                "iv-flip:18446744073709551615:0",
+                "iv-flip:16:0",
+                "swap:18446744073709551615:18446744073709551614",
+                "paste:18446744073709551615",
+            ] {
+                let action: Tamper = text.parse().unwrap();
+                assert!(
+                    action.touches(scheme, &anatomy).is_empty(),
+                    "{scheme} {text}"
+                );
+                assert!(
+                    action.apply(scheme, &wire, Some(&wire)).is_err(),
+                    "{scheme} {text}"
+                );
+            }
+        }
     }
 
     #[test]
