@@ -303,3 +303,23 @@ fn a_recorded_screen_session_replays_on_the_screen() {
     assert!(pty.wait_exit().success());
     let _ = std::fs::remove_file(path);
 }
+
+#[test]
+fn a_lesson_steps_forward_and_back_with_the_arrows() {
+    let mut pty = Pty::spawn(&["lesson", "key-on-the-wire"], 120, 36, &[]);
+    pty.wait_for("step 1 of 6");
+    pty.wait_for("→ Space next step");
+    // → carries out step 2: the client sends, the eavesdropper reads it, the server accepts.
+    pty.send(b"\x1b[C");
+    let screen = pty.wait_for("received: meet me by the library");
+    assert!(screen.contains("step 2 of 6"), "{screen}");
+    assert!(screen.contains("authentic"), "{screen}");
+    // ← shows step 1's narration again; Space comes back to step 2 without sending twice.
+    pty.send(b"\x1b[D");
+    pty.wait_for("step 1 of 6");
+    pty.send(b" ");
+    let screen = pty.wait_for("step 2 of 6");
+    assert!(screen.contains("History — 1 of 1"), "{screen}");
+    pty.send(b"\x03");
+    assert!(pty.wait_exit().success());
+}

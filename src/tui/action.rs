@@ -180,6 +180,22 @@ pub const BINDINGS: &[Binding] = &[
         Action::Help
     ),
     binding!(
+        "→ Space",
+        "next step",
+        Lesson,
+        true,
+        [(KeyCode::Right, NONE), (KeyCode::Char(' '), NONE)],
+        Action::NextStep
+    ),
+    binding!(
+        "←",
+        "previous step",
+        Lesson,
+        true,
+        [(KeyCode::Left, NONE)],
+        Action::PrevStep
+    ),
+    binding!(
         "Enter",
         "seal and send",
         Typing,
@@ -457,6 +473,35 @@ mod tests {
             ..BROWSING
         };
         assert_eq!(lookup(&key(KeyCode::Char('3')), &fixed), None);
+    }
+
+    #[test]
+    fn arrows_and_space_step_through_a_lesson_only_while_one_runs() {
+        let lesson = Context {
+            lesson: true,
+            ..BROWSING
+        };
+        assert_eq!(
+            lookup(&key(KeyCode::Right), &lesson),
+            Some(Action::NextStep)
+        );
+        assert_eq!(
+            lookup(&key(KeyCode::Char(' ')), &lesson),
+            Some(Action::NextStep)
+        );
+        assert_eq!(lookup(&key(KeyCode::Left), &lesson), Some(Action::PrevStep));
+        assert_eq!(lookup(&key(KeyCode::Right), &BROWSING), None);
+        let typing = Context {
+            typing: true,
+            ..lesson
+        };
+        assert_eq!(
+            lookup(&key(KeyCode::Char(' ')), &typing),
+            None,
+            "a space is typed"
+        );
+        let labels: Vec<&str> = hints(&lesson).iter().map(|(k, _)| *k).collect();
+        assert!(labels.contains(&"→ Space"), "{labels:?}");
     }
 
     #[test]

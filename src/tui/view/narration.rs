@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget};
 
 use super::pane_block;
 use crate::tui::app::App;
@@ -23,7 +23,11 @@ pub(super) fn narration(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(step) = state.lesson.steps.get(state.shown) else {
         return;
     };
-    let lines = vec![Line::from(step.narration.replace('\n', " "))];
+    let text_rows = inner.height.saturating_sub(1) as usize;
+    let lines: Vec<Line> = wrap(&step.narration, inner.width as usize, text_rows)
+        .into_iter()
+        .map(Line::from)
+        .collect();
     let mut expect = Vec::new();
     if let Some(send) = &step.send {
         expect.push(Span::styled(format!("sends {send:?}"), theme.dim()));
@@ -47,12 +51,9 @@ pub(super) fn narration(app: &App, area: Rect, buf: &mut Buffer) {
         "→ or Space: next step · ←: back"
     };
     expect.push(Span::styled(format!("   {next}"), theme.key()));
-    let height = inner.height as usize;
-    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: true });
-    let text_rows = height.saturating_sub(1) as u16;
-    paragraph.render(
+    Paragraph::new(lines).render(
         Rect {
-            height: text_rows,
+            height: text_rows as u16,
             ..inner
         },
         buf,
@@ -65,4 +66,46 @@ pub(super) fn narration(app: &App, area: Rect, buf: &mut Buffer) {
         footer,
         inner.width,
     );
+}
+
+/// Word-wraps `text` into at most `rows` lines of `width` characters. When it does not fit,
+/// the last line ends in `…`, so a projector at a small size never hides text silently.
+fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let fits = line.is_empty() || line.chars().count() + 1 + word.chars().count() <= width;
+        if !fits {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    if lines.len() > rows && rows > 0 {
+        lines.truncate(rows);
+        if let Some(last) = lines.last_mut() {
+            let kept: String = last.chars().take(width.saturating_sub(1)).collect();
+            *last = format!("{kept}…");
+        }
+    }
+    lines.truncate(rows);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn narration_wraps_at_words_and_marks_what_does_not_fit() {
+        assert_eq!(wrap("one two three", 7, 3), ["one two", "three"]);
+        assert_eq!(wrap("one two three four", 7, 1), ["one tw…"]);
+        assert_eq!(wrap("a\nb", 10, 2), ["a b"]);
+        assert!(wrap("anything", 10, 0).is_empty());
+    }
 }
