@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use cipherlab::cli::{self, BenchCommand, Cli, Command, DemoArgs, SchemeArg};
 use cipherlab::crypto::Scheme;
@@ -40,13 +40,12 @@ fn main() -> ExitCode {
         Command::Lesson(_) => on_screen,
         _ => false,
     };
-    let record_to = cli.log.record.clone();
+    let record_to = cli.log.record;
     if record_to.is_some() && !records {
         return usage(
             "--record works with demo, server, client and mitm, and with a lesson on the screen",
         );
     }
-    let record_to = record_to.as_deref();
     if on_screen && !std::io::stdout().is_terminal() {
         return usage(
             "stdout is not a terminal: run in a terminal, or add --headless for JSON lines",
@@ -58,30 +57,154 @@ fn main() -> ExitCode {
     {
         eprintln!("cipherlab: {warning}");
     }
-    let ring = ring.unwrap_or_default();
-    match command {
+    let front = Front {
+        show_keys,
+        record_to,
+        ring: ring.unwrap_or_default(),
+    };
+    run(command, front).unwrap_or_else(|code| code)
+}
+
+/// What every mode's front end shares: whether keys are shown, where to record, the log ring.
+struct Front {
+    show_keys: bool,
+    record_to: Option<PathBuf>,
+    ring: LogRing,
+}
+
+impl Front {
+    /// Opens the `--record` file, if one was asked for, and writes its header.
+    fn recorder(&self, header: Header<'_>) -> Result<Option<Recorder>, ExitCode> {
+        let Some(path) = &self.record_to else {
+            return Ok(None);
+        };
+        Recorder::create(path, header, self.show_keys)
+            .map(Some)
+            .map_err(|e| failed(&format!("cannot record to {}: {e}", path.display())))
+    }
+
+    /// The headless output, recording with `recorder` if there is one.
+    fn output(&self, recorder: Option<Recorder>) -> headless::Output {
+        headless::Output {
+            show_keys: self.show_keys,
+            tape: recorder.map(Tape::new),
+        }
+    }
+}
+
+/// Runs one command; `Err` carries the exit status of a failure reported already.
+fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
+    let ring = front.ring.clone();
+    Ok(match command {
         Command::Keygen(args) => {
             finish(oneshot::keygen(args.scheme.into(), &mut std::io::stdout()))
         }
-        Command::Lesson(args) => lesson(&args, ring, record_to, show_keys),
+        Command::Seal(args) => finish(oneshot::seal(
+            &args,
+            &mut std::io::stdin().lock(),
+            &mut std::io::stdout(),
+        )),
+        Command::Open(args) => finish(oneshot::open(
+            &args,
+            &mut std::io::stdin().lock(),
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        )),
+        Command::Bench(command) => bench(command),
+        Command::Lesson(args) => lesson(&args, &front)?,
         Command::Replay(args) => {
-            let recording = match record::load(&args.file) {
-                Ok(recording) => recording,
-                Err(e) => return failed(&e),
-            };
+            let recording = record::load(&args.file).map_err(|e| failed(&e))?;
             let speed = args.speed;
             if args.headless {
-                let out = headless::Output {
-                    show_keys,
-                    tape: None,
-                };
+                let out = front.output(None);
                 runtime(async move { headless::replay(recording, speed, &out).await })
             } else {
                 let launch = Launch::Replay { recording, speed };
                 runtime(async move { screen(tui::run(launch, ring, None).await) })
             }
         }
-        Command::Bench(BenchCommand::Crypto { json }) => {
+        Command::Server(args) => {
+            let (config, listen) = cli::server_config(&args).map_err(|e| setup_failed(&e))?;
+            let recorder = front.recorder(Header {
+                mode: "server",
+                scheme: Some(config.scheme),
+                exchange: Some(config.key_exchange),
+            })?;
+            runtime(async move {
+                let listener = match net::server::bind(&listen).await {
+                    Ok(listener) => listener,
+                    Err(e) => return failed(&e.to_string()),
+                };
+                if args.headless {
+                    headless::server(listener, config, front.output(recorder)).await
+                } else {
+                    screen(tui::run(Launch::Server { listener, config }, ring, recorder).await)
+                }
+            })
+        }
+        Command::Mitm(args) => {
+            let config = cli::mitm_config(&args).map_err(|e| setup_failed(&e))?;
+            let recorder = front.recorder(Header {
+                mode: "mitm",
+                scheme: config.scheme,
+                exchange: None,
+            })?;
+            runtime(async move {
+                let listener = match net::server::bind(&args.listen).await {
+                    Ok(listener) => listener,
+                    Err(e) => return failed(&e.to_string()),
+                };
+                if args.headless {
+                    headless::mitm(listener, config, front.output(recorder)).await
+                } else {
+                    screen(tui::run(Launch::Mitm { listener, config }, ring, recorder).await)
+                }
+            })
+        }
+        Command::Client(args) => {
+            let (config, messages) = cli::client_config(&args).map_err(|e| setup_failed(&e))?;
+            let recorder = front.recorder(Header {
+                mode: "client",
+                scheme: config.scheme,
+                exchange: None,
+            })?;
+            if args.headless {
+                runtime(headless::client(config, messages, front.output(recorder)))
+            } else {
+                let launch = Launch::Client { config };
+                runtime(async move { screen(tui::run(launch, ring, recorder).await) })
+            }
+        }
+        Command::Demo(args) if args.headless => {
+            let (server, client) = cli::demo_configs(&args).map_err(|e| usage(&e))?;
+            let recorder = front.recorder(Header {
+                mode: "demo",
+                scheme: Some(server.scheme),
+                exchange: Some(server.key_exchange),
+            })?;
+            let out = front.output(recorder);
+            runtime(headless::demo(server, client, args.messages, out))
+        }
+        Command::Demo(args) => {
+            let scheme = args.scheme.into();
+            let exchange = args
+                .key_exchange
+                .map_or(KeyExchange::default_for(scheme), KeyExchange::from);
+            let recorder = front.recorder(Header {
+                mode: "demo",
+                scheme: Some(scheme),
+                exchange: Some(exchange),
+            })?;
+            let launch = Launch::Demo { scheme, exchange };
+            runtime(async move { screen(tui::run(launch, ring, recorder).await) })
+        }
+    })
+}
+
+/// `cipherlab bench crypto` and `cipherlab bench net`.
+fn bench(command: BenchCommand) -> ExitCode {
+    match command {
+        BenchCommand::Crypto { json } => {
             let figures = bench::crypto::run();
             let primitives = bench::crypto::primitives();
             if json {
@@ -95,7 +218,7 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Bench(BenchCommand::Net(args)) => runtime(async move {
+        BenchCommand::Net(args) => runtime(async move {
             match bench::net::run(args.scheme.into(), args.clients, args.messages, args.size).await
             {
                 Ok(figures) => {
@@ -109,165 +232,32 @@ fn main() -> ExitCode {
                 Err(e) => failed(&e),
             }
         }),
-        Command::Seal(args) => finish(oneshot::seal(
-            &args,
-            &mut std::io::stdin().lock(),
-            &mut std::io::stdout(),
-        )),
-        Command::Open(args) => finish(oneshot::open(
-            &args,
-            &mut std::io::stdin().lock(),
-            &mut std::io::stdout(),
-            &mut std::io::stderr(),
-        )),
-        Command::Server(args) => {
-            let (config, listen) = match cli::server_config(&args) {
-                Ok(configured) => configured,
-                Err(e) => return setup_failed(&e),
-            };
-            let header = Header {
-                mode: "server",
-                scheme: Some(config.scheme),
-                exchange: Some(config.key_exchange),
-            };
-            let recorder = match recorder(record_to, header, show_keys) {
-                Ok(recorder) => recorder,
-                Err(code) => return code,
-            };
-            runtime(async move {
-                let listener = match net::server::bind(&listen).await {
-                    Ok(listener) => listener,
-                    Err(e) => return failed(&e.to_string()),
-                };
-                if args.headless {
-                    headless::server(listener, config, output(recorder, show_keys)).await
-                } else {
-                    screen(tui::run(Launch::Server { listener, config }, ring, recorder).await)
-                }
-            })
-        }
-        Command::Mitm(args) => {
-            let config = match cli::mitm_config(&args) {
-                Ok(config) => config,
-                Err(e) => return setup_failed(&e),
-            };
-            let header = Header {
-                mode: "mitm",
-                scheme: config.scheme,
-                exchange: None,
-            };
-            let recorder = match recorder(record_to, header, show_keys) {
-                Ok(recorder) => recorder,
-                Err(code) => return code,
-            };
-            runtime(async move {
-                let listener = match net::server::bind(&args.listen).await {
-                    Ok(listener) => listener,
-                    Err(e) => return failed(&e.to_string()),
-                };
-                if args.headless {
-                    headless::mitm(listener, config, output(recorder, show_keys)).await
-                } else {
-                    screen(tui::run(Launch::Mitm { listener, config }, ring, recorder).await)
-                }
-            })
-        }
-        Command::Client(args) => {
-            let (config, messages) = match cli::client_config(&args) {
-                Ok(configured) => configured,
-                Err(e) => return setup_failed(&e),
-            };
-            let header = Header {
-                mode: "client",
-                scheme: config.scheme,
-                exchange: None,
-            };
-            let recorder = match recorder(record_to, header, show_keys) {
-                Ok(recorder) => recorder,
-                Err(code) => return code,
-            };
-            if args.headless {
-                runtime(headless::client(
-                    config,
-                    messages,
-                    output(recorder, show_keys),
-                ))
-            } else {
-                let launch = Launch::Client { config };
-                runtime(async move { screen(tui::run(launch, ring, recorder).await) })
-            }
-        }
-        Command::Demo(args) => {
-            if args.headless {
-                let (server, client) = match cli::demo_configs(&args) {
-                    Ok(configs) => configs,
-                    Err(message) => return usage(&message),
-                };
-                let header = Header {
-                    mode: "demo",
-                    scheme: Some(server.scheme),
-                    exchange: Some(server.key_exchange),
-                };
-                let recorder = match recorder(record_to, header, show_keys) {
-                    Ok(recorder) => recorder,
-                    Err(code) => return code,
-                };
-                let out = output(recorder, show_keys);
-                runtime(headless::demo(server, client, args.messages, out))
-            } else {
-                let scheme = args.scheme.into();
-                let exchange = args
-                    .key_exchange
-                    .map_or(KeyExchange::default_for(scheme), KeyExchange::from);
-                let header = Header {
-                    mode: "demo",
-                    scheme: Some(scheme),
-                    exchange: Some(exchange),
-                };
-                let recorder = match recorder(record_to, header, show_keys) {
-                    Ok(recorder) => recorder,
-                    Err(code) => return code,
-                };
-                let launch = Launch::Demo { scheme, exchange };
-                runtime(async move { screen(tui::run(launch, ring, recorder).await) })
-            }
-        }
     }
 }
 
 /// `cipherlab lesson`: the list, a lesson played headless, or a lesson on the screen.
-fn lesson(
-    args: &cli::LessonArgs,
-    ring: LogRing,
-    record_to: Option<&Path>,
-    show_keys: bool,
-) -> ExitCode {
+fn lesson(args: &cli::LessonArgs, front: &Front) -> Result<ExitCode, ExitCode> {
     if args.list {
         for lesson in Lesson::shipped() {
             println!("{:<28} {}", lesson.name, lesson.title);
         }
-        return ExitCode::SUCCESS;
+        return Ok(ExitCode::SUCCESS);
     }
-    let lesson = match Lesson::find(args.name.as_deref().unwrap_or_default()) {
-        Ok(lesson) => lesson,
-        Err(e) => return usage(&e.to_string()),
-    };
+    let lesson = Lesson::find(args.name.as_deref().unwrap_or_default())
+        .map_err(|e| usage(&e.to_string()))?;
     if !args.headless {
         let first = lesson.steps.first();
-        let scheme = first.and_then(|s| s.scheme).unwrap_or(Scheme::Fernet);
-        let header = Header {
+        let recorder = front.recorder(Header {
             mode: "demo",
-            scheme: Some(scheme),
+            scheme: Some(first.and_then(|s| s.scheme).unwrap_or(Scheme::Fernet)),
             exchange: first.and_then(|s| s.key_exchange),
-        };
-        let recorder = match recorder(record_to, header, show_keys) {
-            Ok(recorder) => recorder,
-            Err(code) => return code,
-        };
-        let launch = Launch::Lesson { lesson };
-        return runtime(async move { screen(tui::run(launch, ring, recorder).await) });
+        })?;
+        let (launch, ring) = (Launch::Lesson { lesson }, front.ring.clone());
+        return Ok(runtime(async move {
+            screen(tui::run(launch, ring, recorder).await)
+        }));
     }
-    runtime(async move {
+    Ok(runtime(async move {
         let name = lesson.name.clone();
         let played = cipherlab::lesson::runner::run(&lesson, |report| {
             let mut line = serde_json::json!({ "event": "lesson-step", "lesson": name });
@@ -291,26 +281,7 @@ fn lesson(
             }
             Err(e) => failed(&format!("lesson {}: {e}", lesson.name)),
         }
-    })
-}
-
-/// Opens the `--record` file, if one was asked for, and writes its header.
-fn recorder(
-    path: Option<&Path>,
-    header: Header<'_>,
-    show_keys: bool,
-) -> Result<Option<Recorder>, ExitCode> {
-    let Some(path) = path else { return Ok(None) };
-    Recorder::create(path, header, show_keys)
-        .map(Some)
-        .map_err(|e| failed(&format!("cannot record to {}: {e}", path.display())))
-}
-
-fn output(recorder: Option<Recorder>, show_keys: bool) -> headless::Output {
-    headless::Output {
-        show_keys,
-        tape: recorder.map(Tape::new),
-    }
+    }))
 }
 
 fn screen(result: std::io::Result<ExitCode>) -> ExitCode {
