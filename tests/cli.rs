@@ -433,3 +433,18 @@ fn bench_net_reports_its_figures_as_one_json_object() {
     assert!(figures["p50_ms"].as_f64().unwrap() <= figures["p99_ms"].as_f64().unwrap());
     assert!(figures["p99_ms"].as_f64().unwrap() <= figures["max_ms"].as_f64().unwrap());
 }
+
+#[test]
+fn a_key_that_starts_with_a_hyphen_is_a_key_not_a_flag() {
+    // urlsafe base64 of 32 bytes of 0xf8: one generated fernet key in 64 starts with '-'.
+    let key = "-Pj4-Pj4-Pj4-Pj4-Pj4-Pj4-Pj4-Pj4-Pj4-Pj4-Pg=";
+    let sealed = run(&["seal", "--scheme", "fernet", "--key", key], b"hi");
+    assert!(sealed.status.success(), "{}", text(&sealed.stderr));
+    let opened = run(
+        &["open", "--scheme", "fernet", "--key", key],
+        &sealed.stdout,
+    );
+    assert_eq!(text(&opened.stdout), "hi");
+    let sealed = run(&["seal", "--scheme", "hmac", "--key", "-s3cret"], b"hi");
+    assert!(sealed.status.success(), "{}", text(&sealed.stderr));
+}

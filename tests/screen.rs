@@ -426,3 +426,95 @@ fn lesson_keys_step_forward_and_back() {
     );
     assert_eq!(app.lesson.as_ref().unwrap().shown, 1);
 }
+
+#[test]
+fn a_client_and_a_man_in_the_middle_show_the_session_the_handshake_set() {
+    use cipherlab::crypto::{Key, KeySource};
+    use cipherlab::logging::LogRing;
+    use cipherlab::net::Direction;
+    use cipherlab::tui::Theme;
+    use cipherlab::wire::{Frame, KeyExchange, Welcome};
+    let peer = Peer {
+        id: 1,
+        addr: ([127, 0, 0, 1], 23_490).into(),
+    };
+    let theme = Theme::from_env();
+
+    // Started without --scheme, the client learns hmac and psk from the server.
+    let mut client = App::new(
+        Mode::Client,
+        Scheme::Fernet,
+        KeyExchange::Send,
+        LogRing::default(),
+        theme,
+    );
+    let connected = Event::Connected {
+        peer,
+        name: "server".into(),
+        scheme: Scheme::Hmac,
+    };
+    client.on_net(0, Role::Client, connected);
+    let key = Key::parse(Scheme::Hmac, "text:k").unwrap();
+    client.on_net(
+        0,
+        Role::Client,
+        Event::Key {
+            key,
+            source: KeySource::PreShared,
+            exchange: KeyExchange::Psk,
+        },
+    );
+    let text = screen_text(&draw(&client, 120, 36));
+    assert!(text.contains("client · hmac · pre-shared key"), "{text}");
+    assert!(!text.contains("in the clear"), "{text}");
+
+    // The man in the middle reads the session off the server's WELCOME, and the verdicts
+    // going back fill its History.
+    let mut mitm = App::new(
+        Mode::Mitm,
+        Scheme::Fernet,
+        KeyExchange::Send,
+        LogRing::default(),
+        theme,
+    );
+    let welcome = Frame::Welcome(Welcome {
+        scheme: Scheme::Cbc,
+        key_exchange: KeyExchange::Psk,
+        key: None,
+        agreement: None,
+    });
+    let frames = [
+        (Direction::ToClient, welcome),
+        (
+            Direction::ToServer,
+            Frame::Data {
+                seq: 1,
+                wire: Bytes::from(vec![7u8; 32]),
+            },
+        ),
+        (
+            Direction::ToClient,
+            Frame::Verdict {
+                seq: 1,
+                verdict: Verdict::Unauthenticated,
+            },
+        ),
+    ];
+    for (direction, frame) in frames {
+        let event = Event::Intercepted {
+            peer,
+            direction,
+            frame,
+            held: None,
+            forwarded: true,
+        };
+        mitm.on_net(0, Role::Wire, event);
+    }
+    let text = screen_text(&draw(&mitm, 120, 36));
+    assert!(text.contains("mitm · cbc · pre-shared key"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("#1") && l.contains("unauthenticated")),
+        "the server's verdict reaches the History row:\n{text}"
+    );
+}

@@ -16,11 +16,13 @@ const MAX_KEY_FILE: u64 = 16 * 1024;
 #[derive(Debug, Args)]
 pub struct KeyArgs {
     /// The key: hex:…, base64:…, text:…, or the scheme's natural form.
+    // Hyphen values allowed: one fernet key in 64 starts with '-' in urlsafe base64.
     #[arg(
         long,
         value_name = "K",
         conflicts_with = "key_file",
-        hide_env_values = true
+        hide_env_values = true,
+        allow_hyphen_values = true
     )]
     pub key: Option<String>,
     /// Read the key from this file (one line).

@@ -177,7 +177,8 @@ impl App {
                 && self.mode.sender().is_some()
                 && !self.too_small(),
             popup: self.popup.is_some(),
-            scheme_choice: self.mode == Mode::Demo || self.tab == Tab::Compare,
+            // A lesson sets the scheme itself, and Compare shows all four at once.
+            scheme_choice: self.mode == Mode::Demo && self.tab == Tab::Lab && self.lesson.is_none(),
             compare: self.tab == Tab::Compare,
             matrix: self.tab == Tab::Matrix,
             wire: self.mode.has_wire() && self.tab == Tab::Lab,
@@ -215,7 +216,11 @@ impl App {
             Event::Listening { addr } => {
                 self.status.insert(role, ConnState::Listening(addr));
             }
-            Event::Connected { peer, name, .. } => {
+            Event::Connected { peer, name, scheme } => {
+                // A client or a man in the middle learns the scheme from the handshake.
+                if matches!(self.mode, Mode::Client | Mode::Mitm) {
+                    self.scheme = scheme;
+                }
                 if role == Role::Server && self.mode == Mode::Server {
                     self.add_client(peer, name);
                 } else {
@@ -229,6 +234,9 @@ impl App {
             } => {
                 if role == Role::Wire {
                     self.attacker.key_learned = true;
+                }
+                if self.mode == Mode::Client {
+                    self.exchange = exchange;
                 }
                 self.keys.insert(
                     role,
@@ -367,6 +375,21 @@ impl App {
             summary,
             forwarded,
         });
+        if let Frame::Welcome(welcome) = &frame
+            && self.mode == Mode::Mitm
+        {
+            // The server's WELCOME says what the session is, whatever the command line guessed.
+            self.scheme = welcome.scheme;
+            self.exchange = welcome.key_exchange;
+        }
+        if let Frame::Verdict { seq, verdict } = &frame
+            && direction == Direction::ToClient
+        {
+            let conn = self.conn(Role::Wire, peer);
+            self.journeys
+                .entry((conn, Direction::ToServer, *seq))
+                .peer_verdict = Some(verdict.clone());
+        }
         if let Frame::Data { seq, wire } = frame {
             let conn = self.conn(Role::Wire, peer);
             let journey = self.journeys.entry((conn, direction, seq));
@@ -532,10 +555,7 @@ impl App {
     }
 
     fn pick_scheme(&mut self, scheme: Scheme) {
-        if self.tab == Tab::Compare {
-            return;
-        }
-        if self.mode != Mode::Demo {
+        if self.mode != Mode::Demo || self.tab != Tab::Lab || self.lesson.is_some() {
             return;
         }
         self.exchange = KeyExchange::default_for(scheme);

@@ -299,11 +299,12 @@ pub(super) fn history(app: &App, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     if app.journeys.is_empty() {
-        Paragraph::new(Span::styled(
-            "no messages yet: type one and press Enter",
-            theme.dim(),
-        ))
-        .render(inner, buf);
+        let hint = match (app.mode.sender(), app.focus) {
+            (None, _) => "no messages yet: they appear as the clients talk",
+            (Some(_), crate::tui::Focus::Input) => "no messages yet: type one and press Enter",
+            (Some(_), _) => "no messages yet: press i, type one and press Enter",
+        };
+        Paragraph::new(Span::styled(hint, theme.dim())).render(inner, buf);
         return;
     }
     let height = inner.height as usize;

@@ -28,7 +28,7 @@ fn scope_note(scope: Scope) -> &'static str {
         Scope::Always => "anywhere",
         Scope::Browsing => "",
         Scope::Typing => "while typing",
-        Scope::SchemeChoice => "demo, Compare",
+        Scope::SchemeChoice => "demo, Lab tab",
         Scope::Compare => "Compare tab",
         Scope::Matrix => "Matrix tab",
         Scope::Wire => "Wire (demo, mitm)",
