@@ -448,3 +448,30 @@ fn a_key_that_starts_with_a_hyphen_is_a_key_not_a_flag() {
     let sealed = run(&["seal", "--scheme", "hmac", "--key", "-s3cret"], b"hi");
     assert!(sealed.status.success(), "{}", text(&sealed.stderr));
 }
+
+#[test]
+fn a_malformed_address_is_a_usage_error_before_anything_starts() {
+    for args in [
+        &[
+            "mitm",
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            "nope",
+        ][..],
+        &["server", "--headless", "--listen", "127.0.0.1:99999"],
+        &[
+            "client",
+            "--headless",
+            "--connect",
+            ":80",
+            "--message",
+            "hi",
+        ],
+    ] {
+        let out = run(args, b"");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(text(&out.stderr).contains("is not HOST:PORT"), "{args:?}");
+    }
+}

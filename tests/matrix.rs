@@ -135,4 +135,11 @@ async fn run_all_fills_every_cell_with_the_predicted_outcome() {
         Some(MESSAGE.as_bytes()),
         "hmac was never secret"
     );
+    // The cells use the contract's words.
+    assert_eq!(cell(PreShared, Hmac).summary, "reads every message");
+    assert_eq!(
+        cell(KeyInClear, Hmac).summary,
+        "the message was never secret"
+    );
+    assert_eq!(cell(KeyInClear, Ecb).summary, "eavesdropper reads all");
 }

@@ -111,6 +111,31 @@ pub struct ReplayArgs {
     pub headless: bool,
 }
 
+/// `HOST:PORT` (a name, an IPv4 address, or `[IPv6]`), checked when the command line is read
+/// so that a typo is a usage error now rather than a failed connection later.
+fn parse_address(text: &str) -> Result<String, String> {
+    let expected = || {
+        format!(
+            "{text:?} is not HOST:PORT: expected an address such as 127.0.0.1:12345 (port 0 picks a free port)"
+        )
+    };
+    let (host, port) = text.rsplit_once(':').ok_or_else(expected)?;
+    let host_ok = if let Some(inner) = host.strip_prefix('[') {
+        inner
+            .strip_suffix(']')
+            .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok())
+    } else {
+        !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
+    };
+    if !host_ok || port.parse::<u16>().is_err() {
+        return Err(expected());
+    }
+    Ok(text.to_owned())
+}
+
 fn parse_speed(text: &str) -> Result<f64, String> {
     let (min, max) = (crate::record::MIN_SPEED, crate::record::MAX_SPEED);
     match text.parse::<f64>() {
@@ -144,7 +169,7 @@ pub struct ServerArgs {
     /// Address to listen on; port 0 picks a free port (the `listening` event reports it)
     /// [default: 127.0.0.1:12345; with --wire seed, the seed's port: 12345 for ecb/hmac, 5000
     /// for fernet/cbc].
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = parse_address)]
     pub listen: Option<String>,
     /// The protocol: cipherlab's framed lab protocol, or the seed program's own bytes.
     #[arg(long, value_enum, default_value_t = WireArg::Lab)]
@@ -182,7 +207,7 @@ pub struct ServerArgs {
 #[derive(Debug, Args)]
 pub struct ClientArgs {
     /// The server's address [default: 127.0.0.1:12345; with --wire seed, the seed's port].
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = parse_address)]
     pub connect: Option<String>,
     /// The protocol: cipherlab's framed lab protocol, or the seed program's own bytes.
     #[arg(long, value_enum, default_value_t = WireArg::Lab)]
@@ -218,10 +243,10 @@ pub struct ClientArgs {
 #[derive(Debug, Args)]
 pub struct MitmArgs {
     /// Address the clients connect to (port 0 picks a free port).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = parse_address)]
     pub listen: String,
     /// The real server's address.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = parse_address)]
     pub upstream: String,
     /// The protocol relayed: cipherlab's lab protocol, or the seed program's own bytes.
     #[arg(long, value_enum, default_value_t = WireArg::Lab)]

@@ -348,9 +348,14 @@ fn judge(attack: Attack, scheme: Scheme, observed: Observed) -> Outcome {
     match attack {
         Attack::KeyInClear | Attack::PreShared => {
             let read = observed.eavesdropped.first().cloned();
+            // The words of the contract's table: hmac is read with or without the key, because
+            // it never encrypted anything.
             let summary = match (&read, attack) {
+                (Some(_), Attack::KeyInClear) if scheme == Scheme::Hmac => {
+                    "the message was never secret".to_owned()
+                }
                 (Some(_), Attack::KeyInClear) => "eavesdropper reads all".to_owned(),
-                (Some(_), _) => "the message was never secret".to_owned(),
+                (Some(_), _) => "reads every message".to_owned(),
                 (None, _) => visible(scheme, observed.on_wire.first()),
             };
             Outcome {

@@ -12,6 +12,9 @@ use crate::crypto::Scheme;
 use crate::net::matrix::Attack;
 use crate::tui::app::App;
 
+/// The width of the action column.
+const TITLE: u16 = 22;
+
 pub(super) fn matrix(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
     let [intro, table] = area.layout(&Layout::vertical([
@@ -40,22 +43,31 @@ pub(super) fn matrix(app: &App, area: Rect, buf: &mut Buffer) {
         std::iter::once("action".to_owned()).chain(Scheme::ALL.iter().map(|s| s.name().to_owned())),
     )
     .style(theme.dim());
+    // Cells wrap onto as many lines as the height allows, and say so with … when cut.
+    let inner = table.height.saturating_sub(3) as usize;
+    let budget = (inner / Attack::ALL.len()).max(1);
+    let column = (table.width.saturating_sub(2 + TITLE + 4) / 4) as usize;
     let rows = Attack::ALL.iter().map(|&attack| {
         let mut cells = vec![Cell::from(attack.title())];
+        let mut height = 1;
         for scheme in Scheme::ALL {
             let cell = match app.matrix.get(&(attack, scheme)) {
-                Some(cell) => Cell::from(Span::styled(
-                    cell.outcome.summary.clone(),
-                    theme.outcome(cell.outcome.safe),
-                )),
+                Some(cell) => {
+                    let lines: Vec<Line> = super::wrap(&cell.outcome.summary, column, budget)
+                        .into_iter()
+                        .map(|l| Line::from(Span::styled(l, theme.outcome(cell.outcome.safe))))
+                        .collect();
+                    height = height.max(lines.len());
+                    Cell::from(lines)
+                }
                 None => Cell::from(Span::styled("·", theme.outcome(None))),
             };
             cells.push(cell);
         }
-        Row::new(cells).height(1)
+        Row::new(cells).height(height as u16)
     });
     let widths = [
-        Constraint::Length(22),
+        Constraint::Length(TITLE),
         Constraint::Fill(1),
         Constraint::Fill(1),
         Constraint::Fill(1),

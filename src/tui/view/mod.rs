@@ -39,6 +39,46 @@ pub(crate) fn pane_block<'a>(
 
 /// Cuts a line to `width` columns, ending it with `…` when anything was cut, so that nothing
 /// is cut off without an indication.
+/// Word-wraps `text` into at most `rows` lines of `width` characters. When it does not fit,
+/// the last line ends in `…`, so a projector at a small size never hides text silently.
+pub(super) fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let width = width.max(1);
+    // A word longer than the line is cut into pieces, so nothing is clipped silently.
+    let chars: Vec<Vec<char>> = text
+        .split_whitespace()
+        .map(|w| w.chars().collect())
+        .collect();
+    let pieces = chars
+        .iter()
+        .flat_map(|w| w.chunks(width))
+        .map(String::from_iter);
+    for word in pieces {
+        let word = word.as_str();
+        let fits = line.is_empty() || line.chars().count() + 1 + word.chars().count() <= width;
+        if !fits {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    if lines.len() > rows && rows > 0 {
+        lines.truncate(rows);
+        if let Some(last) = lines.last_mut() {
+            let kept: String = last.chars().take(width.saturating_sub(1)).collect();
+            *last = format!("{kept}…");
+        }
+    }
+    lines.truncate(rows);
+    lines
+}
+
 pub(crate) fn fit(line: Line<'static>, width: u16) -> Line<'static> {
     let width = width as usize;
     if line.width() <= width {

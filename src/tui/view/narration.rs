@@ -24,7 +24,7 @@ pub(super) fn narration(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     };
     let text_rows = inner.height.saturating_sub(1) as usize;
-    let lines: Vec<Line> = wrap(&step.narration, inner.width as usize, text_rows)
+    let lines: Vec<Line> = super::wrap(&step.narration, inner.width as usize, text_rows)
         .into_iter()
         .map(Line::from)
         .collect();
@@ -68,38 +68,9 @@ pub(super) fn narration(app: &App, area: Rect, buf: &mut Buffer) {
     );
 }
 
-/// Word-wraps `text` into at most `rows` lines of `width` characters. When it does not fit,
-/// the last line ends in `…`, so a projector at a small size never hides text silently.
-fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let fits = line.is_empty() || line.chars().count() + 1 + word.chars().count() <= width;
-        if !fits {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    if lines.len() > rows && rows > 0 {
-        lines.truncate(rows);
-        if let Some(last) = lines.last_mut() {
-            let kept: String = last.chars().take(width.saturating_sub(1)).collect();
-            *last = format!("{kept}…");
-        }
-    }
-    lines.truncate(rows);
-    lines
-}
-
 #[cfg(test)]
 mod tests {
-    use super::wrap;
+    use super::super::wrap;
 
     #[test]
     fn narration_wraps_at_words_and_marks_what_does_not_fit() {
@@ -107,5 +78,6 @@ mod tests {
         assert_eq!(wrap("one two three four", 7, 1), ["one tw…"]);
         assert_eq!(wrap("a\nb", 10, 2), ["a b"]);
         assert!(wrap("anything", 10, 0).is_empty());
+        assert_eq!(wrap("unauthenticated", 6, 3), ["unauth", "entica", "ted"]);
     }
 }
