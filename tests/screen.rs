@@ -518,3 +518,62 @@ fn a_client_and_a_man_in_the_middle_show_the_session_the_handshake_set() {
         "the server's verdict reaches the History row:\n{text}"
     );
 }
+
+#[test]
+fn the_tamper_form_refuses_an_offset_past_the_held_message() {
+    use cipherlab::net::{Direction, MitmCommand};
+    use cipherlab::tui::app::Popup;
+    use cipherlab::tui::state::Request;
+    use cipherlab::wire::Frame;
+    use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+    let mut app = scenario::demo(Scheme::Ecb);
+    let peer = Peer {
+        id: 1,
+        addr: ([127, 0, 0, 1], 50_412).into(),
+    };
+    let frame = Frame::Data {
+        seq: 5,
+        wire: Bytes::from(vec![0u8; 32]),
+    };
+    app.on_net(
+        0,
+        Role::Wire,
+        Event::Intercepted {
+            peer,
+            direction: Direction::ToServer,
+            frame,
+            held: Some(3),
+            forwarded: false,
+        },
+    );
+    app.apply(Action::TamperMenu);
+    let Some(Popup::Tamper(form)) = &mut app.popup else {
+        panic!("no tamper form")
+    };
+    form.input = tui_input::Input::new("flip:99:0".into());
+    let enter = TermEvent::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    let text = screen_text(&draw(&app, 140, 42));
+    assert!(
+        text.contains("byte 99") && !text.contains("ok: flip:99:0"),
+        "{text}"
+    );
+    app.on_terminal(&enter);
+    assert!(app.take_requests().is_empty(), "nothing is released");
+    assert!(
+        matches!(app.popup, Some(Popup::Tamper(_))),
+        "the form stays open"
+    );
+    // In range, the same form releases the message with the action.
+    if let Some(Popup::Tamper(form)) = &mut app.popup {
+        form.input = tui_input::Input::new("flip:31:0".into());
+    }
+    app.on_terminal(&enter);
+    assert_eq!(
+        app.take_requests(),
+        [Request::Mitm(MitmCommand::Release {
+            peer: 1,
+            hold: 3,
+            tamper: Some("flip:31:0".parse().unwrap())
+        })]
+    );
+}

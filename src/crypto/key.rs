@@ -95,7 +95,7 @@ pub enum KeyError {
         detail: String,
     },
     /// The key decoded to the wrong number of bytes.
-    #[error("the {scheme} key is {got} bytes; expected {}", expected(*scheme))]
+    #[error("the {scheme} key is {got} byte{}; expected {}", if *got == 1 { "" } else { "s" }, expected(*scheme))]
     WrongLength {
         /// The scheme the key was for.
         scheme: Scheme,

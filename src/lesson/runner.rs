@@ -254,7 +254,7 @@ async fn observe(
                 Event::Received {
                     seq: got, opened, ..
                 },
-            ) if got >= 1 << 63 => outcome.replay = Some(opened.verdict),
+            ) if got >= crate::net::INJECTED_SEQ => outcome.replay = Some(opened.verdict),
             (
                 Role::Wire,
                 Event::Eavesdropped {

@@ -369,7 +369,7 @@ fn judge(attack: Attack, scheme: Scheme, observed: Observed) -> Outcome {
             let replays: Vec<&(u64, Verdict, Option<Bytes>)> = observed
                 .received
                 .iter()
-                .filter(|(seq, ..)| *seq >= 1 << 63)
+                .filter(|(seq, ..)| *seq >= crate::net::INJECTED_SEQ)
                 .collect();
             let verdicts: Vec<Verdict> = replays.iter().map(|(_, v, _)| v.clone()).collect();
             let accepted = replays.iter().any(|(_, v, _)| v.is_accepted());

@@ -32,8 +32,17 @@ use crate::wire::{Frame, LabCodec};
 const MAX_HELD: usize = 64;
 /// Actions armed for "the next message" that may wait at once.
 const MAX_ARMED: usize = 16;
-/// The first sequence number of injected messages, far above any a client will reach.
-const INJECTED_SEQ: u64 = 1 << 63;
+/// The first sequence number of injected messages (replays), far above any a client will
+/// reach, so that the server's verdict on a copy is never mistaken for one on the original.
+pub const INJECTED_SEQ: u64 = 1 << 63;
+
+/// A sequence number as people read it: `7`, or `replay 1` for the first injected copy.
+pub fn seq_label(seq: u64) -> String {
+    match seq.checked_sub(INJECTED_SEQ) {
+        Some(n) => format!("replay {}", n + 1),
+        None => seq.to_string(),
+    }
+}
 /// What `forge` sends when the attacker cannot read the original.
 const FORGED_TEXT: &[u8] = b"forged by the man in the middle";
 

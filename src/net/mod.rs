@@ -21,7 +21,7 @@ pub use config::{
 pub use event::{
     ClientCommand, Direction, Event, HoldId, MitmCommand, Peer, PeerId, ServerCommand,
 };
-pub use mitm::run as run_mitm;
+pub use mitm::{INJECTED_SEQ, run as run_mitm, seq_label};
 pub use server::run as run_server;
 pub use topology::{DemoOptions, Role, Tagged, Topology};
 

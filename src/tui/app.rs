@@ -278,7 +278,7 @@ impl App {
                     Direction::ToClient
                 };
                 let conn = self.conn(role, peer);
-                let injected = seq >= 1 << 63;
+                let injected = seq >= crate::net::INJECTED_SEQ;
                 let journey = self.journeys.entry((conn, direction, seq));
                 journey.injected = injected;
                 journey.arrival = Some(Arrival {
@@ -360,8 +360,12 @@ impl App {
     ) {
         let bytes = frame.to_bytes();
         let summary = match &frame {
-            Frame::Data { seq, wire } => format!("seq {seq}, {} bytes", wire.len()),
-            Frame::Verdict { seq, verdict } => format!("seq {seq}: {verdict}"),
+            Frame::Data { seq, wire } => {
+                format!("seq {}, {} bytes", crate::net::seq_label(*seq), wire.len())
+            }
+            Frame::Verdict { seq, verdict } => {
+                format!("seq {}: {verdict}", crate::net::seq_label(*seq))
+            }
             // Control frames are JSON after the length and kind: readable as they are.
             _ => String::from_utf8_lossy(bytes.get(5..).unwrap_or_default())
                 .chars()
@@ -672,7 +676,7 @@ impl App {
             (KeyCode::Right, _) => form.nudge_byte(1),
             (KeyCode::Up, _) => form.nudge_bit(1),
             (KeyCode::Down, _) => form.nudge_bit(-1),
-            (KeyCode::Enter, _) => match form.action() {
+            (KeyCode::Enter, _) => match form.check(self.scheme) {
                 Ok(action) => {
                     let request = match &form.target {
                         Some(held) => {

@@ -71,6 +71,20 @@ impl TamperForm {
             .map_err(|e| e.to_string())
     }
 
+    /// The action, checked against the held message when there is one: an offset or block
+    /// past its end is refused here, while the form is still open, not after release.
+    pub fn check(&self, scheme: Scheme) -> Result<Tamper, String> {
+        let action = self.action()?;
+        if let Some(target) = &self.target
+            && action.rewrites()
+            && !matches!(action, Tamper::Paste { .. } | Tamper::Forge)
+            && let Err(e) = action.apply(scheme, &target.wire, None)
+        {
+            return Err(format!("{e}"));
+        }
+        Ok(action)
+    }
+
     /// Moves the byte cursor (flip, iv-flip) or block index (swap, paste) by `delta`.
     pub fn nudge_byte(&mut self, delta: isize) {
         let next = match self.action() {

@@ -21,7 +21,15 @@ pub(super) fn compare(app: &App, area: Rect, buf: &mut Buffer) {
             Span::styled("Plaintext: ", theme.dim()),
             Span::raw(app.compare.plaintext.clone()),
             Span::styled(
-                format!("   (sealed {} time(s); s seals again)", app.compare.rounds),
+                format!(
+                    "   (sealed {} {}; s seals again)",
+                    app.compare.rounds,
+                    if app.compare.rounds == 1 {
+                        "time"
+                    } else {
+                        "times"
+                    }
+                ),
                 theme.dim(),
             ),
         ]),

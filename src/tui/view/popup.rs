@@ -116,7 +116,7 @@ pub(super) fn tamper(app: &App, form: &TamperForm, area: Rect, buf: &mut Buffer)
         ]),
         text.width,
     );
-    let status_line = match form.action() {
+    let status_line = match form.check(app.scheme) {
         Ok(action) => Line::from(Span::styled(format!("ok: {action}"), theme.good())),
         Err(e) => Line::from(Span::styled(e, theme.warning())),
     };
