@@ -28,6 +28,13 @@ pub(super) fn clients(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let height = area.height.saturating_sub(3) as usize;
     let start = app.selected_client.saturating_sub(height.saturating_sub(1));
+    // Addresses are never cut (a cut port is a wrong port): the counts go first when narrow.
+    let shown = app.clients.iter().skip(start).take(height);
+    let address_width = shown
+        .map(|c| c.peer.addr.to_string().len())
+        .max()
+        .unwrap_or(7) as u16;
+    let wide = area.width >= 14 + address_width + 5 + 5 + 16 + 4 + 7;
     let rows = app
         .clients
         .iter()
@@ -39,30 +46,55 @@ pub(super) fn clients(app: &App, area: Rect, buf: &mut Buffer) {
                 || Cell::from("—"),
                 |v| Cell::from(Span::styled(v.to_string(), theme.verdict_text(v))),
             );
-            let row = Row::new(vec![
-                Cell::from(c.name.clone()),
-                Cell::from(c.peer.addr.to_string()),
-                Cell::from(c.messages_in.to_string()),
-                Cell::from(c.messages_out.to_string()),
-                verdict,
-                Cell::from(if c.connected { "" } else { "gone" }),
-            ]);
+            let gone = Cell::from(if c.connected { "" } else { "gone" });
+            let row = Row::new(if wide {
+                vec![
+                    Cell::from(c.name.clone()),
+                    Cell::from(c.peer.addr.to_string()),
+                    Cell::from(c.messages_in.to_string()),
+                    Cell::from(c.messages_out.to_string()),
+                    verdict,
+                    gone,
+                ]
+            } else {
+                vec![
+                    Cell::from(c.name.clone()),
+                    Cell::from(c.peer.addr.to_string()),
+                    verdict,
+                    gone,
+                ]
+            });
             if i == app.selected_client {
                 row.style(theme.selected())
             } else {
                 row
             }
         });
-    let widths = [
-        Constraint::Length(14),
-        Constraint::Length(21),
-        Constraint::Length(5),
-        Constraint::Length(5),
-        Constraint::Fill(1),
-        Constraint::Length(4),
-    ];
+    let (widths, header) = if wide {
+        (
+            vec![
+                Constraint::Length(14),
+                Constraint::Length(address_width),
+                Constraint::Length(5),
+                Constraint::Length(5),
+                Constraint::Fill(1),
+                Constraint::Length(4),
+            ],
+            vec!["name", "address", "in", "out", "last verdict", ""],
+        )
+    } else {
+        (
+            vec![
+                Constraint::Max(10),
+                Constraint::Length(address_width),
+                Constraint::Fill(1),
+                Constraint::Length(4),
+            ],
+            vec!["name", "address", "last verdict", ""],
+        )
+    };
     Table::new(rows, widths)
-        .header(Row::new(["name", "address", "in", "out", "last verdict", ""]).style(theme.dim()))
+        .header(Row::new(header).style(theme.dim()))
         .block(block)
         .render(area, buf);
 }
