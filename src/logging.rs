@@ -87,10 +87,21 @@ impl Visit for LineVisitor {
     }
 }
 
-impl<S: tracing::Subscriber> Layer<S> for RingLayer {
-    fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
+impl<S> Layer<S> for RingLayer
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
         let level = *event.metadata().level();
         if level > self.level {
+            return;
+        }
+        // The Matrix tab's rehearsal sessions would read as the demo itself shutting down;
+        // they go to the log file only.
+        let in_matrix = ctx.event_scope(event).is_some_and(|mut scope| {
+            scope.any(|span| span.name() == crate::net::matrix::MATRIX_SPAN)
+        });
+        if in_matrix {
             return;
         }
         let mut visitor = LineVisitor::default();
@@ -146,4 +157,26 @@ pub fn init(path: Option<&Path>, level: LogLevel, ring: Option<LogRing>) -> Opti
         .with(ring_layer)
         .try_init();
     warning.or_else(|| result.err().map(|e| format!("logging not started: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_matrix_sessions_stay_out_of_the_log_pane() {
+        let ring = LogRing::default();
+        let layer = RingLayer {
+            ring: ring.clone(),
+            level: tracing::Level::INFO,
+        };
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!("demo message sent");
+            tracing::info_span!("matrix").in_scope(|| tracing::info!("server shutting down"));
+        });
+        let lines = ring.tail(10);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].ends_with("demo message sent"), "{lines:?}");
+    }
 }

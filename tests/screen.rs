@@ -414,10 +414,18 @@ fn lesson_keys_step_forward_and_back() {
     let requests = app.take_requests();
     assert!(
         matches!(
-            requests.first(),
-            Some(Request::Mitm(cipherlab::net::MitmCommand::Arm(_)))
+            requests.as_slice(),
+            [Request::Mitm(cipherlab::net::MitmCommand::Arm(_))]
         ),
-        "the tamper is armed first: {requests:?}"
+        "the tamper is armed, and the message waits: {requests:?}"
+    );
+    // Only once the man in the middle confirms does the message go.
+    let action = "flip:4:0".parse().unwrap();
+    app.on_net(app.generation, Role::Wire, Event::Armed { action });
+    let requests = app.take_requests();
+    assert!(
+        matches!(requests.as_slice(), [Request::Send { .. }]),
+        "{requests:?}"
     );
     app.apply(Action::PrevStep);
     assert!(

@@ -110,6 +110,7 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
             add_plaintext(&mut fields, plaintext);
             fields
         }
+        Event::Armed { action } => json!({ "action": action.to_string() }),
         Event::Unsent { peer, reason } => {
             json!({ "message": format!("message not sent: {reason}"), "peer": peer.to_string() })
         }

@@ -105,6 +105,12 @@ pub async fn run(
             let tamper = step.tamper()?;
             if let Some(action) = tamper {
                 live.command_mitm(MitmCommand::Arm(action)).await;
+                // The message must not overtake the command: wait until the action is armed.
+                wait_until(&mut rx, generation, |role, event| {
+                    role == Role::Wire && matches!(event, Event::Armed { .. })
+                })
+                .await
+                .map_err(|e| format!("the man in the middle did not arm {action}: {e}"))?;
             }
             seq += 1;
             live.send(Role::Client, None, Bytes::from(text.clone()))

@@ -158,6 +158,12 @@ pub enum Event {
         /// The wire bytes sent instead (empty for `drop`; the replayed message for `replay`).
         wire: Bytes,
     },
+    /// The man in the middle armed an action for the next client message. Front ends that
+    /// arm and then send (lessons) wait for this, so the message cannot overtake the command.
+    Armed {
+        /// The action.
+        action: Tamper,
+    },
     /// The man in the middle read a plaintext: it holds the key, or the scheme has no secrecy.
     Eavesdropped {
         /// The client connection.
@@ -192,7 +198,7 @@ impl Event {
             | Event::Eavesdropped { peer, .. }
             | Event::Unsent { peer, .. } => Some(*peer),
             Event::Error { peer, .. } => *peer,
-            Event::Listening { .. } | Event::Key { .. } => None,
+            Event::Listening { .. } | Event::Key { .. } | Event::Armed { .. } => None,
         }
     }
 
@@ -208,6 +214,7 @@ impl Event {
             Event::Disconnected { .. } => "disconnected",
             Event::Intercepted { .. } => "intercepted",
             Event::Tampered { .. } => "tampered",
+            Event::Armed { .. } => "armed",
             Event::Eavesdropped { .. } => "eavesdropped",
             Event::Unsent { .. } | Event::Error { .. } => "error",
         }

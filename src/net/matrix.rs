@@ -15,6 +15,7 @@ use super::event::Event;
 use super::{EVENT_QUEUE, Role, Topology};
 use crate::crypto::{Anatomy, FieldKind, Key, KeySource, Scheme, Tamper, Verdict, unix_now};
 use crate::wire::{Frame, KeyExchange};
+use tracing::Instrument;
 
 /// The rows of the matrix (DESIGN §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -125,11 +126,16 @@ pub struct Cell {
 /// How long one case may take.
 const CASE_LIMIT: Duration = Duration::from_secs(10);
 
+/// The tracing span every matrix session runs in.
+pub const MATRIX_SPAN: &str = "matrix";
+
 /// Plays every row against every scheme, sending each cell to `out` as it completes.
 pub async fn run_all(out: mpsc::Sender<Cell>) {
     for attack in Attack::ALL {
         for scheme in Scheme::ALL {
-            let outcome = match timeout(CASE_LIMIT, play(attack, scheme)).await {
+            // The span keeps these rehearsal sessions out of the screen's Log pane.
+            let case = play(attack, scheme).instrument(tracing::info_span!(MATRIX_SPAN));
+            let outcome = match timeout(CASE_LIMIT, case).await {
                 Ok(Ok(outcome)) => outcome,
                 Ok(Err(e)) => Outcome {
                     verdicts: vec![],

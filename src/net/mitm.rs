@@ -105,6 +105,8 @@ pub async fn run(
                     if full {
                         let message = format!("{action} not armed: {MAX_ARMED} actions already wait for a message");
                         emit(&events, Event::Error { peer: None, message }).await;
+                    } else {
+                        emit(&events, Event::Armed { action }).await;
                     }
                 }
                 Some(MitmCommand::Intercept(on)) => {

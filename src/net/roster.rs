@@ -10,6 +10,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::{Duration, timeout};
+use tracing::Instrument;
 
 use super::event::{Event, Peer, PeerId};
 use super::session::emit;
@@ -84,11 +85,15 @@ impl<C: Send + 'static> Roster<C> {
         let (tx, rx) = mpsc::channel(self.queue_depth);
         self.senders.insert(peer.id, tx);
         let work = serve(stream, peer, rx);
-        self.tasks.spawn(async move {
-            work.await;
-            drop(permit);
-            peer.id
-        });
+        // In the caller's span, so that a connection's logs belong to whatever started it.
+        self.tasks.spawn(
+            async move {
+                work.await;
+                drop(permit);
+                peer.id
+            }
+            .in_current_span(),
+        );
     }
 
     /// Waits for one connection to finish and forgets it; never completes when there are none.

@@ -7,6 +7,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Duration, timeout};
+use tracing::Instrument;
 
 use super::config::{ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, system_clock};
 use super::event::{ClientCommand, Event, MitmCommand, PeerId, ServerCommand};
@@ -106,13 +107,10 @@ impl Topology {
     ) -> Topology {
         let (tx, rx) = mpsc::channel(config.limits.queue_depth);
         let (event_tx, events) = mpsc::channel(EVENT_QUEUE);
-        self.tasks.push(tokio::spawn(super::run_server(
-            listener,
-            config,
-            rx,
-            event_tx,
-            std::future::pending(),
-        )));
+        self.tasks.push(tokio::spawn(
+            super::run_server(listener, config, rx, event_tx, std::future::pending())
+                .in_current_span(),
+        ));
         self.tasks
             .push(forward(self.generation, Role::Server, events, out.clone()));
         self.server = Some(tx);
@@ -128,13 +126,10 @@ impl Topology {
     ) -> Topology {
         let (tx, rx) = mpsc::channel(config.limits.queue_depth);
         let (event_tx, events) = mpsc::channel(EVENT_QUEUE);
-        self.tasks.push(tokio::spawn(super::run_mitm(
-            listener,
-            config,
-            rx,
-            event_tx,
-            std::future::pending(),
-        )));
+        self.tasks.push(tokio::spawn(
+            super::run_mitm(listener, config, rx, event_tx, std::future::pending())
+                .in_current_span(),
+        ));
         self.tasks
             .push(forward(self.generation, Role::Wire, events, out.clone()));
         self.mitm = Some(tx);
@@ -145,9 +140,12 @@ impl Topology {
     pub fn with_client(mut self, config: ClientConfig, out: &mpsc::Sender<Tagged>) -> Topology {
         let (tx, rx) = mpsc::channel(config.limits.queue_depth);
         let (event_tx, events) = mpsc::channel(EVENT_QUEUE);
-        self.tasks.push(tokio::spawn(async move {
-            let _ = super::run_client(config, rx, event_tx).await;
-        }));
+        self.tasks.push(tokio::spawn(
+            async move {
+                let _ = super::run_client(config, rx, event_tx).await;
+            }
+            .in_current_span(),
+        ));
         self.tasks
             .push(forward(self.generation, Role::Client, events, out.clone()));
         self.client = Some(tx);

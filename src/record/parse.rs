@@ -191,6 +191,12 @@ fn event(v: &Value) -> Result<Option<Event>, String> {
                 wire: bytes_hex(v, "wire_hex")?,
             }
         }
+        "armed" => {
+            let action: Tamper = text(v, "action")?
+                .parse()
+                .map_err(|e: crate::crypto::TamperError| e.to_string())?;
+            Event::Armed { action }
+        }
         "eavesdropped" => Event::Eavesdropped {
             peer: peer(v)?,
             direction: direction(v)?,

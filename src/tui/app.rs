@@ -338,6 +338,7 @@ impl App {
                     .held
                     .retain(|h| h.peer != peer.id || role != Role::Wire);
             }
+            Event::Armed { .. } => self.on_armed(),
             Event::Unsent { reason, .. } => {
                 self.error = Some(format!("message not sent: {reason}"))
             }

@@ -19,6 +19,9 @@ pub struct LessonState {
     pub played: usize,
     /// The demo's options as the steps have set them.
     pub options: DemoOptions,
+    /// A step's message, held back until the man in the middle confirms its action is armed
+    /// (otherwise the message could overtake the command and pass untouched).
+    pub pending_send: Option<Request>,
 }
 
 impl App {
@@ -30,6 +33,7 @@ impl App {
             shown: 0,
             played: 0,
             options,
+            pending_send: None,
         });
         self.focus = Focus::History;
         self.next_step();
@@ -76,20 +80,33 @@ impl App {
         }
         let tamper = step.tamper();
         if let Some(text) = step.send {
-            if let Ok(Some(action)) = tamper {
-                self.requests.push(Request::Mitm(MitmCommand::Arm(action)));
-            }
             let send = Request::Send {
                 role: Role::Client,
                 to: None,
                 plaintext: Bytes::from(text),
             };
-            self.requests.push(match step.wait {
+            let send = match step.wait {
                 Some(wait) => {
                     Request::Later(std::time::Duration::from_secs_f64(wait), Box::new(send))
                 }
                 None => send,
-            });
+            };
+            match tamper {
+                Ok(Some(action)) => {
+                    self.requests.push(Request::Mitm(MitmCommand::Arm(action)));
+                    if let Some(state) = &mut self.lesson {
+                        state.pending_send = Some(send);
+                    }
+                }
+                _ => self.requests.push(send),
+            }
+        }
+    }
+
+    /// The man in the middle armed an action: a step's message waiting for it goes now.
+    pub(super) fn on_armed(&mut self) {
+        if let Some(send) = self.lesson.as_mut().and_then(|s| s.pending_send.take()) {
+            self.requests.push(send);
         }
     }
 

@@ -504,6 +504,7 @@ pub fn lesson(name: &str, shown: usize) -> App {
         shown,
         played: shown + 1,
         options,
+        pending_send: None,
     });
     app.focus = super::state::Focus::History;
     app

@@ -241,11 +241,14 @@ pub(crate) async fn run(
             while let Some(command) = commands.recv().await {
                 match command {
                     MitmCommand::Shutdown => return,
-                    MitmCommand::Arm(action) => shared
-                        .armed
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push_back(action),
+                    MitmCommand::Arm(action) => {
+                        shared
+                            .armed
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push_back(action);
+                        shared.emit(Event::Armed { action }).await;
+                    }
                     MitmCommand::Intercept(_) | MitmCommand::Release { .. } => {
                         let message = "holding messages works on the lab wire; on the seed wire, arm an action (t) or use --tamper".to_owned();
                         shared
