@@ -203,7 +203,13 @@ fn bottom(area: Rect, panes: &mut Vec<(Pane, Rect)>) {
 }
 
 fn demo(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
-    let history = (body.height / 4).max(6);
+    // Under a lesson's narration on a small screen, the three columns (and their Ciphertext
+    // panes, the point of the lesson) need every row: History and Log give way.
+    let history = if body.height < 20 {
+        0
+    } else {
+        (body.height / 4).max(6)
+    };
     let [top, rest] = body.layout(&Layout::vertical([
         Constraint::Fill(1),
         Constraint::Length(history),
@@ -232,7 +238,9 @@ fn demo(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
             column(inner, role, role == Role::Client, panes);
         }
     }
-    bottom(rest, panes);
+    if history > 0 {
+        bottom(rest, panes);
+    }
 }
 
 fn single(body: Rect, role: Role, panes: &mut Vec<(Pane, Rect)>) {
