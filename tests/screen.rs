@@ -585,3 +585,15 @@ fn the_tamper_form_refuses_an_offset_past_the_held_message() {
         })]
     );
 }
+
+#[test]
+fn a_lesson_at_80_by_24_still_shows_the_ciphertext() {
+    let app = scenario::lesson("ecb-patterns", 3);
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(text.contains("Narration"), "{text}");
+    assert_eq!(
+        text.matches("Ciphertext").count(),
+        2,
+        "the client's and the server's Ciphertext panes:\n{text}"
+    );
+}
