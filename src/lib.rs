@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //! The modules are layers, and the arrows point one way:
-//! front ends (`headless`, later `tui`) → [`net`] → [`wire`] → [`crypto`].
+//! front ends (`headless`, `tui`) → [`net`] → [`wire`] → [`crypto`].
 //!
 //! - [`crypto`]: the four schemes (ecb, cbc, fernet, hmac), pure. Keys, seal, open, verdicts,
 //!   and the anatomy of a message.
@@ -10,6 +10,9 @@
 //! - `net`: tokio tasks for the server and client; they report typed events over bounded
 //!   channels and take commands, and never know which front end listens.
 //! - `headless`: a front end that prints one JSON object per event.
+//! - `tui`: the ratatui front end (demo, server, client, mitm, lessons, replay).
+//! - `lesson`: lesson scripts, and `record`: session recordings and their replay.
+//! - `bench`: `cipherlab bench crypto` and `bench net`.
 //! - `cli`: the command line.
 
 pub mod bench;
