@@ -597,3 +597,136 @@ fn a_lesson_at_80_by_24_still_shows_the_ciphertext() {
         "the client's and the server's Ciphertext panes:\n{text}"
     );
 }
+
+/// Holds one 32-byte client message (seq 5, hold 3) in the man in the middle's seat.
+fn hold_one(app: &mut App) {
+    use cipherlab::net::Direction;
+    use cipherlab::wire::Frame;
+    let peer = Peer {
+        id: 1,
+        addr: ([127, 0, 0, 1], 50_412).into(),
+    };
+    let frame = Frame::Data {
+        seq: 5,
+        wire: Bytes::from(vec![0u8; 32]),
+    };
+    let held = Event::Intercepted {
+        peer,
+        direction: Direction::ToServer,
+        frame,
+        held: Some(3),
+        forwarded: false,
+    };
+    app.on_net(0, Role::Wire, held);
+}
+
+fn press(app: &mut App, code: ratatui::crossterm::event::KeyCode) {
+    use ratatui::crossterm::event::{Event as TermEvent, KeyEvent, KeyModifiers};
+    app.on_terminal(&TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+#[test]
+fn switching_intercept_off_releases_what_was_held() {
+    use cipherlab::net::MitmCommand;
+    use cipherlab::tui::state::Request;
+    let mut app = scenario::demo(Scheme::Ecb);
+    app.apply(Action::ToggleIntercept);
+    hold_one(&mut app);
+    app.apply(Action::ToggleIntercept);
+    assert_eq!(
+        app.take_requests(),
+        [
+            Request::Mitm(MitmCommand::Intercept(true)),
+            Request::Mitm(MitmCommand::Intercept(false))
+        ]
+    );
+    // The tamper form now arms the next message instead of naming the released one.
+    app.apply(Action::TamperMenu);
+    let text = screen_text(&draw(&app, 140, 42));
+    assert!(
+        text.contains("Tamper — arms the next client message") && !text.contains("held by"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_tamper_form_refuses_a_paste_of_a_missing_block() {
+    use cipherlab::tui::app::Popup;
+    let mut app = scenario::demo(Scheme::Ecb);
+    hold_one(&mut app);
+    app.apply(Action::TamperMenu);
+    if let Some(Popup::Tamper(form)) = &mut app.popup {
+        form.input = tui_input::Input::new("paste:5".into());
+    }
+    let text = screen_text(&draw(&app, 140, 42));
+    assert!(
+        text.contains("block 5") && !text.contains("ok: paste:5"),
+        "{text}"
+    );
+    press(&mut app, ratatui::crossterm::event::KeyCode::Enter);
+    assert!(app.take_requests().is_empty(), "nothing is released");
+}
+
+#[test]
+fn the_byte_cursor_stops_at_the_last_byte_of_the_held_message() {
+    use cipherlab::tui::app::Popup;
+    let mut app = scenario::demo(Scheme::Ecb);
+    hold_one(&mut app);
+    app.apply(Action::TamperMenu);
+    for _ in 0..40 {
+        press(&mut app, ratatui::crossterm::event::KeyCode::Right);
+    }
+    let Some(Popup::Tamper(form)) = &app.popup else {
+        panic!("no tamper form")
+    };
+    assert_eq!(form.input.value(), "flip:31:0");
+}
+
+#[test]
+fn a_long_verdict_wraps_inside_the_verification_pane() {
+    use cipherlab::tui::scenario::Script;
+    use cipherlab::tui::state::Tab;
+    use cipherlab::wire::KeyExchange;
+    let app = Script::new(Mode::Demo, Scheme::Hmac, KeyExchange::Psk)
+        .message(
+            "integrity, not secrecy",
+            Some(cipherlab::crypto::Tamper::Truncate),
+        )
+        .finish(Tab::Lab);
+    for (width, height) in [(120, 36), (80, 24)] {
+        let text = screen_text(&draw(&app, width, height));
+        let rows: Vec<&str> = text.lines().collect();
+        let at = rows
+            .iter()
+            .position(|r| r.contains("✘ rejected: length"))
+            .unwrap_or_else(|| panic!("no verdict at {width}x{height}:\n{text}"));
+        // The Client column's right border is intact on the verdict's row, and the reason's
+        // last words follow on the next row rather than running under the border.
+        let row = rows[at].trim_matches('"');
+        let column = rows[at - 1]
+            .trim_matches('"')
+            .chars()
+            .position(|c| c == '┐')
+            .map_or(0, |p| p + 1);
+        let client_column: String = row.chars().take(column).collect();
+        assert!(
+            client_column.trim_end().ends_with('│'),
+            "{width}x{height}:\n{text}"
+        );
+        let below: String = rows[at + 1]
+            .trim_matches('"')
+            .chars()
+            .take(column)
+            .collect();
+        if height >= 36 {
+            assert!(below.contains(" message "), "{width}x{height}:\n{text}");
+        } else {
+            // One row only: the reason ends in … and the border below is untouched.
+            assert!(row.contains('…'), "{width}x{height}:\n{text}");
+            assert!(
+                below.trim_end().chars().all(|c| "└─┘".contains(c)),
+                "{width}x{height}:\n{text}"
+            );
+        }
+    }
+}

@@ -551,7 +551,7 @@ impl Relay {
 
     async fn release(&mut self, hold: HoldId, tamper: Option<Tamper>) -> Result<(), End> {
         let Some(index) = self.held.iter().position(|h| h.hold == hold) else {
-            let message = format!("no held message {hold}");
+            let message = "that message is no longer held: it was released or dropped".to_owned();
             self.emit(Event::Error {
                 peer: Some(self.peer),
                 message,

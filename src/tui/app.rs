@@ -414,8 +414,12 @@ impl App {
     /// The connection number journeys are keyed by: the server's and the attacker's view of
     /// each client, and 0 where there is only one conversation.
     fn conn(&self, role: Role, peer: Peer) -> PeerId {
+        self.conn_of(role, peer.id)
+    }
+
+    fn conn_of(&self, role: Role, peer: PeerId) -> PeerId {
         match (self.mode, role) {
-            (Mode::Server, Role::Server) | (Mode::Mitm, Role::Wire) => peer.id,
+            (Mode::Server, Role::Server) | (Mode::Mitm, Role::Wire) => peer,
             _ => 0,
         }
     }
@@ -507,12 +511,7 @@ impl App {
             Action::Edit => self.focus = Focus::Input,
             Action::Send => self.send_typed(),
             Action::SealAgain => self.seal_compare(),
-            Action::ToggleIntercept => {
-                self.attacker.intercept = !self.attacker.intercept;
-                self.requests.push(Request::Mitm(MitmCommand::Intercept(
-                    self.attacker.intercept,
-                )));
-            }
+            Action::ToggleIntercept => self.toggle_intercept(),
             Action::Forward => self.release(None),
             Action::DropHeld => self.release(Some(crate::crypto::Tamper::Drop)),
             Action::TamperMenu => {
@@ -665,6 +664,33 @@ impl App {
         }
     }
 
+    /// Switches intercept mode. Switching it off releases every held message untouched, so
+    /// none of them is shown as held any longer. The seed wire cannot hold messages, so there
+    /// the switch stays off and the man in the middle says why.
+    fn toggle_intercept(&mut self) {
+        if self.wire_label == crate::wire::seed::WireKind::Seed.label() {
+            self.attacker.intercept = false;
+            self.error = Some(crate::net::seed::NO_HOLD_ON_SEED_WIRE.to_owned());
+            return;
+        }
+        let on = !self.attacker.intercept;
+        self.attacker.intercept = on;
+        if !on {
+            for held in std::mem::take(&mut self.attacker.held) {
+                let key = (
+                    self.conn_of(Role::Wire, held.peer),
+                    Direction::ToServer,
+                    held.seq,
+                );
+                if let Some(journey) = self.journeys.find_mut(key) {
+                    journey.held = None;
+                }
+            }
+        }
+        self.requests
+            .push(Request::Mitm(MitmCommand::Intercept(on)));
+    }
+
     fn on_tamper_key(&mut self, key: KeyEvent, event: &TermEvent) {
         use ratatui::crossterm::event::{KeyCode, KeyModifiers};
         let Some(Popup::Tamper(form)) = &mut self.popup else {
@@ -673,8 +699,8 @@ impl App {
         match (key.code, key.modifiers) {
             (KeyCode::Char('c'), KeyModifiers::CONTROL) => self.quit = true,
             (KeyCode::Esc, _) => self.popup = None,
-            (KeyCode::Left, _) => form.nudge_byte(-1),
-            (KeyCode::Right, _) => form.nudge_byte(1),
+            (KeyCode::Left, _) => form.nudge_byte(-1, self.scheme),
+            (KeyCode::Right, _) => form.nudge_byte(1, self.scheme),
             (KeyCode::Up, _) => form.nudge_bit(1),
             (KeyCode::Down, _) => form.nudge_bit(-1),
             (KeyCode::Enter, _) => match form.check(self.scheme) {

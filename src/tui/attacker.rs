@@ -75,18 +75,15 @@ impl TamperForm {
     /// past its end is refused here, while the form is still open, not after release.
     pub fn check(&self, scheme: Scheme) -> Result<Tamper, String> {
         let action = self.action()?;
-        if let Some(target) = &self.target
-            && action.rewrites()
-            && !matches!(action, Tamper::Paste { .. } | Tamper::Forge)
-            && let Err(e) = action.apply(scheme, &target.wire, None)
-        {
-            return Err(format!("{e}"));
+        if let Some(target) = &self.target {
+            fits(action, scheme, &target.wire)?;
         }
         Ok(action)
     }
 
-    /// Moves the byte cursor (flip, iv-flip) or block index (swap, paste) by `delta`.
-    pub fn nudge_byte(&mut self, delta: isize) {
+    /// Moves the byte cursor (flip, iv-flip) or block index (swap, paste) by `delta`. With a
+    /// held message the cursor stops at its last byte or block rather than running past it.
+    pub fn nudge_byte(&mut self, delta: isize, scheme: Scheme) {
         let next = match self.action() {
             Ok(Tamper::Flip { byte, bit }) => Tamper::Flip {
                 byte: byte.saturating_add_signed(delta),
@@ -105,6 +102,12 @@ impl TamperForm {
             },
             _ => return,
         };
+        if let Some(target) = &self.target
+            && fits(next, scheme, &target.wire).is_err()
+            && self.check(scheme).is_ok()
+        {
+            return;
+        }
         self.input = Input::new(next.to_string());
     }
 
@@ -138,6 +141,19 @@ impl TamperForm {
     }
 }
 
+/// Whether `action` can be applied to `wire`. A paste takes block 0 of the previous client
+/// message, which only the man in the middle knows, so the held message itself stands in for
+/// it here: what is checked is that block i exists.
+fn fits(action: Tamper, scheme: Scheme, wire: &[u8]) -> Result<(), String> {
+    if !action.rewrites() || action == Tamper::Forge {
+        return Ok(());
+    }
+    action
+        .apply(scheme, wire, Some(wire))
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
 /// Everything the attacker's seat shows.
 #[derive(Default)]
 pub struct Attacker {
@@ -169,7 +185,7 @@ mod tests {
     fn the_byte_cursor_moves_the_flip_and_keeps_bits_in_range() {
         let mut form = TamperForm::new(None, Scheme::Cbc);
         assert_eq!(form.action(), Ok(Tamper::Flip { byte: 16, bit: 0 }));
-        form.nudge_byte(3);
+        form.nudge_byte(3, Scheme::Cbc);
         form.nudge_bit(-1);
         form.nudge_bit(9);
         assert_eq!(form.action(), Ok(Tamper::Flip { byte: 19, bit: 7 }));

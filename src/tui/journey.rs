@@ -148,6 +148,12 @@ impl Journeys {
         &mut self.ring[position]
     }
 
+    /// The journey for `key`, if it is still kept (never creates one).
+    pub fn find_mut(&mut self, key: JourneyKey) -> Option<&mut Journey> {
+        let position = self.position(*self.index.get(&key)?)?;
+        Some(&mut self.ring[position])
+    }
+
     fn create(&mut self, key: JourneyKey) -> u64 {
         self.next_id += 1;
         self.total += 1;

@@ -250,7 +250,7 @@ pub(crate) async fn run(
                         shared.emit(Event::Armed { action }).await;
                     }
                     MitmCommand::Intercept(_) | MitmCommand::Release { .. } => {
-                        let message = "holding messages works on the lab wire; on the seed wire, arm an action (t) or use --tamper".to_owned();
+                        let message = super::NO_HOLD_ON_SEED_WIRE.to_owned();
                         shared
                             .emit(Event::Error {
                                 peer: None,

@@ -5,6 +5,10 @@
 //! `verdict` like any other. Where a seed protocol has no verdict (000), none is reported;
 //! where its reply implies one (001's reply token, 003's HTTP status, 004's text), that is it.
 
+/// Why the seed-wire man in the middle cannot hold messages for the screen.
+pub const NO_HOLD_ON_SEED_WIRE: &str =
+    "holding messages works on the lab wire; on the seed wire, arm an action (t) or use --tamper";
+
 pub(crate) mod client;
 pub(crate) mod http;
 mod io;

@@ -213,8 +213,16 @@ pub(super) fn banner(app: &App, verdict: &Verdict, note: &str, area: Rect, buf: 
     let theme = &app.theme;
     let style = theme.verdict(verdict);
     let tall = area.height >= 4;
-    let banner_rows = if tall { 3 } else { 1 };
-    for row in 0..banner_rows.min(area.height) {
+    let text = verdict.to_string();
+    let mark = if verdict.is_accepted() { "✔" } else { "✘" };
+    let word = format!("{mark} {text}");
+    // A long reason wraps within the banner (ending in … if even that is too little), so it
+    // never runs over the pane's border; in a short pane it takes a second row from "decided
+    // by", because the reason is what the class reads.
+    let rows = if tall { 3 } else { 2.min(area.height.max(1)) };
+    let lines = super::wrap(&word, usize::from(area.width), usize::from(rows));
+    let banner_rows = if tall { 3 } else { lines.len() as u16 }.min(area.height);
+    for row in 0..banner_rows {
         buf.set_style(
             Rect {
                 y: area.y + row,
@@ -224,12 +232,18 @@ pub(super) fn banner(app: &App, verdict: &Verdict, note: &str, area: Rect, buf: 
             style,
         );
     }
-    let text = verdict.to_string();
-    let mark = if verdict.is_accepted() { "✔" } else { "✘" };
-    let word = format!("{mark} {text}");
-    let x = area.x + area.width.saturating_sub(word.chars().count() as u16) / 2;
-    let y = area.y + if tall { 1 } else { 0 };
-    buf.set_string(x, y, &word, style.add_modifier(Modifier::BOLD));
+    let top = if tall && lines.len() == 1 { 1 } else { 0 };
+    for (row, line) in (top..).zip(&lines) {
+        let x = area.x + area.width.saturating_sub(line.chars().count() as u16) / 2;
+        let y = area.y + row;
+        buf.set_stringn(
+            x,
+            y,
+            line,
+            usize::from(area.width),
+            style.add_modifier(Modifier::BOLD),
+        );
+    }
     let mut below = vec![Line::from(vec![
         Span::styled("decided by ", theme.dim()),
         Span::raw(verdict.decided_by().describe()),
