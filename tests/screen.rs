@@ -730,3 +730,94 @@ fn a_long_verdict_wraps_inside_the_verification_pane() {
         }
     }
 }
+
+#[test]
+fn a_client_keeps_its_text_when_the_server_has_gone() {
+    let mut app = scenario::client(Scheme::Ecb);
+    let peer = Peer {
+        id: 1,
+        addr: ([127, 0, 0, 1], 12_345).into(),
+    };
+    let gone = Event::Disconnected {
+        peer,
+        reason: "peer said BYE: server shutting down".to_owned(),
+        unanswered: 0,
+    };
+    app.on_net(0, Role::Client, gone);
+    app.input = tui_input::Input::new("after the server left".into());
+    app.apply(Action::Send);
+    assert!(app.take_requests().is_empty(), "nothing is sent");
+    assert_eq!(app.input.value(), "after the server left");
+    let text = screen_text(&draw(&app, 120, 36));
+    assert!(text.contains("not connected"), "{text}");
+}
+
+#[test]
+fn a_replayed_attack_says_the_key_was_redacted_not_that_it_stayed_off_the_wire() {
+    use cipherlab::wire::KeyExchange;
+    let theme = cipherlab::tui::theme::Theme { mono: true };
+    let log = cipherlab::logging::LogRing::default();
+    let mut app = App::new(Mode::Mitm, Scheme::Ecb, KeyExchange::Send, log, theme);
+    app.replay = Some(true);
+    let text = screen_text(&draw(&app, 120, 36));
+    assert!(
+        text.contains("redacted in the recording") && !text.contains("never crossed"),
+        "{text}"
+    );
+    // Under a pre-shared key the attacker really had no key, redacted or not.
+    app.exchange = KeyExchange::Psk;
+    let text = screen_text(&draw(&app, 120, 36));
+    assert!(text.contains("no key: it never crossed the wire"), "{text}");
+}
+
+#[test]
+fn a_man_in_the_middle_does_not_guess_the_scheme_before_the_handshake() {
+    use cipherlab::wire::KeyExchange;
+    let theme = cipherlab::tui::theme::Theme { mono: true };
+    let log = cipherlab::logging::LogRing::default();
+    let mut app = App::new(Mode::Mitm, Scheme::Fernet, KeyExchange::Send, log, theme);
+    app.awaiting_handshake = true;
+    let text = screen_text(&draw(&app, 120, 36));
+    assert!(
+        text.contains("mitm · waiting for the handshake")
+            && !text.contains("fernet")
+            && !text.contains("never crossed"),
+        "{text}"
+    );
+    let peer = Peer {
+        id: 1,
+        addr: ([127, 0, 0, 1], 50_412).into(),
+    };
+    let connected = Event::Connected {
+        peer,
+        name: "alice".to_owned(),
+        scheme: Scheme::Hmac,
+    };
+    app.on_net(0, Role::Wire, connected);
+    let text = screen_text(&draw(&app, 120, 36));
+    assert!(text.contains("mitm · hmac"), "{text}");
+}
+
+#[test]
+fn a_refused_client_says_no_handshake_happened() {
+    use cipherlab::wire::KeyExchange;
+    let theme = cipherlab::tui::theme::Theme { mono: true };
+    let log = cipherlab::logging::LogRing::default();
+    let mut app = App::new(Mode::Client, Scheme::Ecb, KeyExchange::Send, log, theme);
+    app.awaiting_handshake = true;
+    let peer = Peer {
+        id: 1,
+        addr: ([127, 0, 0, 1], 12_345).into(),
+    };
+    let refused = Event::Disconnected {
+        peer,
+        reason: "the server refused the connection: scheme mismatch".to_owned(),
+        unanswered: 0,
+    };
+    app.on_net(0, Role::Client, refused);
+    let text = screen_text(&draw(&app, 120, 36));
+    assert!(
+        text.contains("closed before the handshake") && !text.contains("key sent in the clear"),
+        "{text}"
+    );
+}

@@ -70,6 +70,9 @@ pub struct App {
     pub exchange: KeyExchange,
     /// `lab wire` or `seed wire`, for the header.
     pub wire_label: &'static str,
+    /// A client or man in the middle on the lab wire learns the scheme and key exchange from
+    /// the handshake; until then the header says so instead of guessing.
+    pub awaiting_handshake: bool,
     /// Events from other generations are stragglers and are ignored.
     pub generation: u64,
     /// Playing a recording back: nothing can be sent. `Some(true)` when its keys were
@@ -136,6 +139,7 @@ impl App {
             scheme,
             exchange,
             wire_label: "lab wire",
+            awaiting_handshake: false,
             generation: 0,
             replay: None,
             keys: HashMap::new(),
@@ -220,6 +224,7 @@ impl App {
                 // A client or a man in the middle learns the scheme from the handshake.
                 if matches!(self.mode, Mode::Client | Mode::Mitm) {
                     self.scheme = scheme;
+                    self.awaiting_handshake = false;
                 }
                 if role == Role::Server && self.mode == Mode::Server {
                     self.add_client(peer, name);
@@ -386,6 +391,7 @@ impl App {
             // The server's WELCOME says what the session is, whatever the command line guessed.
             self.scheme = welcome.scheme;
             self.exchange = welcome.key_exchange;
+            self.awaiting_handshake = false;
         }
         if let Frame::Verdict { seq, verdict } = &frame
             && direction == Direction::ToClient
@@ -628,6 +634,15 @@ impl App {
             },
             _ => None,
         };
+        if self.mode == Mode::Client
+            && let Some(ConnState::Closed(reason)) = self.status.get(&Role::Client)
+        {
+            // The text stays in the editor: nothing typed is lost to a closed connection.
+            self.error = Some(format!(
+                "not connected ({reason}): the message was not sent"
+            ));
+            return;
+        }
         self.input.reset();
         self.selected = None;
         self.error = None;

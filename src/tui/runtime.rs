@@ -168,6 +168,11 @@ pub async fn run(launch: Launch, log: LogRing, recorder: Option<Recorder>) -> io
         Launch::Mitm { config, .. } => config.wire.label(),
         Launch::Replay { .. } => "replay",
     };
+    app.awaiting_handshake = match &launch {
+        Launch::Client { config } => config.wire == crate::wire::seed::WireKind::Lab,
+        Launch::Mitm { config, .. } => config.wire == crate::wire::seed::WireKind::Lab,
+        _ => false,
+    };
     let replaying = matches!(launch, Launch::Replay { .. });
     if let Launch::Replay { recording, .. } = &launch {
         app.replay = Some(recording.redacted_keys > 0);

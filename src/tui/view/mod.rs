@@ -220,13 +220,18 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let mut spans = vec![
         Span::styled(" cipherlab ", theme.selected().add_modifier(Modifier::BOLD)),
         Span::raw(format!(" {} · ", app.mode.name())),
-        Span::styled(app.scheme.name(), bold),
-        Span::raw(" · "),
     ];
-    match app.exchange {
-        KeyExchange::Send => spans.push(Span::styled("key sent in the clear ⚠", theme.warning())),
-        KeyExchange::Psk => spans.push(Span::styled("pre-shared key", theme.good())),
-        KeyExchange::X25519 => spans.push(Span::styled("key agreed (x25519)", theme.good())),
+    if app.awaiting_handshake {
+        // The server decides the scheme and key exchange; they are not known yet.
+        spans.push(Span::styled("waiting for the handshake", theme.dim()));
+    } else {
+        spans.push(Span::styled(app.scheme.name(), bold));
+        spans.push(Span::raw(" · "));
+        spans.push(match app.exchange {
+            KeyExchange::Send => Span::styled("key sent in the clear ⚠", theme.warning()),
+            KeyExchange::Psk => Span::styled("pre-shared key", theme.good()),
+            KeyExchange::X25519 => Span::styled("key agreed (x25519)", theme.good()),
+        });
     }
     spans.push(Span::raw(format!(" · {} ", app.wire_label)));
     if app.frozen {

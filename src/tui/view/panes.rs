@@ -54,7 +54,20 @@ pub(super) fn key(app: &App, role: Role, area: Rect, buf: &mut Buffer) {
                 theme.dim(),
             )));
         }
-        None if role == Role::Wire => {
+        None if app.awaiting_handshake => {
+            let closed = matches!(app.status.get(&role), Some(super::ConnState::Closed(_)));
+            let text = if closed {
+                "no key: the connection closed before the handshake"
+            } else {
+                "waiting for the handshake…"
+            };
+            lines.push(Line::from(Span::styled(text, theme.dim())));
+        }
+        // A replay whose keys were redacted cannot show the key the attacker read, but it did
+        // cross the wire: say so rather than "never crossed".
+        None if role == Role::Wire
+            && !(app.replay == Some(true) && app.exchange == KeyExchange::Send) =>
+        {
             lines.push(Line::from(Span::styled(
                 "no key: it never crossed the wire",
                 theme.good(),
