@@ -821,3 +821,22 @@ fn a_refused_client_says_no_handshake_happened() {
         "{text}"
     );
 }
+
+#[test]
+fn the_wire_column_says_when_the_attacker_has_read_the_key() {
+    use cipherlab::crypto::KeySource;
+    use cipherlab::wire::KeyExchange;
+    let theme = cipherlab::tui::theme::Theme { mono: true };
+    let log = cipherlab::logging::LogRing::default();
+    let mut app = App::new(Mode::Demo, Scheme::Fernet, KeyExchange::Send, log, theme);
+    let quiet = screen_text(&draw(&app, 120, 36));
+    assert!(!quiet.contains("key read off the wire"), "{quiet}");
+    let read = Event::Key {
+        key: scenario::fixed_key(Scheme::Fernet),
+        source: KeySource::ReceivedInClear,
+        exchange: KeyExchange::Send,
+    };
+    app.on_net(0, Role::Wire, read);
+    let text = screen_text(&draw(&app, 120, 36));
+    assert!(text.contains("key read off the wire"), "{text}");
+}

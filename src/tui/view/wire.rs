@@ -127,7 +127,17 @@ pub(super) fn wire(app: &App, area: Rect, buf: &mut Buffer) {
             } else {
                 "no message selected"
             };
-            Paragraph::new(Span::styled(text, theme.dim())).render(middle, buf);
+            let mut lines = vec![Line::from(Span::styled(text, theme.dim()))];
+            if app.attacker.key_learned {
+                // Before any message, this is the moment the class should see.
+                lines.push(Line::from(Span::styled(
+                    "⚠ key read off the wire: every message will be readable",
+                    theme.warning(),
+                )));
+            }
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: true })
+                .render(middle, buf);
         }
     }
 
