@@ -840,3 +840,14 @@ fn the_wire_column_says_when_the_attacker_has_read_the_key() {
     let text = screen_text(&draw(&app, 120, 36));
     assert!(text.contains("key read off the wire"), "{text}");
 }
+
+#[test]
+fn a_long_narration_is_whole_at_80_by_24() {
+    let app = scenario::lesson("key-on-the-wire", 4);
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(
+        text.contains("need authentication too.)") && text.contains("→ or Space: next step"),
+        "{text}"
+    );
+    assert!(text.contains("┌Ciphertext"), "{text}");
+}

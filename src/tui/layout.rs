@@ -99,7 +99,10 @@ impl Areas {
         let mut panes = Vec::new();
         let body = match &app.lesson {
             Some(_) => {
-                let narration = if body.height >= 30 { 7 } else { 5 };
+                // As many rows as the step needs, within what the columns below can spare.
+                let most = if body.height >= 30 { 10 } else { 8 };
+                let needed = super::view::narration_height(app, body.width);
+                let narration = needed.clamp(5, most);
                 let [top, rest] = body.layout(&Layout::vertical([
                     Constraint::Length(narration),
                     Constraint::Fill(1),

@@ -6,6 +6,7 @@ mod compare;
 pub mod hex;
 mod matrix;
 mod narration;
+pub(crate) use narration::height as narration_height;
 mod panes;
 mod picture;
 mod popup;
@@ -37,8 +38,6 @@ pub(crate) fn pane_block<'a>(
         .title_style(theme.border(focused))
 }
 
-/// Cuts a line to `width` columns, ending it with `…` when anything was cut, so that nothing
-/// is cut off without an indication.
 /// Word-wraps `text` into at most `rows` lines of `width` characters. When it does not fit,
 /// the last line ends in `…`, so a projector at a small size never hides text silently.
 pub(super) fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
@@ -79,6 +78,8 @@ pub(super) fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
     lines
 }
 
+/// Cuts a line to `width` columns, ending it with `…` when anything was cut, so that nothing
+/// is cut off without an indication.
 pub(crate) fn fit(line: Line<'static>, width: u16) -> Line<'static> {
     let width = width as usize;
     if line.width() <= width {

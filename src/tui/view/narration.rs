@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::pane_block;
 use crate::tui::app::App;
@@ -23,11 +23,56 @@ pub(super) fn narration(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(step) = state.lesson.steps.get(state.shown) else {
         return;
     };
-    let text_rows = inner.height.saturating_sub(1) as usize;
+    let expect = footer(app, step, state.shown + 1 == total && state.played == total);
+    // The footer (what the step sends, what to expect, how to go on) wraps onto a second row
+    // when it must; the narration has the rows above it, ending in … if they are too few.
+    let footer_rows = footer_rows(&expect, inner.width).min(inner.height.saturating_sub(1).max(1));
+    let text_rows = inner.height.saturating_sub(footer_rows) as usize;
     let lines: Vec<Line> = super::wrap(&step.narration, inner.width as usize, text_rows)
         .into_iter()
         .map(Line::from)
         .collect();
+    Paragraph::new(lines).render(
+        Rect {
+            height: text_rows as u16,
+            ..inner
+        },
+        buf,
+    );
+    Paragraph::new(expect).wrap(Wrap { trim: true }).render(
+        Rect {
+            y: inner.y + text_rows as u16,
+            height: footer_rows,
+            ..inner
+        },
+        buf,
+    );
+}
+
+/// The rows the Narration pane needs at `width` (borders included) to show the current step
+/// whole: the layout gives it that many, within what the screen can spare.
+pub(crate) fn height(app: &App, width: u16) -> u16 {
+    let Some(state) = &app.lesson else { return 0 };
+    let Some(step) = state.lesson.steps.get(state.shown) else {
+        return 3;
+    };
+    let inner = width.saturating_sub(2);
+    let total = state.lesson.steps.len();
+    let expect = footer(app, step, state.shown + 1 == total && state.played == total);
+    let text = super::wrap(&step.narration, usize::from(inner), usize::MAX).len() as u16;
+    text + footer_rows(&expect, inner) + 2
+}
+
+fn footer_rows(line: &Line, width: u16) -> u16 {
+    if line.width() > usize::from(width) {
+        2
+    } else {
+        1
+    }
+}
+
+fn footer<'a>(app: &App, step: &'a crate::lesson::Step, last: bool) -> Line<'a> {
+    let theme = &app.theme;
     let mut expect = Vec::new();
     if let Some(send) = &step.send {
         expect.push(Span::styled(format!("sends {send:?}"), theme.dim()));
@@ -44,28 +89,13 @@ pub(super) fn narration(app: &App, area: Rect, buf: &mut Buffer) {
     if let Some(verdict) = &step.expect_replay {
         expect.push(Span::styled(format!(" · replay: {verdict}"), theme.dim()));
     }
-    let last = state.shown + 1 == total && state.played == total;
     let next = if last {
         "the end: q quits, or keep experimenting"
     } else {
         "→ or Space: next step · ←: back"
     };
     expect.push(Span::styled(format!("   {next}"), theme.key()));
-    Paragraph::new(lines).render(
-        Rect {
-            height: text_rows as u16,
-            ..inner
-        },
-        buf,
-    );
-    let footer = Line::from(expect);
-    super::put(
-        buf,
-        inner.x,
-        inner.y + inner.height.saturating_sub(1),
-        footer,
-        inner.width,
-    );
+    Line::from(expect)
 }
 
 #[cfg(test)]
