@@ -851,3 +851,82 @@ fn a_long_narration_is_whole_at_80_by_24() {
     );
     assert!(text.contains("┌Ciphertext"), "{text}");
 }
+
+#[test]
+fn an_injected_replay_is_not_shown_as_the_clients_own() {
+    use cipherlab::crypto::{Cipher, OpenOptions, Tamper};
+    use cipherlab::net::INJECTED_SEQ;
+    let mut app = scenario::demo(Scheme::Fernet);
+    let peer = Peer {
+        id: 1,
+        addr: ([127, 0, 0, 1], 50_412).into(),
+    };
+    let earlier = Bytes::from_static(b"an earlier token, sent again");
+    let replayed = Event::Tampered {
+        peer,
+        seq: 2,
+        action: Tamper::Replay,
+        wire: earlier.clone(),
+    };
+    app.on_net(0, Role::Wire, replayed);
+    let opened = Cipher::new(&scenario::fixed_key(Scheme::Fernet)).open_with(
+        &earlier,
+        &OpenOptions {
+            now: 1_700_000_000,
+            ttl: None,
+        },
+    );
+    let arrived = Event::Received {
+        peer,
+        seq: INJECTED_SEQ,
+        wire: earlier,
+        opened,
+    };
+    app.on_net(0, Role::Server, arrived);
+    app.settle();
+    let text = screen_text(&draw(&app, 140, 42));
+    // The Client column does not claim the replay's verdict, and #2, which the attacker
+    // forwarded untouched before replaying, is not marked as changed.
+    assert!(text.contains("not sent from here"), "{text}");
+    assert!(text.contains("⟲ replay"), "{text}");
+    let row_two = text
+        .lines()
+        .find(|l| l.contains("→ #2"))
+        .unwrap_or_default();
+    assert!(!row_two.contains('✎'), "{text}");
+}
+
+#[test]
+fn a_dropped_message_says_so_instead_of_waiting_for_ever() {
+    use cipherlab::crypto::Tamper;
+    let mut app = scenario::demo(Scheme::Cbc);
+    let peer = Peer {
+        id: 1,
+        addr: ([127, 0, 0, 1], 50_412).into(),
+    };
+    let client = Peer {
+        id: 1,
+        addr: ([127, 0, 0, 1], 12_345).into(),
+    };
+    let sent = Event::Sent {
+        peer: client,
+        seq: 4,
+        plaintext: Bytes::from_static(b"drop me"),
+        wire: Bytes::from(vec![7u8; 32]),
+    };
+    app.on_net(0, Role::Client, sent);
+    let dropped = Event::Tampered {
+        peer,
+        seq: 4,
+        action: Tamper::Drop,
+        wire: Bytes::new(),
+    };
+    app.on_net(0, Role::Wire, dropped);
+    let text = screen_text(&draw(&app, 140, 42));
+    let row = text
+        .lines()
+        .find(|l| l.contains("→ #4"))
+        .unwrap_or_default();
+    assert!(row.contains("dropped"), "{text}");
+    assert!(text.contains("dropped by the man in the middle"), "{text}");
+}

@@ -102,6 +102,21 @@ impl Journey {
             .or(self.peer_verdict.as_ref())
     }
 
+    /// Whether the attacker changed this message's bytes. A replay leaves the message it
+    /// follows untouched (it sends an earlier message again), so it does not count.
+    pub fn changed(&self) -> bool {
+        self.tampered
+            .iter()
+            .any(|(action, _)| *action != Tamper::Replay)
+    }
+
+    /// Whether the attacker dropped this message, so no verdict will ever come.
+    pub fn dropped(&self) -> bool {
+        self.tampered
+            .iter()
+            .any(|(action, _)| *action == Tamper::Drop)
+    }
+
     /// The plaintext as the sender meant it, or as the receiver or the attacker read it.
     pub fn best_plaintext(&self) -> Option<&Kept> {
         self.plaintext

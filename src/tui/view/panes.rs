@@ -138,6 +138,9 @@ pub(super) fn plaintext(app: &App, role: Role, area: Rect, buf: &mut Buffer) {
                 format!("nothing delivered ({})", arrival.verdict),
                 theme.verdict_text(&arrival.verdict),
             )),
+            _ if sender && journey.injected => {
+                Line::from(Span::styled("not sent from here: a replay", theme.dim()))
+            }
             _ => Line::from(Span::styled("not received yet", theme.dim())),
         };
         lines.push(line);
@@ -182,7 +185,15 @@ pub(super) fn ciphertext(app: &App, role: Role, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     let Some(kept) = kept else {
-        Paragraph::new(Span::styled("no message yet", theme.dim())).render(inner, buf);
+        let text = match journey {
+            Some(j) if j.injected && is_sender(role, j) => {
+                "not sent from here: a replay the man in the middle injected"
+            }
+            _ => "no message yet",
+        };
+        Paragraph::new(Span::styled(text, theme.dim()))
+            .wrap(Wrap { trim: true })
+            .render(inner, buf);
         return;
     };
     let anatomy = Anatomy::dissect(app.scheme, &kept.bytes);
@@ -283,6 +294,14 @@ pub(super) fn verification(app: &App, role: Role, area: Rect, buf: &mut Buffer) 
         Paragraph::new(Span::styled("no message yet", theme.dim())).render(inner, buf);
         return;
     };
+    if journey.injected && is_sender(role, journey) {
+        let text = "not sent from here: the man in the middle injected this copy, and the \
+                    verdict went back to it";
+        Paragraph::new(Span::styled(text, theme.dim()))
+            .wrap(Wrap { trim: true })
+            .render(inner, buf);
+        return;
+    }
     let (verdict, note) = if is_sender(role, journey) {
         let peer = if role == Role::Client {
             "the server"
@@ -301,6 +320,8 @@ pub(super) fn verification(app: &App, role: Role, area: Rect, buf: &mut Buffer) 
         None => {
             let text = if journey.held.is_some() {
                 "held by the man in the middle…"
+            } else if journey.dropped() {
+                "dropped by the man in the middle: it never arrived"
             } else {
                 "awaiting a verdict…"
             };
@@ -348,19 +369,16 @@ pub(super) fn history(app: &App, area: Rect, buf: &mut Buffer) {
         } else {
             format!("#{}", journey.seq)
         };
-        let mark = if journey.tampered.is_empty() {
-            " "
-        } else {
-            "✎"
-        };
+        let mark = if journey.changed() { "✎" } else { " " };
         let text = journey
             .best_plaintext()
             .map(|p| readable(&p.bytes))
             .unwrap_or_else(|| "·".to_owned());
-        let verdict = journey.verdict().map_or_else(
-            || Span::styled("…", theme.dim()),
-            |v| Span::styled(v.to_string(), theme.verdict_text(v)),
-        );
+        let verdict = match journey.verdict() {
+            Some(v) => Span::styled(v.to_string(), theme.verdict_text(v)),
+            None if journey.dropped() => Span::styled("dropped", theme.warning()),
+            None => Span::styled("…", theme.dim()),
+        };
         let verdict_width = verdict.width();
         let fixed = 2 + seq.len() + 2 + 1;
         let room = (inner.width as usize).saturating_sub(fixed + verdict_width + 1);

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::hex::HexView;
 use super::{fit, pane_block, put, readable};
-use crate::crypto::{Anatomy, FieldKind, Scheme};
+use crate::crypto::{Anatomy, FieldKind, Scheme, Tamper};
 use crate::tui::app::{App, Popup};
 use crate::tui::state::Focus;
 
@@ -101,9 +101,16 @@ pub(super) fn wire(app: &App, area: Rect, buf: &mut Buffer) {
             let mut lines = Vec::new();
             if let Some(j) = journey {
                 for (action, sent) in &j.tampered {
+                    let (mark, what) = match action {
+                        Tamper::Replay => {
+                            ("⟲", " → sent an earlier message again after it".to_owned())
+                        }
+                        Tamper::Drop => ("✎", " → never forwarded".to_owned()),
+                        _ => ("✎", format!(" → sent {} bytes instead", sent.len)),
+                    };
                     lines.push(Line::from(vec![
-                        Span::styled(format!("✎ {action}"), theme.warning()),
-                        Span::raw(format!(" → sent {} bytes instead", sent.len)),
+                        Span::styled(format!("{mark} {action}"), theme.warning()),
+                        Span::raw(what),
                     ]));
                 }
                 match &j.eavesdropped {
