@@ -285,6 +285,19 @@ pub(super) fn banner(app: &App, verdict: &Verdict, note: &str, area: Rect, buf: 
         .render(rest, buf);
 }
 
+/// A connected (or recently gone) client's name, cut to a dozen columns for the History.
+fn client_name(app: &App, conn: crate::net::PeerId) -> String {
+    let name = app
+        .clients
+        .iter()
+        .find(|c| c.peer.id == conn)
+        .map_or_else(|| format!("client {conn}"), |c| c.name.clone());
+    match name.char_indices().nth(12) {
+        Some((cut, _)) => format!("{}…", &name[..cut]),
+        None => name,
+    }
+}
+
 pub(super) fn verification(app: &App, role: Role, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
     let block = pane_block("Verification", false, theme);
@@ -366,6 +379,10 @@ pub(super) fn history(app: &App, area: Rect, buf: &mut Buffer) {
         };
         let seq = if journey.injected {
             "replay".to_owned()
+        } else if app.mode == crate::tui::Mode::Server {
+            // Numbers count per connection, so with a class connected each row says whose
+            // message it is (or to whom the operator replied).
+            format!("{} #{}", client_name(app, journey.conn), journey.seq)
         } else {
             format!("#{}", journey.seq)
         };
