@@ -219,7 +219,11 @@ pub(super) fn ciphertext(app: &App, role: Role, area: Rect, buf: &mut Buffer) {
 }
 
 /// The byte ranges of `received` that differ from what was `sent` (decoded, for Fernet).
-fn differences(app: &App, sent: &Kept, received: &Anatomy) -> Vec<std::ops::Range<usize>> {
+pub(super) fn differences(
+    app: &App,
+    sent: &Kept,
+    received: &Anatomy,
+) -> Vec<std::ops::Range<usize>> {
     let sent = Anatomy::dissect(app.scheme, &sent.bytes).bytes;
     let got = &received.bytes;
     let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();

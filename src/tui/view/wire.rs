@@ -81,11 +81,28 @@ pub(super) fn wire(app: &App, area: Rect, buf: &mut Buffer) {
     put(buf, head.x, head.y, Line::from(intercept), head.width);
 
     let journey = app.current();
-    match journey.and_then(|j| j.on_wire.as_ref()) {
+    // After a tamper, the bytes that went on are shown, with the attacker's changes lit;
+    // while the tamper form is open, the held bytes, with what the action would touch.
+    let forwarded = journey.and_then(|j| {
+        j.tampered
+            .iter()
+            .rev()
+            .find(|(action, _)| !matches!(action, Tamper::Replay | Tamper::Drop))
+            .map(|(_, kept)| kept)
+    });
+    let original = journey.and_then(|j| j.on_wire.as_ref());
+    let form_open = matches!(app.popup, Some(Popup::Tamper(_)));
+    let shown = if form_open {
+        original
+    } else {
+        forwarded.or(original)
+    };
+    match shown {
         Some(kept) => {
             let anatomy = Anatomy::dissect(app.scheme, &kept.bytes);
-            let touched = match &app.popup {
-                Some(Popup::Tamper(form)) => form.touched(app.scheme).1,
+            let touched = match (&app.popup, forwarded, original) {
+                (Some(Popup::Tamper(form)), _, _) => form.touched(app.scheme).1,
+                (_, Some(_), Some(original)) => super::panes::differences(app, original, &anatomy),
                 _ => vec![],
             };
             let scroll = app.scroll.get(&Focus::Wire).copied().unwrap_or(0);
@@ -106,7 +123,7 @@ pub(super) fn wire(app: &App, area: Rect, buf: &mut Buffer) {
                             ("⟲", " → sent an earlier message again after it".to_owned())
                         }
                         Tamper::Drop => ("✎", " → never forwarded".to_owned()),
-                        _ => ("✎", format!(" → sent {} bytes instead", sent.len)),
+                        _ => ("✎", format!(" → sent as shown, {} bytes", sent.len)),
                     };
                     lines.push(Line::from(vec![
                         Span::styled(format!("{mark} {action}"), theme.warning()),
