@@ -296,6 +296,8 @@ fn a_recorded_screen_session_replays_on_the_screen() {
         screen.contains("redacted in the recording"),
         "the Key pane says why it is empty:\n{screen}"
     );
+    // The status line says when the whole recording has played.
+    pty.wait_for("replay finished:");
     // Nothing can be sent from a replay, and it says so.
     pty.send(b"x\r");
     pty.wait_for("this is a replay of a recording");

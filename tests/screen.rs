@@ -930,3 +930,16 @@ fn a_dropped_message_says_so_instead_of_waiting_for_ever() {
     assert!(row.contains("dropped"), "{text}");
     assert!(text.contains("dropped by the man in the middle"), "{text}");
 }
+
+#[test]
+fn a_replay_says_where_the_playback_stands() {
+    let mut app = scenario::server(Scheme::Ecb);
+    app.replay = Some(false);
+    app.error = None;
+    app.replay_progress = (3, 10);
+    let text = screen_text(&draw(&app, 120, 36));
+    assert!(text.contains("replay: 3 of 10 events"), "{text}");
+    app.replay_progress = (10, 10);
+    let text = screen_text(&draw(&app, 120, 36));
+    assert!(text.contains("replay finished: 10 events played"), "{text}");
+}

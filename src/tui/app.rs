@@ -78,6 +78,8 @@ pub struct App {
     /// Playing a recording back: nothing can be sent. `Some(true)` when its keys were
     /// redacted, so the Key panes say why they stay empty.
     pub replay: Option<bool>,
+    /// Of a replay: events played so far, and how many the recording holds.
+    pub replay_progress: (usize, usize),
     /// Each role's key.
     pub keys: HashMap<Role, KeyView>,
     /// Each role's connection state.
@@ -142,6 +144,7 @@ impl App {
             awaiting_handshake: false,
             generation: 0,
             replay: None,
+            replay_progress: (0, 0),
             keys: HashMap::new(),
             status: HashMap::new(),
             journeys: Journeys::default(),

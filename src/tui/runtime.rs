@@ -176,6 +176,7 @@ pub async fn run(launch: Launch, log: LogRing, recorder: Option<Recorder>) -> io
     let replaying = matches!(launch, Launch::Replay { .. });
     if let Launch::Replay { recording, .. } = &launch {
         app.replay = Some(recording.redacted_keys > 0);
+        app.replay_progress = (0, recording.events.len());
     }
     if let Launch::Replay { recording, .. } = &launch
         && let Some((line, why)) = recording.skipped.first()
@@ -262,6 +263,7 @@ impl Session {
     fn apply(&mut self, app: &mut App, (generation, role, event): Tagged) {
         // A replay knows nothing of restarts: its events belong to whatever is on screen.
         let generation = if self.replaying {
+            app.replay_progress.0 += 1;
             app.generation
         } else {
             generation

@@ -289,10 +289,17 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
                 super::state::Mode::Server => &[Role::Server],
                 super::state::Mode::Mitm => &[Role::Wire],
             };
-            let text: Vec<String> = roles
-                .iter()
-                .map(|r| state_text(*r, app.status.get(r)))
-                .collect();
+            let mut text: Vec<String> = Vec::new();
+            if app.replay.is_some() {
+                // A replay's connections are history: say where the playback stands first.
+                let (played, total) = app.replay_progress;
+                text.push(if played >= total {
+                    format!("replay finished: {total} events played (q quits)")
+                } else {
+                    format!("replay: {played} of {total} events")
+                });
+            }
+            text.extend(roles.iter().map(|r| state_text(*r, app.status.get(r))));
             Line::from(Span::styled(format!(" {}", text.join(" · ")), theme.dim()))
         }
     };
