@@ -325,3 +325,56 @@ fn a_lesson_steps_forward_and_back_with_the_arrows() {
     pty.send(b"\x03");
     assert!(pty.wait_exit().success());
 }
+
+#[test]
+fn quitting_a_recorded_server_records_the_goodbyes() {
+    use std::process::{Command, Stdio};
+    let path = std::env::temp_dir().join(format!("cipherlab-e2e-q-{}.jsonl", std::process::id()));
+    let path = path.to_str().unwrap();
+    let args = ["--record", path, "server", "--scheme", "ecb"];
+    let mut pty = Pty::spawn(
+        &[&args[..], &["--listen", "127.0.0.1:0"]].concat(),
+        120,
+        36,
+        &[],
+    );
+    let screen = pty.wait_for("listening on 127.0.0.1:");
+    let port: String = screen
+        .split("listening on 127.0.0.1:")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let mut client = Command::new(env!("CARGO_BIN_EXE_cipherlab"))
+        .args([
+            "client",
+            "--headless",
+            "--connect",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    client
+        .stdin
+        .as_mut()
+        .unwrap()
+        .write_all(b"still here\n")
+        .unwrap();
+    pty.wait_for("received: still here");
+    pty.send(b"q");
+    assert!(pty.wait_exit().success());
+    let _ = client.kill();
+    let _ = client.wait();
+    let recording = std::fs::read_to_string(path).unwrap();
+    assert!(
+        recording
+            .lines()
+            .any(|l| l.contains("\"event\":\"disconnected\"")),
+        "{recording}"
+    );
+    let _ = std::fs::remove_file(path);
+}

@@ -350,8 +350,12 @@ async fn event_loop(
             break;
         }
     }
-    if let Some(topology) = session.topology {
+    if let Some(topology) = session.topology.take() {
         topology.shutdown().await;
+    }
+    // What the shutdown itself reported (BYE sent, clients gone) still belongs in a recording.
+    while let Ok((generation, role, event)) = rx.try_recv() {
+        session.record(app, generation, role, &event);
     }
     Ok(())
 }
