@@ -46,10 +46,13 @@ fn main() -> ExitCode {
             "--record works with demo, server, client and mitm, and with a lesson on the screen",
         );
     }
-    if on_screen && !std::io::stdout().is_terminal() {
-        return usage(
-            "stdout is not a terminal: run in a terminal, or add --headless for JSON lines",
-        );
+    // A lesson or a recording is read first, so that a wrong name or path is the error given.
+    let reads_first = matches!(command, Command::Lesson(_) | Command::Replay(_));
+    if on_screen
+        && !reads_first
+        && let Err(code) = need_terminal()
+    {
+        return code;
     }
     let ring = on_screen.then(LogRing::default);
     if let Some(warning) =
@@ -63,6 +66,17 @@ fn main() -> ExitCode {
         ring: ring.unwrap_or_default(),
     };
     run(command, front).unwrap_or_else(|code| code)
+}
+
+/// The screen needs a terminal on stdout; without one, say how to get JSON lines instead.
+fn need_terminal() -> Result<(), ExitCode> {
+    if std::io::stdout().is_terminal() {
+        Ok(())
+    } else {
+        Err(usage(
+            "stdout is not a terminal: run in a terminal, or add --headless for JSON lines",
+        ))
+    }
 }
 
 /// What every mode's front end shares: whether keys are shown, where to record, the log ring.
@@ -115,6 +129,9 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
         Command::Replay(args) => {
             let recording = record::load(&args.file).map_err(|e| failed(&e))?;
             let speed = args.speed;
+            if !args.headless {
+                need_terminal()?;
+            }
             if args.headless {
                 let out = front.output(None);
                 runtime(async move { headless::replay(recording, speed, &out).await })
@@ -246,6 +263,7 @@ fn lesson(args: &cli::LessonArgs, front: &Front) -> Result<ExitCode, ExitCode> {
     let lesson = Lesson::find(args.name.as_deref().unwrap_or_default())
         .map_err(|e| usage(&e.to_string()))?;
     if !args.headless {
+        need_terminal()?;
         let first = lesson.steps.first();
         let recorder = front.recorder(Header {
             mode: "demo",
