@@ -11,17 +11,21 @@ use serde_json::Value;
 const BIN: &str = env!("CARGO_BIN_EXE_cipherlab");
 
 /// Runs the binary with `stdin`, with logs kept out of the way.
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
+/// The binary with `args`, quiet, with no key from the environment, and its output piped.
+fn cipherlab(args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
         .args(args)
         .args(["--log-level", "off"])
         .env_remove("CIPHERLAB_KEY")
         .env_remove("SHARED_SECRET_KEY")
-        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    command
+}
+
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = cipherlab(args).stdin(Stdio::piped()).spawn().unwrap();
     // A child that exits early (usage errors) closes its stdin: that is not a test failure.
     let _ = child.stdin.take().unwrap().write_all(stdin);
     child.wait_with_output().unwrap()
@@ -474,4 +478,299 @@ fn a_malformed_address_is_a_usage_error_before_anything_starts() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(text(&out.stderr).contains("is not HOST:PORT"), "{args:?}");
     }
+}
+
+/// Runs the binary expecting a usage error: asserts that it exits 2 within a deadline (a
+/// command wrongly accepted would run on, a server forever) and returns its stderr.
+fn usage_error(args: &[&str]) -> String {
+    let mut child = cipherlab(args).stdin(Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "{args:?} was accepted and kept running; stdout: {}",
+                text(&out.stdout)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{args:?}: {}",
+        text(&out.stderr)
+    );
+    text(&out.stderr)
+}
+
+#[test]
+fn a_max_frame_below_the_minimum_is_a_usage_error_naming_the_range() {
+    use cipherlab::cli::{MAX_MAX_FRAME, MIN_MAX_FRAME};
+    let range = format!("from {MIN_MAX_FRAME} to {MAX_MAX_FRAME}");
+    let below = (MIN_MAX_FRAME - 1).to_string();
+    for args in [
+        // Addresses that bind nothing fixed and reach nothing, should a value be accepted.
+        &[
+            "server",
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-frame",
+            &below,
+        ][..],
+        &[
+            "server",
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-frame",
+            "64",
+        ],
+        &[
+            "client",
+            "--headless",
+            "--connect",
+            "127.0.0.1:9",
+            "--max-frame",
+            "200",
+            "--message",
+            "hi",
+        ],
+        &[
+            "mitm",
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            "127.0.0.1:9",
+            "--max-frame",
+            &below,
+        ],
+    ] {
+        let message = usage_error(args);
+        assert!(message.contains("--max-frame"), "{args:?}: {message}");
+        assert!(message.contains(&range), "{args:?}: {message}");
+    }
+    let help = text(&run(&["server", "--help"], b"").stdout);
+    assert!(help.contains(&range), "{help}");
+}
+
+/// 64 characters of 4 bytes each: the longest name a HELLO carries.
+fn longest_name() -> String {
+    "\u{1F512}".repeat(cipherlab::wire::frame::MAX_NAME)
+}
+
+#[test]
+fn a_server_at_the_smallest_max_frame_serves_the_largest_handshake_in_every_scheme() {
+    let smallest = cipherlab::cli::MIN_MAX_FRAME.to_string();
+    // The largest WELCOME: the longest hmac key, not text, sent in the clear as hex:…
+    let hmac_key = format!("hex:{}", "ff".repeat(cipherlab::crypto::key::MAX_HMAC_KEY));
+    let dir = tempfile::tempdir().unwrap();
+    for scheme in ["ecb", "cbc", "fernet", "hmac"] {
+        let mut args = vec!["--scheme", scheme, "--max-frame", &smallest];
+        if scheme == "hmac" {
+            args.extend(["--key-exchange", "send", "--key", &hmac_key]);
+        }
+        let mut server = ServerProcess::start(&args, &dir.path().join(format!("{scheme}.log")));
+        let name = longest_name();
+        let (code, events) = client(
+            &server.addr,
+            &[
+                "--max-frame",
+                &smallest,
+                "--name",
+                &name,
+                "--message",
+                "a short message at the smallest frame size",
+            ],
+            b"",
+        );
+        assert_eq!(code, Some(0), "{scheme}: {events:?}");
+        assert_eq!(events_named(&events, "verdict").len(), 1, "{scheme}");
+        let connected = loop {
+            let event = next_json(&mut server.lines);
+            if event["event"] == "connected" {
+                break event;
+            }
+        };
+        assert_eq!(connected["name"], name.as_str(), "{scheme}");
+        assert_eq!(server.stop(), Some(0), "{scheme}");
+    }
+}
+
+#[test]
+fn a_client_sends_no_more_name_than_the_server_keeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let smallest = cipherlab::cli::MIN_MAX_FRAME.to_string();
+    let mut server = ServerProcess::start(
+        &["--scheme", "cbc", "--max-frame", &smallest],
+        &dir.path().join("server.log"),
+    );
+    // 8 KiB of name, control characters among it: sent whole, the HELLO would be refused.
+    let long = format!("\u{7}{}", "\u{1F512}".repeat(2048));
+    let (code, events) = client(&server.addr, &["--name", &long, "--message", "hi"], b"");
+    assert_eq!(code, Some(0), "{events:?}");
+    let connected = loop {
+        let event = next_json(&mut server.lines);
+        if event["event"] == "connected" {
+            break event;
+        }
+    };
+    assert_eq!(connected["name"], longest_name().as_str());
+    assert_eq!(server.stop(), Some(0));
+}
+
+#[test]
+fn ttl_with_a_scheme_other_than_fernet_is_a_usage_error() {
+    for args in [
+        &[
+            "server",
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--scheme",
+            "hmac",
+            "--key",
+            "text:k",
+            "--ttl",
+            "60",
+        ][..],
+        &[
+            "server",
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--scheme",
+            "ecb",
+            "--ttl",
+            "60",
+        ],
+        &[
+            "client",
+            "--headless",
+            "--connect",
+            "127.0.0.1:9",
+            "--scheme",
+            "cbc",
+            "--ttl",
+            "60",
+            "--message",
+            "hi",
+        ],
+        &[
+            "open",
+            "--scheme",
+            "cbc",
+            "--key",
+            "text:mysecretkey12345",
+            "--ttl",
+            "60",
+        ],
+    ] {
+        let message = usage_error(args);
+        assert!(
+            message.contains("'--ttl <SECS>' cannot be used with '--scheme "),
+            "{args:?}: {message}"
+        );
+        assert!(message.contains("expires Fernet tokens"), "{message}");
+    }
+
+    // With fernet, or a client that takes the server's scheme, --ttl stands.
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(
+        &["--scheme", "fernet", "--ttl", "60"],
+        &dir.path().join("server.log"),
+    );
+    let (code, events) = client(&server.addr, &["--ttl", "60", "--message", "hi"], b"");
+    assert_eq!(code, Some(0), "{events:?}");
+    assert_eq!(server.stop(), Some(0));
+    let key = text(&run(&["keygen", "--scheme", "fernet"], b"").stdout)
+        .trim()
+        .to_owned();
+    let sealed = run(&["seal", "--scheme", "fernet", "--key", &key], b"hi");
+    let opened = run(
+        &["open", "--scheme", "fernet", "--key", &key, "--ttl", "60"],
+        &sealed.stdout,
+    );
+    assert_eq!(opened.status.code(), Some(0), "{}", text(&opened.stderr));
+}
+
+#[test]
+fn port_0_is_for_listening_only() {
+    for args in [
+        &[
+            "mitm",
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            "127.0.0.1:0",
+        ][..],
+        &[
+            "client",
+            "--headless",
+            "--connect",
+            "127.0.0.1:0",
+            "--message",
+            "hi",
+        ],
+        &[
+            "client",
+            "--headless",
+            "--connect",
+            "[::1]:0",
+            "--message",
+            "hi",
+        ],
+    ] {
+        let message = usage_error(args);
+        assert!(
+            message.contains("port 0 is only for listening"),
+            "{args:?}: {message}"
+        );
+    }
+
+    // Listening on port 0 still picks a free port, and a man in the middle there relays.
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(&["--scheme", "ecb"], &dir.path().join("server.log"));
+    let mut mitm = Command::new(BIN)
+        .args([
+            "mitm",
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+        ])
+        .arg(&server.addr)
+        .arg("--log-file")
+        .arg(dir.path().join("mitm.log"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(mitm.stdout.take().unwrap());
+    let listening = next_json(&mut lines);
+    let _ = mitm.kill();
+    let _ = mitm.wait();
+    assert_eq!(listening["event"], "listening", "{listening}");
+    assert_ne!(listening["addr"], "127.0.0.1:0");
+    assert_eq!(server.stop(), Some(0));
+}
+
+#[test]
+fn a_wrong_lesson_or_recording_is_named_before_the_missing_terminal() {
+    // stdout is a pipe here: the screen could not open, but the real mistake is reported.
+    let lesson = run(&["lesson", "no-such-lesson"], b"");
+    assert_eq!(lesson.status.code(), Some(2));
+    assert!(text(&lesson.stderr).contains("no lesson named \"no-such-lesson\""));
+    let replay = run(&["replay", "/no/such/recording.jsonl"], b"");
+    assert_eq!(replay.status.code(), Some(1));
+    assert!(text(&replay.stderr).contains("cannot read /no/such/recording.jsonl"));
+    let demo = run(&["lesson", "ecb-patterns"], b"");
+    assert_eq!(demo.status.code(), Some(2));
+    assert!(text(&demo.stderr).contains("stdout is not a terminal"));
 }

@@ -247,3 +247,21 @@ async fn a_silent_connection_is_closed_by_the_handshake_timeout() {
 }
 
 use tokio::io::AsyncWriteExt as _;
+
+#[tokio::test]
+async fn a_server_for_one_client_says_so_in_the_singular() {
+    let mut config = server_config(Scheme::Ecb, KeyExchange::Send);
+    config.limits = Limits {
+        max_clients: 1,
+        ..Limits::default()
+    };
+    let server = start_server(config).await;
+    let mut first = RawPeer::connect(server.addr).await;
+    first.hello(None).await;
+    let mut second = RawPeer::connect(server.addr).await;
+    let frames = second.read_until_closed().await;
+    assert_eq!(
+        error_reason(&frames).as_deref(),
+        Some("server full: 1 client connected (--max-clients)")
+    );
+}

@@ -257,6 +257,46 @@ fn a_damaged_line_is_reported_and_the_rest_still_replays() {
 }
 
 #[test]
+fn a_line_that_is_not_utf8_is_a_damaged_line_and_the_rest_still_replays() {
+    let path = scratch("not-utf8.jsonl");
+    let (code, printed, stderr) = run(&[
+        "demo",
+        "--headless",
+        "--message",
+        "one",
+        "--message",
+        "two",
+        "--record",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+    bytes.extend_from_slice(b"\xff\xfe garbage\n");
+    std::fs::write(&path, bytes).unwrap();
+
+    let (code, replayed, stderr) = replay(&path, &[]);
+    assert_eq!(code, Some(1), "a damaged recording is not a clean replay");
+    let damaged = lines + 1;
+    assert!(
+        stderr.contains(&format!(
+            "line {damaged} of the recording skipped: not UTF-8 text"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // Everything before the damaged line plays (the keys were redacted when recorded).
+    let original: Vec<Value> = printed
+        .iter()
+        .map(|l| essence(l))
+        .filter(|v| v["event"] != "key")
+        .collect();
+    let again: Vec<Value> = replayed.iter().map(|l| essence(l)).collect();
+    assert_eq!(again, original);
+    assert_eq!(named(&replayed, "verdict").len(), 2);
+}
+
+#[test]
 fn replay_refuses_what_is_not_a_recording() {
     let path = scratch("not-a-recording.txt");
     std::fs::write(&path, "hello\n").unwrap();

@@ -5,7 +5,8 @@ mod setup;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 pub use keys::{KeyArgs, resolve_key_text};
 pub use setup::{SetupError, client_config, demo_configs, mitm_config, server_config};
@@ -17,16 +18,68 @@ use crate::wire::seed::WireKind;
 /// The default server address (the seeds' port 12345, on loopback).
 pub const DEFAULT_ADDR: &str = "127.0.0.1:12345";
 
-/// cipherlab: a terminal lab for symmetric cryptography on the wire.
-#[derive(Debug, Parser)]
-#[command(name = "cipherlab", version, about, long_about = None, after_help = after_help())]
+/// The command line, read with [`Parser::parse`]. Clap reads the flags, then the rules that
+/// span several flags (see [`Command::check`]) are applied, so that a combination which means
+/// nothing is a usage error (exit 2) like a misspelt flag.
+#[derive(Debug)]
 pub struct Cli {
     /// The mode to run; with none, the side-by-side demo.
-    #[command(subcommand)]
     pub command: Option<Command>,
     /// Logging options, shared by every mode.
-    #[command(flatten)]
     pub log: LogArgs,
+}
+
+/// cipherlab: a terminal lab for symmetric cryptography on the wire.
+// The flags as clap derives them; `Cli` wraps this to add the checks across flags, which clap's
+// attributes cannot express (one flag's meaning depending on another's value).
+#[derive(Debug, Parser)]
+#[command(name = "cipherlab", version, about, long_about = None, after_help = after_help())]
+struct Arguments {
+    /// The mode to run; with none, the side-by-side demo.
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Logging options, shared by every mode.
+    #[command(flatten)]
+    log: LogArgs,
+}
+
+impl Parser for Cli {}
+
+impl CommandFactory for Cli {
+    fn command() -> clap::Command {
+        Arguments::command()
+    }
+
+    fn command_for_update() -> clap::Command {
+        Arguments::command_for_update()
+    }
+}
+
+impl FromArgMatches for Cli {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Cli, clap::Error> {
+        let Arguments { command, log } = Arguments::from_arg_matches(matches)?;
+        if let Some(command) = &command {
+            command.check()?;
+        }
+        Ok(Cli { command, log })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        self.log.update_from_arg_matches(matches)?;
+        if matches
+            .subcommand_name()
+            .is_some_and(Command::has_subcommand)
+        {
+            match &mut self.command {
+                Some(command) => command.update_from_arg_matches(matches)?,
+                None => self.command = Some(Command::from_arg_matches(matches)?),
+            }
+        }
+        match &self.command {
+            Some(command) => command.check(),
+            None => Ok(()),
+        }
+    }
 }
 
 fn after_help() -> String {
@@ -97,6 +150,44 @@ pub enum Command {
     Bench(BenchCommand),
 }
 
+impl Command {
+    /// The rules that span several flags. `--ttl` expires Fernet tokens by the timestamp they
+    /// carry; the other schemes carry none, so `--ttl` with one of them would be silently
+    /// ignored. (A client without `--scheme` learns its scheme from the server, too late to say.)
+    ///
+    /// # Errors
+    /// A usage error naming the flags that do not go together.
+    pub fn check(&self) -> Result<(), clap::Error> {
+        let (name, scheme, ttl) = match self {
+            Command::Server(args) => ("server", Some(args.scheme), args.ttl),
+            Command::Client(args) => ("client", args.scheme, args.ttl),
+            Command::Open(args) => ("open", Some(args.scheme), args.ttl),
+            _ => return Ok(()),
+        };
+        match (scheme.map(Scheme::from), ttl) {
+            (Some(scheme), Some(_)) if scheme != Scheme::Fernet => Err(usage_error(
+                name,
+                format!(
+                    "the argument '--ttl <SECS>' cannot be used with '--scheme {scheme}': \
+                     --ttl expires Fernet tokens by their timestamp, and {scheme} messages carry none"
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A usage error (exit 2) shown with the usage line of `subcommand`.
+fn usage_error(subcommand: &str, message: String) -> clap::Error {
+    let mut command = Arguments::command();
+    // Built first, so that the subcommand's usage line reads `cipherlab server ...`.
+    command.build();
+    match command.find_subcommand_mut(subcommand) {
+        Some(sub) => sub.error(ErrorKind::ArgumentConflict, message),
+        None => command.error(ErrorKind::ArgumentConflict, message),
+    }
+}
+
 /// `cipherlab replay`.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -111,15 +202,11 @@ pub struct ReplayArgs {
     pub headless: bool,
 }
 
-/// `HOST:PORT` (a name, an IPv4 address, or `[IPv6]`), checked when the command line is read
-/// so that a typo is a usage error now rather than a failed connection later.
-fn parse_address(text: &str) -> Result<String, String> {
-    let expected = || {
-        format!(
-            "{text:?} is not HOST:PORT: expected an address such as 127.0.0.1:12345 (port 0 picks a free port)"
-        )
-    };
-    let (host, port) = text.rsplit_once(':').ok_or_else(expected)?;
+/// The port of `HOST:PORT` (a name, an IPv4 address, or `[IPv6]`), or `None` when `text` is not
+/// one. Addresses are checked when the command line is read so that a typo is a usage error now
+/// rather than a failed connection later.
+fn address_port(text: &str) -> Option<u16> {
+    let (host, port) = text.rsplit_once(':')?;
     let host_ok = if let Some(inner) = host.strip_prefix('[') {
         inner
             .strip_suffix(']')
@@ -130,10 +217,35 @@ fn parse_address(text: &str) -> Result<String, String> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
     };
-    if !host_ok || port.parse::<u16>().is_err() {
-        return Err(expected());
+    if !host_ok {
+        return None;
     }
-    Ok(text.to_owned())
+    port.parse().ok()
+}
+
+/// An address to listen on; port 0 asks the system for a free port.
+fn parse_listen_address(text: &str) -> Result<String, String> {
+    match address_port(text) {
+        Some(_) => Ok(text.to_owned()),
+        None => Err(format!(
+            "{text:?} is not HOST:PORT: expected an address such as 127.0.0.1:12345 (port 0 picks a free port)"
+        )),
+    }
+}
+
+/// An address to connect to. Port 0 means "any free port" only when listening: nothing can be
+/// reached there, so it is refused now instead of failing to connect later.
+fn parse_peer_address(text: &str) -> Result<String, String> {
+    match address_port(text) {
+        Some(0) => Err(format!(
+            "{text:?}: port 0 is only for listening (it picks a free port); \
+             give the port the server listens on"
+        )),
+        Some(_) => Ok(text.to_owned()),
+        None => Err(format!(
+            "{text:?} is not HOST:PORT: expected an address such as 127.0.0.1:12345"
+        )),
+    }
 }
 
 fn parse_speed(text: &str) -> Result<f64, String> {
@@ -169,7 +281,7 @@ pub struct ServerArgs {
     /// Address to listen on; port 0 picks a free port (the `listening` event reports it)
     /// [default: 127.0.0.1:12345; with --wire seed, the seed's port: 12345 for ecb/hmac, 5000
     /// for fernet/cbc].
-    #[arg(long, value_name = "ADDR", value_parser = parse_address)]
+    #[arg(long, value_name = "ADDR", value_parser = parse_listen_address)]
     pub listen: Option<String>,
     /// The protocol: cipherlab's framed lab protocol, or the seed program's own bytes.
     #[arg(long, value_enum, default_value_t = WireArg::Lab)]
@@ -186,7 +298,7 @@ pub struct ServerArgs {
     /// Print events as JSON lines instead of drawing the screen.
     #[arg(long)]
     pub headless: bool,
-    /// Reject Fernet tokens older than this many seconds.
+    /// Reject Fernet tokens older than this many seconds (fernet only).
     #[arg(long, value_name = "SECS")]
     pub ttl: Option<u64>,
     /// Reply to every accepted message with this text.
@@ -207,7 +319,7 @@ pub struct ServerArgs {
 #[derive(Debug, Args)]
 pub struct ClientArgs {
     /// The server's address [default: 127.0.0.1:12345; with --wire seed, the seed's port].
-    #[arg(long, value_name = "ADDR", value_parser = parse_address)]
+    #[arg(long, value_name = "ADDR", value_parser = parse_peer_address)]
     pub connect: Option<String>,
     /// The protocol: cipherlab's framed lab protocol, or the seed program's own bytes.
     #[arg(long, value_enum, default_value_t = WireArg::Lab)]
@@ -231,7 +343,7 @@ pub struct ClientArgs {
     /// 0 only if the server accepted them all. Without it, each stdin line is sent.
     #[arg(long = "message", value_name = "M")]
     pub messages: Vec<String>,
-    /// Reject Fernet tokens older than this many seconds.
+    /// Reject Fernet tokens older than this many seconds (fernet only).
     #[arg(long, value_name = "SECS")]
     pub ttl: Option<u64>,
     /// Network limits.
@@ -243,10 +355,10 @@ pub struct ClientArgs {
 #[derive(Debug, Args)]
 pub struct MitmArgs {
     /// Address the clients connect to (port 0 picks a free port).
-    #[arg(long, value_name = "ADDR", value_parser = parse_address)]
+    #[arg(long, value_name = "ADDR", value_parser = parse_listen_address)]
     pub listen: String,
     /// The real server's address.
-    #[arg(long, value_name = "ADDR", value_parser = parse_address)]
+    #[arg(long, value_name = "ADDR", value_parser = parse_peer_address)]
     pub upstream: String,
     /// The protocol relayed: cipherlab's lab protocol, or the seed program's own bytes.
     #[arg(long, value_enum, default_value_t = WireArg::Lab)]
@@ -287,12 +399,37 @@ fn parse_planned_tamper(text: &str) -> Result<(u64, Tamper), String> {
     ))
 }
 
+/// The smallest `--max-frame`. It must hold every frame of a handshake, whatever the flags,
+/// and then a message of useful size (frame sizes from docs/PROTOCOL.md and `wire::frame`):
+/// - the largest HELLO is 353 bytes: the client offers an X25519 key (43 characters) and sends
+///   at most [`MAX_NAME`](crate::wire::frame::MAX_NAME) characters of name, each at most 4
+///   bytes of UTF-8 (control characters, the only ones JSON would escape, are dropped);
+/// - the largest WELCOME is 2113 bytes: a 1024-byte hmac key sent in the clear as `hex:` and
+///   2048 hex digits;
+/// - a VERDICT is under 100 bytes.
+///
+/// 4096 is the next power of two, and leaves room for a DATA frame carrying up to 2991 bytes
+/// of plaintext in every scheme (fernet, the largest: 9 + base64 of 57 + 16·187 bytes).
+pub const MIN_MAX_FRAME: usize = 4096;
+/// The largest `--max-frame` (64 MiB), the most a receiver reserves for one frame.
+pub const MAX_MAX_FRAME: usize = 64 * 1024 * 1024;
+
+fn parse_max_frame(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(bytes) if (MIN_MAX_FRAME..=MAX_MAX_FRAME).contains(&bytes) => Ok(bytes),
+        _ => Err(format!(
+            "expected a number of bytes from {MIN_MAX_FRAME} to {MAX_MAX_FRAME} (64 MiB); \
+             a smaller frame could not carry the handshake"
+        )),
+    }
+}
+
 /// Limits shared by the networked modes.
 #[derive(Debug, Args)]
 pub struct NetArgs {
-    /// Largest frame body accepted or sent, in bytes.
+    /// Largest frame body accepted or sent, in bytes, from 4096 to 67108864 (64 MiB).
     #[arg(long, value_name = "BYTES", default_value_t = crate::wire::frame::DEFAULT_MAX_FRAME,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(64..=64 * 1024 * 1024))]
+          value_parser = parse_max_frame)]
     pub max_frame: usize,
     /// Seconds a peer has to complete the handshake.
     #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -336,7 +473,7 @@ pub struct OpenArgs {
     /// Input encoding [default: raw for fernet, hex otherwise].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Reject Fernet tokens older than this many seconds.
+    /// Reject Fernet tokens older than this many seconds (fernet only).
     #[arg(long, value_name = "SECS")]
     pub ttl: Option<u64>,
 }

@@ -10,6 +10,7 @@ use crate::net::{
     AutoReply, ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, system_clock,
 };
 use crate::wire::KeyExchange;
+use crate::wire::frame::MAX_NAME;
 use crate::wire::seed::{CBC_SEED_KEY, WireKind, default_addr, mac_address};
 
 /// Why a mode could not be configured.
@@ -176,11 +177,17 @@ pub fn client_config(args: &ClientArgs) -> Result<(ClientConfig, Vec<String>), S
             "--mac: no network interface with a MAC address was found".to_owned()
         })?);
     }
+    // The server keeps at most MAX_NAME characters, control characters dropped
+    // (docs/PROTOCOL.md); sending no more keeps HELLO within the smallest --max-frame.
     let name = args
         .name
         .clone()
         .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "client".to_owned());
+        .unwrap_or_else(|| "client".to_owned())
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME)
+        .collect();
     let config = ClientConfig {
         wire,
         connect: address(args.connect.as_ref(), wire, scheme),

@@ -59,8 +59,9 @@ impl<C: Send + 'static> Roster<C> {
         };
         self.next_id += 1;
         let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+            let clients = if self.max == 1 { "client" } else { "clients" };
             let reason = format!(
-                "server full: {} clients connected (--max-clients)",
+                "server full: {} {clients} connected (--max-clients)",
                 self.max
             );
             // Small enough for an empty socket buffer; a peer that cannot take it loses nothing

@@ -142,9 +142,8 @@ pub fn load(path: &Path) -> Result<Recording, String> {
             "{name} is {size} bytes; recordings over {MAX_RECORDING} bytes are refused"
         ));
     }
-    let text = std::fs::read(path).map_err(|e| format!("cannot read {name}: {e}"))?;
-    let text = String::from_utf8(text).map_err(|_| format!("{name} is not UTF-8 text"))?;
-    parse(&text).map_err(|e| format!("{name}: {e}"))
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    parse(&bytes).map_err(|e| format!("{name}: {e}"))
 }
 
 /// Feeds `events` into `out` at `speed` times the pace they were recorded at, as generation
@@ -217,14 +216,14 @@ mod tests {
 
     #[test]
     fn a_header_without_a_scheme_falls_back_to_the_defaults() {
-        let recording = parse("{\"recording\":1,\"mode\":\"client\",\"scheme\":null}\n").unwrap();
+        let recording = parse(b"{\"recording\":1,\"mode\":\"client\",\"scheme\":null}\n").unwrap();
         assert_eq!(recording.mode, "client");
         assert_eq!(recording.scheme, Scheme::Fernet);
         assert_eq!(recording.exchange, KeyExchange::Send);
-        let recording = parse("{\"recording\":1,\"mode\":\"demo\",\"scheme\":\"hmac\"}").unwrap();
+        let recording = parse(b"{\"recording\":1,\"mode\":\"demo\",\"scheme\":\"hmac\"}").unwrap();
         assert_eq!(recording.exchange, KeyExchange::Psk);
-        assert!(parse("").is_err());
-        assert!(parse("{\"recording\":2}").is_err());
+        assert!(parse(b"").is_err());
+        assert!(parse(b"{\"recording\":2}").is_err());
     }
 
     #[test]
@@ -232,9 +231,26 @@ mod tests {
         let text = "{\"recording\":1,\"mode\":\"mitm\",\"scheme\":\"cbc\"}\n\
                     {\"event\":\"listening\",\"addr\":\"127.0.0.1:9\",\"t_ms\":4}\n\
                     {\"event\":\"listening\",\"addr\":\"127.0.0.1:9\",\"t_ms\":5,\"role\":\"client\"}\n";
-        let recording = parse(text).unwrap();
+        let recording = parse(text.as_bytes()).unwrap();
         let roles: Vec<(u64, Role)> = recording.events.iter().map(|(t, r, _)| (*t, *r)).collect();
         assert_eq!(roles, [(4, Role::Wire), (5, Role::Client)]);
         assert!(recording.skipped.is_empty());
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_skipped_with_its_number() {
+        let event = b"{\"event\":\"listening\",\"addr\":\"127.0.0.1:9\",\"t_ms\":4}";
+        let mut bytes = b"{\"recording\":1,\"mode\":\"server\"}\r\n".to_vec();
+        bytes.extend_from_slice(b"\xff\xfe garbage\n");
+        bytes.extend_from_slice(event);
+        bytes.extend_from_slice(b"\r\n");
+        let recording = parse(&bytes).unwrap();
+        assert_eq!(recording.events.len(), 1, "the line after it still plays");
+        assert_eq!(
+            recording.skipped,
+            [(2, "not UTF-8 text: byte 1 of the line is 0xff".to_owned())]
+        );
+        // The header is the one line that must be whole.
+        assert!(parse(b"\xff{\"recording\":1}\n").is_err());
     }
 }

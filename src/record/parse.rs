@@ -220,15 +220,40 @@ fn role(v: &Value, mode: &str) -> Role {
     }
 }
 
-/// Reads a recording.
+/// The lines of a recording as [`str::lines`] splits text: at `\n`, a `\r` before it dropped,
+/// no empty line after a final `\n`. Split as bytes, so that a line that is not UTF-8 is one
+/// damaged line rather than the whole file.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    (!bytes.is_empty())
+        .then(|| body.split(|&b| b == b'\n'))
+        .into_iter()
+        .flatten()
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+}
+
+/// One line's text.
+fn utf8(line: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(line).map_err(|e| {
+        let at = e.valid_up_to();
+        format!(
+            "not UTF-8 text: byte {} of the line is {:#04x}",
+            at + 1,
+            line[at]
+        )
+    })
+}
+
+/// Reads a recording. Only the header must be whole; any other line that cannot be read (not
+/// UTF-8, not JSON, not an event) is listed in [`Recording::skipped`].
 ///
 /// # Errors
 /// When the header is missing or malformed.
-pub fn parse(text: &str) -> Result<Recording, String> {
-    let mut lines = text.lines().enumerate();
+pub fn parse(bytes: &[u8]) -> Result<Recording, String> {
+    let mut lines = lines(bytes).enumerate();
     let header: Value = lines
         .next()
-        .and_then(|(_, l)| serde_json::from_str(l).ok())
+        .and_then(|(_, l)| serde_json::from_slice(l).ok())
         .filter(|h: &Value| h["recording"] == 1)
         .ok_or("not a cipherlab recording: the first line must be its header")?;
     let mode = header["mode"].as_str().unwrap_or("demo").to_owned();
@@ -246,8 +271,8 @@ pub fn parse(text: &str) -> Result<Recording, String> {
         redacted_keys: 0,
     };
     for (number, line) in lines {
-        let parsed = serde_json::from_str::<Value>(line)
-            .map_err(|e| e.to_string())
+        let parsed = utf8(line)
+            .and_then(|line| serde_json::from_str::<Value>(line).map_err(|e| e.to_string()))
             .and_then(|v| {
                 let event = event(&v)?;
                 Ok(event.map(|e| {
