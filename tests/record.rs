@@ -36,6 +36,18 @@ fn run(args: &[&str]) -> (Option<i32>, Vec<String>, String) {
     )
 }
 
+/// Records a headless demo with `extra` arguments into a scratch file; returns the file and
+/// what the demo printed.
+fn record_demo(file: &str, extra: &[&str]) -> (PathBuf, Vec<String>) {
+    let path = scratch(file);
+    let mut args = vec!["demo", "--headless"];
+    args.extend_from_slice(extra);
+    args.extend(["--record", path.to_str().unwrap()]);
+    let (code, printed, stderr) = run(&args);
+    assert_eq!(code, Some(0), "{stderr}");
+    (path, printed)
+}
+
 /// The parts of an event that a replay must reproduce: everything but where it was printed
 /// from (`side`, `role`) and when (`t_ms`).
 fn essence(line: &str) -> Value {
@@ -77,17 +89,7 @@ fn named(lines: &[String], name: &str) -> Vec<Value> {
 
 #[test]
 fn a_recorded_demo_replays_event_for_event() {
-    let path = scratch("demo.jsonl");
-    let (code, printed, stderr) = run(&[
-        "demo",
-        "--headless",
-        "--scheme",
-        "ecb",
-        "--log-secrets",
-        "--record",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(code, Some(0), "{stderr}");
+    let (path, printed) = record_demo("demo.jsonl", &["--scheme", "ecb", "--log-secrets"]);
 
     let recorded = file_lines(&path);
     let header: Value = serde_json::from_str(&recorded[0]).unwrap();
@@ -131,16 +133,7 @@ fn a_recorded_demo_replays_event_for_event() {
 
 #[test]
 fn redacted_keys_stay_out_of_recordings_and_replays() {
-    let path = scratch("redacted.jsonl");
-    let (code, _, stderr) = run(&[
-        "demo",
-        "--headless",
-        "--message",
-        "hi",
-        "--record",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(code, Some(0), "{stderr}");
+    let (path, _) = record_demo("redacted.jsonl", &["--message", "hi"]);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("\"event\":\"key\""));
     assert!(text.contains(cipherlab::headless::REDACTED));
@@ -225,18 +218,7 @@ fn a_recorded_mitm_replays_its_attack() {
 
 #[test]
 fn a_damaged_line_is_reported_and_the_rest_still_replays() {
-    let path = scratch("damaged.jsonl");
-    let (code, _, stderr) = run(&[
-        "demo",
-        "--headless",
-        "--message",
-        "one",
-        "--message",
-        "two",
-        "--record",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(code, Some(0), "{stderr}");
+    let (path, _) = record_demo("damaged.jsonl", &["--message", "one", "--message", "two"]);
     let mut lines = file_lines(&path);
     lines.insert(3, "{\"event\":\"sent\",\"seq\":\"not a number\"".to_owned());
     lines.insert(4, "{\"event\":\"teleported\"}".to_owned());
@@ -258,18 +240,7 @@ fn a_damaged_line_is_reported_and_the_rest_still_replays() {
 
 #[test]
 fn a_line_that_is_not_utf8_is_a_damaged_line_and_the_rest_still_replays() {
-    let path = scratch("not-utf8.jsonl");
-    let (code, printed, stderr) = run(&[
-        "demo",
-        "--headless",
-        "--message",
-        "one",
-        "--message",
-        "two",
-        "--record",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(code, Some(0), "{stderr}");
+    let (path, printed) = record_demo("not-utf8.jsonl", &["--message", "one", "--message", "two"]);
     let mut bytes = std::fs::read(&path).unwrap();
     let lines = bytes.iter().filter(|&&b| b == b'\n').count();
     bytes.extend_from_slice(b"\xff\xfe garbage\n");

@@ -529,31 +529,12 @@ fn a_client_and_a_man_in_the_middle_show_the_session_the_handshake_set() {
 
 #[test]
 fn the_tamper_form_refuses_an_offset_past_the_held_message() {
-    use cipherlab::net::{Direction, MitmCommand};
+    use cipherlab::net::MitmCommand;
     use cipherlab::tui::app::Popup;
     use cipherlab::tui::state::Request;
-    use cipherlab::wire::Frame;
     use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
     let mut app = scenario::demo(Scheme::Ecb);
-    let peer = Peer {
-        id: 1,
-        addr: ([127, 0, 0, 1], 50_412).into(),
-    };
-    let frame = Frame::Data {
-        seq: 5,
-        wire: Bytes::from(vec![0u8; 32]),
-    };
-    app.on_net(
-        0,
-        Role::Wire,
-        Event::Intercepted {
-            peer,
-            direction: Direction::ToServer,
-            frame,
-            held: Some(3),
-            forwarded: false,
-        },
-    );
+    hold_one(&mut app);
     app.apply(Action::TamperMenu);
     let Some(Popup::Tamper(form)) = &mut app.popup else {
         panic!("no tamper form")
