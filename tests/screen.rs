@@ -924,3 +924,40 @@ fn a_replay_says_where_the_playback_stands() {
     let text = screen_text(&draw(&app, 120, 36));
     assert!(text.contains("replay finished: 10 events played"), "{text}");
 }
+
+#[test]
+fn going_back_in_a_lesson_shows_that_steps_message_again() {
+    let mut app = scenario::lesson("hmac-integrity-not-secrecy", 0);
+    let server = Peer {
+        id: 1,
+        addr: ([127, 0, 0, 1], 12_345).into(),
+    };
+    let sent = |app: &mut App, seq: u64, text: &'static str| {
+        let event = Event::Sent {
+            peer: server,
+            seq,
+            plaintext: Bytes::from_static(text.as_bytes()),
+            wire: Bytes::from_static(text.as_bytes()),
+        };
+        app.on_net(app.generation, Role::Client, event);
+    };
+    app.apply(Action::NextStep);
+    sent(&mut app, 10, "meet at noon by the gate");
+    app.apply(Action::NextStep);
+    let action = "flip:4:0".parse().unwrap();
+    app.on_net(app.generation, Role::Wire, Event::Armed { action });
+    sent(&mut app, 11, "the step's second message");
+    let plaintext = |app: &App| {
+        app.current()
+            .and_then(|j| j.plaintext.clone())
+            .unwrap()
+            .bytes
+    };
+    assert_eq!(plaintext(&app), "the step's second message");
+    app.apply(Action::PrevStep);
+    assert_eq!(plaintext(&app), "meet at noon by the gate");
+    // Forward again to the newest step: the panes follow the newest message.
+    app.apply(Action::NextStep);
+    assert_eq!(app.selected, None);
+    assert_eq!(plaintext(&app), "the step's second message");
+}

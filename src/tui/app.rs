@@ -270,6 +270,10 @@ impl App {
                 let journey = self.journeys.entry((conn, direction, seq));
                 journey.plaintext = Some(Kept::new(&plaintext));
                 journey.sent = Some(Kept::new(&wire));
+                let id = journey.id;
+                if role == Role::Client {
+                    self.on_step_message_sent(id);
+                }
                 if let Some(row) = self.client_mut(role, peer) {
                     row.messages_out += 1;
                 }

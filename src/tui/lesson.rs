@@ -22,18 +22,25 @@ pub struct LessonState {
     /// A step's message, held back until the man in the middle confirms its action is armed
     /// (otherwise the message could overtake the command and pass untouched).
     pub pending_send: Option<Request>,
+    /// The message each step sent, as a History entry, so that going back shows it again.
+    pub step_messages: Vec<Option<u64>>,
+    /// The step whose message is on its way (it gets its entry when the client reports it sent).
+    pub sending: Option<usize>,
 }
 
 impl App {
     /// Starts teaching `lesson`: its first step runs at once.
     pub fn begin_lesson(&mut self, lesson: Lesson) {
         let options = DemoOptions::new(self.scheme, self.exchange);
+        let steps = lesson.steps.len();
         self.lesson = Some(LessonState {
             lesson,
             shown: 0,
             played: 0,
             options,
             pending_send: None,
+            step_messages: vec![None; steps],
+            sending: None,
         });
         self.focus = Focus::History;
         self.next_step();
@@ -46,6 +53,7 @@ impl App {
         };
         if state.played > 0 && state.shown + 1 < state.played {
             state.shown += 1;
+            self.show_step_message();
             return;
         }
         let Some(step) = state.lesson.steps.get(state.played).cloned() else {
@@ -53,6 +61,8 @@ impl App {
         };
         state.shown = state.played;
         state.played += 1;
+        // A new step: the panes follow the newest message again.
+        self.selected = None;
         if step.restarts() || state.played == 1 {
             let mut options = state.options;
             if let Some(scheme) = step.scheme {
@@ -79,6 +89,11 @@ impl App {
             };
         }
         let tamper = step.tamper();
+        if let Some(state) = &mut self.lesson
+            && step.send.is_some()
+        {
+            state.sending = Some(state.shown);
+        }
         if let Some(text) = step.send {
             let send = Request::Send {
                 role: Role::Client,
@@ -110,10 +125,40 @@ impl App {
         }
     }
 
-    /// Shows the previous narration again; nothing on the wire is undone.
+    /// Shows the previous narration again, and the panes show the message that step sent;
+    /// nothing on the wire is undone.
     pub(super) fn previous_step(&mut self) {
         if let Some(state) = &mut self.lesson {
             state.shown = state.shown.saturating_sub(1);
+        }
+        self.show_step_message();
+    }
+
+    /// Selects the message of the step shown (or of the latest step before it that sent one),
+    /// while it is still kept; on the newest step, the panes follow the newest message.
+    fn show_step_message(&mut self) {
+        let Some(state) = &self.lesson else { return };
+        if state.shown + 1 >= state.played {
+            self.selected = None;
+            return;
+        }
+        let message = state.step_messages[..=state.shown]
+            .iter()
+            .rev()
+            .flatten()
+            .copied()
+            .next();
+        self.selected = message.filter(|id| self.journeys.get(*id).is_some());
+    }
+
+    /// The client reported a message sent: if a step sent it, remember which History entry
+    /// it became.
+    pub(super) fn on_step_message_sent(&mut self, journey: u64) {
+        if let Some(state) = &mut self.lesson
+            && let Some(step) = state.sending.take()
+            && let Some(slot) = state.step_messages.get_mut(step)
+        {
+            *slot = Some(journey);
         }
     }
 }

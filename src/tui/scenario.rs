@@ -499,12 +499,15 @@ pub fn lesson(name: &str, shown: usize) -> App {
         )
         .finish(Tab::Lab);
     let options = crate::net::DemoOptions::new(scheme, exchange);
+    let steps = lesson.steps.len();
     app.lesson = Some(super::lesson::LessonState {
         lesson,
         shown,
         played: shown + 1,
         options,
         pending_send: None,
+        step_messages: vec![None; steps],
+        sending: None,
     });
     app.focus = super::state::Focus::History;
     app
