@@ -19,6 +19,9 @@ use cipherlab::{bench, headless, net, oneshot};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Err(e)) = cli.command.as_ref().map(cipherlab::cli::Command::check) {
+        e.exit();
+    }
     let show_keys = cli.log.log_secrets;
     let command = cli.command.unwrap_or(Command::Demo(DemoArgs {
         scheme: SchemeArg::Fernet,

@@ -14,6 +14,14 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 
+/// Connection 1, from 127.0.0.1:`port`.
+fn peer_at(port: u16) -> Peer {
+    Peer {
+        id: 1,
+        addr: ([127, 0, 0, 1], port).into(),
+    }
+}
+
 fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
@@ -254,10 +262,7 @@ fn wire_keys_ask_the_man_in_the_middle_to_hold_forward_tamper_and_drop() {
         app.take_requests(),
         [Request::Mitm(MitmCommand::Intercept(true))]
     );
-    let peer = Peer {
-        id: 1,
-        addr: ([127, 0, 0, 1], 50_412).into(),
-    };
+    let peer = peer_at(50_412);
     for (hold, seq) in [(7, 10), (8, 11), (9, 12)] {
         let frame = Frame::Data {
             seq,
@@ -442,10 +447,7 @@ fn a_client_and_a_man_in_the_middle_show_the_session_the_handshake_set() {
     use cipherlab::net::Direction;
     use cipherlab::tui::Theme;
     use cipherlab::wire::{Frame, KeyExchange, Welcome};
-    let peer = Peer {
-        id: 1,
-        addr: ([127, 0, 0, 1], 23_490).into(),
-    };
+    let peer = peer_at(23_490);
     let theme = Theme::from_env();
 
     // Started without --scheme, the client learns hmac and psk from the server.
@@ -583,10 +585,7 @@ fn a_lesson_at_80_by_24_still_shows_the_ciphertext() {
 fn hold_one(app: &mut App) {
     use cipherlab::net::Direction;
     use cipherlab::wire::Frame;
-    let peer = Peer {
-        id: 1,
-        addr: ([127, 0, 0, 1], 50_412).into(),
-    };
+    let peer = peer_at(50_412);
     let frame = Frame::Data {
         seq: 5,
         wire: Bytes::from(vec![0u8; 32]),
@@ -715,10 +714,7 @@ fn a_long_verdict_wraps_inside_the_verification_pane() {
 #[test]
 fn a_client_keeps_its_text_when_the_server_has_gone() {
     let mut app = scenario::client(Scheme::Ecb);
-    let peer = Peer {
-        id: 1,
-        addr: ([127, 0, 0, 1], 12_345).into(),
-    };
+    let peer = peer_at(12_345);
     let gone = Event::Disconnected {
         peer,
         reason: "peer said BYE: server shutting down".to_owned(),
@@ -765,10 +761,7 @@ fn a_man_in_the_middle_does_not_guess_the_scheme_before_the_handshake() {
             && !text.contains("never crossed"),
         "{text}"
     );
-    let peer = Peer {
-        id: 1,
-        addr: ([127, 0, 0, 1], 50_412).into(),
-    };
+    let peer = peer_at(50_412);
     let connected = Event::Connected {
         peer,
         name: "alice".to_owned(),
@@ -786,10 +779,7 @@ fn a_refused_client_says_no_handshake_happened() {
     let log = cipherlab::logging::LogRing::default();
     let mut app = App::new(Mode::Client, Scheme::Ecb, KeyExchange::Send, log, theme);
     app.awaiting_handshake = true;
-    let peer = Peer {
-        id: 1,
-        addr: ([127, 0, 0, 1], 12_345).into(),
-    };
+    let peer = peer_at(12_345);
     let refused = Event::Disconnected {
         peer,
         reason: "the server refused the connection: scheme mismatch".to_owned(),
@@ -838,10 +828,7 @@ fn an_injected_replay_is_not_shown_as_the_clients_own() {
     use cipherlab::crypto::{Cipher, OpenOptions, Tamper};
     use cipherlab::net::INJECTED_SEQ;
     let mut app = scenario::demo(Scheme::Fernet);
-    let peer = Peer {
-        id: 1,
-        addr: ([127, 0, 0, 1], 50_412).into(),
-    };
+    let peer = peer_at(50_412);
     let earlier = Bytes::from_static(b"an earlier token, sent again");
     let replayed = Event::Tampered {
         peer,
@@ -881,14 +868,8 @@ fn an_injected_replay_is_not_shown_as_the_clients_own() {
 fn a_dropped_message_says_so_instead_of_waiting_for_ever() {
     use cipherlab::crypto::Tamper;
     let mut app = scenario::demo(Scheme::Cbc);
-    let peer = Peer {
-        id: 1,
-        addr: ([127, 0, 0, 1], 50_412).into(),
-    };
-    let client = Peer {
-        id: 1,
-        addr: ([127, 0, 0, 1], 12_345).into(),
-    };
+    let peer = peer_at(50_412);
+    let client = peer_at(12_345);
     let sent = Event::Sent {
         peer: client,
         seq: 4,
@@ -928,10 +909,7 @@ fn a_replay_says_where_the_playback_stands() {
 #[test]
 fn going_back_in_a_lesson_shows_that_steps_message_again() {
     let mut app = scenario::lesson("hmac-integrity-not-secrecy", 0);
-    let server = Peer {
-        id: 1,
-        addr: ([127, 0, 0, 1], 12_345).into(),
-    };
+    let server = peer_at(12_345);
     let sent = |app: &mut App, seq: u64, text: &'static str| {
         let event = Event::Sent {
             peer: server,

@@ -6,7 +6,7 @@ mod setup;
 use std::path::PathBuf;
 
 use clap::error::ErrorKind;
-use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 pub use keys::{KeyArgs, resolve_key_text};
 pub use setup::{SetupError, client_config, demo_configs, mitm_config, server_config};
@@ -18,68 +18,19 @@ use crate::wire::seed::WireKind;
 /// The default server address (the seeds' port 12345, on loopback).
 pub const DEFAULT_ADDR: &str = "127.0.0.1:12345";
 
-/// The command line, read with [`Parser::parse`]. Clap reads the flags, then the rules that
-/// span several flags (see [`Command::check`]) are applied, so that a combination which means
-/// nothing is a usage error (exit 2) like a misspelt flag.
-#[derive(Debug)]
-pub struct Cli {
-    /// The mode to run; with none, the side-by-side demo.
-    pub command: Option<Command>,
-    /// Logging options, shared by every mode.
-    pub log: LogArgs,
-}
-
 /// cipherlab: a terminal lab for symmetric cryptography on the wire.
-// The flags as clap derives them; `Cli` wraps this to add the checks across flags, which clap's
-// attributes cannot express (one flag's meaning depending on another's value).
+///
+/// After parsing, [`Command::check`] applies the rules that span several flags, which clap's
+/// attributes cannot express (one flag's meaning depending on another's value).
 #[derive(Debug, Parser)]
 #[command(name = "cipherlab", version, about, long_about = None, after_help = after_help())]
-struct Arguments {
+pub struct Cli {
     /// The mode to run; with none, the side-by-side demo.
     #[command(subcommand)]
-    command: Option<Command>,
+    pub command: Option<Command>,
     /// Logging options, shared by every mode.
     #[command(flatten)]
-    log: LogArgs,
-}
-
-impl Parser for Cli {}
-
-impl CommandFactory for Cli {
-    fn command() -> clap::Command {
-        Arguments::command()
-    }
-
-    fn command_for_update() -> clap::Command {
-        Arguments::command_for_update()
-    }
-}
-
-impl FromArgMatches for Cli {
-    fn from_arg_matches(matches: &ArgMatches) -> Result<Cli, clap::Error> {
-        let Arguments { command, log } = Arguments::from_arg_matches(matches)?;
-        if let Some(command) = &command {
-            command.check()?;
-        }
-        Ok(Cli { command, log })
-    }
-
-    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
-        self.log.update_from_arg_matches(matches)?;
-        if matches
-            .subcommand_name()
-            .is_some_and(Command::has_subcommand)
-        {
-            match &mut self.command {
-                Some(command) => command.update_from_arg_matches(matches)?,
-                None => self.command = Some(Command::from_arg_matches(matches)?),
-            }
-        }
-        match &self.command {
-            Some(command) => command.check(),
-            None => Ok(()),
-        }
-    }
+    pub log: LogArgs,
 }
 
 fn after_help() -> String {
@@ -179,7 +130,7 @@ impl Command {
 
 /// A usage error (exit 2) shown with the usage line of `subcommand`.
 fn usage_error(subcommand: &str, message: String) -> clap::Error {
-    let mut command = Arguments::command();
+    let mut command = Cli::command();
     // Built first, so that the subcommand's usage line reads `cipherlab server ...`.
     command.build();
     match command.find_subcommand_mut(subcommand) {
