@@ -95,8 +95,8 @@ fn flood(c: &mut Criterion) {
     group.finish();
     eprintln!(
         "after the flood: {} journeys kept, {} bytes",
-        app.journeys.len(),
-        app.journeys.stored_bytes()
+        app.timeline().journeys().len(),
+        app.timeline().journeys().stored_bytes()
     );
 }
 

@@ -30,6 +30,54 @@ fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     terminal
 }
 
+/// A screen in `mode` whose handshake settled on `scheme` and `exchange`.
+fn known(
+    mode: Mode,
+    scheme: Scheme,
+    exchange: cipherlab::crypto::KeyExchange,
+    log: cipherlab::logging::LogRing,
+    theme: cipherlab::tui::Theme,
+) -> App {
+    App::new(session(mode, scheme, exchange), log, theme)
+}
+
+fn session(
+    mode: Mode,
+    scheme: Scheme,
+    exchange: cipherlab::crypto::KeyExchange,
+) -> cipherlab::tui::session::SessionView {
+    use cipherlab::tui::session::{Handshake, SessionView};
+    SessionView::new(mode, Handshake::Known { scheme, exchange }, "lab wire")
+}
+
+/// A client or man in the middle still waiting for the server's handshake.
+fn awaiting(mode: Mode, assumed: Scheme) -> App {
+    use cipherlab::tui::session::{Handshake, SessionView};
+    let session = SessionView::new(mode, Handshake::Awaiting { assumed }, "lab wire");
+    let theme = cipherlab::tui::Theme { mono: true };
+    App::new(session, cipherlab::logging::LogRing::default(), theme)
+}
+
+/// Types `text` into whatever takes typing now (the editor, or the tamper form after
+/// clearing it).
+fn type_text(app: &mut App, text: &str) {
+    use ratatui::crossterm::event::KeyCode;
+    for _ in 0..24 {
+        press(app, KeyCode::Backspace);
+    }
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+/// The text in the open tamper form.
+fn form_text(app: &App) -> String {
+    match app.ui().popup() {
+        Some(cipherlab::tui::ui::Popup::Tamper(form)) => form.input.value().to_owned(),
+        _ => panic!("no tamper form"),
+    }
+}
+
 fn screen_text(terminal: &Terminal<TestBackend>) -> String {
     terminal.backend().to_string()
 }
@@ -148,8 +196,8 @@ fn the_demo_fits_80_by_24() {
 
 #[test]
 fn no_color_strips_colours_but_keeps_emphasis() {
-    let mut app = scenario::demo(Scheme::Fernet);
-    app.theme.mono = true;
+    let app = scenario::demo(Scheme::Fernet);
+    let app = app.with_theme(cipherlab::tui::Theme { mono: true });
     let mut terminal = Terminal::new(TestBackend::new(120, 36)).unwrap();
     terminal
         .draw(|frame| {
@@ -176,7 +224,7 @@ fn no_color_strips_colours_but_keeps_emphasis() {
 #[test]
 fn selecting_a_message_fills_the_panes() {
     let mut app = scenario::demo(Scheme::Ecb);
-    app.focus = Focus::History;
+    app.focus_on(Focus::History);
     app.apply(Action::Home);
     let text = screen_text(&draw(&app, 140, 42));
     assert!(
@@ -188,10 +236,10 @@ fn selecting_a_message_fills_the_panes() {
 #[test]
 fn ten_thousand_messages_keep_state_bounded() {
     let log = cipherlab::logging::LogRing::default();
-    let mut app = App::new(
+    let mut app = known(
         Mode::Server,
         Scheme::Hmac,
-        cipherlab::wire::KeyExchange::Psk,
+        cipherlab::crypto::KeyExchange::Psk,
         log,
         cipherlab::tui::Theme { mono: false },
     );
@@ -234,14 +282,18 @@ fn ten_thousand_messages_keep_state_bounded() {
         }
     }
     app.settle();
-    assert!(app.journeys.len() <= MAX_JOURNEYS, "{}", app.journeys.len());
-    assert_eq!(app.journeys.total(), 10_000);
     assert!(
-        app.journeys.stored_bytes() <= MAX_TOTAL_BYTES,
+        app.timeline().journeys().len() <= MAX_JOURNEYS,
         "{}",
-        app.journeys.stored_bytes()
+        app.timeline().journeys().len()
     );
-    assert!(app.clients.len() <= cipherlab::tui::app::MAX_CLIENTS_SHOWN);
+    assert_eq!(app.timeline().journeys().total(), 10_000);
+    assert!(
+        app.timeline().journeys().stored_bytes() <= MAX_TOTAL_BYTES,
+        "{}",
+        app.timeline().journeys().stored_bytes()
+    );
+    assert!(app.clients().rows().len() <= cipherlab::tui::clients::MAX_CLIENTS_SHOWN);
     assert!(matches!(
         app.current().and_then(|j| j.verdict()),
         Some(Verdict::Authentic)
@@ -256,7 +308,7 @@ fn wire_keys_ask_the_man_in_the_middle_to_hold_forward_tamper_and_drop() {
     use cipherlab::tui::state::Request;
     use cipherlab::wire::Frame;
     let mut app = scenario::demo(Scheme::Cbc);
-    app.focus = Focus::Wire;
+    app.focus_on(Focus::Wire);
     app.apply(Action::ToggleIntercept);
     assert_eq!(
         app.take_requests(),
@@ -328,7 +380,7 @@ fn wire_keys_ask_the_man_in_the_middle_to_hold_forward_tamper_and_drop() {
 fn the_server_operator_replies_to_the_selected_client() {
     use cipherlab::tui::state::Request;
     let mut app = scenario::server(Scheme::Fernet);
-    app.focus = Focus::Clients;
+    app.focus_on(Focus::Clients);
     app.apply(Action::Down);
     app.apply(Action::Edit);
     for c in "see you".chars() {
@@ -339,7 +391,7 @@ fn the_server_operator_replies_to_the_selected_client() {
         app.on_terminal(&ratatui::crossterm::event::Event::Key(key));
     }
     app.apply(Action::Send);
-    let to = app.clients[1].peer.id;
+    let to = app.clients().rows()[1].peer.id;
     assert_eq!(
         app.take_requests(),
         [Request::Send {
@@ -426,7 +478,7 @@ fn lesson_keys_step_forward_and_back() {
     );
     // Only once the man in the middle confirms does the message go.
     let action = "flip:4:0".parse().unwrap();
-    app.on_net(app.generation, Role::Wire, Event::Armed { action });
+    app.on_net(app.generation(), Role::Wire, Event::Armed { action });
     let requests = app.take_requests();
     assert!(
         matches!(requests.as_slice(), [Request::Send { .. }]),
@@ -437,7 +489,7 @@ fn lesson_keys_step_forward_and_back() {
         app.take_requests().is_empty(),
         "going back only shows the narration again"
     );
-    assert_eq!(app.lesson.as_ref().unwrap().shown, 1);
+    assert_eq!(app.lesson().unwrap().shown, 1);
 }
 
 #[test]
@@ -451,7 +503,7 @@ fn a_client_and_a_man_in_the_middle_show_the_session_the_handshake_set() {
     let theme = Theme::from_env();
 
     // Started without --scheme, the client learns hmac and psk from the server.
-    let mut client = App::new(
+    let mut client = known(
         Mode::Client,
         Scheme::Fernet,
         KeyExchange::Send,
@@ -480,7 +532,7 @@ fn a_client_and_a_man_in_the_middle_show_the_session_the_handshake_set() {
 
     // The man in the middle reads the session off the server's WELCOME, and the verdicts
     // going back fill its History.
-    let mut mitm = App::new(
+    let mut mitm = known(
         Mode::Mitm,
         Scheme::Fernet,
         KeyExchange::Send,
@@ -532,16 +584,14 @@ fn a_client_and_a_man_in_the_middle_show_the_session_the_handshake_set() {
 #[test]
 fn the_tamper_form_refuses_an_offset_past_the_held_message() {
     use cipherlab::net::MitmCommand;
-    use cipherlab::tui::app::Popup;
     use cipherlab::tui::state::Request;
+    use cipherlab::tui::ui::Popup;
     use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
     let mut app = scenario::demo(Scheme::Ecb);
     hold_one(&mut app);
     app.apply(Action::TamperMenu);
-    let Some(Popup::Tamper(form)) = &mut app.popup else {
-        panic!("no tamper form")
-    };
-    form.input = tui_input::Input::new("flip:99:0".into());
+    type_text(&mut app, "flip:99:0");
+    assert_eq!(form_text(&app), "flip:99:0");
     let enter = TermEvent::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
     let text = screen_text(&draw(&app, 140, 42));
     assert!(
@@ -551,13 +601,11 @@ fn the_tamper_form_refuses_an_offset_past_the_held_message() {
     app.on_terminal(&enter);
     assert!(app.take_requests().is_empty(), "nothing is released");
     assert!(
-        matches!(app.popup, Some(Popup::Tamper(_))),
+        matches!(app.ui().popup(), Some(Popup::Tamper(_))),
         "the form stays open"
     );
     // In range, the same form releases the message with the action.
-    if let Some(Popup::Tamper(form)) = &mut app.popup {
-        form.input = tui_input::Input::new("flip:31:0".into());
-    }
+    type_text(&mut app, "flip:31:0");
     app.on_terminal(&enter);
     assert_eq!(
         app.take_requests(),
@@ -631,13 +679,11 @@ fn switching_intercept_off_releases_what_was_held() {
 
 #[test]
 fn the_tamper_form_refuses_a_paste_of_a_missing_block() {
-    use cipherlab::tui::app::Popup;
     let mut app = scenario::demo(Scheme::Ecb);
     hold_one(&mut app);
     app.apply(Action::TamperMenu);
-    if let Some(Popup::Tamper(form)) = &mut app.popup {
-        form.input = tui_input::Input::new("paste:5".into());
-    }
+    type_text(&mut app, "paste:5");
+    assert_eq!(form_text(&app), "paste:5");
     let text = screen_text(&draw(&app, 140, 42));
     assert!(
         text.contains("block 5") && !text.contains("ok: paste:5"),
@@ -649,24 +695,20 @@ fn the_tamper_form_refuses_a_paste_of_a_missing_block() {
 
 #[test]
 fn the_byte_cursor_stops_at_the_last_byte_of_the_held_message() {
-    use cipherlab::tui::app::Popup;
     let mut app = scenario::demo(Scheme::Ecb);
     hold_one(&mut app);
     app.apply(Action::TamperMenu);
     for _ in 0..40 {
         press(&mut app, ratatui::crossterm::event::KeyCode::Right);
     }
-    let Some(Popup::Tamper(form)) = &app.popup else {
-        panic!("no tamper form")
-    };
-    assert_eq!(form.input.value(), "flip:31:0");
+    assert_eq!(form_text(&app), "flip:31:0");
 }
 
 #[test]
 fn a_long_verdict_wraps_inside_the_verification_pane() {
+    use cipherlab::crypto::KeyExchange;
     use cipherlab::tui::scenario::Script;
     use cipherlab::tui::state::Tab;
-    use cipherlab::wire::KeyExchange;
     let app = Script::new(Mode::Demo, Scheme::Hmac, KeyExchange::Psk)
         .message(
             "integrity, not secrecy",
@@ -721,39 +763,36 @@ fn a_client_keeps_its_text_when_the_server_has_gone() {
         unanswered: 0,
     };
     app.on_net(0, Role::Client, gone);
-    app.input = tui_input::Input::new("after the server left".into());
+    type_text(&mut app, "after the server left");
     app.apply(Action::Send);
     assert!(app.take_requests().is_empty(), "nothing is sent");
-    assert_eq!(app.input.value(), "after the server left");
+    assert_eq!(app.typed(), "after the server left");
     let text = screen_text(&draw(&app, 120, 36));
     assert!(text.contains("not connected"), "{text}");
 }
 
 #[test]
 fn a_replayed_attack_says_the_key_was_redacted_not_that_it_stayed_off_the_wire() {
-    use cipherlab::wire::KeyExchange;
+    use cipherlab::crypto::KeyExchange;
     let theme = cipherlab::tui::theme::Theme { mono: true };
     let log = cipherlab::logging::LogRing::default();
-    let mut app = App::new(Mode::Mitm, Scheme::Ecb, KeyExchange::Send, log, theme);
-    app.replay = Some(true);
+    let replay = session(Mode::Mitm, Scheme::Ecb, KeyExchange::Send).replaying(true, 0);
+    let app = App::new(replay, log.clone(), theme);
     let text = screen_text(&draw(&app, 120, 36));
     assert!(
         text.contains("redacted in the recording") && !text.contains("never crossed"),
         "{text}"
     );
     // Under a pre-shared key the attacker really had no key, redacted or not.
-    app.exchange = KeyExchange::Psk;
+    let replay = session(Mode::Mitm, Scheme::Ecb, KeyExchange::Psk).replaying(true, 0);
+    let app = App::new(replay, log, theme);
     let text = screen_text(&draw(&app, 120, 36));
     assert!(text.contains("no key: it never crossed the wire"), "{text}");
 }
 
 #[test]
 fn a_man_in_the_middle_does_not_guess_the_scheme_before_the_handshake() {
-    use cipherlab::wire::KeyExchange;
-    let theme = cipherlab::tui::theme::Theme { mono: true };
-    let log = cipherlab::logging::LogRing::default();
-    let mut app = App::new(Mode::Mitm, Scheme::Fernet, KeyExchange::Send, log, theme);
-    app.awaiting_handshake = true;
+    let mut app = awaiting(Mode::Mitm, Scheme::Fernet);
     let text = screen_text(&draw(&app, 120, 36));
     assert!(
         text.contains("mitm · waiting for the handshake")
@@ -774,11 +813,7 @@ fn a_man_in_the_middle_does_not_guess_the_scheme_before_the_handshake() {
 
 #[test]
 fn a_refused_client_says_no_handshake_happened() {
-    use cipherlab::wire::KeyExchange;
-    let theme = cipherlab::tui::theme::Theme { mono: true };
-    let log = cipherlab::logging::LogRing::default();
-    let mut app = App::new(Mode::Client, Scheme::Ecb, KeyExchange::Send, log, theme);
-    app.awaiting_handshake = true;
+    let mut app = awaiting(Mode::Client, Scheme::Ecb);
     let peer = peer_at(12_345);
     let refused = Event::Disconnected {
         peer,
@@ -795,11 +830,11 @@ fn a_refused_client_says_no_handshake_happened() {
 
 #[test]
 fn the_wire_column_says_when_the_attacker_has_read_the_key() {
+    use cipherlab::crypto::KeyExchange;
     use cipherlab::crypto::KeySource;
-    use cipherlab::wire::KeyExchange;
     let theme = cipherlab::tui::theme::Theme { mono: true };
     let log = cipherlab::logging::LogRing::default();
-    let mut app = App::new(Mode::Demo, Scheme::Fernet, KeyExchange::Send, log, theme);
+    let mut app = known(Mode::Demo, Scheme::Fernet, KeyExchange::Send, log, theme);
     let quiet = screen_text(&draw(&app, 120, 36));
     assert!(!quiet.contains("key read off the wire"), "{quiet}");
     let read = Event::Key {
@@ -895,13 +930,22 @@ fn a_dropped_message_says_so_instead_of_waiting_for_ever() {
 
 #[test]
 fn a_replay_says_where_the_playback_stands() {
-    let mut app = scenario::server(Scheme::Ecb);
-    app.replay = Some(false);
-    app.error = None;
-    app.replay_progress = (3, 10);
+    let replay = session(
+        Mode::Server,
+        Scheme::Ecb,
+        cipherlab::crypto::KeyExchange::Psk,
+    )
+    .replaying(false, 10);
+    let theme = cipherlab::tui::Theme { mono: true };
+    let mut app = App::new(replay, cipherlab::logging::LogRing::default(), theme);
+    for _ in 0..3 {
+        app.played_one();
+    }
     let text = screen_text(&draw(&app, 120, 36));
     assert!(text.contains("replay: 3 of 10 events"), "{text}");
-    app.replay_progress = (10, 10);
+    for _ in 3..10 {
+        app.played_one();
+    }
     let text = screen_text(&draw(&app, 120, 36));
     assert!(text.contains("replay finished: 10 events played"), "{text}");
 }
@@ -917,13 +961,13 @@ fn going_back_in_a_lesson_shows_that_steps_message_again() {
             plaintext: Bytes::from_static(text.as_bytes()),
             wire: Bytes::from_static(text.as_bytes()),
         };
-        app.on_net(app.generation, Role::Client, event);
+        app.on_net(app.generation(), Role::Client, event);
     };
     app.apply(Action::NextStep);
     sent(&mut app, 10, "meet at noon by the gate");
     app.apply(Action::NextStep);
     let action = "flip:4:0".parse().unwrap();
-    app.on_net(app.generation, Role::Wire, Event::Armed { action });
+    app.on_net(app.generation(), Role::Wire, Event::Armed { action });
     sent(&mut app, 11, "the step's second message");
     let plaintext = |app: &App| {
         app.current()
@@ -936,6 +980,6 @@ fn going_back_in_a_lesson_shows_that_steps_message_again() {
     assert_eq!(plaintext(&app), "meet at noon by the gate");
     // Forward again to the newest step: the panes follow the newest message.
     app.apply(Action::NextStep);
-    assert_eq!(app.selected, None);
+    assert_eq!(app.timeline().selected(), None);
     assert_eq!(plaintext(&app), "the step's second message");
 }

@@ -9,6 +9,7 @@ pub mod agreement;
 pub mod anatomy;
 mod cbc;
 mod ecb;
+mod exchange;
 pub(crate) mod fernet;
 mod hmac;
 pub mod key;
@@ -21,6 +22,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ::hmac::Mac;
 
 pub use anatomy::{Anatomy, Encoding, Field, FieldKind};
+pub use exchange::KeyExchange;
 pub use key::{Key, KeyError, KeySource};
 pub use scheme::{Scheme, UnknownScheme};
 pub use tamper::{Tamper, TamperError};

@@ -1,10 +1,11 @@
-//! Where each pane goes, computed from the app state and the screen size. Drawing and mouse
-//! hit-testing use the same computation, so a click lands on the pane that is drawn there.
+//! Where each pane goes, computed from a small input (mode, tab, the narration's rows) and the
+//! screen size. Drawing and mouse hit-testing use the same computation, so a click lands on the
+//! pane that is drawn there.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::app::App;
 use super::state::{Focus, Mode, Tab};
+use super::timeline::Timeline;
 use crate::net::Role;
 
 /// The smallest screen cipherlab draws on.
@@ -58,6 +59,17 @@ impl Pane {
     }
 }
 
+/// What the layout depends on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LayoutInput {
+    /// Which program this is.
+    pub mode: Mode,
+    /// The tab showing.
+    pub tab: Tab,
+    /// During a lesson, the rows its narration needs at this width (borders included).
+    pub narration: Option<u16>,
+}
+
 /// The computed layout.
 #[derive(Clone, Debug, Default)]
 pub struct Areas {
@@ -82,8 +94,8 @@ fn cols(area: Rect, constraints: impl IntoIterator<Item = Constraint>) -> Vec<Re
 }
 
 impl Areas {
-    /// Lays out `app` on `area`.
-    pub fn compute(app: &App, area: Rect) -> Areas {
+    /// Lays out the screen described by `input` on `area`.
+    pub fn compute(input: &LayoutInput, area: Rect) -> Areas {
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
             return Areas {
                 too_small: true,
@@ -97,11 +109,10 @@ impl Areas {
             Constraint::Length(1),
         ]));
         let mut panes = Vec::new();
-        let body = match &app.lesson {
-            Some(_) => {
+        let body = match input.narration {
+            Some(needed) => {
                 // As many rows as the step needs, within what the columns below can spare.
                 let most = if body.height >= 30 { 10 } else { 8 };
-                let needed = super::view::narration_height(app, body.width);
                 let narration = needed.clamp(5, most);
                 let [top, rest] = body.layout(&Layout::vertical([
                     Constraint::Length(narration),
@@ -112,11 +123,11 @@ impl Areas {
             }
             None => body,
         };
-        match app.tab {
+        match input.tab {
             Tab::Compare => panes.push((Pane::Compare, body)),
             Tab::Matrix => panes.push((Pane::Matrix, body)),
             Tab::Picture => panes.push((Pane::Picture, body)),
-            Tab::Lab => match app.mode {
+            Tab::Lab => match input.mode {
                 Mode::Demo => demo(body, &mut panes),
                 Mode::Client => single(body, Role::Client, &mut panes),
                 Mode::Server => server(body, &mut panes),
@@ -144,7 +155,7 @@ impl Areas {
     }
 
     /// The journey drawn on screen row `y` of the History pane.
-    pub fn history_row(&self, app: &App, y: u16) -> Option<u64> {
+    pub fn history_row(&self, timeline: &Timeline, y: u16) -> Option<u64> {
         let area = self.get(Pane::History)?;
         let inner_top = area.y + 1;
         let height = area.height.saturating_sub(2) as usize;
@@ -152,18 +163,21 @@ impl Areas {
         if row >= height {
             return None;
         }
-        let start = history_start(app, height);
-        app.journeys.iter().nth(start + row).map(|j| j.id)
+        let start = history_start(timeline, height);
+        timeline.journeys().iter().nth(start + row).map(|j| j.id)
     }
 }
 
 /// The first journey the History pane shows, so that the selection (or the latest) is visible.
-pub fn history_start(app: &App, height: usize) -> usize {
-    let len = app.journeys.len();
+pub fn history_start(timeline: &Timeline, height: usize) -> usize {
+    let len = timeline.journeys().len();
     if len <= height {
         return 0;
     }
-    match app.selected.and_then(|id| app.journeys.position_of(id)) {
+    match timeline
+        .selected()
+        .and_then(|id| timeline.journeys().position_of(id))
+    {
         Some(position) => position.saturating_sub(height / 2).min(len - height),
         None => len - height,
     }

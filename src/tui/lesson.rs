@@ -1,13 +1,9 @@
-//! A lesson on the screen: where it stands, and how a step becomes requests to the demo
-//! (restart, arm the attacker, send) and a change of tab.
+//! A lesson on the screen: where it stands. How a step becomes requests to the demo (restart,
+//! arm the attacker, send) and a change of tab is in `app::lesson`.
 
-use bytes::Bytes;
-
-use super::app::App;
-use super::state::{Focus, Request, Tab};
-use crate::lesson::{Lesson, Show};
-use crate::net::{DemoOptions, MitmCommand, Role};
-use crate::wire::KeyExchange;
+use super::state::Request;
+use crate::lesson::Lesson;
+use crate::net::DemoOptions;
 
 /// Where a lesson stands.
 pub struct LessonState {
@@ -28,12 +24,11 @@ pub struct LessonState {
     pub sending: Option<usize>,
 }
 
-impl App {
-    /// Starts teaching `lesson`: its first step runs at once.
-    pub fn begin_lesson(&mut self, lesson: Lesson) {
-        let options = DemoOptions::new(self.scheme, self.exchange);
+impl LessonState {
+    /// `lesson` before its first step, on a demo started with `options`.
+    pub fn new(lesson: Lesson, options: DemoOptions) -> LessonState {
         let steps = lesson.steps.len();
-        self.lesson = Some(LessonState {
+        LessonState {
             lesson,
             shown: 0,
             played: 0,
@@ -41,124 +36,6 @@ impl App {
             pending_send: None,
             step_messages: vec![None; steps],
             sending: None,
-        });
-        self.focus = Focus::History;
-        self.next_step();
-    }
-
-    /// Shows the next narration; when it belongs to a step not yet carried out, carries it out.
-    pub(super) fn next_step(&mut self) {
-        let Some(state) = &mut self.lesson else {
-            return;
-        };
-        if state.played > 0 && state.shown + 1 < state.played {
-            state.shown += 1;
-            self.show_step_message();
-            return;
-        }
-        let Some(step) = state.lesson.steps.get(state.played).cloned() else {
-            return;
-        };
-        state.shown = state.played;
-        state.played += 1;
-        // A new step: the panes follow the newest message again.
-        self.selected = None;
-        if step.restarts() || state.played == 1 {
-            let mut options = state.options;
-            if let Some(scheme) = step.scheme {
-                options.scheme = scheme;
-                options.exchange = KeyExchange::default_for(scheme);
-                options.ttl = None;
-            }
-            if let Some(exchange) = step.key_exchange {
-                options.exchange = exchange;
-            }
-            if step.ttl.is_some() {
-                options.ttl = step.ttl;
-            }
-            options.unshared_client_key = step.unshared_key;
-            state.options = options;
-            self.restart(options);
-        }
-        if let Some(show) = step.show {
-            self.tab = match show {
-                Show::Lab => Tab::Lab,
-                Show::Compare => Tab::Compare,
-                Show::Matrix => Tab::Matrix,
-                Show::Picture => Tab::Picture,
-            };
-        }
-        let tamper = step.tamper();
-        if let Some(state) = &mut self.lesson
-            && step.send.is_some()
-        {
-            state.sending = Some(state.shown);
-        }
-        if let Some(text) = step.send {
-            let send = Request::Send {
-                role: Role::Client,
-                to: None,
-                plaintext: Bytes::from(text),
-            };
-            let send = match step.wait {
-                Some(wait) => {
-                    Request::Later(std::time::Duration::from_secs_f64(wait), Box::new(send))
-                }
-                None => send,
-            };
-            match tamper {
-                Ok(Some(action)) => {
-                    self.requests.push(Request::Mitm(MitmCommand::Arm(action)));
-                    if let Some(state) = &mut self.lesson {
-                        state.pending_send = Some(send);
-                    }
-                }
-                _ => self.requests.push(send),
-            }
-        }
-    }
-
-    /// The man in the middle armed an action: a step's message waiting for it goes now.
-    pub(super) fn on_armed(&mut self) {
-        if let Some(send) = self.lesson.as_mut().and_then(|s| s.pending_send.take()) {
-            self.requests.push(send);
-        }
-    }
-
-    /// Shows the previous narration again, and the panes show the message that step sent;
-    /// nothing on the wire is undone.
-    pub(super) fn previous_step(&mut self) {
-        if let Some(state) = &mut self.lesson {
-            state.shown = state.shown.saturating_sub(1);
-        }
-        self.show_step_message();
-    }
-
-    /// Selects the message of the step shown (or of the latest step before it that sent one),
-    /// while it is still kept; on the newest step, the panes follow the newest message.
-    fn show_step_message(&mut self) {
-        let Some(state) = &self.lesson else { return };
-        if state.shown + 1 >= state.played {
-            self.selected = None;
-            return;
-        }
-        let message = state.step_messages[..=state.shown]
-            .iter()
-            .rev()
-            .flatten()
-            .copied()
-            .next();
-        self.selected = message.filter(|id| self.journeys.get(*id).is_some());
-    }
-
-    /// The client reported a message sent: if a step sent it, remember which History entry
-    /// it became.
-    pub(super) fn on_step_message_sent(&mut self, journey: u64) {
-        if let Some(state) = &mut self.lesson
-            && let Some(step) = state.sending.take()
-            && let Some(slot) = state.step_messages.get_mut(step)
-        {
-            *slot = Some(journey);
         }
     }
 }

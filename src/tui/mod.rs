@@ -1,19 +1,25 @@
 //! The terminal screen: a ratatui front end over the same event stream the headless front end
-//! prints. It never touches a socket: it applies events to its state ([`App`]), draws that
-//! state, and turns keys into requests the runtime passes to the network tasks.
+//! prints. It never touches a socket: it applies events to its state ([`App`], in parts),
+//! draws that state, and turns keys into requests the runtime passes to the network tasks.
 
 pub mod action;
 pub mod app;
 pub mod attacker;
+pub mod board;
+pub mod clients;
 pub mod compare;
 pub mod journey;
 pub mod layout;
 pub mod lesson;
 pub mod runtime;
+#[cfg(feature = "test-support")]
 pub mod scenario;
+pub mod session;
 pub mod state;
 pub mod svg;
 pub mod theme;
+pub mod timeline;
+pub mod ui;
 mod view;
 
 pub use app::App;

@@ -16,14 +16,15 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use super::app::App;
+use super::session::{Handshake, SessionView};
 use super::state::{Mode, Request};
 use super::theme::Theme;
-use crate::crypto::Scheme;
+use crate::crypto::{KeyExchange, Scheme};
 use crate::logging::LogRing;
 use crate::net::matrix::{self, Cell};
 use crate::net::{ClientConfig, Event, MitmConfig, Role, ServerConfig, Tagged, Topology};
 use crate::record::{Recorder, Recording};
-use crate::wire::KeyExchange;
+use crate::wire::seed::WireKind;
 
 /// Frames drawn per second at most.
 const FPS: f64 = 30.0;
@@ -90,6 +91,34 @@ impl Launch {
         }
     }
 
+    /// The session as the screen first shows it: a client or man in the middle on the lab
+    /// protocol waits for the server's handshake to learn the scheme and key exchange.
+    fn session(&self) -> SessionView {
+        let (scheme, exchange) = self.scheme_and_exchange();
+        let known = Handshake::Known { scheme, exchange };
+        let awaiting = Handshake::Awaiting { assumed: scheme };
+        let (handshake, protocol) = match self {
+            Launch::Demo { .. } | Launch::Lesson { .. } => (known, WireKind::Lab.label()),
+            Launch::Server { config, .. } => (known, config.wire.label()),
+            Launch::Client { config } if config.wire == WireKind::Lab => {
+                (awaiting, config.wire.label())
+            }
+            Launch::Client { config } => (known, config.wire.label()),
+            Launch::Mitm { config, .. } if config.wire == WireKind::Lab => {
+                (awaiting, config.wire.label())
+            }
+            Launch::Mitm { config, .. } => (known, config.wire.label()),
+            Launch::Replay { .. } => (known, "replay"),
+        };
+        let session = SessionView::new(self.mode(), handshake, protocol);
+        match self {
+            Launch::Replay { recording, .. } => {
+                session.replaying(recording.redacted_keys > 0, recording.events.len())
+            }
+            _ => session,
+        }
+    }
+
     fn scheme_and_exchange(&self) -> (Scheme, KeyExchange) {
         match self {
             Launch::Demo { scheme, exchange } => (*scheme, *exchange),
@@ -111,7 +140,10 @@ impl Launch {
                 let scheme = config.scheme.unwrap_or(Scheme::Fernet);
                 (scheme, KeyExchange::default_for(scheme))
             }
-            Launch::Mitm { .. } => (Scheme::Fernet, KeyExchange::Send),
+            Launch::Mitm { config, .. } => {
+                let scheme = config.scheme.unwrap_or(Scheme::Fernet);
+                (scheme, KeyExchange::default_for(scheme))
+            }
             Launch::Replay { recording, .. } => (recording.scheme, recording.exchange),
         }
     }
@@ -159,29 +191,13 @@ pub async fn run(launch: Launch, log: LogRing, recorder: Option<Recorder>) -> io
         // ourselves instead and keep the modifiers.
         ratatui::crossterm::style::force_color_output(true);
     }
-    let (scheme, exchange) = launch.scheme_and_exchange();
-    let mut app = App::new(launch.mode(), scheme, exchange, log, theme);
-    app.wire_label = match &launch {
-        Launch::Demo { .. } | Launch::Lesson { .. } => crate::wire::seed::WireKind::Lab.label(),
-        Launch::Server { config, .. } => config.wire.label(),
-        Launch::Client { config } => config.wire.label(),
-        Launch::Mitm { config, .. } => config.wire.label(),
-        Launch::Replay { .. } => "replay",
-    };
-    app.awaiting_handshake = match &launch {
-        Launch::Client { config } => config.wire == crate::wire::seed::WireKind::Lab,
-        Launch::Mitm { config, .. } => config.wire == crate::wire::seed::WireKind::Lab,
-        _ => false,
-    };
-    let replaying = matches!(launch, Launch::Replay { .. });
-    if let Launch::Replay { recording, .. } = &launch {
-        app.replay = Some(recording.redacted_keys > 0);
-        app.replay_progress = (0, recording.events.len());
-    }
+    let intercept = matches!(&launch, Launch::Mitm { config, .. } if config.intercept);
+    let mut app = App::new(launch.session(), log, theme).intercepting(intercept);
+    let replaying = app.replaying();
     if let Launch::Replay { recording, .. } = &launch
         && let Some((line, why)) = recording.skipped.first()
     {
-        app.error = Some(format!(
+        app.show_error(format!(
             "{} line(s) of the recording could not be read; the first, line {line}: {why}",
             recording.skipped.len()
         ));
@@ -189,17 +205,11 @@ pub async fn run(launch: Launch, log: LogRing, recorder: Option<Recorder>) -> io
     if let Launch::Lesson { lesson } = &launch {
         app.begin_lesson(lesson.clone());
     }
-    if let Launch::Mitm { config, .. } = &launch {
-        app.attacker.intercept = config.intercept;
-        if let Some(scheme) = config.scheme {
-            app.scheme = scheme;
-        }
-    }
     let (tx, rx) = mpsc::channel(QUEUE);
     let topology = match launch.start(&tx).await {
         Ok(topology) => Some(topology),
         Err(e) => {
-            app.error = Some(e);
+            app.show_error(e);
             None
         }
     };
@@ -229,7 +239,7 @@ fn draw(terminal: &mut DefaultTerminal, app: &App) -> io::Result<()> {
         if let Some(cursor) = app.cursor(area) {
             frame.set_cursor_position(cursor);
         }
-        if app.theme.mono {
+        if app.theme().mono {
             strip_colours(frame.buffer_mut());
         }
     })?;
@@ -248,13 +258,13 @@ impl Session {
     /// Records one event of the current generation; a write error is shown once and ends the
     /// recording.
     fn record(&mut self, app: &mut App, generation: u64, role: Role, event: &Event) {
-        if generation != app.generation {
+        if generation != app.generation() {
             return;
         }
         if let Some(recorder) = &mut self.recorder
             && let Err(e) = recorder.write(Some(role), event)
         {
-            app.error = Some(format!("recording stopped: {e}"));
+            app.show_error(format!("recording stopped: {e}"));
             self.recorder = None;
         }
     }
@@ -263,8 +273,8 @@ impl Session {
     fn apply(&mut self, app: &mut App, (generation, role, event): Tagged) {
         // A replay knows nothing of restarts: its events belong to whatever is on screen.
         let generation = if self.replaying {
-            app.replay_progress.0 += 1;
-            app.generation
+            app.played_one();
+            app.generation()
         } else {
             generation
         };
@@ -281,7 +291,10 @@ async fn event_loop(
     mut rx: mpsc::Receiver<Tagged>,
 ) -> io::Result<()> {
     let size = terminal.size()?;
-    app.size = (size.width, size.height);
+    app.on_terminal(&ratatui::crossterm::event::Event::Resize(
+        size.width,
+        size.height,
+    ));
     let mut keyboard = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / FPS));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -289,8 +302,9 @@ async fn event_loop(
     let (later_tx, mut later) = mpsc::channel::<Request>(16);
     let mut dirty = true;
     draw(terminal, app)?;
-    // Test builds only: prove that a panic anywhere in the screen still restores the terminal.
-    #[cfg(debug_assertions)]
+    // Test scaffolding only: prove that a panic anywhere in the screen still restores the
+    // terminal. The shipped binary is built without the feature.
+    #[cfg(feature = "test-support")]
     if std::env::var_os("CIPHERLAB_TEST_PANIC").is_some() {
         panic!("forced by CIPHERLAB_TEST_PANIC for the terminal-safety test");
     }
@@ -320,11 +334,8 @@ async fn event_loop(
                 app.on_matrix(cell);
                 dirty = true;
             },
-            Some(request) = later.recv() => app.requests.push(request),
+            Some(request) = later.recv() => app.request(request),
             _ = tick.tick() => {
-                if app.matrix_running && app.matrix.len() == matrix::Attack::ALL.len() * Scheme::ALL.len() {
-                    app.matrix_running = false;
-                }
                 if dirty {
                     draw(terminal, app)?;
                     dirty = false;
@@ -341,12 +352,12 @@ async fn event_loop(
                 continue;
             }
             if session.replaying && !matches!(request, Request::RunMatrix) {
-                app.error = Some(super::app::REPLAY_REFUSAL.to_owned());
+                app.show_error(super::app::REPLAY_REFUSAL);
                 continue;
             }
             handle(request, &mut session.topology, &tx, &cells_tx, app).await;
         }
-        if app.quit {
+        if app.wants_quit() {
             break;
         }
     }
@@ -378,7 +389,7 @@ async fn handle(
                 None => false,
             };
             if !sent {
-                app.error = Some(format!(
+                app.show_error(format!(
                     "cannot send: the {} is not running",
                     if role == Role::Server {
                         "server"
@@ -397,7 +408,7 @@ async fn handle(
             }
             match Topology::demo_with(generation, &options, tx).await {
                 Ok(started) => *topology = Some(started),
-                Err(e) => app.error = Some(e.to_string()),
+                Err(e) => app.show_error(e.to_string()),
             }
         }
         Request::Mitm(command) => {
@@ -406,7 +417,7 @@ async fn handle(
                 None => false,
             };
             if !delivered {
-                app.error = Some("no man in the middle is running".to_owned());
+                app.show_error("no man in the middle is running");
             }
         }
         Request::RunMatrix => {

@@ -7,13 +7,15 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 
 use super::app::App;
+use super::session::{Handshake, SessionView};
 use super::state::{Mode, Tab};
 use super::theme::Theme;
+use crate::crypto::KeyExchange;
 use crate::crypto::{Cipher, Key, KeySource, Nonce, OpenOptions, Scheme, Tamper};
 use crate::logging::LogRing;
 use crate::net::matrix::Cell;
 use crate::net::{Direction, Event, Peer, Role};
-use crate::wire::{Frame, Hello, KeyExchange, Welcome};
+use crate::wire::{Frame, Hello, Welcome};
 
 /// The fixed clock: 2026-11-22 12:00:00 UTC.
 pub const NOW: u64 = 1_795_348_800;
@@ -58,7 +60,8 @@ impl Script {
     /// A new session in `mode` under `scheme`, handshake done.
     pub fn new(mode: Mode, scheme: Scheme, exchange: KeyExchange) -> Script {
         let log = LogRing::default();
-        let app = App::new(mode, scheme, exchange, log, Theme { mono: false }).fixed();
+        let session = SessionView::new(mode, Handshake::Known { scheme, exchange }, "lab wire");
+        let app = App::new(session, log, Theme { mono: false }).fixed();
         let key = fixed_key(scheme);
         let mut script = Script {
             cipher: Cipher::new(&key),
@@ -85,11 +88,11 @@ impl Script {
     }
 
     fn log(&self, line: &str) {
-        self.app.log.push(format!("12:00:00 INFO  {line}"));
+        self.app.log().push(format!("12:00:00 INFO  {line}"));
     }
 
     fn roles(&self) -> (bool, bool, bool) {
-        match self.app.mode {
+        match self.app.session().mode() {
             Mode::Demo => (true, true, true),
             Mode::Client => (true, false, false),
             Mode::Server => (false, false, true),
@@ -251,7 +254,7 @@ impl Script {
                     forwarded: true,
                 },
             );
-            if self.app.keys.contains_key(&Role::Wire) || scheme == Scheme::Hmac {
+            if self.app.session().key(Role::Wire).is_some() || scheme == Scheme::Hmac {
                 self.emit(
                     Role::Wire,
                     Event::Eavesdropped {
@@ -412,7 +415,8 @@ impl Script {
     pub fn finish(mut self, tab: Tab) -> App {
         self.app.settle();
         // As if drawn on a roomy terminal: sizes only decide whether keys type or command.
-        self.app.size = (200, 60);
+        self.app
+            .on_terminal(&ratatui::crossterm::event::Event::Resize(200, 60));
         for _ in 0..Tab::ALL.iter().position(|t| *t == tab).unwrap_or(0) {
             self.app.apply(super::action::Action::NextTab);
         }
@@ -498,18 +502,7 @@ pub fn lesson(name: &str, shown: usize) -> App {
             Some(Tamper::Swap { i: 0, j: 1 }),
         )
         .finish(Tab::Lab);
-    let options = crate::net::DemoOptions::new(scheme, exchange);
-    let steps = lesson.steps.len();
-    app.lesson = Some(super::lesson::LessonState {
-        lesson,
-        shown,
-        played: shown + 1,
-        options,
-        pending_send: None,
-        step_messages: vec![None; steps],
-        sending: None,
-    });
-    app.focus = super::state::Focus::History;
+    app.stage_lesson(lesson, shown);
     app
 }
 
@@ -534,7 +527,10 @@ pub fn screenshots(cells: Vec<Cell>) -> Vec<Shot> {
     help.apply(super::action::Action::Help);
     // The ECB screenshot shows the second message, whose two equal blocks give themselves away.
     let mut ecb = demo(Scheme::Ecb);
-    ecb.selected = ecb.journeys.iter().nth(1).map(|j| j.id);
+    let second = ecb.timeline().journeys().iter().nth(1).map(|j| j.id);
+    if let Some(second) = second {
+        ecb.select_journey(second);
+    }
     vec![
         Shot {
             name: "demo-fernet",

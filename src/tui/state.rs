@@ -5,9 +5,9 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 
+use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource};
 use crate::net::{DemoOptions, MitmCommand, PeerId, Role};
-use crate::wire::KeyExchange;
 
 /// Which program the screen belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +94,11 @@ pub enum Focus {
 }
 
 impl Focus {
+    /// The pane focused when a screen in `mode` starts (and when the demo restarts).
+    pub fn start(mode: Mode) -> Focus {
+        Focus::cycle(mode)[0]
+    }
+
     /// The focus cycle for a mode, in Tab order.
     pub fn cycle(mode: Mode) -> &'static [Focus] {
         match mode {

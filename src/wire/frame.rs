@@ -12,7 +12,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 
 use super::FrameError;
-use crate::crypto::{Reason, Scheme, Verdict, VerdictWord};
+use crate::crypto::{KeyExchange, Reason, Scheme, Verdict, VerdictWord};
 
 /// The protocol version carried in HELLO and WELCOME.
 pub const VERSION: u32 = 1;
@@ -22,37 +22,6 @@ pub const DEFAULT_MAX_FRAME: usize = 1024 * 1024;
 pub const MAX_NAME: usize = 64;
 /// The longest reason text kept in VERDICT, ERROR and BYE frames, in characters.
 pub const MAX_REASON: usize = 256;
-
-/// How a session's key is established.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyExchange {
-    /// The server sends its key in the clear, as seeds 000 and 001 do. Insecure by design.
-    Send,
-    /// Both sides already hold the key; nothing goes on the wire.
-    Psk,
-    /// An ephemeral X25519 agreement: only public keys go on the wire.
-    X25519,
-}
-
-impl KeyExchange {
-    /// The word used on the command line and in WELCOME.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyExchange::Send => "send",
-            KeyExchange::Psk => "psk",
-            KeyExchange::X25519 => "x25519",
-        }
-    }
-
-    /// The default for a scheme: `psk` for hmac (as seed 004), `send` otherwise (seeds 000/001).
-    pub fn default_for(scheme: Scheme) -> KeyExchange {
-        match scheme {
-            Scheme::Hmac => KeyExchange::Psk,
-            _ => KeyExchange::Send,
-        }
-    }
-}
 
 /// The first frame a client sends.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,4 +11,6 @@ pub mod seed;
 
 pub use codec::LabCodec;
 pub use error::FrameError;
-pub use frame::{Frame, Hello, KeyExchange, Welcome};
+pub use frame::{Frame, Hello, Welcome};
+// TODO(structure): remove once every import names crate::crypto::KeyExchange.
+pub use crate::crypto::KeyExchange;

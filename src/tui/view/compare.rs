@@ -8,96 +8,102 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::hex::HexView;
 use super::{pane_block, put, title};
-use crate::tui::app::App;
+use crate::tui::compare::Compare;
+use crate::tui::theme::Theme;
 
-pub(super) fn compare(app: &App, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
-    let [intro, grid] = area.layout(&Layout::vertical([
-        Constraint::Length(2),
-        Constraint::Fill(1),
-    ]));
-    let intro_lines = vec![
-        Line::from(vec![
-            Span::styled("Plaintext: ", theme.dim()),
-            Span::raw(app.compare.plaintext.clone()),
-            Span::styled(
-                format!(
-                    "   (sealed {} {}; s seals again)",
-                    app.compare.rounds,
-                    if app.compare.rounds == 1 {
-                        "time"
-                    } else {
-                        "times"
-                    }
-                ),
-                theme.dim(),
-            ),
-        ]),
-        Line::from(Span::styled(
-            "Type in the Lab tab's editor to compare your own text. Same input, same output? Watch which columns change.",
-            theme.dim(),
-        )),
-    ];
-    Paragraph::new(intro_lines).render(intro, buf);
-    let wide = grid.width >= 160;
-    let cells: Vec<Rect> = if wide {
-        Layout::horizontal([Constraint::Ratio(1, 4); 4])
-            .split(grid)
-            .to_vec()
-    } else {
-        let [top, bottom] = grid.layout(&Layout::vertical([Constraint::Ratio(1, 2); 2]));
-        let mut cells = Layout::horizontal([Constraint::Ratio(1, 2); 2])
-            .split(top)
-            .to_vec();
-        cells.extend(
-            Layout::horizontal([Constraint::Ratio(1, 2); 2])
-                .split(bottom)
-                .iter(),
-        );
-        cells
-    };
-    for (row, cell) in app.compare.rows.iter().zip(cells) {
-        let same = if row.scheme.is_deterministic() {
-            "same input → same output"
-        } else {
-            "random IV → new output"
-        };
-        let long = format!("{} · {} · {same}", row.scheme, row.key);
-        let short = format!(
-            "{} · {}",
-            row.scheme,
-            if row.scheme.is_deterministic() {
-                "same output"
-            } else {
-                "new output"
-            }
-        );
-        let block = pane_block(title(long, &short, cell.width), false, theme);
-        let inner = block.inner(cell);
-        block.render(cell, buf);
-        let [status, hex] = inner.layout(&Layout::vertical([
-            Constraint::Length(1),
+/// The Compare tab.
+pub(crate) struct ComparePane<'a> {
+    pub compare: &'a Compare,
+    pub theme: &'a Theme,
+}
+
+impl Widget for ComparePane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = self.theme;
+        let compare = self.compare;
+        let [intro, grid] = area.layout(&Layout::vertical([
+            Constraint::Length(2),
             Constraint::Fill(1),
         ]));
-        let changed = match row.changed {
-            None => Span::styled("first seal", theme.dim()),
-            Some(true) => Span::styled("changed since the last seal", theme.good()),
-            Some(false) => Span::styled("identical to the last seal", theme.warning()),
+        let intro_lines = vec![
+            Line::from(vec![
+                Span::styled("Plaintext: ", theme.dim()),
+                Span::raw(compare.plaintext.clone()),
+                Span::styled(
+                    format!(
+                        "   (sealed {} {}; s seals again)",
+                        compare.rounds,
+                        if compare.rounds == 1 { "time" } else { "times" }
+                    ),
+                    theme.dim(),
+                ),
+            ]),
+            Line::from(Span::styled(
+                "Type in the Lab tab's editor to compare your own text. Same input, same output? Watch which columns change.",
+                theme.dim(),
+            )),
+        ];
+        Paragraph::new(intro_lines).render(intro, buf);
+        let wide = grid.width >= 160;
+        let cells: Vec<Rect> = if wide {
+            Layout::horizontal([Constraint::Ratio(1, 4); 4])
+                .split(grid)
+                .to_vec()
+        } else {
+            let [top, bottom] = grid.layout(&Layout::vertical([Constraint::Ratio(1, 2); 2]));
+            let mut cells = Layout::horizontal([Constraint::Ratio(1, 2); 2])
+                .split(top)
+                .to_vec();
+            cells.extend(
+                Layout::horizontal([Constraint::Ratio(1, 2); 2])
+                    .split(bottom)
+                    .iter(),
+            );
+            cells
         };
-        let line = Line::from(vec![
-            Span::styled(row.verdict.to_string(), theme.verdict_text(&row.verdict)),
-            Span::raw(format!(" · {} bytes · ", row.wire_len)),
-            changed,
-        ]);
-        put(buf, status.x, status.y, line, status.width);
-        HexView {
-            anatomy: &row.anatomy,
-            theme: *theme,
-            scroll: 0,
-            touched: &[],
-            full_len: None,
-            compact: false,
+        for (row, cell) in compare.rows.iter().zip(cells) {
+            let same = if row.scheme.is_deterministic() {
+                "same input → same output"
+            } else {
+                "random IV → new output"
+            };
+            let long = format!("{} · {} · {same}", row.scheme, row.key);
+            let short = format!(
+                "{} · {}",
+                row.scheme,
+                if row.scheme.is_deterministic() {
+                    "same output"
+                } else {
+                    "new output"
+                }
+            );
+            let block = pane_block(title(long, &short, cell.width), false, theme);
+            let inner = block.inner(cell);
+            block.render(cell, buf);
+            let [status, hex] = inner.layout(&Layout::vertical([
+                Constraint::Length(1),
+                Constraint::Fill(1),
+            ]));
+            let changed = match row.changed {
+                None => Span::styled("first seal", theme.dim()),
+                Some(true) => Span::styled("changed since the last seal", theme.good()),
+                Some(false) => Span::styled("identical to the last seal", theme.warning()),
+            };
+            let line = Line::from(vec![
+                Span::styled(row.verdict.to_string(), theme.verdict_text(&row.verdict)),
+                Span::raw(format!(" · {} bytes · ", row.wire_len)),
+                changed,
+            ]);
+            put(buf, status.x, status.y, line, status.width);
+            HexView {
+                anatomy: &row.anatomy,
+                theme: *theme,
+                scroll: 0,
+                touched: &[],
+                full_len: None,
+                compact: false,
+            }
+            .render(hex, buf);
         }
-        .render(hex, buf);
     }
 }

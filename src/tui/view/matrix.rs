@@ -10,72 +10,84 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, Widget};
 use super::pane_block;
 use crate::crypto::Scheme;
 use crate::net::matrix::Attack;
-use crate::tui::app::App;
+use crate::tui::board::MatrixBoard;
+use crate::tui::theme::Theme;
 
 /// The width of the action column.
 const TITLE: u16 = 22;
 
-pub(super) fn matrix(app: &App, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
-    let [intro, table] = area.layout(&Layout::vertical([
-        Constraint::Length(2),
-        Constraint::Fill(1),
-    ]));
-    let done = app.matrix.len();
-    let total = Attack::ALL.len() * Scheme::ALL.len();
-    let state = if app.matrix_running && done < total {
-        format!("running: {done} of {total} cells")
-    } else if done == 0 {
-        "not run yet: press r to play every attack against every scheme on loopback".to_owned()
-    } else {
-        format!("{done} of {total} cells, each from a real server, man in the middle and client")
-    };
-    let legend = Line::from(vec![
-        Span::styled("■ detected / nothing leaked  ", theme.outcome(Some(true))),
-        Span::styled(
-            "■ accepted though tampered / read  ",
-            theme.outcome(Some(false)),
-        ),
-        Span::styled("■ not tried", theme.outcome(None)),
-    ]);
-    Paragraph::new(vec![Line::from(state), legend]).render(intro, buf);
-    let header = Row::new(
-        std::iter::once("action".to_owned()).chain(Scheme::ALL.iter().map(|s| s.name().to_owned())),
-    )
-    .style(theme.dim());
-    // Cells wrap onto as many lines as the height allows, and say so with … when cut.
-    let inner = table.height.saturating_sub(3) as usize;
-    let budget = (inner / Attack::ALL.len()).max(1);
-    let column = (table.width.saturating_sub(2 + TITLE + 4) / 4) as usize;
-    let rows = Attack::ALL.iter().map(|&attack| {
-        let mut cells = vec![Cell::from(attack.title())];
-        let mut height = 1;
-        for scheme in Scheme::ALL {
-            let cell = match app.matrix.get(&(attack, scheme)) {
-                Some(cell) => {
-                    let lines: Vec<Line> = super::wrap(&cell.outcome.summary, column, budget)
-                        .into_iter()
-                        .map(|l| Line::from(Span::styled(l, theme.outcome(cell.outcome.safe))))
-                        .collect();
-                    height = height.max(lines.len());
-                    Cell::from(lines)
-                }
-                None => Cell::from(Span::styled("·", theme.outcome(None))),
-            };
-            cells.push(cell);
-        }
-        Row::new(cells).height(height as u16)
-    });
-    let widths = [
-        Constraint::Length(TITLE),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
-    ];
-    Table::new(rows, widths)
-        .header(header)
-        .block(pane_block("Matrix", false, theme))
-        .column_spacing(1)
-        .render(table, buf);
+/// The Matrix tab.
+pub(crate) struct MatrixPane<'a> {
+    pub board: &'a MatrixBoard,
+    pub theme: &'a Theme,
+}
+
+impl Widget for MatrixPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = self.theme;
+        let [intro, table] = area.layout(&Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Fill(1),
+        ]));
+        let done = self.board.len();
+        let total = MatrixBoard::SIZE;
+        let state = if self.board.running() && done < total {
+            format!("running: {done} of {total} cells")
+        } else if done == 0 {
+            "not run yet: press r to play every attack against every scheme on loopback".to_owned()
+        } else {
+            format!(
+                "{done} of {total} cells, each from a real server, man in the middle and client"
+            )
+        };
+        let legend = Line::from(vec![
+            Span::styled("■ detected / nothing leaked  ", theme.outcome(Some(true))),
+            Span::styled(
+                "■ accepted though tampered / read  ",
+                theme.outcome(Some(false)),
+            ),
+            Span::styled("■ not tried", theme.outcome(None)),
+        ]);
+        Paragraph::new(vec![Line::from(state), legend]).render(intro, buf);
+        let header = Row::new(
+            std::iter::once("action".to_owned())
+                .chain(Scheme::ALL.iter().map(|s| s.name().to_owned())),
+        )
+        .style(theme.dim());
+        // Cells wrap onto as many lines as the height allows, and say so with … when cut.
+        let inner = table.height.saturating_sub(3) as usize;
+        let budget = (inner / Attack::ALL.len()).max(1);
+        let column = (table.width.saturating_sub(2 + TITLE + 4) / 4) as usize;
+        let rows = Attack::ALL.iter().map(|&attack| {
+            let mut cells = vec![Cell::from(attack.title())];
+            let mut height = 1;
+            for scheme in Scheme::ALL {
+                let cell = match self.board.get(attack, scheme) {
+                    Some(cell) => {
+                        let lines: Vec<Line> = super::wrap(&cell.outcome.summary, column, budget)
+                            .into_iter()
+                            .map(|l| Line::from(Span::styled(l, theme.outcome(cell.outcome.safe))))
+                            .collect();
+                        height = height.max(lines.len());
+                        Cell::from(lines)
+                    }
+                    None => Cell::from(Span::styled("·", theme.outcome(None))),
+                };
+                cells.push(cell);
+            }
+            Row::new(cells).height(height as u16)
+        });
+        let widths = [
+            Constraint::Length(TITLE),
+            Constraint::Fill(1),
+            Constraint::Fill(1),
+            Constraint::Fill(1),
+            Constraint::Fill(1),
+        ];
+        Table::new(rows, widths)
+            .header(header)
+            .block(pane_block("Matrix", false, theme))
+            .column_spacing(1)
+            .render(table, buf);
+    }
 }

@@ -9,146 +9,172 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 use super::hex::HexView;
 use super::{fit, pane_block, readable, sender_of, title};
 use crate::crypto::{Anatomy, Verdict};
+use crate::crypto::{KeyExchange, Scheme};
+use crate::logging::LogRing;
 use crate::net::{Direction, Role};
-use crate::tui::app::App;
+use crate::tui::clients::ClientList;
 use crate::tui::journey::{Journey, Kept};
 use crate::tui::layout::history_start;
-use crate::tui::state::Focus;
-use crate::wire::KeyExchange;
+use crate::tui::session::{Handshake, SessionView};
+use crate::tui::state::{ConnState, Focus, Mode};
+use crate::tui::theme::Theme;
+use crate::tui::timeline::Timeline;
 
 /// Whether `role` sent the journey's message (otherwise it received it).
 fn is_sender(role: Role, journey: &Journey) -> bool {
     sender_of(journey.direction) == role
 }
 
-pub(super) fn key(app: &App, role: Role, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
-    let block = pane_block("Key", false, theme);
-    let inner = block.inner(area);
-    block.render(area, buf);
-    let mut lines = Vec::new();
-    match app.keys.get(&role) {
-        Some(view) => {
-            // The key itself first: showing it is the lesson.
-            lines.push(Line::from(Span::styled(
-                view.key.to_text().to_string(),
-                theme.key(),
-            )));
-            let how = if role == Role::Wire {
-                Span::styled("read off the wire: the attacker has it ⚠", theme.warning())
-            } else if view.exchange == KeyExchange::Send {
-                Span::styled("⚠ crossed the wire in the clear", theme.warning())
-            } else {
-                Span::styled("never on the wire", theme.good())
-            };
-            lines.push(Line::from(vec![
-                Span::raw(format!("{} · ", view.source.as_str())),
-                how,
-            ]));
-            lines.push(Line::from(Span::styled(
-                format!(
-                    "{} · fingerprint {}",
-                    view.key.describe(),
-                    view.key.fingerprint()
-                ),
+/// The key a role holds, where it came from, and whether it crossed the wire.
+pub(crate) struct KeyPane<'a> {
+    pub session: &'a SessionView,
+    pub role: Role,
+    pub theme: &'a Theme,
+}
+
+impl Widget for KeyPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (theme, role, session) = (self.theme, self.role, self.session);
+        let awaiting = matches!(session.handshake(), Handshake::Awaiting { .. });
+        let sent_in_clear = session.exchange() == Some(KeyExchange::Send);
+        let block = pane_block("Key", false, theme);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let mut lines = Vec::new();
+        match session.key(role) {
+            Some(view) => {
+                // The key itself first: showing it is the lesson.
+                lines.push(Line::from(Span::styled(
+                    view.key.to_text().to_string(),
+                    theme.key(),
+                )));
+                let how = if role == Role::Wire {
+                    Span::styled("read off the wire: the attacker has it ⚠", theme.warning())
+                } else if view.exchange == KeyExchange::Send {
+                    Span::styled("⚠ crossed the wire in the clear", theme.warning())
+                } else {
+                    Span::styled("never on the wire", theme.good())
+                };
+                lines.push(Line::from(vec![
+                    Span::raw(format!("{} · ", view.source.as_str())),
+                    how,
+                ]));
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "{} · fingerprint {}",
+                        view.key.describe(),
+                        view.key.fingerprint()
+                    ),
+                    theme.dim(),
+                )));
+            }
+            None if awaiting => {
+                let closed = matches!(session.status(role), Some(ConnState::Closed(_)));
+                let text = if closed {
+                    "no key: the connection closed before the handshake"
+                } else {
+                    "waiting for the handshake…"
+                };
+                lines.push(Line::from(Span::styled(text, theme.dim())));
+            }
+            // A replay whose keys were redacted cannot show the key the attacker read, but it did
+            // cross the wire: say so rather than "never crossed".
+            None if role == Role::Wire && !(session.keys_redacted() && sent_in_clear) => {
+                lines.push(Line::from(Span::styled(
+                    "no key: it never crossed the wire",
+                    theme.good(),
+                )));
+                lines.push(Line::from(Span::styled(
+                    "the attacker sees only what the scheme leaves visible",
+                    theme.dim(),
+                )));
+            }
+            None if session.keys_redacted() => lines.push(Line::from(Span::styled(
+                "redacted in the recording: record with --log-secrets to replay keys",
                 theme.dim(),
-            )));
-        }
-        None if app.awaiting_handshake => {
-            let closed = matches!(app.status.get(&role), Some(super::ConnState::Closed(_)));
-            let text = if closed {
-                "no key: the connection closed before the handshake"
-            } else {
-                "waiting for the handshake…"
-            };
-            lines.push(Line::from(Span::styled(text, theme.dim())));
-        }
-        // A replay whose keys were redacted cannot show the key the attacker read, but it did
-        // cross the wire: say so rather than "never crossed".
-        None if role == Role::Wire
-            && !(app.replay == Some(true) && app.exchange == KeyExchange::Send) =>
-        {
-            lines.push(Line::from(Span::styled(
-                "no key: it never crossed the wire",
-                theme.good(),
-            )));
-            lines.push(Line::from(Span::styled(
-                "the attacker sees only what the scheme leaves visible",
+            ))),
+            None => lines.push(Line::from(Span::styled(
+                "waiting for the handshake…",
                 theme.dim(),
-            )));
+            ))),
         }
-        None if app.replay == Some(true) => lines.push(Line::from(Span::styled(
-            "redacted in the recording: record with --log-secrets to replay keys",
-            theme.dim(),
-        ))),
-        None => lines.push(Line::from(Span::styled(
-            "waiting for the handshake…",
-            theme.dim(),
-        ))),
-    }
-    if inner.height as usize > lines.len() {
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .render(inner, buf);
-    } else {
-        let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, inner.width)).collect();
-        Paragraph::new(lines).render(inner, buf);
+        if inner.height as usize > lines.len() {
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .render(inner, buf);
+        } else {
+            let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, inner.width)).collect();
+            Paragraph::new(lines).render(inner, buf);
+        }
     }
 }
 
-pub(super) fn plaintext(app: &App, role: Role, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
-    let editor = app.mode.sender() == Some(role);
-    let focused = editor && app.focus == super::Focus::Input;
-    let title = if editor {
-        "Plaintext — Enter sends"
-    } else {
-        "Plaintext"
-    };
-    let block = pane_block(title, focused, theme);
-    let inner = block.inner(area);
-    block.render(area, buf);
-    let mut lines = Vec::new();
-    if editor {
-        let width = inner.width.saturating_sub(2) as usize;
-        let scroll = app.input.visual_scroll(width);
-        let value: String = app.input.value().chars().skip(scroll).collect();
-        let prompt = if focused { theme.key() } else { theme.dim() };
-        let text = if value.is_empty() && !focused {
-            Span::styled("press i to type a message", theme.dim())
+/// A role's plaintext, with the editor for the sender.
+pub(crate) struct PlaintextPane<'a> {
+    pub role: Role,
+    /// The editor, when this role sends.
+    pub editor: Option<&'a tui_input::Input>,
+    /// The editor has the focus.
+    pub focused: bool,
+    pub journey: Option<&'a Journey>,
+    pub theme: &'a Theme,
+}
+
+impl Widget for PlaintextPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (theme, role) = (self.theme, self.role);
+        let editor = self.editor.is_some();
+        let focused = editor && self.focused;
+        let title = if editor {
+            "Plaintext — Enter sends"
         } else {
-            Span::raw(value)
+            "Plaintext"
         };
-        lines.push(Line::from(vec![Span::styled("> ", prompt), text]));
+        let block = pane_block(title, focused, theme);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let mut lines = Vec::new();
+        if let Some(input) = self.editor {
+            let width = inner.width.saturating_sub(2) as usize;
+            let scroll = input.visual_scroll(width);
+            let value: String = input.value().chars().skip(scroll).collect();
+            let prompt = if focused { theme.key() } else { theme.dim() };
+            let text = if value.is_empty() && !focused {
+                Span::styled("press i to type a message", theme.dim())
+            } else {
+                Span::raw(value)
+            };
+            lines.push(Line::from(vec![Span::styled("> ", prompt), text]));
+        }
+        if let Some(journey) = self.journey {
+            let sender = is_sender(role, journey);
+            let shown = if sender {
+                journey.plaintext.as_ref()
+            } else {
+                journey.arrival.as_ref().and_then(|a| a.plaintext.as_ref())
+            };
+            let label = if sender { "sent" } else { "received" };
+            let line = match (shown, journey.arrival.as_ref()) {
+                (Some(text), _) => Line::from(vec![
+                    Span::styled(format!("{label}: "), theme.dim()),
+                    Span::raw(readable(&text.bytes)),
+                ]),
+                (None, Some(arrival)) if !sender => Line::from(Span::styled(
+                    format!("nothing delivered ({})", arrival.verdict),
+                    theme.verdict_text(&arrival.verdict),
+                )),
+                _ if sender && journey.injected => {
+                    Line::from(Span::styled("not sent from here: a replay", theme.dim()))
+                }
+                _ => Line::from(Span::styled("not received yet", theme.dim())),
+            };
+            lines.push(line);
+        } else if !editor {
+            lines.push(Line::from(Span::styled("no message yet", theme.dim())));
+        }
+        let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, inner.width)).collect();
+        Paragraph::new(lines).render(inner, buf);
     }
-    if let Some(journey) = app.current() {
-        let sender = is_sender(role, journey);
-        let shown = if sender {
-            journey.plaintext.as_ref()
-        } else {
-            journey.arrival.as_ref().and_then(|a| a.plaintext.as_ref())
-        };
-        let label = if sender { "sent" } else { "received" };
-        let line = match (shown, journey.arrival.as_ref()) {
-            (Some(text), _) => Line::from(vec![
-                Span::styled(format!("{label}: "), theme.dim()),
-                Span::raw(readable(&text.bytes)),
-            ]),
-            (None, Some(arrival)) if !sender => Line::from(Span::styled(
-                format!("nothing delivered ({})", arrival.verdict),
-                theme.verdict_text(&arrival.verdict),
-            )),
-            _ if sender && journey.injected => {
-                Line::from(Span::styled("not sent from here: a replay", theme.dim()))
-            }
-            _ => Line::from(Span::styled("not received yet", theme.dim())),
-        };
-        lines.push(line);
-    } else if !editor {
-        lines.push(Line::from(Span::styled("no message yet", theme.dim())));
-    }
-    let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, inner.width)).collect();
-    Paragraph::new(lines).render(inner, buf);
 }
 
 /// The bytes `role` saw of the current journey, and their length when cut.
@@ -160,71 +186,80 @@ fn bytes_for(role: Role, journey: &Journey) -> Option<&Kept> {
     }
 }
 
-pub(super) fn ciphertext(app: &App, role: Role, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
-    let focused = app.focus == Focus::Ciphertext
-        && (role == Role::Client || app.mode.sender() == Some(role) || role == Role::Wire);
-    let journey = app.current();
-    let kept = journey.and_then(|j| bytes_for(role, j));
-    let decoded = if app.scheme == crate::crypto::Scheme::Fernet {
-        ", token decoded"
-    } else {
-        ""
-    };
-    let heading = match (kept, journey.map(|j| is_sender(role, j))) {
-        (Some(k), Some(true)) if role != Role::Wire => {
-            format!("Ciphertext — {} bytes sent{decoded}", k.len)
-        }
-        (Some(k), Some(false)) if role != Role::Wire => {
-            format!("Ciphertext — {} bytes received{decoded}", k.len)
-        }
-        (Some(k), _) => format!("Ciphertext — {} bytes on the wire{decoded}", k.len),
-        _ => "Ciphertext".to_owned(),
-    };
-    let block = pane_block(title(heading, "Ciphertext", area.width), focused, theme);
-    let inner = block.inner(area);
-    block.render(area, buf);
-    let Some(kept) = kept else {
-        let text = match journey {
-            Some(j) if j.injected && is_sender(role, j) => {
-                "not sent from here: a replay the man in the middle injected"
-            }
-            _ => "no message yet",
+/// A role's view of the message bytes, in hex with the anatomy coloured.
+pub(crate) struct CiphertextPane<'a> {
+    pub role: Role,
+    pub journey: Option<&'a Journey>,
+    pub scheme: Scheme,
+    pub focused: bool,
+    pub scroll: usize,
+    pub theme: &'a Theme,
+}
+
+impl Widget for CiphertextPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (theme, role, journey, focused) = (self.theme, self.role, self.journey, self.focused);
+        let kept = journey.and_then(|j| bytes_for(role, j));
+        let decoded = if self.scheme == Scheme::Fernet {
+            ", token decoded"
+        } else {
+            ""
         };
-        Paragraph::new(Span::styled(text, theme.dim()))
-            .wrap(Wrap { trim: true })
-            .render(inner, buf);
-        return;
-    };
-    let anatomy = Anatomy::dissect(app.scheme, &kept.bytes);
-    let scroll = app.scroll.get(&Focus::Ciphertext).copied().unwrap_or(0);
-    // What the receiver got, against what the sender sent: the attacker's changes light up.
-    let changed = match (journey, role) {
-        (Some(j), Role::Client | Role::Server) if !is_sender(role, j) => j
-            .sent
-            .as_ref()
-            .map(|sent| differences(app, sent, &anatomy))
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
-    HexView {
-        anatomy: &anatomy,
-        theme: *theme,
-        scroll,
-        touched: &changed,
-        full_len: kept.is_cut().then_some(kept.len),
-        compact: inner.width < 48,
+        let heading = match (kept, journey.map(|j| is_sender(role, j))) {
+            (Some(k), Some(true)) if role != Role::Wire => {
+                format!("Ciphertext — {} bytes sent{decoded}", k.len)
+            }
+            (Some(k), Some(false)) if role != Role::Wire => {
+                format!("Ciphertext — {} bytes received{decoded}", k.len)
+            }
+            (Some(k), _) => format!("Ciphertext — {} bytes on the wire{decoded}", k.len),
+            _ => "Ciphertext".to_owned(),
+        };
+        let block = pane_block(title(heading, "Ciphertext", area.width), focused, theme);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let Some(kept) = kept else {
+            let text = match journey {
+                Some(j) if j.injected && is_sender(role, j) => {
+                    "not sent from here: a replay the man in the middle injected"
+                }
+                _ => "no message yet",
+            };
+            Paragraph::new(Span::styled(text, theme.dim()))
+                .wrap(Wrap { trim: true })
+                .render(inner, buf);
+            return;
+        };
+        let anatomy = Anatomy::dissect(self.scheme, &kept.bytes);
+        let scroll = self.scroll;
+        // What the receiver got, against what the sender sent: the attacker's changes light up.
+        let changed = match (journey, role) {
+            (Some(j), Role::Client | Role::Server) if !is_sender(role, j) => j
+                .sent
+                .as_ref()
+                .map(|sent| differences(self.scheme, sent, &anatomy))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        HexView {
+            anatomy: &anatomy,
+            theme: *theme,
+            scroll,
+            touched: &changed,
+            full_len: kept.is_cut().then_some(kept.len),
+            compact: inner.width < 48,
+        }
+        .render(inner, buf);
     }
-    .render(inner, buf);
 }
 
 /// The byte ranges of `received` that differ from what was `sent` (decoded, for Fernet).
 pub(super) fn differences(
-    app: &App,
+    scheme: Scheme,
     sent: &Kept,
     received: &Anatomy,
 ) -> Vec<std::ops::Range<usize>> {
-    let sent = Anatomy::dissect(app.scheme, &sent.bytes).bytes;
+    let sent = Anatomy::dissect(scheme, &sent.bytes).bytes;
     let got = &received.bytes;
     let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
     for i in (0..got.len()).filter(|&i| sent.get(i) != Some(&got[i])) {
@@ -237,8 +272,7 @@ pub(super) fn differences(
 }
 
 /// Draws a verdict large: a banner as tall as the area allows, then which check decided it.
-pub(super) fn banner(app: &App, verdict: &Verdict, note: &str, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
+pub(super) fn banner(theme: &Theme, verdict: &Verdict, note: &str, area: Rect, buf: &mut Buffer) {
     let style = theme.verdict(verdict);
     let tall = area.height >= 4;
     let text = verdict.to_string();
@@ -290,162 +324,195 @@ pub(super) fn banner(app: &App, verdict: &Verdict, note: &str, area: Rect, buf: 
 }
 
 /// A connected (or recently gone) client's name, cut to a dozen columns for the History.
-fn client_name(app: &App, conn: crate::net::PeerId) -> String {
-    let name = app
-        .clients
-        .iter()
-        .find(|c| c.peer.id == conn)
-        .map_or_else(|| format!("client {conn}"), |c| c.name.clone());
+fn client_name(clients: &ClientList, conn: crate::net::PeerId) -> String {
+    let name = clients
+        .name_of(conn)
+        .map_or_else(|| format!("client {conn}"), str::to_owned);
     match name.char_indices().nth(12) {
         Some((cut, _)) => format!("{}…", &name[..cut]),
         None => name,
     }
 }
 
-pub(super) fn verification(app: &App, role: Role, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
-    let block = pane_block("Verification", false, theme);
-    let inner = block.inner(area);
-    block.render(area, buf);
-    let Some(journey) = app.current() else {
-        Paragraph::new(Span::styled("no message yet", theme.dim())).render(inner, buf);
-        return;
-    };
-    if journey.injected && is_sender(role, journey) {
-        let text = "not sent from here: the man in the middle injected this copy, and the \
+/// A role's verdict, large, and which check decided it.
+pub(crate) struct VerificationPane<'a> {
+    pub journey: Option<&'a Journey>,
+    pub role: Role,
+    pub theme: &'a Theme,
+}
+
+impl Widget for VerificationPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (theme, role) = (self.theme, self.role);
+        let block = pane_block("Verification", false, theme);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let Some(journey) = self.journey else {
+            Paragraph::new(Span::styled("no message yet", theme.dim())).render(inner, buf);
+            return;
+        };
+        if journey.injected && is_sender(role, journey) {
+            let text = "not sent from here: the man in the middle injected this copy, and the \
                     verdict went back to it";
-        Paragraph::new(Span::styled(text, theme.dim()))
-            .wrap(Wrap { trim: true })
-            .render(inner, buf);
-        return;
-    }
-    let (verdict, note) = if is_sender(role, journey) {
-        let peer = if role == Role::Client {
-            "the server"
-        } else {
-            "the client"
-        };
-        (
-            journey.peer_verdict.as_ref(),
-            format!("as reported by {peer}"),
-        )
-    } else {
-        (journey.arrival.as_ref().map(|a| &a.verdict), String::new())
-    };
-    match verdict {
-        Some(verdict) => banner(app, verdict, &note, inner, buf),
-        None => {
-            let text = if journey.held.is_some() {
-                "held by the man in the middle…"
-            } else if journey.dropped() {
-                "dropped by the man in the middle: it never arrived"
+            Paragraph::new(Span::styled(text, theme.dim()))
+                .wrap(Wrap { trim: true })
+                .render(inner, buf);
+            return;
+        }
+        let (verdict, note) = if is_sender(role, journey) {
+            let peer = if role == Role::Client {
+                "the server"
             } else {
-                "awaiting a verdict…"
+                "the client"
             };
-            Paragraph::new(Span::styled(text, theme.dim())).render(inner, buf);
-        }
-    }
-}
-
-pub(super) fn history(app: &App, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
-    let focused = app.focus == Focus::History;
-    let heading = format!(
-        "History — {} of {}{}",
-        app.journeys.len(),
-        app.journeys.total(),
-        if app.selected.is_none() {
-            ", following"
-        } else {
-            ""
-        }
-    );
-    let block = pane_block(title(heading, "History", area.width), focused, theme);
-    let inner = block.inner(area);
-    block.render(area, buf);
-    if app.journeys.is_empty() {
-        let hint = match (app.mode.sender(), app.focus) {
-            (None, _) => "no messages yet: they appear as the clients talk",
-            (Some(_), crate::tui::Focus::Input) => "no messages yet: type one and press Enter",
-            (Some(_), _) => "no messages yet: press i, type one and press Enter",
-        };
-        Paragraph::new(Span::styled(hint, theme.dim())).render(inner, buf);
-        return;
-    }
-    let height = inner.height as usize;
-    let start = history_start(app, height);
-    let current = app.current().map(|j| j.id);
-    for (row, journey) in app.journeys.iter().skip(start).take(height).enumerate() {
-        let arrow = match (journey.injected, journey.direction) {
-            (true, _) => "⟲",
-            (_, Some(Direction::ToClient)) => "←",
-            _ => "→",
-        };
-        let seq = if journey.injected {
-            "replay".to_owned()
-        } else if app.mode == crate::tui::Mode::Server {
-            // Numbers count per connection, so with a class connected each row says whose
-            // message it is (or to whom the operator replied).
-            format!("{} #{}", client_name(app, journey.conn), journey.seq)
-        } else {
-            format!("#{}", journey.seq)
-        };
-        let mark = if journey.changed() { "✎" } else { " " };
-        let text = journey
-            .best_plaintext()
-            .map(|p| readable(&p.bytes))
-            .unwrap_or_else(|| "·".to_owned());
-        let verdict = match journey.verdict() {
-            Some(v) => Span::styled(v.to_string(), theme.verdict_text(v)),
-            None if journey.dropped() => Span::styled("dropped", theme.warning()),
-            None => Span::styled("…", theme.dim()),
-        };
-        let verdict_width = verdict.width();
-        let fixed = 2 + seq.len() + 2 + 1;
-        let room = (inner.width as usize).saturating_sub(fixed + verdict_width + 1);
-        let text: String = text.chars().take(room).collect();
-        let pad = room.saturating_sub(text.chars().count());
-        let line = Line::from(vec![
-            Span::raw(format!("{arrow} {seq} {mark}")),
-            Span::raw(format!("{text}{} ", " ".repeat(pad))),
-            verdict,
-        ]);
-        let y = inner.y + row as u16;
-        buf.set_line(inner.x, y, &line, inner.width);
-        if Some(journey.id) == current && app.selected.is_some() {
-            buf.set_style(
-                Rect {
-                    y,
-                    height: 1,
-                    ..inner
-                },
-                theme.selected(),
-            );
-        }
-    }
-}
-
-pub(super) fn log(app: &App, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
-    let block = pane_block("Log", app.focus == Focus::Log, theme);
-    let inner = block.inner(area);
-    block.render(area, buf);
-    let back = app.scroll.get(&Focus::Log).copied().unwrap_or(0);
-    let height = inner.height as usize;
-    let lines = app.log.tail(height + back);
-    let shown: Vec<Line> = lines
-        .iter()
-        .take(height)
-        .map(|l| {
-            fit(
-                Line::from(Span::styled(l.clone(), theme.dim())),
-                inner.width,
+            (
+                journey.peer_verdict.as_ref(),
+                format!("as reported by {peer}"),
             )
-        })
-        .collect();
-    if shown.is_empty() {
-        Paragraph::new(Span::styled("nothing logged yet", theme.dim())).render(inner, buf);
-    } else {
-        Paragraph::new(shown).render(inner, buf);
+        } else {
+            (journey.arrival.as_ref().map(|a| &a.verdict), String::new())
+        };
+        match verdict {
+            Some(verdict) => banner(theme, verdict, &note, inner, buf),
+            None => {
+                let text = if journey.held.is_some() {
+                    "held by the man in the middle…"
+                } else if journey.dropped() {
+                    "dropped by the man in the middle: it never arrived"
+                } else {
+                    "awaiting a verdict…"
+                };
+                Paragraph::new(Span::styled(text, theme.dim())).render(inner, buf);
+            }
+        }
+    }
+}
+
+/// Messages both ways, newest last, with their verdicts.
+pub(crate) struct HistoryPane<'a> {
+    pub timeline: &'a Timeline,
+    pub clients: &'a ClientList,
+    pub mode: Mode,
+    pub focus: Focus,
+    pub theme: &'a Theme,
+}
+
+impl Widget for HistoryPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = self.theme;
+        let journeys = self.timeline.journeys();
+        let focused = self.focus == Focus::History;
+        let heading = format!(
+            "History — {} of {}{}",
+            journeys.len(),
+            journeys.total(),
+            if self.timeline.selected().is_none() {
+                ", following"
+            } else {
+                ""
+            }
+        );
+        let block = pane_block(title(heading, "History", area.width), focused, theme);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if journeys.is_empty() {
+            let hint = match (self.mode.sender(), self.focus) {
+                (None, _) => "no messages yet: they appear as the clients talk",
+                (Some(_), Focus::Input) => "no messages yet: type one and press Enter",
+                (Some(_), _) => "no messages yet: press i, type one and press Enter",
+            };
+            Paragraph::new(Span::styled(hint, theme.dim())).render(inner, buf);
+            return;
+        }
+        let height = inner.height as usize;
+        let start = history_start(self.timeline, height);
+        let current = self.timeline.current().map(|j| j.id);
+        for (row, journey) in journeys.iter().skip(start).take(height).enumerate() {
+            let arrow = match (journey.injected, journey.direction) {
+                (true, _) => "⟲",
+                (_, Some(Direction::ToClient)) => "←",
+                _ => "→",
+            };
+            let seq = if journey.injected {
+                "replay".to_owned()
+            } else if self.mode == Mode::Server {
+                // Numbers count per connection, so with a class connected each row says whose
+                // message it is (or to whom the operator replied).
+                format!(
+                    "{} #{}",
+                    client_name(self.clients, journey.conn),
+                    journey.seq
+                )
+            } else {
+                format!("#{}", journey.seq)
+            };
+            let mark = if journey.changed() { "✎" } else { " " };
+            let text = journey
+                .best_plaintext()
+                .map(|p| readable(&p.bytes))
+                .unwrap_or_else(|| "·".to_owned());
+            let verdict = match journey.verdict() {
+                Some(v) => Span::styled(v.to_string(), theme.verdict_text(v)),
+                None if journey.dropped() => Span::styled("dropped", theme.warning()),
+                None => Span::styled("…", theme.dim()),
+            };
+            let verdict_width = verdict.width();
+            let fixed = 2 + seq.len() + 2 + 1;
+            let room = (inner.width as usize).saturating_sub(fixed + verdict_width + 1);
+            let text: String = text.chars().take(room).collect();
+            let pad = room.saturating_sub(text.chars().count());
+            let line = Line::from(vec![
+                Span::raw(format!("{arrow} {seq} {mark}")),
+                Span::raw(format!("{text}{} ", " ".repeat(pad))),
+                verdict,
+            ]);
+            let y = inner.y + row as u16;
+            buf.set_line(inner.x, y, &line, inner.width);
+            if Some(journey.id) == current && self.timeline.selected().is_some() {
+                buf.set_style(
+                    Rect {
+                        y,
+                        height: 1,
+                        ..inner
+                    },
+                    theme.selected(),
+                );
+            }
+        }
+    }
+}
+
+/// Recent log lines.
+pub(crate) struct LogPane<'a> {
+    pub log: &'a LogRing,
+    pub focused: bool,
+    pub scroll: usize,
+    pub theme: &'a Theme,
+}
+
+impl Widget for LogPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = self.theme;
+        let block = pane_block("Log", self.focused, theme);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let back = self.scroll;
+        let height = inner.height as usize;
+        let lines = self.log.tail(height + back);
+        let shown: Vec<Line> = lines
+            .iter()
+            .take(height)
+            .map(|l| {
+                fit(
+                    Line::from(Span::styled(l.clone(), theme.dim())),
+                    inner.width,
+                )
+            })
+            .collect();
+        if shown.is_empty() {
+            Paragraph::new(Span::styled("nothing logged yet", theme.dim())).render(inner, buf);
+        } else {
+            Paragraph::new(shown).render(inner, buf);
+        }
     }
 }

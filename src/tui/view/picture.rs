@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::pane_block;
 use crate::lesson::picture::{Picture, padlock_three_ways};
-use crate::tui::app::App;
+use crate::tui::theme::Theme;
 
 /// The drawing's palette: background, body, shade, shackle, keyhole, shine.
 const PALETTE: [Color; 6] = [
@@ -72,38 +72,46 @@ fn draw(picture: &Picture, drawing: bool, mono: bool, area: Rect, buf: &mut Buff
     }
 }
 
-pub(super) fn picture(app: &App, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
-    let [intro, row] = area.layout(&Layout::vertical([
-        Constraint::Length(2),
-        Constraint::Fill(1),
-    ]));
-    let text = Line::from(vec![
-        Span::raw(
-            "The padlock's pixels, one byte each, taken 4×4 at a time (16 bytes: one AES block) and encrypted under AES-128 with one key. ",
-        ),
-        Span::styled(
-            "ECB: equal 16-byte blocks stay equal, so the drawing shows through. ",
-            theme.warning(),
-        ),
-        Span::styled(
-            "CBC: each block is mixed with the one before, so nothing repeats.",
-            theme.good(),
-        ),
-    ]);
-    Paragraph::new(text)
-        .wrap(Wrap { trim: true })
-        .render(intro, buf);
-    let Some(pictures) = padlock_three_ways() else {
-        return;
-    };
-    let columns = Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(row);
-    let titles = ["Plaintext picture", "ECB ciphertext", "CBC ciphertext"];
-    for (i, ((picture, title), cell)) in pictures.iter().zip(titles).zip(columns.iter()).enumerate()
-    {
-        let block = pane_block(title, false, theme);
-        let inner = block.inner(*cell);
-        block.render(*cell, buf);
-        draw(picture, i == 0, theme.mono, inner, buf);
+/// The Picture tab.
+pub(crate) struct PicturePane<'a> {
+    pub theme: &'a Theme,
+}
+
+impl Widget for PicturePane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = self.theme;
+        let [intro, row] = area.layout(&Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Fill(1),
+        ]));
+        let text = Line::from(vec![
+            Span::raw(
+                "The padlock's pixels, one byte each, taken 4×4 at a time (16 bytes: one AES block) and encrypted under AES-128 with one key. ",
+            ),
+            Span::styled(
+                "ECB: equal 16-byte blocks stay equal, so the drawing shows through. ",
+                theme.warning(),
+            ),
+            Span::styled(
+                "CBC: each block is mixed with the one before, so nothing repeats.",
+                theme.good(),
+            ),
+        ]);
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .render(intro, buf);
+        let Some(pictures) = padlock_three_ways() else {
+            return;
+        };
+        let columns = Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(row);
+        let titles = ["Plaintext picture", "ECB ciphertext", "CBC ciphertext"];
+        for (i, ((picture, title), cell)) in
+            pictures.iter().zip(titles).zip(columns.iter()).enumerate()
+        {
+            let block = pane_block(title, false, theme);
+            let inner = block.inner(*cell);
+            block.render(*cell, buf);
+            draw(picture, i == 0, theme.mono, inner, buf);
+        }
     }
 }

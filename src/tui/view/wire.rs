@@ -9,8 +9,9 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 use super::hex::HexView;
 use super::{fit, pane_block, put, readable};
 use crate::crypto::{Anatomy, FieldKind, Scheme, Tamper};
-use crate::tui::app::{App, Popup};
-use crate::tui::state::Focus;
+use crate::tui::attacker::{Attacker, TamperForm};
+use crate::tui::journey::Journey;
+use crate::tui::theme::Theme;
 
 /// What an eavesdropper without the key still learns from `bytes`.
 fn visible(scheme: Scheme, anatomy: &Anatomy, wire_len: usize) -> String {
@@ -54,133 +55,150 @@ fn visible(scheme: Scheme, anatomy: &Anatomy, wire_len: usize) -> String {
     }
 }
 
-pub(super) fn wire(app: &App, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
-    let block = pane_block("Wire", app.focus == Focus::Wire, theme);
-    let inner = block.inner(area);
-    block.render(area, buf);
-    let frames_height = (inner.height / 3).clamp(2, 8);
-    let [head, middle, reads, frames] = inner.layout(&Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(3),
-        Constraint::Length(frames_height),
-    ]));
+/// The attacker's seat.
+pub(crate) struct WirePane<'a> {
+    pub attacker: &'a Attacker,
+    pub journey: Option<&'a Journey>,
+    pub scheme: Scheme,
+    /// The tamper form, while it is open.
+    pub form: Option<&'a TamperForm>,
+    pub focused: bool,
+    pub scroll: usize,
+    pub theme: &'a Theme,
+}
 
-    let intercept = if app.attacker.intercept {
-        Span::styled(
-            format!(
-                "intercept ON: {} held (Enter forward, d drop, t tamper)",
-                app.attacker.held.len()
-            ),
-            theme.warning(),
-        )
-    } else {
-        Span::styled("intercept off (x to hold messages)", theme.dim())
-    };
-    put(buf, head.x, head.y, Line::from(intercept), head.width);
+impl Widget for WirePane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = self.theme;
+        let scheme = self.scheme;
+        let attacker = self.attacker;
+        let block = pane_block("Wire", self.focused, theme);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let frames_height = (inner.height / 3).clamp(2, 8);
+        let [head, middle, reads, frames] = inner.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(3),
+            Constraint::Length(frames_height),
+        ]));
 
-    let journey = app.current();
-    // After a tamper, the bytes that went on are shown, with the attacker's changes lit;
-    // while the tamper form is open, the held bytes, with what the action would touch.
-    let forwarded = journey.and_then(|j| {
-        j.tampered
-            .iter()
-            .rev()
-            .find(|(action, _)| !matches!(action, Tamper::Replay | Tamper::Drop))
-            .map(|(_, kept)| kept)
-    });
-    let original = journey.and_then(|j| j.on_wire.as_ref());
-    let form_open = matches!(app.popup, Some(Popup::Tamper(_)));
-    let shown = if form_open {
-        original
-    } else {
-        forwarded.or(original)
-    };
-    match shown {
-        Some(kept) => {
-            let anatomy = Anatomy::dissect(app.scheme, &kept.bytes);
-            let touched = match (&app.popup, forwarded, original) {
-                (Some(Popup::Tamper(form)), _, _) => form.touched(app.scheme).1,
-                (_, Some(_), Some(original)) => super::panes::differences(app, original, &anatomy),
-                _ => vec![],
-            };
-            let scroll = app.scroll.get(&Focus::Wire).copied().unwrap_or(0);
-            HexView {
-                anatomy: &anatomy,
-                theme: *theme,
-                scroll,
-                touched: &touched,
-                full_len: kept.is_cut().then_some(kept.len),
-                compact: inner.width < 48,
-            }
-            .render(middle, buf);
-            let mut lines = Vec::new();
-            if let Some(j) = journey {
-                for (action, sent) in &j.tampered {
-                    let (mark, what) = match action {
-                        Tamper::Replay => {
-                            ("⟲", " → sent an earlier message again after it".to_owned())
-                        }
-                        Tamper::Drop => ("✎", " → never forwarded".to_owned()),
-                        _ => ("✎", format!(" → sent as shown, {} bytes", sent.len)),
-                    };
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("{mark} {action}"), theme.warning()),
-                        Span::raw(what),
-                    ]));
+        let intercept = if attacker.intercept {
+            Span::styled(
+                format!(
+                    "intercept ON: {} held (Enter forward, d drop, t tamper)",
+                    attacker.held.len()
+                ),
+                theme.warning(),
+            )
+        } else {
+            Span::styled("intercept off (x to hold messages)", theme.dim())
+        };
+        put(buf, head.x, head.y, Line::from(intercept), head.width);
+
+        let journey = self.journey;
+        // After a tamper, the bytes that went on are shown, with the attacker's changes lit;
+        // while the tamper form is open, the held bytes, with what the action would touch.
+        let forwarded = journey.and_then(|j| {
+            j.tampered
+                .iter()
+                .rev()
+                .find(|(action, _)| !matches!(action, Tamper::Replay | Tamper::Drop))
+                .map(|(_, kept)| kept)
+        });
+        let original = journey.and_then(|j| j.on_wire.as_ref());
+        let form_open = self.form.is_some();
+        let shown = if form_open {
+            original
+        } else {
+            forwarded.or(original)
+        };
+        match shown {
+            Some(kept) => {
+                let anatomy = Anatomy::dissect(scheme, &kept.bytes);
+                let touched = match (self.form, forwarded, original) {
+                    (Some(form), _, _) => form.touched(scheme).1,
+                    (_, Some(_), Some(original)) => {
+                        super::panes::differences(scheme, original, &anatomy)
+                    }
+                    _ => vec![],
+                };
+                let scroll = self.scroll;
+                HexView {
+                    anatomy: &anatomy,
+                    theme: *theme,
+                    scroll,
+                    touched: &touched,
+                    full_len: kept.is_cut().then_some(kept.len),
+                    compact: inner.width < 48,
                 }
-                match &j.eavesdropped {
-                    Some(text) => lines.push(Line::from(vec![
-                        Span::styled("eavesdropper reads: ", theme.warning()),
-                        Span::raw(readable(&text.bytes)),
-                    ])),
-                    None => lines.push(Line::from(Span::styled(
-                        visible(app.scheme, &anatomy, kept.len),
-                        theme.good(),
-                    ))),
-                }
-            }
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: true })
-                .render(reads, buf);
-        }
-        None => {
-            let text = if app.attacker.frames.is_empty() {
-                "nothing on the wire yet"
-            } else {
-                "no message selected"
-            };
-            let mut lines = vec![Line::from(Span::styled(text, theme.dim()))];
-            if app.attacker.key_learned {
-                // Before any message, this is the moment the class should see.
-                lines.push(Line::from(Span::styled(
-                    "⚠ key read off the wire: every message will be readable",
-                    theme.warning(),
-                )));
-            }
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: true })
                 .render(middle, buf);
+                let mut lines = Vec::new();
+                if let Some(j) = journey {
+                    for (action, sent) in &j.tampered {
+                        let (mark, what) = match action {
+                            Tamper::Replay => {
+                                ("⟲", " → sent an earlier message again after it".to_owned())
+                            }
+                            Tamper::Drop => ("✎", " → never forwarded".to_owned()),
+                            _ => ("✎", format!(" → sent as shown, {} bytes", sent.len)),
+                        };
+                        lines.push(Line::from(vec![
+                            Span::styled(format!("{mark} {action}"), theme.warning()),
+                            Span::raw(what),
+                        ]));
+                    }
+                    match &j.eavesdropped {
+                        Some(text) => lines.push(Line::from(vec![
+                            Span::styled("eavesdropper reads: ", theme.warning()),
+                            Span::raw(readable(&text.bytes)),
+                        ])),
+                        None => lines.push(Line::from(Span::styled(
+                            visible(scheme, &anatomy, kept.len),
+                            theme.good(),
+                        ))),
+                    }
+                }
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: true })
+                    .render(reads, buf);
+            }
+            None => {
+                let text = if attacker.frames.is_empty() {
+                    "nothing on the wire yet"
+                } else {
+                    "no message selected"
+                };
+                let mut lines = vec![Line::from(Span::styled(text, theme.dim()))];
+                if attacker.key_learned {
+                    // Before any message, this is the moment the class should see.
+                    lines.push(Line::from(Span::styled(
+                        "⚠ key read off the wire: every message will be readable",
+                        theme.warning(),
+                    )));
+                }
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: true })
+                    .render(middle, buf);
+            }
         }
-    }
 
-    let shown = frames.height as usize;
-    let lines: Vec<Line> = app
-        .attacker
-        .frames
-        .iter()
-        .skip(app.attacker.frames.len().saturating_sub(shown))
-        .map(|f| {
-            let kept = if f.forwarded { "" } else { " (kept back)" };
-            let line = Line::from(vec![
-                Span::raw(format!("{} ", f.direction.arrow())),
-                Span::styled(format!("{:<7}", f.kind), theme.key()),
-                Span::styled(format!("{:>5} B ", f.len), theme.dim()),
-                Span::raw(format!("{}{kept}", f.summary)),
-            ]);
-            fit(line, frames.width)
-        })
-        .collect();
-    Paragraph::new(lines).render(frames, buf);
+        let shown = frames.height as usize;
+        let lines: Vec<Line> = attacker
+            .frames
+            .iter()
+            .skip(attacker.frames.len().saturating_sub(shown))
+            .map(|f| {
+                let kept = if f.forwarded { "" } else { " (kept back)" };
+                let line = Line::from(vec![
+                    Span::raw(format!("{} ", f.direction.arrow())),
+                    Span::styled(format!("{:<7}", f.kind), theme.key()),
+                    Span::styled(format!("{:>5} B ", f.len), theme.dim()),
+                    Span::raw(format!("{}{kept}", f.summary)),
+                ]);
+                fit(line, frames.width)
+            })
+            .collect();
+        Paragraph::new(lines).render(frames, buf);
+    }
 }

@@ -1,0 +1,183 @@
+//! The whole screen from the app's parts: the layout, then each pane as a widget over the
+//! part it draws. This is the only drawing code that sees the whole [`App`].
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+use super::App;
+use crate::tui::layout::{Areas, LayoutInput, Pane};
+use crate::tui::state::Focus;
+use crate::tui::ui::Popup;
+use crate::tui::view::{self, chrome, panes};
+
+impl App {
+    /// The layout of the screen on `area`.
+    pub(super) fn areas(&self, area: Rect) -> Areas {
+        let input = LayoutInput {
+            mode: self.session.mode(),
+            tab: self.ui.tab(),
+            narration: self
+                .lesson
+                .as_ref()
+                .map(|lesson| view::narration_height(lesson, &self.theme, area.width)),
+        };
+        Areas::compute(&input, area)
+    }
+
+    /// Where the terminal cursor belongs: in the plaintext editor while typing.
+    pub fn cursor(&self, area: Rect) -> Option<(u16, u16)> {
+        if !self.context().typing || self.ui.popup().is_some() {
+            return None;
+        }
+        let role = self.session.mode().sender()?;
+        let rect = self.areas(area).get(Pane::Plaintext(role))?;
+        let width = rect.width.saturating_sub(4) as usize;
+        let scroll = self.editor.visual_scroll(width);
+        let x = self.editor.visual_cursor().max(scroll) - scroll;
+        Some((rect.x + 3 + x as u16, rect.y + 1))
+    }
+
+    fn pane(&self, pane: Pane, area: Rect, buf: &mut Buffer) {
+        let theme = &self.theme;
+        let focus = self.ui.focus();
+        let mode = self.session.mode();
+        let journey = self.timeline.current();
+        let scheme = self.session.scheme();
+        match pane {
+            Pane::Column(role) => chrome::ColumnTitle {
+                role,
+                focused: focus == Focus::Wire,
+                theme,
+            }
+            .render(area, buf),
+            Pane::Key(role) => panes::KeyPane {
+                session: &self.session,
+                role,
+                theme,
+            }
+            .render(area, buf),
+            Pane::Plaintext(role) => panes::PlaintextPane {
+                role,
+                editor: (mode.sender() == Some(role)).then_some(&self.editor),
+                focused: focus == Focus::Input,
+                journey,
+                theme,
+            }
+            .render(area, buf),
+            Pane::Ciphertext(role) => panes::CiphertextPane {
+                role,
+                journey,
+                scheme,
+                focused: focus == Focus::Ciphertext
+                    && (role == crate::net::Role::Client
+                        || mode.sender() == Some(role)
+                        || role == crate::net::Role::Wire),
+                scroll: self.ui.scroll(Focus::Ciphertext),
+                theme,
+            }
+            .render(area, buf),
+            Pane::Verification(role) => panes::VerificationPane {
+                journey,
+                role,
+                theme,
+            }
+            .render(area, buf),
+            Pane::History => panes::HistoryPane {
+                timeline: &self.timeline,
+                clients: &self.clients,
+                mode,
+                focus,
+                theme,
+            }
+            .render(area, buf),
+            Pane::Log => panes::LogPane {
+                log: &self.log,
+                focused: focus == Focus::Log,
+                scroll: self.ui.scroll(Focus::Log),
+                theme,
+            }
+            .render(area, buf),
+            Pane::Wire => view::WirePane {
+                attacker: &self.attacker,
+                journey,
+                scheme,
+                form: match self.ui.popup() {
+                    Some(Popup::Tamper(form)) => Some(form),
+                    _ => None,
+                },
+                focused: focus == Focus::Wire,
+                scroll: self.ui.scroll(Focus::Wire),
+                theme,
+            }
+            .render(area, buf),
+            Pane::Clients => view::ClientsPane {
+                clients: &self.clients,
+                focused: focus == Focus::Clients,
+                theme,
+            }
+            .render(area, buf),
+            Pane::Compare => view::ComparePane {
+                compare: &self.compare,
+                theme,
+            }
+            .render(area, buf),
+            Pane::Matrix => view::MatrixPane {
+                board: &self.matrix,
+                theme,
+            }
+            .render(area, buf),
+            Pane::Picture => view::PicturePane { theme }.render(area, buf),
+            Pane::Narration => {
+                if let Some(lesson) = &self.lesson {
+                    view::NarrationPane { lesson, theme }.render(area, buf);
+                }
+            }
+        }
+    }
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let areas = self.areas(area);
+        if areas.too_small {
+            chrome::TooSmall { theme: &self.theme }.render(area, buf);
+            return;
+        }
+        chrome::Header {
+            session: &self.session,
+            tab: self.ui.tab(),
+            frozen: matches!(
+                self.timeline.follow(),
+                crate::tui::timeline::Follow::Frozen(_)
+            ),
+            theme: &self.theme,
+        }
+        .render(areas.header, buf);
+        chrome::StatusLine {
+            session: &self.session,
+            error: self.ui.error(),
+            theme: &self.theme,
+        }
+        .render(areas.status, buf);
+        chrome::Footer {
+            popup: self.ui.popup(),
+            context: self.context(),
+            theme: &self.theme,
+        }
+        .render(areas.footer, buf);
+        for &(pane, rect) in &areas.panes {
+            self.pane(pane, rect, buf);
+        }
+        match self.ui.popup() {
+            Some(Popup::Help) => view::HelpPopup { theme: &self.theme }.render(area, buf),
+            Some(Popup::Tamper(form)) => view::TamperPopup {
+                form,
+                scheme: self.session.scheme(),
+                theme: &self.theme,
+            }
+            .render(area, buf),
+            None => {}
+        }
+    }
+}

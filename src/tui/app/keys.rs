@@ -1,0 +1,307 @@
+//! Keys and the mouse into actions, and what each action does to the parts.
+
+use bytes::Bytes;
+use ratatui::crossterm::event::{
+    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent,
+    MouseEventKind,
+};
+use tui_input::backend::crossterm::EventHandler;
+
+use super::{App, REPLAY_REFUSAL};
+use crate::crypto::{KeyExchange, Scheme, Tamper};
+use crate::net::{Direction, MitmCommand, Role};
+use crate::tui::action::{self, Action};
+use crate::tui::attacker::TamperForm;
+use crate::tui::compare::DEFAULT_PLAINTEXT;
+use crate::tui::layout::Pane;
+use crate::tui::state::{ConnState, Focus, Mode, Request, Tab};
+use crate::tui::ui::Popup;
+
+impl App {
+    /// Applies one terminal event.
+    pub fn on_terminal(&mut self, event: &TermEvent) {
+        match event {
+            TermEvent::Key(key) if key.kind == KeyEventKind::Press => self.on_key(*key, event),
+            TermEvent::Mouse(mouse) => self.on_mouse(*mouse),
+            TermEvent::Resize(w, h) => self.ui.resize(*w, *h),
+            _ => {}
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent, event: &TermEvent) {
+        match self.ui.popup() {
+            Some(Popup::Tamper(_)) => return self.on_tamper_key(key, event),
+            Some(Popup::Help) => return self.on_help_key(key),
+            None => {}
+        }
+        let ctx = self.context();
+        match action::lookup(&key, &ctx) {
+            Some(action) => self.apply(action),
+            None if ctx.typing => {
+                self.editor.handle_event(event);
+            }
+            None => {}
+        }
+    }
+
+    /// The help popup takes every key until it closes: nothing reaches the editor or moves
+    /// the focus behind it. Esc, q, ? and F1 close it; Ctrl-C still quits.
+    fn on_help_key(&mut self, key: KeyEvent) {
+        match (key.code, key.modifiers) {
+            (KeyCode::Char('c'), KeyModifiers::CONTROL) => self.ui.quit(),
+            (KeyCode::Esc | KeyCode::Char('q' | '?') | KeyCode::F(1), _) => {
+                self.ui.close_popup();
+            }
+            _ => {}
+        }
+    }
+
+    /// Carries out one action.
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::ForceQuit | Action::Quit => self.ui.quit(),
+            Action::Help => self.ui.open(Popup::Help),
+            Action::Back => self.back(),
+            Action::FocusNext => self.ui.cycle_focus(self.session.mode(), 1),
+            Action::FocusPrev => self.ui.cycle_focus(self.session.mode(), -1),
+            Action::NextTab => self.switch_tab(1),
+            Action::PrevTab => self.switch_tab(-1),
+            Action::PickScheme(scheme) => self.pick_scheme(scheme),
+            Action::Up => self.scroll_by(-1),
+            Action::Down => self.scroll_by(1),
+            Action::PageUp => self.scroll_by(-10),
+            Action::PageDown => self.scroll_by(10),
+            Action::Home => self.scroll_by(isize::MIN / 2),
+            Action::End => {
+                self.timeline.follow_latest();
+                self.ui.reset_scroll();
+            }
+            Action::Freeze => self.timeline.toggle_freeze(),
+            Action::Edit => self.ui.set_focus(Focus::Input),
+            Action::Send => self.send_typed(),
+            Action::SealAgain => self.seal_compare(),
+            Action::ToggleIntercept => self.toggle_intercept(),
+            Action::Forward => self.release(None),
+            Action::DropHeld => self.release(Some(Tamper::Drop)),
+            Action::TamperMenu => {
+                let target = self.attacker.held.front().cloned();
+                let form = TamperForm::new(target, self.session.scheme());
+                self.ui.open(Popup::Tamper(form));
+            }
+            Action::NextStep => self.next_step(),
+            Action::PrevStep => self.previous_step(),
+            Action::RunAll => {
+                if self.matrix.start() {
+                    self.requests.push(Request::RunMatrix);
+                }
+            }
+        }
+    }
+
+    /// Shows journey `id` in the panes (a click in History, a screenshot's choice).
+    pub fn select_journey(&mut self, id: u64) {
+        self.timeline.pin(Some(id));
+    }
+
+    fn back(&mut self) {
+        if self.ui.close_popup() {
+            return;
+        }
+        if self.ui.focus() == Focus::Input {
+            self.ui.set_focus(Focus::History);
+        } else {
+            self.timeline.follow_latest();
+        }
+        self.ui.clear_error();
+    }
+
+    fn switch_tab(&mut self, step: isize) {
+        if self.ui.switch_tab(step) == Tab::Compare && self.compare.rows.is_empty() {
+            self.seal_compare();
+        }
+    }
+
+    fn pick_scheme(&mut self, scheme: Scheme) {
+        if self.session.mode() != Mode::Demo || self.ui.tab() != Tab::Lab || self.lesson.is_some() {
+            return;
+        }
+        let options = crate::net::DemoOptions::new(scheme, KeyExchange::default_for(scheme));
+        self.restart(options);
+        // The new demo starts as the first did: with the editor taking typing at once.
+        self.ui.set_focus(Focus::start(Mode::Demo));
+    }
+
+    fn scroll_by(&mut self, delta: isize) {
+        match self.ui.focus() {
+            Focus::History | Focus::Input => self.timeline.step(delta),
+            Focus::Clients => self.clients.step(delta),
+            other => self.ui.scroll_by(other, delta),
+        }
+    }
+
+    fn send_typed(&mut self) {
+        let text = self.editor.value().to_owned();
+        if text.is_empty() {
+            return;
+        }
+        let mode = self.session.mode();
+        let Some(role) = mode.sender() else {
+            return;
+        };
+        if self.replaying() {
+            self.ui.show_error(REPLAY_REFUSAL);
+            return;
+        }
+        let to = match mode {
+            Mode::Server => match self.clients.reply_to() {
+                Some(peer) => Some(peer),
+                None => {
+                    self.ui.show_error(
+                        "no connected client to reply to: select one in the client list",
+                    );
+                    return;
+                }
+            },
+            _ => None,
+        };
+        if mode == Mode::Client
+            && let Some(ConnState::Closed(reason)) = self.session.status(Role::Client)
+        {
+            // The text stays in the editor: nothing typed is lost to a closed connection.
+            let message = format!("not connected ({reason}): the message was not sent");
+            self.ui.show_error(message);
+            return;
+        }
+        self.editor.reset();
+        self.timeline.follow_latest();
+        self.ui.clear_error();
+        self.requests.push(Request::Send {
+            role,
+            to,
+            plaintext: Bytes::from(text),
+        });
+    }
+
+    fn seal_compare(&mut self) {
+        let typed = self.editor.value();
+        let text = if typed.is_empty() {
+            DEFAULT_PLAINTEXT.to_owned()
+        } else {
+            typed.to_owned()
+        };
+        self.compare.seal(&text);
+    }
+
+    fn release(&mut self, tamper: Option<Tamper>) {
+        if let Some(held) = self.attacker.held.pop_front() {
+            self.requests.push(Request::Mitm(MitmCommand::Release {
+                peer: held.peer,
+                hold: held.hold,
+                tamper,
+            }));
+        } else {
+            self.ui
+                .show_error("no message is held: press x to intercept, then send one");
+        }
+    }
+
+    /// Switches intercept mode. Switching it off releases every held message untouched, so
+    /// none of them is shown as held any longer. The seed protocol cannot hold messages, so
+    /// there the switch stays off and the man in the middle says why.
+    fn toggle_intercept(&mut self) {
+        if self.session.protocol() == crate::wire::seed::WireKind::Seed.label() {
+            self.attacker.intercept = false;
+            self.ui.show_error(crate::net::seed::NO_HOLD_ON_SEED_WIRE);
+            return;
+        }
+        let on = !self.attacker.intercept;
+        self.attacker.intercept = on;
+        if !on {
+            for held in std::mem::take(&mut self.attacker.held) {
+                let key = (
+                    self.conn(Role::Wire, held.peer),
+                    Direction::ToServer,
+                    held.seq,
+                );
+                if let Some(journey) = self.timeline.journeys_mut().find_mut(key) {
+                    journey.held = None;
+                }
+            }
+        }
+        self.requests
+            .push(Request::Mitm(MitmCommand::Intercept(on)));
+    }
+
+    fn on_tamper_key(&mut self, key: KeyEvent, event: &TermEvent) {
+        let scheme = self.session.scheme();
+        let Some(Popup::Tamper(form)) = self.ui.popup_mut() else {
+            return;
+        };
+        match (key.code, key.modifiers) {
+            (KeyCode::Char('c'), KeyModifiers::CONTROL) => self.ui.quit(),
+            (KeyCode::Esc, _) => {
+                self.ui.close_popup();
+            }
+            (KeyCode::Left, _) => form.nudge_byte(-1, scheme),
+            (KeyCode::Right, _) => form.nudge_byte(1, scheme),
+            (KeyCode::Up, _) => form.nudge_bit(1),
+            (KeyCode::Down, _) => form.nudge_bit(-1),
+            (KeyCode::Enter, _) => match form.check(scheme) {
+                Ok(action) => {
+                    let request = match &form.target {
+                        Some(held) => {
+                            let (peer, hold) = (held.peer, held.hold);
+                            self.attacker.held.retain(|h| h.hold != hold);
+                            MitmCommand::Release {
+                                peer,
+                                hold,
+                                tamper: Some(action),
+                            }
+                        }
+                        None => MitmCommand::Arm(action),
+                    };
+                    self.requests.push(Request::Mitm(request));
+                    self.ui.close_popup();
+                }
+                Err(message) => self.ui.show_error(message),
+            },
+            _ => {
+                form.input.handle_event(event);
+            }
+        }
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent) {
+        let (width, height) = self.ui.size();
+        let areas = self.areas(ratatui::layout::Rect::new(0, 0, width, height));
+        let Some(pane) = areas.pane_at(mouse.column, mouse.row) else {
+            return;
+        };
+        match mouse.kind {
+            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+                let delta = if mouse.kind == MouseEventKind::ScrollUp {
+                    -1
+                } else {
+                    1
+                };
+                let before = self.ui.focus();
+                if let Some(focus) = pane.focus() {
+                    self.ui.set_focus(focus);
+                }
+                self.scroll_by(delta);
+                self.ui.set_focus(before);
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                if let Some(focus) = pane.focus() {
+                    self.ui.set_focus(focus);
+                }
+                if pane == Pane::History
+                    && let Some(id) = areas.history_row(&self.timeline, mouse.row)
+                {
+                    self.timeline.pin(Some(id));
+                }
+            }
+            _ => {}
+        }
+    }
+}

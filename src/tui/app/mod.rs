@@ -1,0 +1,220 @@
+//! The screen's state and how it changes: network events in, keys and mouse in, requests out.
+//! The state is in parts that own their data ([`SessionView`], [`Timeline`], [`ClientList`],
+//! [`Attacker`], [`UiState`], ...); the runtime calls methods and never writes a field.
+//! Drawing lives in `draw` and `view`; the app never touches a socket, it only asks (see
+//! [`Request`]).
+
+mod draw;
+mod events;
+mod keys;
+mod lesson;
+
+use tui_input::Input;
+
+use super::action::Context;
+use super::attacker::Attacker;
+use super::board::MatrixBoard;
+use super::clients::ClientList;
+use super::compare::Compare;
+use super::journey::Journey;
+use super::lesson::LessonState;
+use super::session::{SessionView, Source};
+use super::state::{Focus, Mode, Request, Tab};
+use super::theme::Theme;
+use super::timeline::Timeline;
+use super::ui::UiState;
+use crate::logging::LogRing;
+use crate::net::matrix::Cell;
+
+/// Shown when someone tries to send during a replay.
+pub const REPLAY_REFUSAL: &str = "this is a replay of a recording: nothing can be sent or changed";
+
+/// Everything the screen shows.
+pub struct App {
+    session: SessionView,
+    timeline: Timeline,
+    clients: ClientList,
+    attacker: Attacker,
+    editor: Input,
+    compare: Compare,
+    matrix: MatrixBoard,
+    lesson: Option<LessonState>,
+    ui: UiState,
+    log: LogRing,
+    theme: Theme,
+    requests: Vec<Request>,
+}
+
+impl App {
+    /// A fresh screen for `session`.
+    pub fn new(session: SessionView, log: LogRing, theme: Theme) -> App {
+        App {
+            ui: UiState::new(session.mode()),
+            session,
+            timeline: Timeline::default(),
+            clients: ClientList::default(),
+            attacker: Attacker::default(),
+            editor: Input::default(),
+            compare: Compare::new(false),
+            matrix: MatrixBoard::default(),
+            lesson: None,
+            log,
+            theme,
+            requests: Vec::new(),
+        }
+    }
+
+    /// Makes the app deterministic (fixed Compare keys and nonces) for snapshots.
+    pub fn fixed(mut self) -> App {
+        self.compare = Compare::new(true);
+        self
+    }
+
+    /// The same screen in other colours (NO_COLOR).
+    pub fn with_theme(mut self, theme: Theme) -> App {
+        self.theme = theme;
+        self
+    }
+
+    /// Gives `focus` the keys, as a click on its pane does.
+    pub fn focus_on(&mut self, focus: Focus) {
+        self.ui.set_focus(focus);
+    }
+
+    /// The man in the middle starts with intercept `on` (`--intercept`).
+    pub fn intercepting(mut self, on: bool) -> App {
+        self.attacker.intercept = on;
+        self
+    }
+
+    // ----- what the runtime and the tests read --------------------------------------------
+
+    /// The session seen on screen.
+    pub fn session(&self) -> &SessionView {
+        &self.session
+    }
+
+    /// The journeys and the one followed.
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
+    /// The server's clients.
+    pub fn clients(&self) -> &ClientList {
+        &self.clients
+    }
+
+    /// The attacker's seat.
+    pub fn attacker(&self) -> &Attacker {
+        &self.attacker
+    }
+
+    /// The UI's own state (tab, focus, popup, error).
+    pub fn ui(&self) -> &UiState {
+        &self.ui
+    }
+
+    /// The text in the plaintext editor.
+    pub fn typed(&self) -> &str {
+        self.editor.value()
+    }
+
+    /// The lesson being taught, if any.
+    pub fn lesson(&self) -> Option<&LessonState> {
+        self.lesson.as_ref()
+    }
+
+    /// The log lines the Log pane shows.
+    pub fn log(&self) -> &LogRing {
+        &self.log
+    }
+
+    /// The colours.
+    pub fn theme(&self) -> Theme {
+        self.theme
+    }
+
+    /// The generation whose events count.
+    pub fn generation(&self) -> u64 {
+        self.session.generation()
+    }
+
+    /// The journey the panes show: the selected one, or the latest.
+    pub fn current(&self) -> Option<&Journey> {
+        self.timeline.current()
+    }
+
+    /// Whether the user asked to leave.
+    pub fn wants_quit(&self) -> bool {
+        self.ui.wants_quit()
+    }
+
+    /// What decides which keys apply now.
+    pub fn context(&self) -> Context {
+        let mode = self.session.mode();
+        let lab = self.ui.tab() == Tab::Lab;
+        Context {
+            typing: self.ui.focus() == Focus::Input
+                && lab
+                && mode.sender().is_some()
+                && !self.ui.too_small(),
+            popup: self.ui.popup().is_some(),
+            // A lesson sets the scheme itself, and Compare shows all of them at once.
+            scheme_choice: mode == Mode::Demo && lab && self.lesson.is_none(),
+            compare: self.ui.tab() == Tab::Compare,
+            matrix: self.ui.tab() == Tab::Matrix,
+            wire: mode.has_wire() && lab,
+            can_edit: mode.sender().is_some() && lab,
+            lesson: self.lesson.is_some(),
+        }
+    }
+
+    // ----- what the runtime tells the app -------------------------------------------------
+
+    /// Shows `message` in the status line.
+    pub fn show_error(&mut self, message: impl Into<String>) {
+        self.ui.show_error(message);
+    }
+
+    /// One more event of the recording has played.
+    pub fn played_one(&mut self) {
+        self.session.played_one();
+    }
+
+    /// Whether the events come from a recording.
+    pub fn replaying(&self) -> bool {
+        matches!(self.session.source(), Source::Replay { .. })
+    }
+
+    /// Records one matrix cell.
+    pub fn on_matrix(&mut self, cell: Cell) {
+        self.matrix.record(cell);
+    }
+
+    /// A request that comes back after its pause (a lesson's `wait`).
+    pub fn request(&mut self, request: Request) {
+        self.requests.push(request);
+    }
+
+    /// Takes the requests made since the last call.
+    pub fn take_requests(&mut self) -> Vec<Request> {
+        std::mem::take(&mut self.requests)
+    }
+
+    /// Applies a batch boundary: enforces the memory budget once per batch of events.
+    pub fn settle(&mut self) {
+        self.timeline.evict();
+    }
+
+    /// Starts the demo again with `options`: a new generation, and a clean slate.
+    fn restart(&mut self, options: crate::net::DemoOptions) {
+        let generation = self.session.restart(options.scheme, options.exchange);
+        self.timeline.clear();
+        self.attacker = Attacker::default();
+        self.ui.clear_error();
+        self.requests.push(Request::Restart {
+            options,
+            generation,
+        });
+    }
+}

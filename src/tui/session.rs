@@ -1,0 +1,187 @@
+//! The session seen on screen: which program this is, what the handshake settled, where the
+//! events come from (live sockets or a recording), and each role's key and connection state.
+
+use std::collections::HashMap;
+
+use super::state::{ConnState, KeyView, Mode};
+use crate::crypto::{KeyExchange, Scheme};
+use crate::net::Role;
+
+/// What the handshake has settled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handshake {
+    /// A client or man in the middle on the lab protocol before the server's WELCOME: the
+    /// header says so instead of guessing. `assumed` is what the panes dissect with meanwhile
+    /// (the `--scheme` asked for, or the default).
+    Awaiting {
+        /// The scheme assumed until the server says.
+        assumed: Scheme,
+    },
+    /// The scheme and key exchange in force.
+    Known {
+        /// The scheme.
+        scheme: Scheme,
+        /// How the key is established.
+        exchange: KeyExchange,
+    },
+}
+
+/// Where the events on screen come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Live sockets.
+    Live,
+    /// A recording played back: nothing can be sent.
+    Replay {
+        /// Its keys were redacted, so the Key panes say why they stay empty.
+        redacted_keys: bool,
+        /// Events played so far.
+        played: usize,
+        /// Events the recording holds.
+        total: usize,
+    },
+}
+
+/// The session seen on screen.
+#[derive(Debug)]
+pub struct SessionView {
+    mode: Mode,
+    protocol: &'static str,
+    handshake: Handshake,
+    source: Source,
+    generation: u64,
+    keys: HashMap<Role, KeyView>,
+    status: HashMap<Role, ConnState>,
+}
+
+impl SessionView {
+    /// A session in `mode`, its header naming `protocol` (`lab protocol`, `seed protocol` or
+    /// `replay`).
+    pub fn new(mode: Mode, handshake: Handshake, protocol: &'static str) -> SessionView {
+        SessionView {
+            mode,
+            protocol,
+            handshake,
+            source: Source::Live,
+            generation: 0,
+            keys: HashMap::new(),
+            status: HashMap::new(),
+        }
+    }
+
+    /// The same session, played back from a recording of `total` events.
+    pub fn replaying(mut self, redacted_keys: bool, total: usize) -> SessionView {
+        self.source = Source::Replay {
+            redacted_keys,
+            played: 0,
+            total,
+        };
+        self
+    }
+
+    /// Which program this is.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The protocol's label for the header.
+    pub fn protocol(&self) -> &'static str {
+        self.protocol
+    }
+
+    /// What the handshake settled.
+    pub fn handshake(&self) -> Handshake {
+        self.handshake
+    }
+
+    /// The scheme the panes dissect with: the agreed one, or the one assumed until then.
+    pub fn scheme(&self) -> Scheme {
+        match self.handshake {
+            Handshake::Awaiting { assumed } => assumed,
+            Handshake::Known { scheme, .. } => scheme,
+        }
+    }
+
+    /// The key exchange, once known.
+    pub fn exchange(&self) -> Option<KeyExchange> {
+        match self.handshake {
+            Handshake::Awaiting { .. } => None,
+            Handshake::Known { exchange, .. } => Some(exchange),
+        }
+    }
+
+    /// Where the events come from.
+    pub fn source(&self) -> Source {
+        self.source
+    }
+
+    /// Whether this is a replay whose keys were redacted.
+    pub fn keys_redacted(&self) -> bool {
+        matches!(
+            self.source,
+            Source::Replay {
+                redacted_keys: true,
+                ..
+            }
+        )
+    }
+
+    /// The topology generation whose events count; others are stragglers.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The key `role` holds.
+    pub fn key(&self, role: Role) -> Option<&KeyView> {
+        self.keys.get(&role)
+    }
+
+    /// How `role`'s connection stands.
+    pub fn status(&self, role: Role) -> Option<&ConnState> {
+        self.status.get(&role)
+    }
+
+    /// The handshake (or the server's WELCOME seen on the wire) settled the session.
+    pub fn settle(&mut self, scheme: Scheme, exchange: KeyExchange) {
+        self.handshake = Handshake::Known { scheme, exchange };
+    }
+
+    /// A client or man in the middle connected: the scheme is the server's from now on.
+    pub fn connected(&mut self, scheme: Scheme) {
+        let exchange = self.exchange().unwrap_or(KeyExchange::default_for(scheme));
+        self.settle(scheme, exchange);
+    }
+
+    /// The key exchange a client learnt with its key.
+    pub fn learn_exchange(&mut self, exchange: KeyExchange) {
+        let scheme = self.scheme();
+        self.settle(scheme, exchange);
+    }
+
+    /// `role` now holds `key`.
+    pub fn set_key(&mut self, role: Role, key: KeyView) {
+        self.keys.insert(role, key);
+    }
+
+    /// `role`'s connection now stands at `state`.
+    pub fn set_status(&mut self, role: Role, state: ConnState) {
+        self.status.insert(role, state);
+    }
+
+    /// One more event of the recording has played.
+    pub fn played_one(&mut self) {
+        if let Source::Replay { played, .. } = &mut self.source {
+            *played += 1;
+        }
+    }
+
+    /// A new topology with `scheme` and `exchange`: its events carry the next generation, and
+    /// nothing of the old one is kept.
+    pub fn restart(&mut self, scheme: Scheme, exchange: KeyExchange) -> u64 {
+        self.settle(scheme, exchange);
+        self.generation += 1;
+        self.keys.clear();
+        self.status.clear();
+        self.generation
+    }
+}
