@@ -983,3 +983,51 @@ fn going_back_in_a_lesson_shows_that_steps_message_again() {
     assert_eq!(app.timeline().selected(), None);
     assert_eq!(plaintext(&app), "the step's second message");
 }
+
+#[test]
+fn the_help_popup_takes_every_key_until_it_closes() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut app = scenario::demo(Scheme::Fernet);
+    assert!(app.context().typing, "the demo starts in the editor");
+    press(&mut app, KeyCode::F(1));
+    assert!(app.ui().popup().is_some(), "F1 opens help while typing");
+    let focus = app.ui().focus();
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.typed(), "", "nothing reached the editor behind the popup");
+    assert_eq!(app.ui().focus(), focus, "Tab did not move the focus under it");
+    assert!(app.take_requests().is_empty());
+    assert!(!app.wants_quit());
+    press(&mut app, KeyCode::Esc);
+    assert!(app.ui().popup().is_none(), "Esc closes it");
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.typed(), "a", "typing works again once it is closed");
+}
+
+#[test]
+fn the_footer_keeps_a_help_hint_while_typing() {
+    let app = scenario::demo(Scheme::Fernet);
+    assert!(app.context().typing);
+    let text = screen_text(&draw(&app, 140, 42));
+    let footer = text.lines().last().unwrap_or_default();
+    assert!(footer.contains("F1 help"), "{footer}");
+}
+
+#[test]
+fn a_restart_with_another_scheme_keeps_the_editor_taking_typing() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut app = scenario::demo(Scheme::Fernet);
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.context().typing, "Esc leaves the editor, so 2 is a command");
+    press(&mut app, KeyCode::Char('2'));
+    assert!(
+        app.take_requests()
+            .iter()
+            .any(|r| matches!(r, cipherlab::tui::state::Request::Restart { .. })),
+        "2 restarted the demo"
+    );
+    assert_eq!(app.ui().focus(), Focus::Input);
+    press(&mut app, KeyCode::Char('h'));
+    assert_eq!(app.typed(), "h", "typing goes to the editor at once, as at start");
+}

@@ -179,6 +179,15 @@ pub const BINDINGS: &[Binding] = &[
         ],
         Action::Help
     ),
+    // While typing, `?` is a character; F1 still opens help, and the footer says so.
+    binding!(
+        "F1",
+        "help",
+        Typing,
+        true,
+        [(KeyCode::F(1), NONE)],
+        Action::Help
+    ),
     binding!(
         "→ Space",
         "next step",
@@ -409,7 +418,7 @@ pub fn lookup(key: &KeyEvent, ctx: &Context) -> Option<Action> {
 /// Bindings the help popup lists: those that are not a second key for an action already
 /// listed under a combined label (`1-4`, `[ ]`, `↑↓ j k`).
 pub fn listed() -> impl Iterator<Item = &'static Binding> {
-    const FOLDED: [&str; 5] = ["2", "3", "4", "[", "↓"];
+    const FOLDED: [&str; 6] = ["2", "3", "4", "[", "↓", "F1"];
     BINDINGS.iter().filter(|b| !FOLDED.contains(&b.label))
 }
 
@@ -460,6 +469,19 @@ mod tests {
             Some(Action::ForceQuit)
         );
         assert_eq!(lookup(&key(KeyCode::Enter), &typing), Some(Action::Send));
+    }
+
+    #[test]
+    fn f1_opens_help_while_typing_and_the_footer_says_so() {
+        let typing = Context {
+            typing: true,
+            ..BROWSING
+        };
+        assert_eq!(lookup(&key(KeyCode::F(1)), &typing), Some(Action::Help));
+        assert_eq!(lookup(&key(KeyCode::F(1)), &BROWSING), Some(Action::Help));
+        let labels: Vec<&str> = hints(&typing).iter().map(|(k, _)| *k).collect();
+        assert!(labels.contains(&"F1"), "{labels:?}");
+        assert_eq!(listed().filter(|b| b.action == Action::Help).count(), 1);
     }
 
     #[test]
