@@ -12,7 +12,20 @@ use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::cli::LogLevel;
+/// Log verbosity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogLevel {
+    /// Nothing.
+    Off,
+    /// Failures only.
+    Error,
+    /// Failures and refusals.
+    Warn,
+    /// Messages sent, tags made, verification results (seed 004's log).
+    Info,
+    /// Everything.
+    Debug,
+}
 
 /// Lines the ring keeps.
 pub const RING_LINES: usize = 500;

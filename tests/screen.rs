@@ -995,8 +995,16 @@ fn the_help_popup_takes_every_key_until_it_closes() {
     press(&mut app, KeyCode::Char('a'));
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.typed(), "", "nothing reached the editor behind the popup");
-    assert_eq!(app.ui().focus(), focus, "Tab did not move the focus under it");
+    assert_eq!(
+        app.typed(),
+        "",
+        "nothing reached the editor behind the popup"
+    );
+    assert_eq!(
+        app.ui().focus(),
+        focus,
+        "Tab did not move the focus under it"
+    );
     assert!(app.take_requests().is_empty());
     assert!(!app.wants_quit());
     press(&mut app, KeyCode::Esc);
@@ -1019,7 +1027,10 @@ fn a_restart_with_another_scheme_keeps_the_editor_taking_typing() {
     use ratatui::crossterm::event::KeyCode;
     let mut app = scenario::demo(Scheme::Fernet);
     press(&mut app, KeyCode::Esc);
-    assert!(!app.context().typing, "Esc leaves the editor, so 2 is a command");
+    assert!(
+        !app.context().typing,
+        "Esc leaves the editor, so 2 is a command"
+    );
     press(&mut app, KeyCode::Char('2'));
     assert!(
         app.take_requests()
@@ -1029,5 +1040,9 @@ fn a_restart_with_another_scheme_keeps_the_editor_taking_typing() {
     );
     assert_eq!(app.ui().focus(), Focus::Input);
     press(&mut app, KeyCode::Char('h'));
-    assert_eq!(app.typed(), "h", "typing goes to the editor at once, as at start");
+    assert_eq!(
+        app.typed(),
+        "h",
+        "typing goes to the editor at once, as at start"
+    );
 }

@@ -9,7 +9,7 @@ use super::App;
 use crate::tui::layout::{Areas, LayoutInput, Pane};
 use crate::tui::state::Focus;
 use crate::tui::ui::Popup;
-use crate::tui::view::{self, chrome, panes};
+use crate::tui::view::{self, chrome, history, panes};
 
 impl App {
     /// The layout of the screen on `area`.
@@ -83,7 +83,7 @@ impl App {
                 theme,
             }
             .render(area, buf),
-            Pane::History => panes::HistoryPane {
+            Pane::History => history::HistoryPane {
                 timeline: &self.timeline,
                 clients: &self.clients,
                 mode,
@@ -91,7 +91,7 @@ impl App {
                 theme,
             }
             .render(area, buf),
-            Pane::Log => panes::LogPane {
+            Pane::Log => history::LogPane {
                 log: &self.log,
                 focused: focus == Focus::Log,
                 scroll: self.ui.scroll(Focus::Log),

@@ -5,6 +5,7 @@ pub(crate) mod chrome;
 mod clients;
 mod compare;
 pub mod hex;
+pub(crate) mod history;
 mod matrix;
 mod narration;
 pub(crate) mod panes;

@@ -1,4 +1,4 @@
-//! The panes every mode shares: Key, Plaintext, Ciphertext, Verification, History and Log.
+//! The panes of a role's column: Key, Plaintext, Ciphertext and Verification.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -10,15 +10,11 @@ use super::hex::HexView;
 use super::{fit, pane_block, readable, sender_of, title};
 use crate::crypto::{Anatomy, Verdict};
 use crate::crypto::{KeyExchange, Scheme};
-use crate::logging::LogRing;
-use crate::net::{Direction, Role};
-use crate::tui::clients::ClientList;
+use crate::net::Role;
 use crate::tui::journey::{Journey, Kept};
-use crate::tui::layout::history_start;
 use crate::tui::session::{Handshake, SessionView};
-use crate::tui::state::{ConnState, Focus, Mode};
+use crate::tui::state::ConnState;
 use crate::tui::theme::Theme;
-use crate::tui::timeline::Timeline;
 
 /// Whether `role` sent the journey's message (otherwise it received it).
 fn is_sender(role: Role, journey: &Journey) -> bool {
@@ -323,17 +319,6 @@ pub(super) fn banner(theme: &Theme, verdict: &Verdict, note: &str, area: Rect, b
         .render(rest, buf);
 }
 
-/// A connected (or recently gone) client's name, cut to a dozen columns for the History.
-fn client_name(clients: &ClientList, conn: crate::net::PeerId) -> String {
-    let name = clients
-        .name_of(conn)
-        .map_or_else(|| format!("client {conn}"), str::to_owned);
-    match name.char_indices().nth(12) {
-        Some((cut, _)) => format!("{}…", &name[..cut]),
-        None => name,
-    }
-}
-
 /// A role's verdict, large, and which check decided it.
 pub(crate) struct VerificationPane<'a> {
     pub journey: Option<&'a Journey>,
@@ -384,135 +369,6 @@ impl Widget for VerificationPane<'_> {
                 };
                 Paragraph::new(Span::styled(text, theme.dim())).render(inner, buf);
             }
-        }
-    }
-}
-
-/// Messages both ways, newest last, with their verdicts.
-pub(crate) struct HistoryPane<'a> {
-    pub timeline: &'a Timeline,
-    pub clients: &'a ClientList,
-    pub mode: Mode,
-    pub focus: Focus,
-    pub theme: &'a Theme,
-}
-
-impl Widget for HistoryPane<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        let theme = self.theme;
-        let journeys = self.timeline.journeys();
-        let focused = self.focus == Focus::History;
-        let heading = format!(
-            "History — {} of {}{}",
-            journeys.len(),
-            journeys.total(),
-            if self.timeline.selected().is_none() {
-                ", following"
-            } else {
-                ""
-            }
-        );
-        let block = pane_block(title(heading, "History", area.width), focused, theme);
-        let inner = block.inner(area);
-        block.render(area, buf);
-        if journeys.is_empty() {
-            let hint = match (self.mode.sender(), self.focus) {
-                (None, _) => "no messages yet: they appear as the clients talk",
-                (Some(_), Focus::Input) => "no messages yet: type one and press Enter",
-                (Some(_), _) => "no messages yet: press i, type one and press Enter",
-            };
-            Paragraph::new(Span::styled(hint, theme.dim())).render(inner, buf);
-            return;
-        }
-        let height = inner.height as usize;
-        let start = history_start(self.timeline, height);
-        let current = self.timeline.current().map(|j| j.id);
-        for (row, journey) in journeys.iter().skip(start).take(height).enumerate() {
-            let arrow = match (journey.injected, journey.direction) {
-                (true, _) => "⟲",
-                (_, Some(Direction::ToClient)) => "←",
-                _ => "→",
-            };
-            let seq = if journey.injected {
-                "replay".to_owned()
-            } else if self.mode == Mode::Server {
-                // Numbers count per connection, so with a class connected each row says whose
-                // message it is (or to whom the operator replied).
-                format!(
-                    "{} #{}",
-                    client_name(self.clients, journey.conn),
-                    journey.seq
-                )
-            } else {
-                format!("#{}", journey.seq)
-            };
-            let mark = if journey.changed() { "✎" } else { " " };
-            let text = journey
-                .best_plaintext()
-                .map(|p| readable(&p.bytes))
-                .unwrap_or_else(|| "·".to_owned());
-            let verdict = match journey.verdict() {
-                Some(v) => Span::styled(v.to_string(), theme.verdict_text(v)),
-                None if journey.dropped() => Span::styled("dropped", theme.warning()),
-                None => Span::styled("…", theme.dim()),
-            };
-            let verdict_width = verdict.width();
-            let fixed = 2 + seq.len() + 2 + 1;
-            let room = (inner.width as usize).saturating_sub(fixed + verdict_width + 1);
-            let text: String = text.chars().take(room).collect();
-            let pad = room.saturating_sub(text.chars().count());
-            let line = Line::from(vec![
-                Span::raw(format!("{arrow} {seq} {mark}")),
-                Span::raw(format!("{text}{} ", " ".repeat(pad))),
-                verdict,
-            ]);
-            let y = inner.y + row as u16;
-            buf.set_line(inner.x, y, &line, inner.width);
-            if Some(journey.id) == current && self.timeline.selected().is_some() {
-                buf.set_style(
-                    Rect {
-                        y,
-                        height: 1,
-                        ..inner
-                    },
-                    theme.selected(),
-                );
-            }
-        }
-    }
-}
-
-/// Recent log lines.
-pub(crate) struct LogPane<'a> {
-    pub log: &'a LogRing,
-    pub focused: bool,
-    pub scroll: usize,
-    pub theme: &'a Theme,
-}
-
-impl Widget for LogPane<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        let theme = self.theme;
-        let block = pane_block("Log", self.focused, theme);
-        let inner = block.inner(area);
-        block.render(area, buf);
-        let back = self.scroll;
-        let height = inner.height as usize;
-        let lines = self.log.tail(height + back);
-        let shown: Vec<Line> = lines
-            .iter()
-            .take(height)
-            .map(|l| {
-                fit(
-                    Line::from(Span::styled(l.clone(), theme.dim())),
-                    inner.width,
-                )
-            })
-            .collect();
-        if shown.is_empty() {
-            Paragraph::new(Span::styled("nothing logged yet", theme.dim())).render(inner, buf);
-        } else {
-            Paragraph::new(shown).render(inner, buf);
         }
     }
 }
