@@ -85,9 +85,9 @@ pub struct Step {
     /// ... with a client that holds a key of its own (seed 002).
     #[serde(default)]
     pub unshared_key: bool,
-    /// The man in the middle applies this to the message sent in this step.
-    #[serde(default)]
-    pub tamper: Option<String>,
+    /// The man in the middle applies this to the message sent in this step (parsed at load).
+    #[serde(default, deserialize_with = "parse_tamper")]
+    pub tamper: Option<Tamper>,
     /// Type and send this message from the client.
     #[serde(default)]
     pub send: Option<String>,
@@ -97,12 +97,12 @@ pub struct Step {
     /// Bring up a tab.
     #[serde(default)]
     pub show: Option<Show>,
-    /// The server's verdict on the message, in the contract's words.
-    #[serde(default)]
-    pub expect: Option<String>,
+    /// The server's verdict on the message, in the contract's words (parsed at load).
+    #[serde(default, deserialize_with = "parse_expect")]
+    pub expect: Option<Expect>,
     /// The server's verdict on the replayed message (with `tamper = "replay"`).
-    #[serde(default)]
-    pub expect_replay: Option<String>,
+    #[serde(default, deserialize_with = "parse_expect")]
+    pub expect_replay: Option<Expect>,
     /// The plaintext the server accepted.
     #[serde(default)]
     pub expect_plaintext: Option<String>,
@@ -152,39 +152,84 @@ pub enum LessonError {
     },
 }
 
-impl Step {
-    /// The tamper action, parsed.
-    ///
-    /// # Errors
-    /// The grammar error.
-    pub fn tamper(&self) -> Result<Option<Tamper>, String> {
-        self.tamper
-            .as_deref()
-            .map(str::parse)
-            .transpose()
-            .map_err(|e: crate::crypto::TamperError| e.to_string())
-    }
+/// What a step expects of the server: a verdict, or that the message never arrives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// This verdict, in the contract's words.
+    Verdict(Verdict),
+    /// The man in the middle dropped it: no verdict at all.
+    Dropped,
+}
 
+impl Expect {
+    /// Whether `observed` (no verdict: nothing arrived) meets the expectation.
+    pub fn met_by(&self, observed: Option<&Verdict>) -> bool {
+        match (self, observed) {
+            (Expect::Verdict(expected), Some(verdict)) => expected == verdict,
+            (Expect::Dropped, None) => true,
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for Expect {
+    type Err = String;
+
+    fn from_str(words: &str) -> Result<Expect, String> {
+        let verdict = match words {
+            "dropped" => return Ok(Expect::Dropped),
+            "authentic" => Some(Verdict::Authentic),
+            "unauthenticated" => Some(Verdict::Unauthenticated),
+            _ => words
+                .strip_prefix("rejected: ")
+                .and_then(crate::crypto::Reason::from_words)
+                .map(Verdict::Rejected),
+        };
+        verdict.map(Expect::Verdict).ok_or_else(|| {
+            format!(
+                "{words:?} is not a verdict (authentic, unauthenticated, rejected: <reason>, or dropped)"
+            )
+        })
+    }
+}
+
+impl std::fmt::Display for Expect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expect::Verdict(verdict) => verdict.fmt(f),
+            Expect::Dropped => f.write_str("dropped"),
+        }
+    }
+}
+
+/// A text field parsed with `FromStr` when the lesson is loaded, so that a bad value is
+/// reported with its line and nothing re-parses it later.
+fn parse_field<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: Option<String> = Option::deserialize(deserializer)?;
+    text.map(|t| t.parse().map_err(serde::de::Error::custom))
+        .transpose()
+}
+
+fn parse_tamper<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Tamper>, D::Error> {
+    parse_field(d)
+}
+
+fn parse_expect<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Expect>, D::Error> {
+    parse_field(d)
+}
+
+impl Step {
     /// Whether the step starts the demo again.
     pub fn restarts(&self) -> bool {
         self.scheme.is_some()
             || self.key_exchange.is_some()
             || self.ttl.is_some()
             || self.unshared_key
-    }
-}
-
-/// Checks that an expectation names a real verdict.
-fn check_verdict_words(words: &str) -> Result<(), String> {
-    let known = ["authentic", "unauthenticated"];
-    if known.contains(&words) || words == "dropped" {
-        return Ok(());
-    }
-    match words.strip_prefix("rejected: ") {
-        Some(reason) if crate::crypto::Reason::from_words(reason).is_some() => Ok(()),
-        _ => Err(format!(
-            "{words:?} is not a verdict (authentic, unauthenticated, rejected: <reason>, or dropped)"
-        )),
     }
 }
 
@@ -207,10 +252,6 @@ impl Lesson {
         }
         for (i, step) in lesson.steps.iter().enumerate() {
             let at = |e: String| invalid(format!("step {}: {e}", i + 1));
-            step.tamper().map_err(at)?;
-            for words in [&step.expect, &step.expect_replay].into_iter().flatten() {
-                check_verdict_words(words).map_err(at)?;
-            }
             if step.wait.is_some_and(|w| !(0.0..=MAX_WAIT).contains(&w)) {
                 return Err(at(format!("wait must be between 0 and {MAX_WAIT} seconds")));
             }
@@ -252,14 +293,6 @@ impl Lesson {
     }
 }
 
-/// Whether an observed verdict meets an expectation in the contract's words.
-pub fn verdict_matches(expected: &str, observed: Option<&Verdict>) -> bool {
-    match observed {
-        Some(verdict) => verdict.to_string() == expected,
-        None => expected == "dropped",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,7 +311,7 @@ mod tests {
         let bad = "name='x'\ntitle='x'\nsummary='x'\n[[step]]\nnarration='n'\nscheme='ecb'\nsend='m'\nexpect='fine'\n";
         let err = Lesson::parse("x", bad).unwrap_err().to_string();
         assert!(
-            err.contains("step 1") && err.contains("is not a verdict"),
+            err.contains("line 8") && err.contains("\"fine\" is not a verdict"),
             "{err}"
         );
         let bad = "name='x'\ntitle='x'\nsummary='x'\n[[step]]\nnarration='n'\nscheme='ecb'\nsend='m'\ntamper='nuke'\n";

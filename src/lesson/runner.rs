@@ -8,7 +8,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout};
 
-use super::{Eavesdropper, Lesson, verdict_matches};
+use super::{Eavesdropper, Expect, Lesson};
 use crate::crypto::Verdict;
 use crate::net::{DemoOptions, Direction, EVENT_QUEUE, Event, MitmCommand, Role, Tagged, Topology};
 use crate::wire::{Frame, KeyExchange};
@@ -102,7 +102,7 @@ pub async fn run(
         }
         let mut checks = Vec::new();
         if let (Some(text), Some(live)) = (&step.send, &topology) {
-            let tamper = step.tamper()?;
+            let tamper = step.tamper;
             if let Some(action) = tamper {
                 live.command_mitm(MitmCommand::Arm(action)).await;
                 // The message must not overtake the command: wait until the action is armed.
@@ -115,7 +115,7 @@ pub async fn run(
             seq += 1;
             live.send(Role::Client, None, Bytes::from(text.clone()))
                 .await;
-            let dropped = step.expect.as_deref() == Some("dropped");
+            let dropped = step.expect == Some(Expect::Dropped);
             let replayed = tamper == Some(crate::crypto::Tamper::Replay);
             let outcome = observe(&mut rx, generation, seq, dropped, replayed).await?;
             let words = |v: &Option<Verdict>| {
@@ -123,19 +123,19 @@ pub async fn run(
                     .map_or_else(|| "no verdict (dropped)".to_owned(), Verdict::to_string)
             };
             if let Some(expected) = &step.expect {
-                let ok = verdict_matches(expected, outcome.verdict.as_ref());
+                let ok = expected.met_by(outcome.verdict.as_ref());
                 checks.push(CheckResult {
                     what: "verdict",
-                    expected: expected.clone(),
+                    expected: expected.to_string(),
                     observed: words(&outcome.verdict),
                     ok,
                 });
             }
             if let Some(expected) = &step.expect_replay {
-                let ok = verdict_matches(expected, outcome.replay.as_ref());
+                let ok = expected.met_by(outcome.replay.as_ref());
                 checks.push(CheckResult {
                     what: "replay verdict",
-                    expected: expected.clone(),
+                    expected: expected.to_string(),
                     observed: words(&outcome.replay),
                     ok,
                 });

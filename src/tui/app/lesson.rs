@@ -80,7 +80,7 @@ impl App {
                 Show::Picture => Tab::Picture,
             });
         }
-        let tamper = step.tamper();
+        let tamper = step.tamper;
         if let Some(state) = &mut self.lesson
             && step.send.is_some()
         {
@@ -99,7 +99,7 @@ impl App {
                 None => send,
             };
             match tamper {
-                Ok(Some(action)) => {
+                Some(action) => {
                     self.requests.push(Request::Mitm(MitmCommand::Arm(action)));
                     if let Some(state) = &mut self.lesson {
                         state.pending_send = Some(send);
