@@ -12,6 +12,7 @@ use cipherlab::cli::{self, BenchCommand, Cli, Command, DemoArgs, SchemeArg};
 use cipherlab::crypto::Scheme;
 use cipherlab::lesson::Lesson;
 use cipherlab::logging::{self, LogRing};
+use cipherlab::net::Mode;
 use cipherlab::record::{self, Header, Recorder, Tape};
 use cipherlab::tui::{self, Launch};
 use cipherlab::wire::KeyExchange;
@@ -91,7 +92,7 @@ struct Front {
 
 impl Front {
     /// Opens the `--record` file, if one was asked for, and writes its header.
-    fn recorder(&self, header: Header<'_>) -> Result<Option<Recorder>, ExitCode> {
+    fn recorder(&self, header: Header) -> Result<Option<Recorder>, ExitCode> {
         let Some(path) = &self.record_to else {
             return Ok(None);
         };
@@ -146,7 +147,7 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
         Command::Server(args) => {
             let (config, listen) = cli::server_config(&args).map_err(|e| setup_failed(&e))?;
             let recorder = front.recorder(Header {
-                mode: "server",
+                mode: Mode::Server,
                 scheme: Some(config.scheme),
                 exchange: Some(config.key_exchange),
             })?;
@@ -165,7 +166,7 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
         Command::Mitm(args) => {
             let config = cli::mitm_config(&args).map_err(|e| setup_failed(&e))?;
             let recorder = front.recorder(Header {
-                mode: "mitm",
+                mode: Mode::Mitm,
                 scheme: config.scheme,
                 exchange: None,
             })?;
@@ -184,7 +185,7 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
         Command::Client(args) => {
             let (config, messages) = cli::client_config(&args).map_err(|e| setup_failed(&e))?;
             let recorder = front.recorder(Header {
-                mode: "client",
+                mode: Mode::Client,
                 scheme: config.scheme,
                 exchange: None,
             })?;
@@ -198,7 +199,7 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
         Command::Demo(args) if args.headless => {
             let (server, client) = cli::demo_configs(&args).map_err(|e| usage(&e))?;
             let recorder = front.recorder(Header {
-                mode: "demo",
+                mode: Mode::Demo,
                 scheme: Some(server.scheme),
                 exchange: Some(server.key_exchange),
             })?;
@@ -211,7 +212,7 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 .key_exchange
                 .map_or(KeyExchange::default_for(scheme), KeyExchange::from);
             let recorder = front.recorder(Header {
-                mode: "demo",
+                mode: Mode::Demo,
                 scheme: Some(scheme),
                 exchange: Some(exchange),
             })?;
@@ -269,7 +270,7 @@ fn lesson(args: &cli::LessonArgs, front: &Front) -> Result<ExitCode, ExitCode> {
         need_terminal()?;
         let first = lesson.steps.first();
         let recorder = front.recorder(Header {
-            mode: "demo",
+            mode: Mode::Demo,
             scheme: Some(first.and_then(|s| s.scheme).unwrap_or(Scheme::Fernet)),
             exchange: first.and_then(|s| s.key_exchange),
         })?;

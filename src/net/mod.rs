@@ -8,6 +8,7 @@ mod config;
 mod event;
 pub mod matrix;
 pub mod mitm;
+mod mode;
 mod roster;
 pub(crate) mod seed;
 pub mod server;
@@ -22,6 +23,7 @@ pub use event::{
     ClientCommand, Direction, Event, HoldId, MitmCommand, Peer, PeerId, ServerCommand,
 };
 pub use mitm::{INJECTED_SEQ, run as run_mitm, seq_label};
+pub use mode::Mode;
 pub use server::run as run_server;
 pub use topology::{DemoOptions, Role, Tagged, Topology};
 

@@ -20,7 +20,7 @@ pub use parse::{Recording, parse};
 
 use crate::crypto::Scheme;
 use crate::headless::event_json;
-use crate::net::{Event, Role, Tagged};
+use crate::net::{Event, Mode, Role, Tagged};
 use crate::wire::KeyExchange;
 
 /// The longest recording read back, in bytes.
@@ -41,9 +41,9 @@ pub fn role_name(role: Role) -> &'static str {
 
 /// What a recording's header says about the session.
 #[derive(Clone, Copy, Debug)]
-pub struct Header<'a> {
-    /// `demo`, `server`, `client` or `mitm`.
-    pub mode: &'a str,
+pub struct Header {
+    /// The mode the session runs in.
+    pub mode: Mode,
     /// The scheme, when the session has one from the start (a client or a wire may learn it
     /// only from the handshake).
     pub scheme: Option<Scheme>,
@@ -63,11 +63,11 @@ impl Recorder {
     ///
     /// # Errors
     /// When the file cannot be created or written.
-    pub fn create(path: &Path, header: Header<'_>, show_keys: bool) -> std::io::Result<Recorder> {
+    pub fn create(path: &Path, header: Header, show_keys: bool) -> std::io::Result<Recorder> {
         let mut out = BufWriter::new(File::create(path)?);
         let line = json!({
             "recording": 1,
-            "mode": header.mode,
+            "mode": header.mode.name(),
             "scheme": header.scheme.map(Scheme::name),
             "key_exchange": header.exchange.map(KeyExchange::as_str),
         });
@@ -217,7 +217,7 @@ mod tests {
     #[test]
     fn a_header_without_a_scheme_falls_back_to_the_defaults() {
         let recording = parse(b"{\"recording\":1,\"mode\":\"client\",\"scheme\":null}\n").unwrap();
-        assert_eq!(recording.mode, "client");
+        assert_eq!(recording.mode, Mode::Client);
         assert_eq!(recording.scheme, Scheme::Fernet);
         assert_eq!(recording.exchange, KeyExchange::Send);
         let recording = parse(b"{\"recording\":1,\"mode\":\"demo\",\"scheme\":\"hmac\"}").unwrap();

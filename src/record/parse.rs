@@ -7,14 +7,14 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::crypto::{Key, KeySource, Opened, Reason, Scheme, Tamper, Verdict, VerdictWord};
-use crate::net::{Direction, Event, Peer, Role};
+use crate::net::{Direction, Event, Mode, Peer, Role};
 use crate::wire::{Frame, KeyExchange};
 
 /// A recording read back.
 #[derive(Debug)]
 pub struct Recording {
-    /// The mode it was made in (`demo`, `server`, `client`, `mitm`).
-    pub mode: String,
+    /// The mode it was made in.
+    pub mode: Mode,
     /// The scheme.
     pub scheme: Scheme,
     /// The key exchange.
@@ -207,15 +207,15 @@ fn event(v: &Value) -> Result<Option<Event>, String> {
     }))
 }
 
-fn role(v: &Value, mode: &str) -> Role {
+fn role(v: &Value, mode: Mode) -> Role {
     match v["role"].as_str() {
         Some("client") => Role::Client,
         Some("wire") => Role::Wire,
         Some("server") => Role::Server,
         _ => match mode {
-            "client" => Role::Client,
-            "mitm" => Role::Wire,
-            _ => Role::Server,
+            Mode::Client => Role::Client,
+            Mode::Mitm => Role::Wire,
+            Mode::Demo | Mode::Server => Role::Server,
         },
     }
 }
@@ -256,7 +256,11 @@ pub fn parse(bytes: &[u8]) -> Result<Recording, String> {
         .and_then(|(_, l)| serde_json::from_slice(l).ok())
         .filter(|h: &Value| h["recording"] == 1)
         .ok_or("not a cipherlab recording: the first line must be its header")?;
-    let mode = header["mode"].as_str().unwrap_or("demo").to_owned();
+    // An unknown mode plays as the demo, which shows every role.
+    let mode = header["mode"]
+        .as_str()
+        .and_then(Mode::parse)
+        .unwrap_or(Mode::Demo);
     let scheme = self::scheme(&header).unwrap_or(Scheme::Fernet);
     let exchange = match header["key_exchange"].as_str() {
         Some(_) => exchange(&header),
@@ -275,13 +279,7 @@ pub fn parse(bytes: &[u8]) -> Result<Recording, String> {
             .and_then(|line| serde_json::from_str::<Value>(line).map_err(|e| e.to_string()))
             .and_then(|v| {
                 let event = event(&v)?;
-                Ok(event.map(|e| {
-                    (
-                        v["t_ms"].as_u64().unwrap_or(0),
-                        role(&v, &recording.mode),
-                        e,
-                    )
-                }))
+                Ok(event.map(|e| (v["t_ms"].as_u64().unwrap_or(0), role(&v, recording.mode), e)))
             });
         match parsed {
             Ok(Some(entry)) => recording.events.push(entry),

@@ -82,12 +82,7 @@ impl Launch {
             Launch::Server { .. } => Mode::Server,
             Launch::Client { .. } => Mode::Client,
             Launch::Mitm { .. } => Mode::Mitm,
-            Launch::Replay { recording, .. } => match recording.mode.as_str() {
-                "server" => Mode::Server,
-                "client" => Mode::Client,
-                "mitm" => Mode::Mitm,
-                _ => Mode::Demo,
-            },
+            Launch::Replay { recording, .. } => recording.mode,
         }
     }
 

@@ -7,46 +7,8 @@ use bytes::Bytes;
 
 use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource};
+pub use crate::net::Mode;
 use crate::net::{DemoOptions, MitmCommand, PeerId, Role};
-
-/// Which program the screen belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// Client, wire and server side by side.
-    Demo,
-    /// A server and its clients.
-    Server,
-    /// One client.
-    Client,
-    /// A man in the middle.
-    Mitm,
-}
-
-impl Mode {
-    /// The mode's name in the header.
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Demo => "demo",
-            Mode::Server => "server",
-            Mode::Client => "client",
-            Mode::Mitm => "mitm",
-        }
-    }
-
-    /// The role whose plaintext editor sends messages, if any.
-    pub fn sender(self) -> Option<Role> {
-        match self {
-            Mode::Demo | Mode::Client => Some(Role::Client),
-            Mode::Server => Some(Role::Server),
-            Mode::Mitm => None,
-        }
-    }
-
-    /// Whether a man in the middle runs in this mode.
-    pub fn has_wire(self) -> bool {
-        matches!(self, Mode::Demo | Mode::Mitm)
-    }
-}
 
 /// The tabs, switched with `[` and `]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
