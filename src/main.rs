@@ -8,7 +8,7 @@ use clap::Parser;
 
 use std::path::PathBuf;
 
-use cipherlab::cli::{self, BenchCommand, Cli, Command, DemoArgs, SchemeArg};
+use cipherlab::cli::{self, BenchCommand, Cli, Command, DemoArgs};
 use cipherlab::crypto::Scheme;
 use cipherlab::lesson::Lesson;
 use cipherlab::logging::{self, LogRing};
@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     }
     let show_keys = cli.log.log_secrets;
     let command = cli.command.unwrap_or(Command::Demo(DemoArgs {
-        scheme: SchemeArg::Fernet,
+        scheme: Scheme::Fernet,
         key_exchange: None,
         headless: false,
         messages: Vec::new(),
@@ -114,9 +114,7 @@ impl Front {
 fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
     let ring = front.ring.clone();
     Ok(match command {
-        Command::Keygen(args) => {
-            finish(oneshot::keygen(args.scheme.into(), &mut std::io::stdout()))
-        }
+        Command::Keygen(args) => finish(oneshot::keygen(args.scheme, &mut std::io::stdout())),
         Command::Seal(args) => finish(oneshot::seal(
             &args,
             &mut std::io::stdin().lock(),
@@ -207,7 +205,7 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
             runtime(headless::demo(server, client, args.messages, out))
         }
         Command::Demo(args) => {
-            let scheme = args.scheme.into();
+            let scheme = args.scheme;
             let exchange = args
                 .key_exchange
                 .map_or(KeyExchange::default_for(scheme), KeyExchange::from);
@@ -240,8 +238,7 @@ fn bench(command: BenchCommand) -> ExitCode {
             ExitCode::SUCCESS
         }
         BenchCommand::Net(args) => runtime(async move {
-            match bench::net::run(args.scheme.into(), args.clients, args.messages, args.size).await
-            {
+            match bench::net::run(args.scheme, args.clients, args.messages, args.size).await {
                 Ok(figures) => {
                     if args.json {
                         println!("{}", serde_json::to_string(&figures).unwrap_or_default());

@@ -83,7 +83,7 @@ pub fn seal(
     input: &mut impl Read,
     out: &mut impl Write,
 ) -> Result<(), OneShotError> {
-    let scheme = Scheme::from(args.scheme);
+    let scheme = args.scheme;
     let key = key_for(&args.key, scheme, "seal")?;
     let plaintext = read_input(input)?;
     let wire = Cipher::new(&key)
@@ -114,7 +114,7 @@ pub fn open(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<(), OneShotError> {
-    let scheme = Scheme::from(args.scheme);
+    let scheme = args.scheme;
     let key = key_for(&args.key, scheme, "open")?;
     let raw = read_input(input)?;
     let wire = match args.format.unwrap_or(Format::default_for(scheme)) {

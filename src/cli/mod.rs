@@ -11,7 +11,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 pub use keys::{KeyArgs, resolve_key_text};
 pub use setup::{SetupError, client_config, demo_configs, mitm_config, server_config};
-pub use values::{Format, KeyExchangeArg, MAX_MAX_FRAME, MIN_MAX_FRAME, SchemeArg, WireArg};
+pub use values::{Format, KeyExchangeArg, MAX_MAX_FRAME, MIN_MAX_FRAME, WireArg};
 
 pub use crate::logging::LogLevel;
 use values::{
@@ -105,7 +105,7 @@ impl Command {
             Command::Open(args) => ("open", Some(args.scheme), args.ttl),
             _ => return Ok(()),
         };
-        match (scheme.map(Scheme::from), ttl) {
+        match (scheme, ttl) {
             (Some(scheme), Some(_)) if scheme != Scheme::Fernet => Err(usage_error(
                 name,
                 format!(
@@ -147,8 +147,8 @@ pub struct ReplayArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// The scheme to start with.
-    #[arg(long, value_enum, default_value_t = SchemeArg::Fernet)]
-    pub scheme: SchemeArg,
+    #[arg(long, value_enum, default_value_t = Scheme::Fernet)]
+    pub scheme: Scheme,
     /// How the key is established [default: send, or psk for hmac].
     #[arg(long, value_enum)]
     pub key_exchange: Option<KeyExchangeArg>,
@@ -172,8 +172,8 @@ pub struct ServerArgs {
     #[arg(long, value_enum, default_value_t = WireArg::Lab)]
     pub wire: WireArg,
     /// The scheme clients must use.
-    #[arg(long, value_enum, default_value_t = SchemeArg::Fernet)]
-    pub scheme: SchemeArg,
+    #[arg(long, value_enum, default_value_t = Scheme::Fernet)]
+    pub scheme: Scheme,
     /// The key, and where it comes from.
     #[command(flatten)]
     pub key: KeyArgs,
@@ -214,7 +214,7 @@ pub struct ClientArgs {
     pub mac: bool,
     /// The scheme to ask for [default: whatever the server speaks].
     #[arg(long, value_enum)]
-    pub scheme: Option<SchemeArg>,
+    pub scheme: Option<Scheme>,
     /// The pre-shared key, used when the server says psk.
     #[command(flatten)]
     pub key: KeyArgs,
@@ -250,7 +250,7 @@ pub struct MitmArgs {
     pub wire: WireArg,
     /// The scheme relayed, needed with --wire seed (the lab protocol announces it).
     #[arg(long, value_enum)]
-    pub scheme: Option<SchemeArg>,
+    pub scheme: Option<Scheme>,
     /// Print events as JSON lines instead of drawing the screen.
     #[arg(long)]
     pub headless: bool,
@@ -283,7 +283,7 @@ pub struct NetArgs {
 pub struct SealArgs {
     /// The scheme.
     #[arg(long, value_enum)]
-    pub scheme: SchemeArg,
+    pub scheme: Scheme,
     /// The key.
     #[command(flatten)]
     pub key: KeyArgs,
@@ -297,7 +297,7 @@ pub struct SealArgs {
 pub struct OpenArgs {
     /// The scheme.
     #[arg(long, value_enum)]
-    pub scheme: SchemeArg,
+    pub scheme: Scheme,
     /// The key.
     #[command(flatten)]
     pub key: KeyArgs,
@@ -341,8 +341,8 @@ pub enum BenchCommand {
 #[derive(Debug, Args)]
 pub struct BenchNetArgs {
     /// The scheme.
-    #[arg(long, value_enum, default_value_t = SchemeArg::Fernet)]
-    pub scheme: SchemeArg,
+    #[arg(long, value_enum, default_value_t = Scheme::Fernet)]
+    pub scheme: Scheme,
     /// Concurrent clients.
     #[arg(long, default_value_t = 100, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000))]
     pub clients: usize,
@@ -361,6 +361,6 @@ pub struct BenchNetArgs {
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
     /// The scheme.
-    #[arg(long, value_enum, default_value_t = SchemeArg::Fernet)]
-    pub scheme: SchemeArg,
+    #[arg(long, value_enum, default_value_t = Scheme::Fernet)]
+    pub scheme: Scheme,
 }

@@ -96,7 +96,7 @@ fn server_key(
 /// # Errors
 /// A [`SetupError`] for a missing or unusable key.
 pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupError> {
-    let scheme = Scheme::from(args.scheme);
+    let scheme = args.scheme;
     let wire = WireKind::from(args.wire);
     let chosen = args.key_exchange.map(KeyExchange::from);
     let exchange = match wire {
@@ -159,7 +159,7 @@ pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupE
 /// A [`SetupError`] for an unusable key, a missing seed 004 key, or no MAC address.
 pub fn client_config(args: &ClientArgs) -> Result<(ClientConfig, Vec<String>), SetupError> {
     let wire = WireKind::from(args.wire);
-    let mut scheme = args.scheme.map(Scheme::from);
+    let mut scheme = args.scheme;
     if wire == WireKind::Seed {
         // The seed protocols do not announce their scheme: fernet unless told.
         scheme = Some(scheme.unwrap_or(Scheme::Fernet));
@@ -206,7 +206,7 @@ pub fn client_config(args: &ClientArgs) -> Result<(ClientConfig, Vec<String>), S
 /// # Errors
 /// Only if the system's random number generator fails.
 pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), String> {
-    let scheme = Scheme::from(args.scheme);
+    let scheme = args.scheme;
     let exchange = args
         .key_exchange
         .map_or(KeyExchange::default_for(scheme), KeyExchange::from);
@@ -252,7 +252,7 @@ pub fn mitm_config(args: &MitmArgs) -> Result<MitmConfig, SetupError> {
     }
     Ok(MitmConfig {
         wire,
-        scheme: args.scheme.map(Scheme::from),
+        scheme: args.scheme,
         upstream: args.upstream.clone(),
         plan: args.tamper.clone(),
         intercept: args.intercept,

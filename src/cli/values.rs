@@ -117,27 +117,15 @@ pub enum Format {
     Raw,
 }
 
-/// A scheme on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SchemeArg {
-    /// AES-ECB.
-    Ecb,
-    /// AES-CBC with a random salt as IV.
-    Cbc,
-    /// Fernet.
-    Fernet,
-    /// HMAC-SHA256.
-    Hmac,
-}
+/// Schemes on the command line are [`Scheme`] itself, in [`Scheme::ALL`]'s order, so a new
+/// scheme needs no line here.
+impl ValueEnum for Scheme {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Scheme::ALL
+    }
 
-impl From<SchemeArg> for Scheme {
-    fn from(arg: SchemeArg) -> Scheme {
-        match arg {
-            SchemeArg::Ecb => Scheme::Ecb,
-            SchemeArg::Cbc => Scheme::Cbc,
-            SchemeArg::Fernet => Scheme::Fernet,
-            SchemeArg::Hmac => Scheme::Hmac,
-        }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()).help(self.title()))
     }
 }
 

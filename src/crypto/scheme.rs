@@ -58,6 +58,18 @@ impl Scheme {
         matches!(self, Scheme::Ecb | Scheme::Hmac)
     }
 
+    /// The offset of the first byte that carries the message (ciphertext, or hmac's plaintext)
+    /// in the sealed bytes, after any salt, version, timestamp, IV or length field: where a
+    /// bit flip changes the message itself. For fernet, in the decoded token.
+    pub fn first_message_byte(self) -> usize {
+        match self {
+            Scheme::Ecb => 0,
+            Scheme::Cbc => 16,
+            Scheme::Fernet => 25,
+            Scheme::Hmac => 4,
+        }
+    }
+
     /// The seed program's TCP port, used as the default under `--wire seed`.
     pub fn seed_port(self) -> u16 {
         match self {

@@ -69,7 +69,7 @@ impl Attack {
     pub fn action(self, scheme: Scheme) -> Option<Tamper> {
         match self {
             Attack::FlipBlock => Some(Tamper::Flip {
-                byte: first_ciphertext_byte(scheme),
+                byte: scheme.first_message_byte(),
                 bit: 0,
             }),
             Attack::FlipIv if matches!(scheme, Scheme::Cbc | Scheme::Fernet) => {
@@ -80,15 +80,6 @@ impl Attack {
             Attack::Replay => Some(Tamper::Replay),
             _ => None,
         }
-    }
-}
-
-fn first_ciphertext_byte(scheme: Scheme) -> usize {
-    match scheme {
-        Scheme::Ecb => 0,
-        Scheme::Cbc => 16,
-        Scheme::Fernet => 25,
-        Scheme::Hmac => 4,
     }
 }
 

@@ -51,12 +51,7 @@ pub struct TamperForm {
 impl TamperForm {
     /// A form prefilled with a bit flip in the first ciphertext byte.
     pub fn new(target: Option<HeldMessage>, scheme: Scheme) -> TamperForm {
-        let first = match scheme {
-            Scheme::Ecb => 0,
-            Scheme::Cbc => 16,
-            Scheme::Fernet => 25,
-            Scheme::Hmac => 4,
-        };
+        let first = scheme.first_message_byte();
         TamperForm {
             input: Input::new(format!("flip:{first}:0")),
             target,
