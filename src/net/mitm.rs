@@ -19,7 +19,7 @@ use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
 use super::config::{Limits, MitmConfig};
-use super::event::{Direction, Event, HoldId, MitmCommand, Peer};
+use super::event::{Direction, Event, Fate, HoldId, MitmCommand, Peer};
 use super::roster::Roster;
 use super::server::accept_failed;
 use super::session::{emit, write_frame};
@@ -317,19 +317,12 @@ impl Relay {
             .map_err(End::Closed)
     }
 
-    async fn intercepted(
-        &self,
-        direction: Direction,
-        frame: &Frame,
-        held: Option<HoldId>,
-        forwarded: bool,
-    ) {
+    async fn intercepted(&self, direction: Direction, frame: &Frame, fate: Fate) {
         let event = Event::Intercepted {
             peer: self.peer,
             direction,
             frame: frame.clone(),
-            held,
-            forwarded,
+            fate,
         };
         self.emit(event).await;
     }
@@ -339,7 +332,7 @@ impl Relay {
             if let Frame::Hello(hello) = &frame {
                 self.name = hello.name.clone();
             }
-            self.intercepted(Direction::ToServer, &frame, None, true)
+            self.intercepted(Direction::ToServer, &frame, Fate::Forwarded)
                 .await;
             return self.send_upstream(frame).await;
         };
@@ -364,7 +357,7 @@ impl Relay {
         if intercepting && actions.is_empty() {
             let hold = self.next_hold;
             self.next_hold += 1;
-            self.intercepted(Direction::ToServer, &frame, Some(hold), false)
+            self.intercepted(Direction::ToServer, &frame, Fate::Held(hold))
                 .await;
             let Frame::Data { seq, wire } = frame else {
                 return Ok(());
@@ -377,7 +370,7 @@ impl Relay {
             });
             return Ok(());
         }
-        self.intercepted(Direction::ToServer, &frame, None, true)
+        self.intercepted(Direction::ToServer, &frame, Fate::Forwarded)
             .await;
         let Frame::Data { seq, wire } = frame else {
             return Ok(());
@@ -406,14 +399,14 @@ impl Relay {
                 self.emit(Event::Connected { peer, name, scheme }).await;
             }
             Frame::Verdict { seq, .. } if self.injected.remove(seq) => {
-                self.intercepted(Direction::ToClient, &frame, None, false)
+                self.intercepted(Direction::ToClient, &frame, Fate::KeptBack)
                     .await;
                 return Ok(());
             }
             Frame::Data { seq, wire } => self.eavesdrop(Direction::ToClient, *seq, wire).await,
             _ => {}
         }
-        self.intercepted(Direction::ToClient, &frame, None, true)
+        self.intercepted(Direction::ToClient, &frame, Fate::Forwarded)
             .await;
         self.send_downstream(frame).await
     }

@@ -19,7 +19,7 @@ pub use config::{
     AutoReply, ClientConfig, Clock, KeyText, Limits, MitmConfig, ServerConfig, system_clock,
 };
 pub use event::{
-    ClientCommand, Direction, Event, HoldId, MitmCommand, Peer, PeerId, ServerCommand,
+    ClientCommand, Direction, Event, Fate, HoldId, MitmCommand, Peer, PeerId, ServerCommand,
 };
 pub use mitm::{INJECTED_SEQ, run as run_mitm, seq_label};
 pub use server::run as run_server;

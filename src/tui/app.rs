@@ -316,9 +316,8 @@ impl App {
                 peer,
                 direction,
                 frame,
-                held,
-                forwarded,
-            } => self.on_intercepted(peer, direction, frame, held, forwarded),
+                fate,
+            } => self.on_intercepted(peer, direction, frame, fate),
             Event::Tampered {
                 peer,
                 seq,
@@ -368,8 +367,7 @@ impl App {
         peer: Peer,
         direction: Direction,
         frame: Frame,
-        held: Option<u64>,
-        forwarded: bool,
+        fate: crate::net::Fate,
     ) {
         let bytes = frame.to_bytes();
         let summary = match &frame {
@@ -390,7 +388,7 @@ impl App {
             kind: frame.kind_name(),
             len: bytes.len(),
             summary,
-            forwarded,
+            forwarded: fate.forwarded(),
         });
         if let Frame::Welcome(welcome) = &frame
             && self.mode == Mode::Mitm
@@ -412,8 +410,8 @@ impl App {
             let conn = self.conn(Role::Wire, peer);
             let journey = self.journeys.entry((conn, direction, seq));
             journey.on_wire = Some(Kept::new(&wire));
-            journey.held = held;
-            if let Some(hold) = held {
+            journey.held = fate.held();
+            if let Some(hold) = journey.held {
                 self.attacker.held.push_back(HeldMessage {
                     peer: peer.id,
                     hold,

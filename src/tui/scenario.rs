@@ -125,8 +125,7 @@ impl Script {
                     peer: self.client_peer,
                     direction: Direction::ToServer,
                     frame: hello,
-                    held: None,
-                    forwarded: true,
+                    fate: crate::net::Fate::Forwarded,
                 },
             );
             let key = (exchange == KeyExchange::Send).then(|| self.key.to_text().to_string());
@@ -142,8 +141,7 @@ impl Script {
                     peer: self.client_peer,
                     direction: Direction::ToClient,
                     frame: welcome,
-                    held: None,
-                    forwarded: true,
+                    fate: crate::net::Fate::Forwarded,
                 },
             );
             if exchange == KeyExchange::Send {
@@ -247,8 +245,7 @@ impl Script {
                     peer,
                     direction: Direction::ToServer,
                     frame,
-                    held: None,
-                    forwarded: true,
+                    fate: crate::net::Fate::Forwarded,
                 },
             );
             if self.app.keys.contains_key(&Role::Wire) || scheme == Scheme::Hmac {
@@ -309,8 +306,7 @@ impl Script {
                     peer,
                     direction: Direction::ToClient,
                     frame,
-                    held: None,
-                    forwarded: true,
+                    fate: crate::net::Fate::Forwarded,
                 },
             );
         }

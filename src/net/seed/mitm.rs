@@ -28,7 +28,7 @@ use crate::crypto::{
     Anatomy, Cipher, FieldKind, Key, KeySource, Reason, Scheme, TAG, Tamper, Verdict,
 };
 use crate::net::config::MitmConfig;
-use crate::net::event::{Direction, Event, MitmCommand, Peer};
+use crate::net::event::{Direction, Event, Fate, MitmCommand, Peer};
 use crate::net::session::emit;
 use crate::wire::seed::{
     CBC_PATH, DecryptMacRequest, DecryptMacResponse, FERNET_KEY_TEXT, HMAC_FAILED, HMAC_TAG,
@@ -95,8 +95,7 @@ impl Shared {
             peer,
             direction: Direction::ToServer,
             frame,
-            held: None,
-            forwarded: true,
+            fate: Fate::Forwarded,
         })
         .await;
         if let Some(plaintext) = self.readable(cipher, &original) {
@@ -191,14 +190,18 @@ impl Shared {
 
     /// Reports the verdict a reply implies, on its way back (or kept back, for a replay).
     async fn verdict(&self, peer: Peer, verdict: Verdict, forwarded: bool) {
+        let fate = if forwarded {
+            Fate::Forwarded
+        } else {
+            Fate::KeptBack
+        };
         let seq = self.messages.load(Ordering::Relaxed);
         let frame = Frame::Verdict { seq, verdict };
         self.emit(Event::Intercepted {
             peer,
             direction: Direction::ToClient,
             frame,
-            held: None,
-            forwarded,
+            fate,
         })
         .await;
     }
@@ -476,8 +479,9 @@ async fn fernet(shared: &Shared, mut client: TcpStream, peer: Peer) -> Result<St
                     shared.emit(Event::Eavesdropped { peer, direction: Direction::ToClient, seq, plaintext: Bytes::from(plaintext) }).await;
                 }
                 let forwarded = swallow == 0;
+                let fate = if forwarded { Fate::Forwarded } else { Fate::KeptBack };
                 let frame = Frame::Data { seq, wire: Bytes::from(token.clone()) };
-                shared.emit(Event::Intercepted { peer, direction: Direction::ToClient, frame, held: None, forwarded }).await;
+                shared.emit(Event::Intercepted { peer, direction: Direction::ToClient, frame, fate }).await;
                 if forwarded {
                     write_all(&mut client_write, &token, limits.write_timeout).await?;
                 } else {
