@@ -26,7 +26,7 @@ pub use event::{
 };
 pub use mitm::run as run_mitm;
 pub use server::run as run_server;
-pub use topology::{DemoOptions, Role, Tagged, Topology};
+pub use topology::{Chain, DemoOptions, Role, Tagged, Topology};
 
 use crate::crypto::{KeyError, Scheme};
 
