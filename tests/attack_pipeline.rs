@@ -13,7 +13,6 @@ use cipherlab::net::{self, Direction, Event, Fate, Limits, MitmConfig, seq_label
 use cipherlab::wire::seed::WireKind;
 use cipherlab::wire::{Frame, KeyExchange};
 use common::*;
-use tokio::net::TcpListener;
 
 /// A man in the middle on `wire`, forwarding to `upstream` with `plan`.
 async fn start_relay(
@@ -23,9 +22,7 @@ async fn start_relay(
     plan: &[(u64, &str)],
     limits: Limits,
 ) -> TestMitm {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = MitmConfig {
+    start_mitm_with(MitmConfig {
         wire,
         upstream: upstream.to_string(),
         scheme: (wire == WireKind::Seed).then_some(scheme),
@@ -35,22 +32,8 @@ async fn start_relay(
             .collect(),
         intercept: false,
         limits,
-    };
-    let (commands, command_rx) = tokio::sync::mpsc::channel(64);
-    let (event_tx, events) = tokio::sync::mpsc::channel(net::EVENT_QUEUE);
-    let task = tokio::spawn(net::run_mitm(
-        listener,
-        config,
-        command_rx,
-        event_tx,
-        std::future::pending(),
-    ));
-    TestMitm {
-        addr,
-        events,
-        commands,
-        task,
-    }
+    })
+    .await
 }
 
 /// What the attacker did and saw about client messages, one line an event: what it read, the

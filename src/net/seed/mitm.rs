@@ -163,21 +163,7 @@ pub(crate) async fn run(
         .route(CBC_PATH, post(proxy))
         .layer(DefaultBodyLimit::max(limits.max_frame))
         .with_state(shared.clone());
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(stopped)
-    .await;
-    if let Err(e) = served {
-        let message = format!("the HTTP relay failed: {e}");
-        shared
-            .emit(Event::Error {
-                peer: None,
-                message,
-            })
-            .await;
-    }
+    http::serve_app(listener, app, stopped, &events, "relay").await;
 }
 
 /// The seed relay's part in the accept loop, for seeds 000, 001 and 004.
