@@ -70,8 +70,7 @@ fn flood(c: &mut Criterion) {
                         peer,
                         direction: Direction::ToServer,
                         frame,
-                        held: None,
-                        forwarded: true,
+                        fate: cipherlab::net::Fate::Forwarded,
                     },
                 );
                 let opened = cipher.open(wire);

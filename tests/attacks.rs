@@ -347,11 +347,16 @@ async fn intercept_holds_messages_until_released_edited_or_dropped() {
     while held.len() < 3 {
         if let Event::Intercepted {
             peer,
-            held: Some(hold),
-            forwarded: false,
+            fate: cipherlab::net::Fate::Held(hold),
             ..
         } = wait_for(&mut lab.mitm.events, "a held message", |e| {
-            matches!(e, Event::Intercepted { held: Some(_), .. })
+            matches!(
+                e,
+                Event::Intercepted {
+                    fate: cipherlab::net::Fate::Held(_),
+                    ..
+                }
+            )
         })
         .await
         {

@@ -327,8 +327,7 @@ fn wire_keys_ask_the_man_in_the_middle_to_hold_forward_tamper_and_drop() {
                 peer,
                 direction: Direction::ToServer,
                 frame,
-                held: Some(hold),
-                forwarded: false,
+                fate: cipherlab::net::Fate::Held(hold),
             },
         );
     }
@@ -567,8 +566,7 @@ fn a_client_and_a_man_in_the_middle_show_the_session_the_handshake_set() {
             peer,
             direction,
             frame,
-            held: None,
-            forwarded: true,
+            fate: cipherlab::net::Fate::Forwarded,
         };
         mitm.on_net(0, Role::Wire, event);
     }
@@ -642,8 +640,7 @@ fn hold_one(app: &mut App) {
         peer,
         direction: Direction::ToServer,
         frame,
-        held: Some(3),
-        forwarded: false,
+        fate: cipherlab::net::Fate::Held(3),
     };
     app.on_net(0, Role::Wire, held);
 }

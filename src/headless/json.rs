@@ -70,8 +70,7 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
             peer,
             direction,
             frame,
-            held,
-            forwarded,
+            fate,
         } => {
             let mut fields = json!({ "peer": peer.to_string(), "direction": direction.as_str(), "kind": frame.kind_name() });
             match frame {
@@ -85,10 +84,11 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
                 }
                 other => fields["wire_hex"] = hex::encode(&other.to_bytes()[4..]).into(),
             }
-            if let Some(hold) = held {
-                fields["held"] = (*hold).into();
+            // The contract predates `Fate`: a hold number when held, and a flag.
+            if let Some(hold) = fate.held() {
+                fields["held"] = hold.into();
             }
-            fields["forwarded"] = (*forwarded).into();
+            fields["forwarded"] = fate.forwarded().into();
             fields
         }
         Event::Tampered {
@@ -221,5 +221,33 @@ mod tests {
         };
         let json = event_json(&event, false);
         assert_eq!(json["plaintext_hex"], "ff");
+    }
+
+    #[test]
+    fn intercepted_keeps_the_held_and_forwarded_fields_for_each_fate() {
+        use crate::net::{Direction, Fate};
+        let intercepted = |fate| Event::Intercepted {
+            peer: peer(),
+            direction: Direction::ToServer,
+            frame: Frame::Data {
+                seq: 5,
+                wire: Bytes::from_static(b"\xab"),
+            },
+            fate,
+        };
+        let line = |fate| event_json(&intercepted(fate), false).to_string();
+        let head = r#"{"event":"intercepted","peer":"127.0.0.1:4000","direction":"client-to-server","kind":"DATA","seq":5,"wire_hex":"ab""#;
+        assert_eq!(
+            line(Fate::Forwarded),
+            format!(r#"{head},"forwarded":true,"peer_id":3}}"#)
+        );
+        assert_eq!(
+            line(Fate::Held(7)),
+            format!(r#"{head},"held":7,"forwarded":false,"peer_id":3}}"#)
+        );
+        assert_eq!(
+            line(Fate::KeptBack),
+            format!(r#"{head},"forwarded":false,"peer_id":3}}"#)
+        );
     }
 }

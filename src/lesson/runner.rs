@@ -273,7 +273,7 @@ async fn observe(
                 Role::Wire,
                 Event::Intercepted {
                     frame: Frame::Verdict { seq: got, .. },
-                    forwarded: true,
+                    fate: crate::net::Fate::Forwarded,
                     ..
                 },
             ) if got == seq => passed_back = true,

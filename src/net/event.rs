@@ -60,6 +60,34 @@ impl Direction {
 /// A frame the man in the middle is holding until the front end decides its fate.
 pub type HoldId = u64;
 
+/// What the man in the middle did with a frame it intercepted. One enum rather than a hold
+/// number beside a "forwarded" flag, so that a frame cannot be both held and passed on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fate {
+    /// Passed on to where it was going (any tampering is reported by its own event).
+    Forwarded,
+    /// Held in intercept mode until the front end releases, edits or drops it.
+    Held(HoldId),
+    /// Not passed on: the server's answer to a message the attacker injected (a replay),
+    /// which the client never sent and must not see.
+    KeptBack,
+}
+
+impl Fate {
+    /// Whether the frame went on its way (the `forwarded` field of JSON events).
+    pub fn forwarded(self) -> bool {
+        self == Fate::Forwarded
+    }
+
+    /// The hold number, while the frame is held (the `held` field of JSON events).
+    pub fn held(self) -> Option<HoldId> {
+        match self {
+            Fate::Held(hold) => Some(hold),
+            Fate::Forwarded | Fate::KeptBack => None,
+        }
+    }
+}
+
 /// Something that happened on the network.
 #[derive(Clone, Debug)]
 pub enum Event {
@@ -142,10 +170,8 @@ pub enum Event {
         direction: Direction,
         /// The frame as it arrived.
         frame: Frame,
-        /// Set while the frame is held for the front end (intercept mode).
-        held: Option<HoldId>,
-        /// Whether it was passed on (false for verdicts on the attacker's own injected frames).
-        forwarded: bool,
+        /// Whether it was passed on, is held, or was kept back.
+        fate: Fate,
     },
     /// The man in the middle changed, dropped, replayed or forged a client message.
     Tampered {

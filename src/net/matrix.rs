@@ -6,13 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
-use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::{Duration, timeout};
 
-use super::config::{ClientConfig, Clock, KeyText, Limits, MitmConfig, ServerConfig};
+use super::config::{Clock, Limits, ServerConfig};
 use super::event::Event;
-use super::{EVENT_QUEUE, Role, Topology};
+use super::{Chain, EVENT_QUEUE, Role, Topology};
 use crate::crypto::{Anatomy, FieldKind, Key, KeySource, Scheme, Tamper, Verdict, unix_now};
 use crate::wire::{Frame, KeyExchange};
 use tracing::Instrument;
@@ -226,52 +225,27 @@ async fn start(
     clock: Clock,
     tx: &mpsc::Sender<super::Tagged>,
 ) -> Result<Topology, String> {
-    let bind = || async {
-        TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| e.to_string())
-    };
-    let (server_listener, mitm_listener) = (bind().await?, bind().await?);
-    let server_addr = server_listener.local_addr().map_err(|e| e.to_string())?;
-    let mitm_addr = mitm_listener.local_addr().map_err(|e| e.to_string())?;
     let key = Key::generate(scheme).map_err(|e| e.to_string())?;
-    let shared = (exchange == KeyExchange::Psk).then(|| KeyText {
-        text: format!("hex:{}", hex::encode(key.as_bytes())).into(),
-        origin: "matrix".into(),
-    });
-    let server = ServerConfig {
-        wire: crate::wire::seed::WireKind::Lab,
-        scheme,
-        key,
-        key_source: KeySource::Generated,
-        key_exchange: exchange,
-        ttl: (scheme == Scheme::Fernet).then_some(60),
-        auto_reply: None,
-        limits: Limits::default(),
-        clock: clock.clone(),
-    };
-    let mitm = MitmConfig {
-        wire: crate::wire::seed::WireKind::Lab,
-        scheme: None,
-        upstream: server_addr.to_string(),
+    let chain = Chain {
+        server: ServerConfig {
+            wire: crate::wire::seed::WireKind::Lab,
+            scheme,
+            key: key.clone(),
+            key_source: KeySource::Generated,
+            key_exchange: exchange,
+            ttl: (scheme == Scheme::Fernet).then_some(60),
+            auto_reply: None,
+            limits: Limits::default(),
+            clock,
+        },
         plan,
-        intercept: false,
-        limits: Limits::default(),
+        client_name: "matrix".into(),
+        client_key: key,
+        origin: "matrix",
     };
-    let client = ClientConfig {
-        wire: crate::wire::seed::WireKind::Lab,
-        connect: mitm_addr.to_string(),
-        scheme: Some(scheme),
-        name: "matrix".into(),
-        key: shared,
-        ttl: None,
-        limits: Limits::default(),
-        clock,
-    };
-    Ok(Topology::new(0)
-        .with_server(server_listener, server, tx)
-        .with_mitm(mitm_listener, mitm, tx)
-        .with_client(client, tx))
+    Topology::loopback(0, chain, tx)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Reads events until the server has received `count` more messages and the man in the

@@ -6,11 +6,9 @@
 //! attacker injects (replays) carry sequence numbers from a private range, and the verdicts on
 //! them are reported but not passed to the client, which never sent them.
 
-use std::collections::{HashSet, VecDeque};
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use bytes::Bytes;
 use futures_util::StreamExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
@@ -18,33 +16,15 @@ use tokio::time::timeout;
 use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
+use super::accept::{Connection, Flow, Service, accept_loop};
+use super::attack::{Armed, Attack, Delivery, Injected, Outcome};
 use super::config::{Limits, MitmConfig};
-use super::event::{Direction, Event, HoldId, MitmCommand, Peer};
+use super::event::{Direction, Event, Fate, HoldId, MitmCommand, Peer};
 use super::roster::Roster;
-use super::server::accept_failed;
 use super::session::{emit, write_frame};
-use crate::crypto::tamper::forge;
-use crate::crypto::{Anatomy, Cipher, FieldKind, Key, Scheme, Tamper};
+use crate::crypto::{Key, Scheme, Tamper};
 use crate::wire::seed::WireKind;
 use crate::wire::{Frame, LabCodec};
-
-/// Client messages one connection may hold in intercept mode before it stops reading.
-const MAX_HELD: usize = 64;
-/// Actions armed for "the next message" that may wait at once.
-const MAX_ARMED: usize = 16;
-/// The first sequence number of injected messages (replays), far above any a client will
-/// reach, so that the server's verdict on a copy is never mistaken for one on the original.
-pub const INJECTED_SEQ: u64 = 1 << 63;
-
-/// A sequence number as people read it: `7`, or `replay 1` for the first injected copy.
-pub fn seq_label(seq: u64) -> String {
-    match seq.checked_sub(INJECTED_SEQ) {
-        Some(n) => format!("replay {}", n + 1),
-        None => seq.to_string(),
-    }
-}
-/// What `forge` sends when the attacker cannot read the original.
-const FORGED_TEXT: &[u8] = b"forged by the man in the middle";
 
 /// A command for one relayed connection.
 enum RelayCommand {
@@ -58,7 +38,7 @@ enum RelayCommand {
 pub async fn run(
     listener: TcpListener,
     config: MitmConfig,
-    mut commands: mpsc::Receiver<MitmCommand>,
+    commands: mpsc::Receiver<MitmCommand>,
     events: mpsc::Sender<Event>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
@@ -70,77 +50,77 @@ pub async fn run(
         tracing::info!(%addr, upstream = %config.upstream, "man in the middle listening");
         emit(&events, Event::Listening { addr }).await;
     }
-    let armed: Arc<Mutex<VecDeque<Tamper>>> = Arc::default();
-    let (intercept_tx, intercept_rx) = watch::channel(config.intercept);
-    let stop = CancellationToken::new();
-    let mut roster: Roster<RelayCommand> =
-        Roster::new(config.limits.max_clients, config.limits.queue_depth);
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, addr)) => {
-                    let shared = Shared {
-                        config: config.clone(),
-                        events: events.clone(),
-                        armed: armed.clone(),
-                        intercept: intercept_rx.clone(),
-                        stop: stop.clone(),
-                    };
-                    roster.admit(stream, addr, &events, move |stream, peer, rx| relay(stream, peer, shared, rx)).await;
-                }
-                Err(e) => accept_failed(&e, &events).await,
-            },
-            () = roster.reap() => {}
-            command = commands.recv() => match command {
-                Some(MitmCommand::Arm(action)) => {
-                    let full = {
-                        let mut queue = armed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                        let full = queue.len() >= MAX_ARMED;
-                        if !full {
-                            queue.push_back(action);
-                        }
-                        full
-                    };
-                    if full {
-                        let message = format!("{action} not armed: {MAX_ARMED} actions already wait for a message");
-                        emit(&events, Event::Error { peer: None, message }).await;
-                    } else {
-                        emit(&events, Event::Armed { action }).await;
-                    }
-                }
-                Some(MitmCommand::Intercept(on)) => {
-                    let _ = intercept_tx.send(on);
-                }
-                Some(MitmCommand::Release { peer, hold, tamper }) => {
-                    roster.route(peer, RelayCommand::Release { hold, tamper }, &events).await;
-                }
-                Some(MitmCommand::Shutdown) => break,
-                None => std::future::pending::<()>().await,
-            },
-            () = &mut shutdown => break,
-        }
+    let (intercept, intercept_rx) = watch::channel(config.intercept);
+    let limits = config.limits;
+    let service = LabRelay {
+        config,
+        events: events.clone(),
+        armed: Arc::default(),
+        intercept,
+        intercept_rx,
+    };
+    accept_loop(listener, limits, service, commands, events, shutdown).await;
+}
+
+/// The lab relay's part in the accept loop: each connection gets its own upstream twin, and
+/// the front end arms actions, switches intercept mode and releases held messages.
+struct LabRelay {
+    config: MitmConfig,
+    events: mpsc::Sender<Event>,
+    armed: Arc<Armed>,
+    intercept: watch::Sender<bool>,
+    intercept_rx: watch::Receiver<bool>,
+}
+
+impl Service for LabRelay {
+    type Command = MitmCommand;
+    type Order = RelayCommand;
+
+    fn serve(
+        &self,
+        stream: TcpStream,
+        peer: Peer,
+        orders: mpsc::Receiver<RelayCommand>,
+        stop: CancellationToken,
+    ) -> Connection {
+        let shared = Shared {
+            config: self.config.clone(),
+            events: self.events.clone(),
+            armed: self.armed.clone(),
+            intercept: self.intercept_rx.clone(),
+            stop,
+        };
+        Box::pin(relay(stream, peer, shared, orders))
     }
-    stop.cancel();
-    drop(listener);
-    roster.drain().await;
+
+    async fn command(
+        &mut self,
+        command: MitmCommand,
+        roster: &mut Roster<RelayCommand>,
+        events: &mpsc::Sender<Event>,
+    ) -> Flow {
+        match command {
+            MitmCommand::Arm(action) => emit(events, self.armed.arm(action)).await,
+            MitmCommand::Intercept(on) => {
+                let _ = self.intercept.send(on);
+            }
+            MitmCommand::Release { peer, hold, tamper } => {
+                let order = RelayCommand::Release { hold, tamper };
+                roster.route(peer, order, events).await;
+            }
+            MitmCommand::Shutdown => return Flow::Stop,
+        }
+        Flow::Continue
+    }
 }
 
 /// What every relayed connection shares.
 struct Shared {
     config: MitmConfig,
     events: mpsc::Sender<Event>,
-    armed: Arc<Mutex<VecDeque<Tamper>>>,
+    armed: Arc<Armed>,
     intercept: watch::Receiver<bool>,
     stop: CancellationToken,
-}
-
-/// A client message held in intercept mode.
-struct Held {
-    hold: HoldId,
-    number: u64,
-    seq: u64,
-    wire: Bytes,
 }
 
 /// One client connection and its upstream twin.
@@ -150,17 +130,9 @@ struct Relay {
     server: Framed<TcpStream, LabCodec>,
     events: mpsc::Sender<Event>,
     limits: Limits,
-    plan: Vec<(u64, Tamper)>,
-    armed: Arc<Mutex<VecDeque<Tamper>>>,
+    armed: Arc<Armed>,
     name: String,
-    scheme: Option<Scheme>,
-    cipher: Option<Cipher>,
-    messages: u64,
-    previous: Option<Bytes>,
-    held: VecDeque<Held>,
-    next_hold: HoldId,
-    injected: HashSet<u64>,
-    next_injected: u64,
+    attack: Attack,
 }
 
 /// How a relayed connection ended.
@@ -218,20 +190,12 @@ async fn relay(
         server: Framed::new(upstream, LabCodec::new(limits.max_frame)),
         events,
         limits,
-        plan: config.plan,
         armed,
         name: String::new(),
-        scheme: None,
-        cipher: None,
-        messages: 0,
-        previous: None,
-        held: VecDeque::new(),
-        next_hold: 1,
-        injected: HashSet::new(),
-        next_injected: INJECTED_SEQ,
+        attack: Attack::new(None, config.plan),
     };
     let end = loop {
-        let may_hold = relay.held.len() < MAX_HELD;
+        let may_hold = relay.attack.may_hold();
         let step = tokio::select! {
             frame = relay.client.next(), if may_hold => match frame {
                 Some(Ok(frame)) => {
@@ -317,19 +281,12 @@ impl Relay {
             .map_err(End::Closed)
     }
 
-    async fn intercepted(
-        &self,
-        direction: Direction,
-        frame: &Frame,
-        held: Option<HoldId>,
-        forwarded: bool,
-    ) {
+    async fn intercepted(&self, direction: Direction, frame: &Frame, fate: Fate) {
         let event = Event::Intercepted {
             peer: self.peer,
             direction,
             frame: frame.clone(),
-            held,
-            forwarded,
+            fate,
         };
         self.emit(event).await;
     }
@@ -339,237 +296,83 @@ impl Relay {
             if let Frame::Hello(hello) = &frame {
                 self.name = hello.name.clone();
             }
-            self.intercepted(Direction::ToServer, &frame, None, true)
+            self.intercepted(Direction::ToServer, &frame, Fate::Forwarded)
                 .await;
             return self.send_upstream(frame).await;
         };
-        self.messages += 1;
-        let number = self.messages;
-        self.eavesdrop(Direction::ToServer, seq, &wire).await;
-        let mut actions: Vec<Tamper> = self
-            .plan
-            .iter()
-            .filter(|(n, _)| *n == number)
-            .map(|(_, a)| *a)
-            .collect();
-        if let Some(armed) = self
-            .armed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .pop_front()
-        {
-            actions.push(armed);
+        let armed = self.armed.take();
+        let (outcome, events) = self
+            .attack
+            .arrive(self.peer, seq, wire, armed, intercepting);
+        self.report(events).await;
+        match outcome {
+            Outcome::Held => Ok(()),
+            Outcome::Deliver(delivery) => self.deliver(delivery).await,
         }
-        let frame = Frame::Data { seq, wire };
-        if intercepting && actions.is_empty() {
-            let hold = self.next_hold;
-            self.next_hold += 1;
-            self.intercepted(Direction::ToServer, &frame, Some(hold), false)
-                .await;
-            let Frame::Data { seq, wire } = frame else {
-                return Ok(());
-            };
-            self.held.push_back(Held {
-                hold,
-                number,
-                seq,
-                wire,
-            });
-            return Ok(());
-        }
-        self.intercepted(Direction::ToServer, &frame, None, true)
-            .await;
-        let Frame::Data { seq, wire } = frame else {
-            return Ok(());
-        };
-        self.deliver(number, seq, wire, &actions).await
     }
 
     async fn on_server_frame(&mut self, frame: Frame) -> Result<(), End> {
+        let mut fate = Fate::Forwarded;
         match &frame {
             Frame::Welcome(welcome) => {
-                self.scheme = Some(welcome.scheme);
+                self.attack.set_scheme(welcome.scheme);
                 if let Some(text) = &welcome.key
                     && let Ok(key) = Key::parse(welcome.scheme, text)
                 {
-                    tracing::warn!(peer = %self.peer, "key read off the wire");
-                    self.cipher = Some(Cipher::new(&key));
-                    let exchange = welcome.key_exchange;
-                    self.emit(Event::Key {
-                        key,
-                        source: crate::crypto::KeySource::ReceivedInClear,
-                        exchange,
-                    })
-                    .await;
+                    let event = self.attack.learn(key, welcome.key_exchange);
+                    self.emit(event).await;
                 }
                 let (peer, name, scheme) = (self.peer, self.name.clone(), welcome.scheme);
                 self.emit(Event::Connected { peer, name, scheme }).await;
             }
-            Frame::Verdict { seq, .. } if self.injected.remove(seq) => {
-                self.intercepted(Direction::ToClient, &frame, None, false)
-                    .await;
-                return Ok(());
+            Frame::Verdict { seq, .. } => fate = self.attack.answer(*seq),
+            Frame::Data { seq, wire } => {
+                let read = self
+                    .attack
+                    .eavesdrop(self.peer, Direction::ToClient, *seq, wire);
+                self.report(read).await;
             }
-            Frame::Data { seq, wire } => self.eavesdrop(Direction::ToClient, *seq, wire).await,
             _ => {}
         }
-        self.intercepted(Direction::ToClient, &frame, None, true)
-            .await;
-        self.send_downstream(frame).await
+        self.intercepted(Direction::ToClient, &frame, fate).await;
+        if fate == Fate::Forwarded {
+            self.send_downstream(frame).await?;
+        }
+        Ok(())
     }
 
-    /// Reports the plaintext of a message when the attacker can read it.
-    async fn eavesdrop(&self, direction: Direction, seq: u64, wire: &Bytes) {
-        if let Some(plaintext) = self.readable(wire) {
-            self.emit(Event::Eavesdropped {
-                peer: self.peer,
-                direction,
-                seq,
-                plaintext,
-            })
-            .await;
+    async fn report(&self, events: impl IntoIterator<Item = Event>) {
+        for event in events {
+            self.emit(event).await;
         }
     }
 
-    /// What the attacker can read of a message: everything with the key, or hmac's plaintext.
-    fn readable(&self, wire: &[u8]) -> Option<Bytes> {
-        if let Some(cipher) = &self.cipher {
-            return cipher.open(wire).plaintext.map(Bytes::from);
-        }
-        if self.scheme == Some(Scheme::Hmac) {
-            let anatomy = Anatomy::dissect(Scheme::Hmac, wire);
-            let message = anatomy
-                .fields
-                .iter()
-                .find(|f| f.kind == FieldKind::Message)?;
-            return Some(Bytes::copy_from_slice(
-                &anatomy.bytes[message.range.clone()],
-            ));
-        }
-        None
-    }
-
-    /// Applies `actions` to client message `number` and forwards what is left of it.
-    async fn deliver(
-        &mut self,
-        number: u64,
-        seq: u64,
-        original: Bytes,
-        actions: &[Tamper],
-    ) -> Result<(), End> {
-        let mut out = Some(original.clone());
-        let mut replay = false;
-        for &action in actions {
-            let Some(current) = out.clone() else { break };
-            let result = match action {
-                Tamper::Drop => {
-                    out = None;
-                    Ok(Bytes::new())
-                }
-                Tamper::Replay => {
-                    replay = true;
-                    continue;
-                }
-                Tamper::Forge => {
-                    let plaintext = self
-                        .readable(&original)
-                        .unwrap_or_else(|| Bytes::from_static(FORGED_TEXT));
-                    forge(self.scheme.unwrap_or(Scheme::Fernet), &plaintext).map(Bytes::from)
-                }
-                _ => match self.scheme {
-                    Some(scheme) => action
-                        .apply(scheme, &current, self.previous.as_deref())
-                        .map(Bytes::from),
-                    None => Err(crate::crypto::TamperError::Grammar(
-                        "no WELCOME seen yet".to_owned(),
-                    )),
-                },
-            };
-            match result {
-                Ok(wire) => {
-                    if action != Tamper::Drop {
-                        out = Some(wire.clone());
-                    }
-                    tracing::info!(peer = %self.peer, seq, %action, "tampered");
-                    self.emit(Event::Tampered {
-                        peer: self.peer,
-                        seq,
-                        action,
-                        wire,
-                    })
-                    .await;
-                }
-                Err(e) => {
-                    let message = format!(
-                        "cannot apply {action} to client message {number}: {e}; forwarded unchanged"
-                    );
-                    self.emit(Event::Error {
-                        peer: Some(self.peer),
-                        message,
-                    })
-                    .await;
-                }
-            }
-        }
-        if let Some(wire) = out {
+    /// Sends upstream what the attack left of a client message, then any injected replay.
+    async fn deliver(&mut self, delivery: Delivery) -> Result<(), End> {
+        if let Some(wire) = delivery.forward {
+            let seq = delivery.seq;
             self.send_upstream(Frame::Data { seq, wire }).await?;
         }
-        if replay {
-            match self.previous.clone() {
-                Some(earlier) => {
-                    let injected = self.next_injected;
-                    self.next_injected += 1;
-                    self.injected.insert(injected);
-                    self.send_upstream(Frame::Data {
-                        seq: injected,
-                        wire: earlier.clone(),
-                    })
-                    .await?;
-                    self.emit(Event::Tampered {
-                        peer: self.peer,
-                        seq,
-                        action: Tamper::Replay,
-                        wire: earlier,
-                    })
-                    .await;
-                }
-                None => {
-                    let message = format!(
-                        "cannot replay at client message {number}: there is no earlier client message"
-                    );
-                    self.emit(Event::Error {
-                        peer: Some(self.peer),
-                        message,
-                    })
-                    .await;
-                }
-            }
+        if let Some(Injected { seq, wire }) = delivery.inject {
+            self.send_upstream(Frame::Data { seq, wire }).await?;
         }
-        self.previous = Some(original);
         Ok(())
     }
 
     async fn release(&mut self, hold: HoldId, tamper: Option<Tamper>) -> Result<(), End> {
-        let Some(index) = self.held.iter().position(|h| h.hold == hold) else {
-            let message = "that message is no longer held: it was released or dropped".to_owned();
-            self.emit(Event::Error {
-                peer: Some(self.peer),
-                message,
-            })
-            .await;
-            return Ok(());
-        };
-        let Some(held) = self.held.remove(index) else {
-            return Ok(());
-        };
-        let actions: Vec<Tamper> = tamper.into_iter().collect();
-        self.deliver(held.number, held.seq, held.wire, &actions)
-            .await
+        let (delivery, events) = self.attack.release(self.peer, hold, tamper);
+        self.report(events).await;
+        match delivery {
+            Some(delivery) => self.deliver(delivery).await,
+            None => Ok(()),
+        }
     }
 
     async fn release_all(&mut self) -> Result<(), End> {
-        while let Some(held) = self.held.pop_front() {
-            self.deliver(held.number, held.seq, held.wire, &[]).await?;
+        let (deliveries, events) = self.attack.release_all(self.peer);
+        self.report(events).await;
+        for delivery in deliveries {
+            self.deliver(delivery).await?;
         }
         Ok(())
     }
@@ -612,7 +415,7 @@ impl Relay {
                 message
             }
         };
-        let unanswered = self.held.len();
+        let unanswered = self.attack.held();
         tracing::info!(peer = %self.peer, %reason, "relay closed");
         self.emit(Event::Disconnected {
             peer: self.peer,

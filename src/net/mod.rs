@@ -3,6 +3,8 @@
 //! They report typed [`Event`]s over a bounded channel and take commands over another, and
 //! never know which front end listens. Every resource is bounded by [`Limits`].
 
+mod accept;
+mod attack;
 mod client;
 mod config;
 mod event;
@@ -15,17 +17,18 @@ pub mod server;
 mod session;
 mod topology;
 
+pub use attack::{INJECTED_SEQ, seq_label};
 pub use client::run as run_client;
 pub use config::{
     AutoReply, ClientConfig, Clock, KeyText, Limits, MitmConfig, ServerConfig, system_clock,
 };
 pub use event::{
-    ClientCommand, Direction, Event, HoldId, MitmCommand, Peer, PeerId, ServerCommand,
+    ClientCommand, Direction, Event, Fate, HoldId, MitmCommand, Peer, PeerId, ServerCommand,
 };
-pub use mitm::{INJECTED_SEQ, run as run_mitm, seq_label};
+pub use mitm::run as run_mitm;
 pub use mode::Mode;
 pub use server::run as run_server;
-pub use topology::{DemoOptions, Role, Tagged, Topology};
+pub use topology::{Chain, DemoOptions, Role, Tagged, Topology};
 
 use crate::crypto::{KeyError, Scheme};
 

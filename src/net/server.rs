@@ -8,10 +8,11 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-use tokio::time::{Duration, timeout};
+use tokio::time::timeout;
 use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
+use super::accept::{Connection, Flow, Service, accept_loop};
 use super::config::ServerConfig;
 use super::event::{ClientCommand, Event, Peer, ServerCommand};
 use super::roster::Roster;
@@ -45,37 +46,40 @@ pub async fn run(
         };
         emit(&events, key).await;
     }
-    match (config.wire, config.scheme) {
+    let (limits, wire) = (config.limits, config.wire);
+    match (wire, config.scheme) {
         (WireKind::Seed, Scheme::Cbc) => {
             seed::http::serve(listener, config, commands, events, shutdown).await
         }
         (WireKind::Seed, _) => {
-            accept_loop(
-                listener,
+            let service = Server {
                 config,
-                commands,
-                events,
-                shutdown,
-                seed::server::serve,
-            )
-            .await
+                events: events.clone(),
+                serve: seed::server::serve,
+            };
+            accept_loop(listener, limits, service, commands, events, shutdown).await
         }
         (WireKind::Lab, _) => {
-            accept_loop(listener, config, commands, events, shutdown, serve).await
+            let service = Server {
+                config,
+                events: events.clone(),
+                serve,
+            };
+            accept_loop(listener, limits, service, commands, events, shutdown).await
         }
     }
 }
 
-/// Accepts connections up to the limit and runs `serve` for each, routing the front end's
-/// commands to them, until shutdown; then stops every connection and waits for them.
-async fn accept_loop<F, Fut>(
-    listener: TcpListener,
+/// A server's part in the accept loop: each connection runs `serve` (the lab protocol or a
+/// seed's), and the front end's commands go to one client or to all.
+struct Server<F> {
     config: ServerConfig,
-    mut commands: mpsc::Receiver<ServerCommand>,
     events: mpsc::Sender<Event>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
     serve: F,
-) where
+}
+
+impl<F, Fut> Service for Server<F>
+where
     F: Fn(
             TcpStream,
             Peer,
@@ -84,58 +88,46 @@ async fn accept_loop<F, Fut>(
             mpsc::Receiver<ClientCommand>,
             CancellationToken,
         ) -> Fut
-        + Clone,
+        + Send,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let stop = CancellationToken::new();
-    let mut roster: Roster<ClientCommand> =
-        Roster::new(config.limits.max_clients, config.limits.queue_depth);
-    tokio::pin!(shutdown);
+    type Command = ServerCommand;
+    type Order = ClientCommand;
 
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, addr)) => {
-                    let (config, session_events, stop, serve) = (config.clone(), events.clone(), stop.clone(), serve.clone());
-                    roster
-                        .admit(stream, addr, &events, move |stream, peer, rx| serve(stream, peer, config, session_events, rx, stop))
-                        .await;
-                }
-                Err(e) => accept_failed(&e, &events).await,
-            },
-            () = roster.reap() => {}
-            command = commands.recv() => match command {
-                Some(ServerCommand::Send { to, plaintext }) => roster.route(to, ClientCommand::Send(plaintext), &events).await,
-                Some(ServerCommand::Broadcast(plaintext)) => {
-                    for id in roster.ids() {
-                        roster.route(id, ClientCommand::Send(Bytes::clone(&plaintext)), &events).await;
-                    }
-                }
-                Some(ServerCommand::Kick(id)) => roster.route(id, ClientCommand::Disconnect, &events).await,
-                Some(ServerCommand::Shutdown) => break,
-                // No front end can command us any more; keep serving until `shutdown`.
-                None => std::future::pending::<()>().await,
-            },
-            () = &mut shutdown => break,
-        }
+    fn serve(
+        &self,
+        stream: TcpStream,
+        peer: Peer,
+        orders: mpsc::Receiver<ClientCommand>,
+        stop: CancellationToken,
+    ) -> Connection {
+        let (config, events) = (self.config.clone(), self.events.clone());
+        Box::pin((self.serve)(stream, peer, config, events, orders, stop))
     }
-    stop.cancel();
-    drop(listener);
-    roster.drain().await;
-}
 
-/// Reports a failed accept (usually out of file descriptors) and backs off instead of spinning.
-pub(crate) async fn accept_failed(error: &std::io::Error, events: &mpsc::Sender<Event>) {
-    tracing::error!(%error, "accept failed");
-    emit(
-        events,
-        Event::Error {
-            peer: None,
-            message: format!("accept failed: {error}"),
-        },
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    async fn command(
+        &mut self,
+        command: ServerCommand,
+        roster: &mut Roster<ClientCommand>,
+        events: &mpsc::Sender<Event>,
+    ) -> Flow {
+        match command {
+            ServerCommand::Send { to, plaintext } => {
+                roster
+                    .route(to, ClientCommand::Send(plaintext), events)
+                    .await
+            }
+            ServerCommand::Broadcast(plaintext) => {
+                for id in roster.ids() {
+                    let command = ClientCommand::Send(Bytes::clone(&plaintext));
+                    roster.route(id, command, events).await;
+                }
+            }
+            ServerCommand::Kick(id) => roster.route(id, ClientCommand::Disconnect, events).await,
+            ServerCommand::Shutdown => return Flow::Stop,
+        }
+        Flow::Continue
+    }
 }
 
 /// Runs one client from HELLO to goodbye.

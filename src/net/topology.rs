@@ -12,8 +12,9 @@ use tracing::Instrument;
 use super::config::{ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, system_clock};
 use super::event::{ClientCommand, Event, MitmCommand, PeerId, ServerCommand};
 use super::{EVENT_QUEUE, NetError};
-use crate::crypto::{Key, KeySource, Scheme};
+use crate::crypto::{Key, KeySource, Scheme, Tamper};
 use crate::wire::KeyExchange;
+use crate::wire::seed::WireKind;
 
 /// Which part of the lab an event comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -52,6 +53,20 @@ impl DemoOptions {
             unshared_client_key: false,
         }
     }
+}
+
+/// What a loopback chain runs: the server as configured, the attacker's plan, and the client.
+pub struct Chain {
+    /// The server, with its key, exchange, TTL and clock (the client shares the clock).
+    pub server: ServerConfig,
+    /// Actions for the man in the middle to apply to the N-th client message.
+    pub plan: Vec<(u64, Tamper)>,
+    /// The name the client gives in HELLO.
+    pub client_name: String,
+    /// The client's key, used only under a pre-shared key (`psk`).
+    pub client_key: Key,
+    /// Where that key came from, for error messages.
+    pub origin: &'static str,
 }
 
 /// How long shutting a topology down may take before its tasks are abandoned.
@@ -180,24 +195,7 @@ impl Topology {
         options: &DemoOptions,
         out: &mpsc::Sender<Tagged>,
     ) -> Result<Topology, NetError> {
-        let (scheme, exchange) = (options.scheme, options.exchange);
-        let bind = |what: &'static str| async move {
-            TcpListener::bind("127.0.0.1:0")
-                .await
-                .map_err(|source| NetError::Bind {
-                    addr: format!("127.0.0.1:0 ({what})"),
-                    source,
-                })
-        };
-        let server_listener = bind("server").await?;
-        let mitm_listener = bind("man in the middle").await?;
-        let local = |listener: &TcpListener| {
-            listener.local_addr().map_err(|source| NetError::Bind {
-                addr: "127.0.0.1:0".into(),
-                source,
-            })
-        };
-        let (server_addr, mitm_addr) = (local(&server_listener)?, local(&mitm_listener)?);
+        let scheme = options.scheme;
         let fresh = || {
             Key::generate(scheme).map_err(|source| NetError::Key {
                 origin: "demo".into(),
@@ -211,38 +209,81 @@ impl Topology {
         } else {
             key.clone()
         };
-        let shared = (exchange == KeyExchange::Psk).then(|| KeyText {
-            text: format!("hex:{}", hex::encode(client_key.as_bytes())).into(),
-            origin: "demo".to_owned(),
-        });
-        let server = ServerConfig {
-            wire: crate::wire::seed::WireKind::Lab,
-            scheme,
-            key,
-            key_source: KeySource::Generated,
-            key_exchange: exchange,
-            ttl: options.ttl,
-            auto_reply: None,
-            limits: Limits::default(),
-            clock: system_clock(),
+        let chain = Chain {
+            server: ServerConfig {
+                wire: WireKind::Lab,
+                scheme,
+                key,
+                key_source: KeySource::Generated,
+                key_exchange: options.exchange,
+                ttl: options.ttl,
+                auto_reply: None,
+                limits: Limits::default(),
+                clock: system_clock(),
+            },
+            plan: Vec::new(),
+            client_name: "student".to_owned(),
+            client_key,
+            origin: "demo",
         };
+        Topology::loopback(generation, chain, out).await
+    }
+
+    /// The lab's loopback chain, which the demo, the Matrix and lessons all run on: the server
+    /// on 127.0.0.1:0, a man in the middle on another ephemeral port forwarding to it, and a
+    /// client connected through the man in the middle, on the server's clock.
+    ///
+    /// # Errors
+    /// When a loopback port cannot be bound.
+    pub async fn loopback(
+        generation: u64,
+        chain: Chain,
+        out: &mpsc::Sender<Tagged>,
+    ) -> Result<Topology, NetError> {
+        let bind = |what: &'static str| async move {
+            let addr = format!("127.0.0.1:0 ({what})");
+            let listener =
+                TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .map_err(|source| NetError::Bind {
+                        addr: addr.clone(),
+                        source,
+                    })?;
+            let local = listener
+                .local_addr()
+                .map_err(|source| NetError::Bind { addr, source })?;
+            Ok::<_, NetError>((listener, local))
+        };
+        let (server_listener, server_addr) = bind("server").await?;
+        let (mitm_listener, mitm_addr) = bind("man in the middle").await?;
+        let Chain {
+            server,
+            plan,
+            client_name,
+            client_key,
+            origin,
+        } = chain;
+        let shared = (server.key_exchange == KeyExchange::Psk).then(|| KeyText {
+            text: format!("hex:{}", hex::encode(client_key.as_bytes())).into(),
+            origin: origin.to_owned(),
+        });
         let mitm = MitmConfig {
-            wire: crate::wire::seed::WireKind::Lab,
+            wire: WireKind::Lab,
             scheme: None,
             upstream: server_addr.to_string(),
-            plan: Vec::new(),
+            plan,
             intercept: false,
             limits: Limits::default(),
         };
         let client = ClientConfig {
-            wire: crate::wire::seed::WireKind::Lab,
+            wire: WireKind::Lab,
             connect: mitm_addr.to_string(),
-            scheme: Some(scheme),
-            name: "student".to_owned(),
+            scheme: Some(server.scheme),
+            name: client_name,
             key: shared,
             ttl: None,
             limits: Limits::default(),
-            clock: system_clock(),
+            clock: server.clock.clone(),
         };
         Ok(Topology::empty(generation)
             .with_server(server_listener, server, out)

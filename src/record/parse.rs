@@ -7,7 +7,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::crypto::{Key, KeySource, Opened, Reason, Scheme, Tamper, Verdict, VerdictWord};
-use crate::net::{Direction, Event, Mode, Peer, Role};
+use crate::net::{Direction, Event, Fate, Mode, Peer, Role};
 use crate::wire::{Frame, KeyExchange};
 
 /// A recording read back.
@@ -171,13 +171,16 @@ fn event(v: &Value) -> Result<Option<Event>, String> {
                 },
                 _ => Frame::parse(bytes_hex(v, "wire_hex")?).map_err(|e| e.to_string())?,
             };
-            let held = v["held"].as_u64();
+            let fate = match (v["held"].as_u64(), v["forwarded"].as_bool()) {
+                (Some(hold), _) => Fate::Held(hold),
+                (None, Some(false)) => Fate::KeptBack,
+                (None, _) => Fate::Forwarded,
+            };
             Event::Intercepted {
                 peer: peer(v)?,
                 direction: direction(v)?,
                 frame,
-                held,
-                forwarded: v["forwarded"].as_bool().unwrap_or(true),
+                fate,
             }
         }
         "tampered" => {

@@ -228,16 +228,21 @@ pub async fn start_mitm(
     upstream: SocketAddr,
     plan: Vec<(u64, cipherlab::crypto::Tamper)>,
 ) -> TestMitm {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = cipherlab::net::MitmConfig {
+    start_mitm_with(cipherlab::net::MitmConfig {
         wire: cipherlab::wire::seed::WireKind::Lab,
         scheme: None,
         upstream: upstream.to_string(),
         plan,
         intercept: false,
         limits: Limits::default(),
-    };
+    })
+    .await
+}
+
+/// A man in the middle with any configuration (the seed wire, other limits).
+pub async fn start_mitm_with(config: cipherlab::net::MitmConfig) -> TestMitm {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
     let (commands, command_rx) = mpsc::channel(64);
     let (event_tx, events) = mpsc::channel(net::EVENT_QUEUE);
     let task = tokio::spawn(net::run_mitm(

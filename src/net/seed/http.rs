@@ -141,6 +141,19 @@ pub(crate) async fn serve(
             () = async { while let Some(command) = commands.recv().await { if command == ServerCommand::Shutdown { break; } } } => {}
         }
     };
+    serve_app(listener, app, stopped, &events, "server").await;
+}
+
+/// Serves `app` on `listener` until `stopped`, with each request's peer address; a failure is
+/// reported as the HTTP `role` (server or relay) failing. Shared by seed 003's server and
+/// the man in the middle that relays it.
+pub(crate) async fn serve_app(
+    listener: TcpListener,
+    app: Router,
+    stopped: impl Future<Output = ()> + Send + 'static,
+    events: &mpsc::Sender<Event>,
+    role: &str,
+) {
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -148,11 +161,12 @@ pub(crate) async fn serve(
     .with_graceful_shutdown(stopped)
     .await;
     if let Err(e) = served {
+        let message = format!("the HTTP {role} failed: {e}");
         emit(
-            &events,
+            events,
             Event::Error {
                 peer: None,
-                message: format!("the HTTP server failed: {e}"),
+                message,
             },
         )
         .await;

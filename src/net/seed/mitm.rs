@@ -1,13 +1,14 @@
-//! The man in the middle on the seed wire: relays each seed protocol, learns keys sent in the
-//! clear (000, 001), reads what it can, and applies `--tamper` plans and armed actions to the
-//! client's messages. Messages are counted across connections, since seeds 000, 003 and 004
-//! open one connection per message. (Holding messages for the screen is a lab-wire feature.)
+//! The man in the middle on the seed wire: relays each seed protocol's bytes. What to do with
+//! each client message is decided by the attack pipeline (`net/attack.rs`), as on the lab
+//! wire; this file only moves the bytes. Messages are counted across connections, since seeds
+//! 000, 003 and 004 open one connection per message. (Holding messages for the screen is a
+//! lab-wire feature.)
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
 use axum::body::Bytes as Body;
@@ -20,15 +21,16 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
+use tokio_util::sync::CancellationToken;
 
 use super::http;
 use super::io::{TokenReader, read_exactly, read_once, read_to_end, write_all};
-use crate::crypto::tamper::forge;
-use crate::crypto::{
-    Anatomy, Cipher, FieldKind, Key, KeySource, Reason, Scheme, TAG, Tamper, Verdict,
-};
+use crate::crypto::{Cipher, Key, Reason, Scheme, TAG, Verdict};
+use crate::net::accept::{Connection, Flow, Service, accept_loop};
+use crate::net::attack::{Armed, Attack, Delivery};
 use crate::net::config::MitmConfig;
-use crate::net::event::{Direction, Event, MitmCommand, Peer};
+use crate::net::event::{Direction, Event, Fate, MitmCommand, Peer};
+use crate::net::roster::Roster;
 use crate::net::session::emit;
 use crate::wire::seed::{
     CBC_PATH, DecryptMacRequest, DecryptMacResponse, FERNET_KEY_TEXT, HMAC_FAILED, HMAC_TAG,
@@ -38,22 +40,18 @@ use crate::wire::{Frame, KeyExchange};
 
 /// How long a seed conversation may sit idle at the man in the middle.
 const IDLE: std::time::Duration = std::time::Duration::from_secs(300);
+/// Seed 001 tokens sent upstream and not yet answered, remembered to tell which message a
+/// reply answers; a server that answers none must not grow this without bound.
+const MAX_UNANSWERED: usize = 256;
 
-/// What every relayed connection shares.
+/// What every relayed connection shares: one attacker for all of them.
 struct Shared {
     config: MitmConfig,
     scheme: Scheme,
     events: mpsc::Sender<Event>,
-    armed: Mutex<VecDeque<Tamper>>,
-    messages: AtomicU64,
-    previous: Mutex<Option<Bytes>>,
-    next_peer: AtomicU64,
-}
-
-/// What to do with one client message after the attack.
-struct Outcome {
-    forward: Option<Bytes>,
-    replay: Option<Bytes>,
+    armed: Armed,
+    attack: Mutex<Attack>,
+    next_request: AtomicU64,
 }
 
 impl Shared {
@@ -61,156 +59,59 @@ impl Shared {
         emit(&self.events, event).await;
     }
 
-    fn peer(&self, addr: SocketAddr) -> Peer {
-        Peer {
-            id: self.next_peer.fetch_add(1, Ordering::Relaxed) + 1,
-            addr,
+    async fn report(&self, events: impl IntoIterator<Item = Event>) {
+        for event in events {
+            self.emit(event).await;
         }
     }
 
-    /// What the attacker reads of a message: everything with the key, hmac's plaintext always.
-    fn readable(&self, cipher: Option<&Cipher>, wire: &[u8]) -> Option<Bytes> {
-        if let Some(cipher) = cipher {
-            return cipher.open(wire).plaintext.map(Bytes::from);
-        }
-        if self.scheme != Scheme::Hmac {
-            return None;
-        }
-        let anatomy = Anatomy::dissect(Scheme::Hmac, wire);
-        let field = anatomy
-            .fields
-            .iter()
-            .find(|f| f.kind == FieldKind::Message)?;
-        Some(Bytes::copy_from_slice(&anatomy.bytes[field.range.clone()]))
+    fn attack(&self) -> MutexGuard<'_, Attack> {
+        self.attack.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Reports a client message, reads it, and applies this message's actions.
-    async fn attack(&self, peer: Peer, cipher: Option<&Cipher>, original: Bytes) -> Outcome {
-        let number = self.messages.fetch_add(1, Ordering::Relaxed) + 1;
-        let frame = Frame::Data {
-            seq: number,
-            wire: original.clone(),
-        };
-        self.emit(Event::Intercepted {
-            peer,
-            direction: Direction::ToServer,
-            frame,
-            held: None,
-            forwarded: true,
-        })
-        .await;
-        if let Some(plaintext) = self.readable(cipher, &original) {
-            self.emit(Event::Eavesdropped {
-                peer,
-                direction: Direction::ToServer,
-                seq: number,
-                plaintext,
-            })
-            .await;
-        }
-        let mut actions: Vec<Tamper> = self
-            .config
-            .plan
-            .iter()
-            .filter(|(n, _)| *n == number)
-            .map(|(_, a)| *a)
-            .collect();
-        if let Some(armed) = self
-            .armed
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop_front()
-        {
-            actions.push(armed);
-        }
-        let previous = self
-            .previous
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .replace(original.clone());
-        let mut outcome = Outcome {
-            forward: Some(original.clone()),
-            replay: None,
-        };
-        for action in actions {
-            let Some(current) = outcome.forward.clone() else {
-                break;
-            };
-            let result = match action {
-                Tamper::Drop => {
-                    outcome.forward = None;
-                    Ok(Bytes::new())
-                }
-                Tamper::Replay => match &previous {
-                    Some(earlier) => {
-                        outcome.replay = Some(earlier.clone());
-                        Ok(earlier.clone())
-                    }
-                    None => Err("there is no earlier client message".to_owned()),
-                },
-                Tamper::Forge => {
-                    let plaintext = self
-                        .readable(cipher, &original)
-                        .unwrap_or_else(|| Bytes::from_static(b"forged by the man in the middle"));
-                    forge(self.scheme, &plaintext)
-                        .map(Bytes::from)
-                        .map_err(|e| e.to_string())
-                }
-                _ => action
-                    .apply(self.scheme, &current, previous.as_deref())
-                    .map(Bytes::from)
-                    .map_err(|e| e.to_string()),
-            };
-            match result {
-                Ok(wire) => {
-                    if action.rewrites() {
-                        outcome.forward = Some(wire.clone());
-                    }
-                    self.emit(Event::Tampered {
-                        peer,
-                        seq: number,
-                        action,
-                        wire,
-                    })
-                    .await;
-                }
-                Err(e) => {
-                    let message = format!(
-                        "cannot apply {action} to client message {number}: {e}; forwarded unchanged"
-                    );
-                    self.emit(Event::Error {
-                        peer: Some(peer),
-                        message,
-                    })
-                    .await;
-                }
-            }
-        }
-        outcome
+    /// A client message arrives: the pipeline says what to send on, and reports it.
+    async fn take_in(&self, peer: Peer, wire: Bytes) -> Delivery {
+        let armed = self.armed.take();
+        let (delivery, events) = self.attack().pass(peer, wire, armed);
+        self.report(events).await;
+        delivery
     }
 
-    /// Reports the verdict a reply implies, on its way back (or kept back, for a replay).
-    async fn verdict(&self, peer: Peer, verdict: Verdict, forwarded: bool) {
-        let seq = self.messages.load(Ordering::Relaxed);
+    /// Reports the verdict a reply implies for message `seq`, on its way back, or kept back
+    /// when the attacker injected that message.
+    async fn answered(&self, peer: Peer, seq: u64, verdict: Verdict) -> Fate {
+        let fate = self.attack().answer(seq);
         let frame = Frame::Verdict { seq, verdict };
         self.emit(Event::Intercepted {
             peer,
             direction: Direction::ToClient,
             frame,
-            held: None,
-            forwarded,
+            fate,
         })
         .await;
+        fate
     }
 
-    async fn learned(&self, key: &Key) {
-        tracing::warn!("key read off the wire");
-        self.emit(Event::Key {
-            key: key.clone(),
-            source: KeySource::ReceivedInClear,
-            exchange: KeyExchange::Send,
-        })
-        .await;
+    async fn learned(&self, key: Key) {
+        let event = self.attack().learn(key, KeyExchange::Send);
+        self.emit(event).await;
+    }
+
+    /// The front end's commands; holding is refused, since a seed program would time out.
+    async fn command(&self, command: MitmCommand) -> Flow {
+        match command {
+            MitmCommand::Shutdown => return Flow::Stop,
+            MitmCommand::Arm(action) => self.emit(self.armed.arm(action)).await,
+            MitmCommand::Intercept(_) | MitmCommand::Release { .. } => {
+                let message = super::NO_HOLD_ON_SEED_WIRE.to_owned();
+                self.emit(Event::Error {
+                    peer: None,
+                    message,
+                })
+                .await;
+            }
+        }
+        Flow::Continue
     }
 }
 
@@ -226,38 +127,27 @@ pub(crate) async fn run(
     if let Ok(addr) = listener.local_addr() {
         emit(&events, Event::Listening { addr }).await;
     }
+    let limits = config.limits;
+    let attack = Mutex::new(Attack::new(Some(scheme), config.plan.clone()));
     let shared = Arc::new(Shared {
         config,
         scheme,
-        events,
-        armed: Mutex::default(),
-        messages: AtomicU64::new(0),
-        previous: Mutex::default(),
-        next_peer: AtomicU64::new(0),
+        events: events.clone(),
+        armed: Armed::default(),
+        attack,
+        next_request: AtomicU64::new(0),
     });
+    if scheme != Scheme::Cbc {
+        let service = SeedRelay { shared };
+        return accept_loop(listener, limits, service, commands, events, shutdown).await;
+    }
+    // Seed 003 is HTTP, served by axum as the seed server is; axum owns its connections.
     let commanded = {
         let shared = shared.clone();
         async move {
             while let Some(command) = commands.recv().await {
-                match command {
-                    MitmCommand::Shutdown => return,
-                    MitmCommand::Arm(action) => {
-                        shared
-                            .armed
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .push_back(action);
-                        shared.emit(Event::Armed { action }).await;
-                    }
-                    MitmCommand::Intercept(_) | MitmCommand::Release { .. } => {
-                        let message = super::NO_HOLD_ON_SEED_WIRE.to_owned();
-                        shared
-                            .emit(Event::Error {
-                                peer: None,
-                                message,
-                            })
-                            .await;
-                    }
+                if shared.command(command).await == Flow::Stop {
+                    return;
                 }
             }
             std::future::pending::<()>().await;
@@ -269,52 +159,55 @@ pub(crate) async fn run(
             () = commanded => {}
         }
     };
-    if scheme == Scheme::Cbc {
-        let max = shared.config.limits.max_frame;
-        let app = Router::new()
-            .route(CBC_PATH, post(proxy))
-            .layer(DefaultBodyLimit::max(max))
-            .with_state(shared.clone());
-        let served = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stopped)
-        .await;
-        if let Err(e) = served {
+    let app = Router::new()
+        .route(CBC_PATH, post(proxy))
+        .layer(DefaultBodyLimit::max(limits.max_frame))
+        .with_state(shared.clone());
+    http::serve_app(listener, app, stopped, &events, "relay").await;
+}
+
+/// The seed relay's part in the accept loop, for seeds 000, 001 and 004.
+struct SeedRelay {
+    shared: Arc<Shared>,
+}
+
+impl Service for SeedRelay {
+    type Command = MitmCommand;
+    /// A seed connection takes no orders of its own: nothing is ever held.
+    type Order = ();
+
+    fn serve(
+        &self,
+        client: TcpStream,
+        peer: Peer,
+        _orders: mpsc::Receiver<()>,
+        stop: CancellationToken,
+    ) -> Connection {
+        let shared = self.shared.clone();
+        Box::pin(async move {
+            let result = tokio::select! {
+                result = relay(&shared, client, peer) => result,
+                () = stop.cancelled() => Ok("man in the middle shutting down".to_owned()),
+            };
+            let reason = result.unwrap_or_else(|e| e);
             shared
-                .emit(Event::Error {
-                    peer: None,
-                    message: format!("the HTTP relay failed: {e}"),
+                .emit(Event::Disconnected {
+                    peer,
+                    reason,
+                    unanswered: 0,
                 })
                 .await;
-        }
-        return;
+        })
     }
-    let permits = Arc::new(tokio::sync::Semaphore::new(
-        shared.config.limits.max_clients,
-    ));
-    let mut tasks = tokio::task::JoinSet::new();
-    tokio::pin!(stopped);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((client, addr)) = accepted else { continue };
-                let Ok(permit) = permits.clone().try_acquire_owned() else { continue };
-                let shared = shared.clone();
-                tasks.spawn(async move {
-                    let peer = shared.peer(addr);
-                    let result = relay(&shared, client, peer).await;
-                    let reason = result.unwrap_or_else(|e| e);
-                    shared.emit(Event::Disconnected { peer, reason, unanswered: 0 }).await;
-                    drop(permit);
-                });
-            }
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-            () = &mut stopped => break,
-        }
+
+    async fn command(
+        &mut self,
+        command: MitmCommand,
+        _roster: &mut Roster<()>,
+        _events: &mpsc::Sender<Event>,
+    ) -> Flow {
+        self.shared.command(command).await
     }
-    tasks.abort_all();
 }
 
 async fn upstream(shared: &Shared) -> Result<TcpStream, String> {
@@ -345,10 +238,7 @@ async fn relay(shared: &Shared, mut client: TcpStream, peer: Peer) -> Result<Str
             let mut server = upstream(shared).await?;
             let key_bytes = read_once(&mut server, 64, limits.handshake_timeout, "the key").await?;
             write_all(&mut client, &key_bytes, limits.write_timeout).await?;
-            let cipher = Key::from_bytes(Scheme::Ecb, key_bytes)
-                .ok()
-                .map(|key| (Cipher::new(&key), key));
-            if let Some((_, key)) = &cipher {
+            if let Ok(key) = Key::from_bytes(Scheme::Ecb, key_bytes) {
                 shared.learned(key).await;
             }
             let wire = read_to_end(
@@ -358,17 +248,16 @@ async fn relay(shared: &Shared, mut client: TcpStream, peer: Peer) -> Result<Str
                 "the ciphertext",
             )
             .await?;
-            let outcome = shared
-                .attack(peer, cipher.as_ref().map(|(c, _)| c), Bytes::from(wire))
-                .await;
-            if let Some(wire) = outcome.forward {
+            let delivery = shared.take_in(peer, Bytes::from(wire)).await;
+            if let Some(wire) = delivery.forward {
                 write_all(&mut server, &wire, limits.write_timeout).await?;
                 let _ = server.shutdown().await;
             }
-            if let Some(earlier) = outcome.replay {
+            // Seed 000 takes one message per connection: the copy needs its own.
+            if let Some(injected) = delivery.inject {
                 let mut again = upstream(shared).await?;
                 read_once(&mut again, 64, limits.handshake_timeout, "the key").await?;
-                write_all(&mut again, &earlier, limits.write_timeout).await?;
+                write_all(&mut again, &injected.wire, limits.write_timeout).await?;
                 let _ = again.shutdown().await;
             }
             Ok("relayed one seed 000 message".to_owned())
@@ -389,22 +278,27 @@ async fn relay(shared: &Shared, mut client: TcpStream, peer: Peer) -> Result<Str
                 "the message and tag",
             )
             .await?;
-            let outcome = shared
-                .attack(peer, None, Bytes::from([header, body].concat()))
-                .await;
-            match outcome.forward {
-                Some(wire) => {
-                    let reply = hmac_exchange(shared, &wire).await?;
-                    shared.verdict(peer, hmac_verdict(&reply), true).await;
-                    write_all(&mut client, &reply, limits.write_timeout).await?;
-                }
-                None => return Ok("dropped: the client gets no reply".to_owned()),
+            let wire = Bytes::from([header, body].concat());
+            let delivery = shared.take_in(peer, wire).await;
+            let dropped = delivery.forward.is_none();
+            if let Some(wire) = delivery.forward {
+                let reply = hmac_exchange(shared, &wire).await?;
+                shared
+                    .answered(peer, delivery.seq, hmac_verdict(&reply))
+                    .await;
+                write_all(&mut client, &reply, limits.write_timeout).await?;
             }
-            if let Some(earlier) = outcome.replay {
-                let reply = hmac_exchange(shared, &earlier).await?;
-                shared.verdict(peer, hmac_verdict(&reply), false).await;
+            if let Some(injected) = delivery.inject {
+                let reply = hmac_exchange(shared, &injected.wire).await?;
+                shared
+                    .answered(peer, injected.seq, hmac_verdict(&reply))
+                    .await;
             }
-            Ok("relayed one seed 004 message".to_owned())
+            Ok(if dropped {
+                "dropped: the client gets no reply".to_owned()
+            } else {
+                "relayed one seed 004 message".to_owned()
+            })
         }
         Scheme::Fernet => fernet(shared, client, peer).await,
         Scheme::Cbc => Err("seed 003 is relayed over HTTP".to_owned()),
@@ -435,8 +329,9 @@ fn hmac_verdict(reply: &[u8]) -> Verdict {
     }
 }
 
-/// Seed 001: relay the key (reading it), then tokens both ways; the reply to a replayed token
-/// is kept back from the client, which never sent it.
+/// Seed 001: relay the key (reading it), then tokens both ways. Seed 001 has no sequence
+/// numbers: as its server does, every token is taken to get one reply, in order, so the reply
+/// to a replayed token is known, and kept back from the client, which never sent it.
 async fn fernet(shared: &Shared, mut client: TcpStream, peer: Peer) -> Result<String, String> {
     let limits = shared.config.limits;
     let mut server = upstream(shared).await?;
@@ -450,42 +345,78 @@ async fn fernet(shared: &Shared, mut client: TcpStream, peer: Peer) -> Result<St
     write_all(&mut client, &text, limits.write_timeout).await?;
     let key = Key::parse(Scheme::Fernet, &String::from_utf8_lossy(&text))
         .map_err(|e| format!("unusable key from the server: {e}"))?;
-    shared.learned(&key).await;
+    // The transport needs the key too: it tells where one token ends and the next begins.
     let cipher = Cipher::new(&key);
+    shared.learned(key).await;
     let (mut from_client, mut from_server) = (TokenReader::default(), TokenReader::default());
     let (mut client_read, mut client_write) = client.split();
     let (mut server_read, mut server_write) = server.split();
-    let mut swallow = 0usize;
+    let mut unanswered: VecDeque<u64> = VecDeque::new();
+    let sent = |unanswered: &mut VecDeque<u64>, seq: u64| {
+        if unanswered.len() >= MAX_UNANSWERED {
+            unanswered.pop_front();
+        }
+        unanswered.push_back(seq);
+    };
     loop {
         tokio::select! {
             token = from_client.next(&mut client_read, &cipher, limits.max_frame, IDLE) => {
                 let Some(token) = token? else { return Ok("the client closed".to_owned()) };
-                let outcome = shared.attack(peer, Some(&cipher), Bytes::from(token)).await;
-                if let Some(wire) = outcome.forward {
+                let delivery = shared.take_in(peer, Bytes::from(token)).await;
+                if let Some(wire) = delivery.forward {
                     write_all(&mut server_write, &wire, limits.write_timeout).await?;
+                    sent(&mut unanswered, delivery.seq);
                 }
-                if let Some(earlier) = outcome.replay {
-                    write_all(&mut server_write, &earlier, limits.write_timeout).await?;
-                    swallow += 1;
+                if let Some(injected) = delivery.inject {
+                    write_all(&mut server_write, &injected.wire, limits.write_timeout).await?;
+                    sent(&mut unanswered, injected.seq);
                 }
             }
             token = from_server.next(&mut server_read, &cipher, limits.max_frame, IDLE) => {
                 let Some(token) = token? else { return Ok("the server closed".to_owned()) };
-                let seq = shared.messages.load(Ordering::Relaxed);
-                if let Some(plaintext) = cipher.open(&token).plaintext {
-                    shared.emit(Event::Eavesdropped { peer, direction: Direction::ToClient, seq, plaintext: Bytes::from(plaintext) }).await;
-                }
-                let forwarded = swallow == 0;
-                let frame = Frame::Data { seq, wire: Bytes::from(token.clone()) };
-                shared.emit(Event::Intercepted { peer, direction: Direction::ToClient, frame, held: None, forwarded }).await;
-                if forwarded {
+                let token = Bytes::from(token);
+                let (read, fate, seq) = {
+                    let mut attack = shared.attack();
+                    let seq = unanswered.pop_front().unwrap_or_else(|| attack.messages());
+                    let read = attack.eavesdrop(peer, Direction::ToClient, seq, &token);
+                    (read, attack.answer(seq), seq)
+                };
+                shared.report(read).await;
+                let frame = Frame::Data { seq, wire: token.clone() };
+                shared.emit(Event::Intercepted { peer, direction: Direction::ToClient, frame, fate }).await;
+                if fate == Fate::Forwarded {
                     write_all(&mut client_write, &token, limits.write_timeout).await?;
-                } else {
-                    swallow -= 1;
                 }
             }
         }
     }
+}
+
+/// Posts one seed 003 request upstream.
+async fn post_upstream(
+    shared: &Shared,
+    request: &DecryptMacRequest,
+) -> Result<(u16, Bytes), String> {
+    let limits = shared.config.limits;
+    let upstream = &shared.config.upstream;
+    http::post_request(
+        upstream,
+        request,
+        limits.handshake_timeout,
+        limits.max_frame,
+    )
+    .await
+}
+
+/// A JSON response with `status`, as the seed's API gives it.
+fn json(status: u16, body: String) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// A 502 with the seed's error body.
+fn bad_gateway(message: String) -> Response {
+    json(502, DecryptMacResponse::Error(message).body())
 }
 
 /// Seed 003: relays each request, tampering with the salt and ciphertext it carries.
@@ -494,70 +425,39 @@ async fn proxy(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     body: Body,
 ) -> Response {
-    let peer = shared.peer(addr);
-    let limits = shared.config.limits;
-    let json = |status: StatusCode, body: String| {
-        (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-    };
+    let id = shared.next_request.fetch_add(1, Ordering::Relaxed) + 1;
+    let peer = Peer { id, addr };
     let Ok(wire) = DecryptMacRequest::parse(&body).and_then(|r| r.to_wire()) else {
         // Not something the attacker can read: pass it on as it came.
         let request = DecryptMacRequest::parse(&body).unwrap_or_default();
-        return match http::post_request(
-            &shared.config.upstream,
-            &request,
-            limits.handshake_timeout,
-            limits.max_frame,
-        )
-        .await
-        {
-            Ok((status, body)) => json(
-                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
-                String::from_utf8_lossy(&body).into_owned(),
-            ),
-            Err(e) => json(StatusCode::BAD_GATEWAY, DecryptMacResponse::Error(e).body()),
+        return match post_upstream(&shared, &request).await {
+            Ok((status, body)) => json(status, String::from_utf8_lossy(&body).into_owned()),
+            Err(e) => bad_gateway(e),
         };
     };
-    let outcome = shared.attack(peer, None, Bytes::from(wire)).await;
-    let response = match outcome.forward {
-        Some(wire) => {
-            let request = DecryptMacRequest::from_wire(&wire);
-            match http::post_request(
-                &shared.config.upstream,
-                &request,
-                limits.handshake_timeout,
-                limits.max_frame,
-            )
-            .await
-            {
-                Ok((status, body)) => {
-                    if let Ok(reply) = DecryptMacResponse::parse(status, &body) {
-                        shared.verdict(peer, cbc_verdict(&reply), true).await;
-                    }
-                    json(
-                        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
-                        String::from_utf8_lossy(&body).into_owned(),
-                    )
+    let delivery = shared.take_in(peer, Bytes::from(wire)).await;
+    let response = match delivery.forward {
+        Some(wire) => match post_upstream(&shared, &DecryptMacRequest::from_wire(&wire)).await {
+            Ok((status, body)) => {
+                if let Ok(reply) = DecryptMacResponse::parse(status, &body) {
+                    shared
+                        .answered(peer, delivery.seq, cbc_verdict(&reply))
+                        .await;
                 }
-                Err(e) => json(StatusCode::BAD_GATEWAY, DecryptMacResponse::Error(e).body()),
+                json(status, String::from_utf8_lossy(&body).into_owned())
             }
-        }
-        None => json(
-            StatusCode::BAD_GATEWAY,
-            DecryptMacResponse::Error("dropped by the man in the middle".into()).body(),
-        ),
+            Err(e) => bad_gateway(e),
+        },
+        None => bad_gateway("dropped by the man in the middle".into()),
     };
-    if let Some(earlier) = outcome.replay {
-        let request = DecryptMacRequest::from_wire(&earlier);
-        if let Ok((status, body)) = http::post_request(
-            &shared.config.upstream,
-            &request,
-            limits.handshake_timeout,
-            limits.max_frame,
-        )
-        .await
+    if let Some(injected) = delivery.inject {
+        let request = DecryptMacRequest::from_wire(&injected.wire);
+        if let Ok((status, body)) = post_upstream(&shared, &request).await
             && let Ok(reply) = DecryptMacResponse::parse(status, &body)
         {
-            shared.verdict(peer, cbc_verdict(&reply), false).await;
+            shared
+                .answered(peer, injected.seq, cbc_verdict(&reply))
+                .await;
         }
     }
     shared

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use super::App;
-use crate::net::{Direction, Event, Peer, PeerId, Role};
+use crate::net::{Direction, Event, Fate, Peer, PeerId, Role};
 use crate::tui::attacker::{FrameLine, HeldMessage};
 use crate::tui::journey::{Arrival, Kept};
 use crate::tui::state::{ConnState, KeyView, Mode};
@@ -97,9 +97,8 @@ impl App {
                 peer,
                 direction,
                 frame,
-                held,
-                forwarded,
-            } => self.on_intercepted(peer, direction, frame, held, forwarded),
+                fate,
+            } => self.on_intercepted(peer, direction, frame, fate),
             Event::Tampered {
                 peer,
                 seq,
@@ -138,14 +137,7 @@ impl App {
         }
     }
 
-    fn on_intercepted(
-        &mut self,
-        peer: Peer,
-        direction: Direction,
-        frame: Frame,
-        held: Option<u64>,
-        forwarded: bool,
-    ) {
+    fn on_intercepted(&mut self, peer: Peer, direction: Direction, frame: Frame, fate: Fate) {
         let bytes = frame.to_bytes();
         let summary = match &frame {
             Frame::Data { seq, wire } => {
@@ -165,7 +157,7 @@ impl App {
             kind: frame.kind_name(),
             len: bytes.len(),
             summary,
-            forwarded,
+            forwarded: fate.forwarded(),
         });
         let conn = self.conn(Role::Wire, peer.id);
         match frame {
@@ -180,8 +172,8 @@ impl App {
             Frame::Data { seq, wire } => {
                 let journey = self.timeline.journeys_mut().entry((conn, direction, seq));
                 journey.on_wire = Some(Kept::new(&wire));
-                journey.held = held;
-                if let Some(hold) = held {
+                journey.held = fate.held();
+                if let Some(hold) = fate.held() {
                     self.attacker.held.push_back(HeldMessage {
                         peer: peer.id,
                         hold,

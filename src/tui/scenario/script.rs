@@ -126,8 +126,7 @@ impl Script {
                     peer: self.client_peer,
                     direction: Direction::ToServer,
                     frame: hello,
-                    held: None,
-                    forwarded: true,
+                    fate: crate::net::Fate::Forwarded,
                 },
             );
             let key = (exchange == KeyExchange::Send).then(|| self.key.to_text().to_string());
@@ -143,8 +142,7 @@ impl Script {
                     peer: self.client_peer,
                     direction: Direction::ToClient,
                     frame: welcome,
-                    held: None,
-                    forwarded: true,
+                    fate: crate::net::Fate::Forwarded,
                 },
             );
             if exchange == KeyExchange::Send {
@@ -248,8 +246,7 @@ impl Script {
                     peer,
                     direction: Direction::ToServer,
                     frame,
-                    held: None,
-                    forwarded: true,
+                    fate: crate::net::Fate::Forwarded,
                 },
             );
             if self.app.session().key(Role::Wire).is_some() || scheme == Scheme::Hmac {
@@ -310,8 +307,7 @@ impl Script {
                     peer,
                     direction: Direction::ToClient,
                     frame,
-                    held: None,
-                    forwarded: true,
+                    fate: crate::net::Fate::Forwarded,
                 },
             );
         }
