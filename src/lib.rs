@@ -19,6 +19,7 @@ pub mod bench;
 pub mod cli;
 pub mod crypto;
 pub mod headless;
+pub mod json;
 pub mod lesson;
 pub mod logging;
 pub mod net;

@@ -9,13 +9,13 @@ use clap::Parser;
 use std::path::PathBuf;
 
 use cipherlab::cli::{self, BenchCommand, Cli, Command, DemoArgs};
+use cipherlab::crypto::KeyExchange;
 use cipherlab::crypto::Scheme;
 use cipherlab::lesson::Lesson;
 use cipherlab::logging::{self, LogRing};
 use cipherlab::net::Mode;
 use cipherlab::record::{self, Header, Recorder, Tape};
 use cipherlab::tui::{self, Launch};
-use cipherlab::wire::KeyExchange;
 use cipherlab::{bench, headless, net, oneshot};
 
 fn main() -> ExitCode {

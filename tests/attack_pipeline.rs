@@ -8,10 +8,11 @@ mod common;
 
 use std::net::SocketAddr;
 
+use cipherlab::crypto::KeyExchange;
 use cipherlab::crypto::{Scheme, Tamper};
 use cipherlab::net::{self, Direction, Event, Fate, Limits, MitmConfig, seq_label};
+use cipherlab::wire::Frame;
 use cipherlab::wire::seed::WireKind;
-use cipherlab::wire::{Frame, KeyExchange};
 use common::*;
 
 /// A man in the middle on `wire`, forwarding to `upstream` with `plan`.

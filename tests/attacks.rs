@@ -7,9 +7,9 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use cipherlab::crypto::KeyExchange;
 use cipherlab::crypto::{Reason, Scheme, Tamper, Verdict};
 use cipherlab::net::{Event, ServerConfig};
-use cipherlab::wire::KeyExchange;
 use common::*;
 
 /// A server, a man in the middle with `plan`, and a client connected through it.

@@ -280,7 +280,7 @@ fn headless_client_sends_waits_for_verdicts_and_exits_0() {
     assert!(verdicts.iter().all(|v| v["verdict"] == "authentic"));
     let key = events_named(&events, "key")[0];
     assert_eq!(key["source"], "received-in-clear");
-    assert_eq!(key["key"], cipherlab::headless::REDACTED);
+    assert_eq!(key["key"], cipherlab::json::REDACTED);
     assert_eq!(server.stop(), Some(0));
 }
 

@@ -8,9 +8,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
+use cipherlab::crypto::KeyExchange;
 use cipherlab::crypto::Scheme;
 use cipherlab::net::{ClientCommand, Event, Limits};
-use cipherlab::wire::{Frame, Hello, KeyExchange};
+use cipherlab::wire::{Frame, Hello};
 use common::process::Proc;
 use common::*;
 use tokio::io::AsyncWriteExt;

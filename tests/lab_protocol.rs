@@ -7,9 +7,10 @@ mod common;
 use std::time::Duration;
 
 use bytes::Bytes;
+use cipherlab::crypto::KeyExchange;
 use cipherlab::crypto::{Cipher, Scheme, Verdict};
 use cipherlab::net::{Event, Limits};
-use cipherlab::wire::{Frame, KeyExchange};
+use cipherlab::wire::Frame;
 use common::*;
 
 /// Starts a fernet server with one good client connected; returns both.

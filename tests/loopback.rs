@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
+use cipherlab::crypto::KeyExchange;
 use cipherlab::crypto::{Key, KeySource, Reason, Scheme, Verdict};
 use cipherlab::net::{ClientCommand, Event, ServerCommand};
-use cipherlab::wire::KeyExchange;
 use common::*;
 
 fn expected_verdict(scheme: Scheme) -> Verdict {

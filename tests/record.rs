@@ -114,7 +114,7 @@ fn a_recorded_demo_replays_event_for_event() {
     assert!(
         named(&hidden, "key")
             .iter()
-            .all(|k| k["key"] == cipherlab::headless::REDACTED)
+            .all(|k| k["key"] == cipherlab::json::REDACTED)
     );
     let (code, replayed, stderr) = replay(&path, &["--log-secrets"]);
     assert_eq!(code, Some(0), "{stderr}");
@@ -136,7 +136,7 @@ fn redacted_keys_stay_out_of_recordings_and_replays() {
     let (path, _) = record_demo("redacted.jsonl", &["--message", "hi"]);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("\"event\":\"key\""));
-    assert!(text.contains(cipherlab::headless::REDACTED));
+    assert!(text.contains(cipherlab::json::REDACTED));
 
     let (code, replayed, stderr) = replay(&path, &[]);
     assert_eq!(code, Some(0), "{stderr}");

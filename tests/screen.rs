@@ -493,11 +493,12 @@ fn lesson_keys_step_forward_and_back() {
 
 #[test]
 fn a_client_and_a_man_in_the_middle_show_the_session_the_handshake_set() {
+    use cipherlab::crypto::KeyExchange;
     use cipherlab::crypto::{Key, KeySource};
     use cipherlab::logging::LogRing;
     use cipherlab::net::Direction;
     use cipherlab::tui::Theme;
-    use cipherlab::wire::{Frame, KeyExchange, Welcome};
+    use cipherlab::wire::{Frame, Welcome};
     let peer = peer_at(23_490);
     let theme = Theme::from_env();
 

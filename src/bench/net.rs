@@ -15,10 +15,11 @@ use tokio::sync::{Barrier, mpsc};
 use tokio_util::codec::Framed;
 
 use super::peak_rss_mb;
+use crate::crypto::KeyExchange;
 use crate::crypto::{Cipher, Key, KeySource, Scheme};
 use crate::net::{self, Event, Limits, ServerConfig, system_clock};
 use crate::wire::seed::WireKind;
-use crate::wire::{Frame, Hello, KeyExchange, LabCodec};
+use crate::wire::{Frame, Hello, LabCodec};
 
 /// The most a whole run may take; past it the run reports what it has, as errors.
 const RUN_LIMIT: Duration = Duration::from_secs(600);

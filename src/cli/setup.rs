@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use super::{ClientArgs, DemoArgs, MitmArgs, NetArgs, ServerArgs, resolve_key_text};
+use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, Scheme};
 use crate::net::{
     AutoReply, ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, system_clock,
 };
-use crate::wire::KeyExchange;
 use crate::wire::frame::MAX_NAME;
 use crate::wire::seed::{CBC_SEED_KEY, WireKind, default_addr, mac_address};
 

@@ -2,7 +2,6 @@
 //! scripts, tests and benchmarks. It consumes the same event stream as the screen.
 
 mod input;
-mod json;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -10,11 +9,11 @@ use std::process::ExitCode;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-pub use json::{REDACTED, event_json};
 
 use crate::net::{
     self, ClientCommand, ClientConfig, Event, MitmConfig, NetError, Role, ServerConfig,
 };
+use crate::json::event_json;
 use crate::record::{self, Recording, Tape};
 use crate::wire::seed::WireKind;
 

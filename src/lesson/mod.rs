@@ -9,8 +9,8 @@ pub mod runner;
 
 use serde::Deserialize;
 
+use crate::crypto::KeyExchange;
 use crate::crypto::{Scheme, Tamper, Verdict};
-use crate::wire::KeyExchange;
 
 /// The lessons that ship with cipherlab, compiled in so that they work from anywhere.
 const SHIPPED: [(&str, &str); 6] = [

@@ -9,9 +9,10 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout};
 
 use super::{Eavesdropper, Expect, Lesson};
+use crate::crypto::KeyExchange;
 use crate::crypto::Verdict;
 use crate::net::{DemoOptions, Direction, EVENT_QUEUE, Event, MitmCommand, Role, Tagged, Topology};
-use crate::wire::{Frame, KeyExchange};
+use crate::wire::Frame;
 
 /// How long a step waits for its message's verdicts.
 const STEP_LIMIT: Duration = Duration::from_secs(10);

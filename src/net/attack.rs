@@ -12,9 +12,10 @@ use std::sync::{Mutex, PoisonError};
 use bytes::Bytes;
 
 use super::event::{Direction, Event, Fate, HoldId, Peer};
+use crate::crypto::KeyExchange;
 use crate::crypto::tamper::forge;
 use crate::crypto::{Anatomy, Cipher, FieldKind, Key, KeySource, Scheme, Tamper, TamperError};
-use crate::wire::{Frame, KeyExchange};
+use crate::wire::Frame;
 
 /// The first sequence number of injected messages (replays), far above any a client will
 /// reach, so that the server's verdict on a copy is never mistaken for one on the original.

@@ -12,10 +12,11 @@ use super::NetError;
 use super::config::ClientConfig;
 use super::event::{ClientCommand, Event, Peer};
 use super::session::{Session, emit, write_frame};
+use crate::crypto::KeyExchange;
 use crate::crypto::agreement::Agreement;
 use crate::crypto::{Cipher, Key, KeySource, Scheme};
 use crate::wire::seed::WireKind;
-use crate::wire::{Frame, Hello, KeyExchange, LabCodec, Welcome};
+use crate::wire::{Frame, Hello, LabCodec, Welcome};
 
 /// Connects to a lab server and converses until the end. Every outcome is also reported on
 /// `events`; the returned error is for exit codes.

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, Scheme, Tamper, unix_now};
-use crate::wire::KeyExchange;
 use crate::wire::frame::DEFAULT_MAX_FRAME;
 use crate::wire::seed::WireKind;
 

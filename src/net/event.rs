@@ -9,8 +9,9 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 
+use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, Opened, Scheme, Tamper, Verdict};
-use crate::wire::{Frame, KeyExchange};
+use crate::wire::Frame;
 
 /// A connection's number, unique within one server or client run.
 pub type PeerId = u64;

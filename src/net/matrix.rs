@@ -12,8 +12,9 @@ use tokio::time::{Duration, timeout};
 use super::config::{Clock, Limits, ServerConfig};
 use super::event::Event;
 use super::{Chain, EVENT_QUEUE, Role, Topology};
+use crate::crypto::KeyExchange;
 use crate::crypto::{Anatomy, FieldKind, Key, KeySource, Scheme, Tamper, Verdict, unix_now};
-use crate::wire::{Frame, KeyExchange};
+use crate::wire::Frame;
 use tracing::Instrument;
 
 /// The rows of the matrix (DESIGN §5).

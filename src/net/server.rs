@@ -18,10 +18,11 @@ use super::event::{ClientCommand, Event, Peer, ServerCommand};
 use super::roster::Roster;
 use super::seed;
 use super::session::{Session, emit, write_frame};
+use crate::crypto::KeyExchange;
 use crate::crypto::agreement::Agreement;
 use crate::crypto::{Cipher, Key, KeySource, Scheme};
 use crate::wire::seed::WireKind;
-use crate::wire::{Frame, KeyExchange, LabCodec, Welcome};
+use crate::wire::{Frame, LabCodec, Welcome};
 
 /// Serves clients on `listener` until `shutdown` completes or a [`ServerCommand::Shutdown`]
 /// arrives, speaking the lab protocol or, with `--wire seed`, the scheme's seed program's bytes.

@@ -12,8 +12,8 @@ use tracing::Instrument;
 use super::config::{ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, system_clock};
 use super::event::{ClientCommand, Event, MitmCommand, PeerId, ServerCommand};
 use super::{EVENT_QUEUE, NetError};
+use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, Scheme, Tamper};
-use crate::wire::KeyExchange;
 use crate::wire::seed::WireKind;
 
 /// Which part of the lab an event comes from.

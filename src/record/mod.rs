@@ -18,10 +18,10 @@ use tokio::sync::mpsc;
 
 pub use parse::{Recording, parse};
 
+use crate::crypto::KeyExchange;
 use crate::crypto::Scheme;
-use crate::headless::event_json;
+use crate::json::event_json;
 use crate::net::{Event, Mode, Role, Tagged};
-use crate::wire::KeyExchange;
 
 /// The longest recording read back, in bytes.
 pub const MAX_RECORDING: u64 = 256 * 1024 * 1024;

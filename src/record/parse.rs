@@ -6,9 +6,10 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use serde_json::Value;
 
+use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, Opened, Reason, Scheme, Tamper, Verdict, VerdictWord};
 use crate::net::{Direction, Event, Fate, Mode, Peer, Role};
-use crate::wire::{Frame, KeyExchange};
+use crate::wire::Frame;
 
 /// A recording read back.
 #[derive(Debug)]
@@ -116,7 +117,7 @@ fn event(v: &Value) -> Result<Option<Event>, String> {
         "key" => {
             let scheme = scheme(v)?;
             let text = text(v, "key")?;
-            if text == crate::headless::REDACTED {
+            if text == crate::json::REDACTED {
                 // Redacted in the recording: there is no key to show.
                 return Ok(None);
             }

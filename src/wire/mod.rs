@@ -12,5 +12,3 @@ pub mod seed;
 pub use codec::LabCodec;
 pub use error::FrameError;
 pub use frame::{Frame, Hello, Welcome};
-// TODO(structure): remove once every import names crate::crypto::KeyExchange.
-pub use crate::crypto::KeyExchange;

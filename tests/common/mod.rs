@@ -8,12 +8,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use cipherlab::crypto::KeyExchange;
 use cipherlab::crypto::{Key, KeySource, Scheme};
 use cipherlab::net::{
     self, ClientCommand, ClientConfig, Event, KeyText, Limits, ServerCommand, ServerConfig,
     system_clock,
 };
-use cipherlab::wire::{Frame, Hello, KeyExchange, LabCodec};
+use cipherlab::wire::{Frame, Hello, LabCodec};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;

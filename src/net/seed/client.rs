@@ -12,12 +12,12 @@ use tokio::time::timeout;
 
 use super::http;
 use super::io::{TokenReader, read_exactly, read_once, read_to_end, write_all};
+use crate::crypto::KeyExchange;
 use crate::crypto::{Cipher, Key, KeySource, Nonce, OpenOptions, Reason, Scheme, Verdict};
 use crate::net::NetError;
 use crate::net::config::ClientConfig;
 use crate::net::event::{ClientCommand, Event, Peer};
 use crate::net::session::emit;
-use crate::wire::KeyExchange;
 use crate::wire::seed::{
     CBC_FAILED, CBC_SEED_KEY, DecryptMacRequest, DecryptMacResponse, FERNET_KEY_TEXT, HMAC_FAILED,
     HMAC_VERIFIED,

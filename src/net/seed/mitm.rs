@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::http;
 use super::io::{TokenReader, read_exactly, read_once, read_to_end, write_all};
+use crate::crypto::KeyExchange;
 use crate::crypto::{Cipher, Key, Reason, Scheme, TAG, Verdict};
 use crate::net::accept::{Connection, Flow, Service, accept_loop};
 use crate::net::attack::{Armed, Attack, Delivery};
@@ -32,11 +33,11 @@ use crate::net::config::MitmConfig;
 use crate::net::event::{Direction, Event, Fate, MitmCommand, Peer};
 use crate::net::roster::Roster;
 use crate::net::session::emit;
+use crate::wire::Frame;
 use crate::wire::seed::{
     CBC_PATH, DecryptMacRequest, DecryptMacResponse, FERNET_KEY_TEXT, HMAC_FAILED, HMAC_TAG,
     HMAC_VERIFIED,
 };
-use crate::wire::{Frame, KeyExchange};
 
 /// How long a seed conversation may sit idle at the man in the middle.
 const IDLE: std::time::Duration = std::time::Duration::from_secs(300);

@@ -1,4 +1,5 @@
-//! Events as JSON objects, one per line, with the product contract's names and fields.
+//! The JSON event contract: each event as one JSON object with the product contract's names
+//! and fields. The headless front end prints it and recordings store it, so it sits below both.
 
 use serde_json::{Map, Value, json};
 
@@ -165,8 +166,8 @@ fn add_plaintext(fields: &mut Value, plaintext: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::KeyExchange;
     use crate::crypto::{KeySource, Opened, Reason, Scheme};
-    use crate::wire::KeyExchange;
     use bytes::Bytes;
 
     fn peer() -> Peer {
