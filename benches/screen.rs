@@ -65,7 +65,7 @@ fn flood(c: &mut Criterion) {
                 };
                 app.on_net(
                     0,
-                    Role::Wire,
+                    Role::Mitm,
                     Event::Intercepted {
                         peer,
                         direction: Direction::ToServer,

@@ -12,21 +12,21 @@ use cipherlab::crypto::KeyExchange;
 use cipherlab::crypto::{Scheme, Tamper};
 use cipherlab::net::{self, Direction, Event, Fate, Limits, MitmConfig, seq_label};
 use cipherlab::wire::Frame;
-use cipherlab::wire::seed::WireKind;
+use cipherlab::wire::seed::Protocol;
 use common::*;
 
 /// A man in the middle on `wire`, forwarding to `upstream` with `plan`.
 async fn start_relay(
-    wire: WireKind,
+    wire: Protocol,
     scheme: Scheme,
     upstream: SocketAddr,
     plan: &[(u64, &str)],
     limits: Limits,
 ) -> TestMitm {
     start_mitm_with(MitmConfig {
-        wire,
+        protocol: wire,
         upstream: upstream.to_string(),
-        scheme: (wire == WireKind::Seed).then_some(scheme),
+        scheme: (wire == Protocol::Seed).then_some(scheme),
         plan: plan
             .iter()
             .map(|(n, a)| (*n, a.parse::<Tamper>().unwrap()))
@@ -81,18 +81,18 @@ fn step(event: &Event) -> Option<String> {
 /// returns the attacker's steps for each message; `expected[i]` says how many steps message
 /// `i` leads to (the test's expectation, so that nothing is waited for by the clock).
 async fn attacked(
-    wire: WireKind,
+    wire: Protocol,
     scheme: Scheme,
     plan: &[(u64, &str)],
     messages: &[&str],
     expected: &[usize],
 ) -> Vec<Vec<String>> {
     let mut config = server_config(scheme, KeyExchange::Psk);
-    config.wire = wire;
+    config.protocol = wire;
     let server = start_server(config).await;
     let mut mitm = start_relay(wire, scheme, server.addr, plan, Limits::default()).await;
     let mut client_config = client_config(mitm.addr, Some(scheme), Some(&server.key));
-    client_config.wire = wire;
+    client_config.protocol = wire;
     let client = start_client(client_config);
     let mut seen = vec![];
     for (message, &count) in messages.iter().zip(expected) {
@@ -122,7 +122,7 @@ async fn same_on_both_wires(
     expected: &[&[&str]],
 ) {
     let counts: Vec<usize> = expected.iter().map(|steps| steps.len()).collect();
-    for wire in [WireKind::Lab, WireKind::Seed] {
+    for wire in [Protocol::Lab, Protocol::Seed] {
         let seen = attacked(wire, scheme, plan, messages, &counts).await;
         assert_eq!(seen, expected, "{scheme} on the {}", wire.label());
     }
@@ -259,18 +259,18 @@ async fn the_seed_relay_refuses_a_connection_beyond_its_limit_as_the_seed_server
         ..Limits::default()
     };
     let mut config = server_config(Scheme::Hmac, KeyExchange::Psk);
-    config.wire = WireKind::Seed;
+    config.protocol = Protocol::Seed;
     config.limits = limits;
     let mut server = start_server(config).await;
     let by_server = refusal(server.addr, &mut server.events).await;
 
     let upstream = start_server({
         let mut config = server_config(Scheme::Hmac, KeyExchange::Psk);
-        config.wire = WireKind::Seed;
+        config.protocol = Protocol::Seed;
         config
     })
     .await;
-    let mut relay = start_relay(WireKind::Seed, Scheme::Hmac, upstream.addr, &[], limits).await;
+    let mut relay = start_relay(Protocol::Seed, Scheme::Hmac, upstream.addr, &[], limits).await;
     let by_relay = refusal(relay.addr, &mut relay.events).await;
 
     assert_eq!(

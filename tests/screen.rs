@@ -47,13 +47,21 @@ fn session(
     exchange: cipherlab::crypto::KeyExchange,
 ) -> cipherlab::tui::session::SessionView {
     use cipherlab::tui::session::{Handshake, SessionView};
-    SessionView::new(mode, Handshake::Known { scheme, exchange }, "lab wire")
+    SessionView::new(
+        mode,
+        Handshake::Known { scheme, exchange },
+        cipherlab::wire::seed::Protocol::Lab,
+    )
 }
 
 /// A client or man in the middle still waiting for the server's handshake.
 fn awaiting(mode: Mode, assumed: Scheme) -> App {
     use cipherlab::tui::session::{Handshake, SessionView};
-    let session = SessionView::new(mode, Handshake::Awaiting { assumed }, "lab wire");
+    let session = SessionView::new(
+        mode,
+        Handshake::Awaiting { assumed },
+        cipherlab::wire::seed::Protocol::Lab,
+    );
     let theme = cipherlab::tui::Theme { mono: true };
     App::new(session, cipherlab::logging::LogRing::default(), theme)
 }
@@ -322,7 +330,7 @@ fn wire_keys_ask_the_man_in_the_middle_to_hold_forward_tamper_and_drop() {
         };
         app.on_net(
             0,
-            Role::Wire,
+            Role::Mitm,
             Event::Intercepted {
                 peer,
                 direction: Direction::ToServer,
@@ -477,7 +485,7 @@ fn lesson_keys_step_forward_and_back() {
     );
     // Only once the man in the middle confirms does the message go.
     let action = "flip:4:0".parse().unwrap();
-    app.on_net(app.generation(), Role::Wire, Event::Armed { action });
+    app.on_net(app.generation(), Role::Mitm, Event::Armed { action });
     let requests = app.take_requests();
     assert!(
         matches!(requests.as_slice(), [Request::Send { .. }]),
@@ -569,7 +577,7 @@ fn a_client_and_a_man_in_the_middle_show_the_session_the_handshake_set() {
             frame,
             fate: cipherlab::net::Fate::Forwarded,
         };
-        mitm.on_net(0, Role::Wire, event);
+        mitm.on_net(0, Role::Mitm, event);
     }
     let text = screen_text(&draw(&mitm, 120, 36));
     assert!(text.contains("mitm · cbc · pre-shared key"), "{text}");
@@ -643,7 +651,7 @@ fn hold_one(app: &mut App) {
         frame,
         fate: cipherlab::net::Fate::Held(3),
     };
-    app.on_net(0, Role::Wire, held);
+    app.on_net(0, Role::Mitm, held);
 }
 
 fn press(app: &mut App, code: ratatui::crossterm::event::KeyCode) {
@@ -804,7 +812,7 @@ fn a_man_in_the_middle_does_not_guess_the_scheme_before_the_handshake() {
         name: "alice".to_owned(),
         scheme: Scheme::Hmac,
     };
-    app.on_net(0, Role::Wire, connected);
+    app.on_net(0, Role::Mitm, connected);
     let text = screen_text(&draw(&app, 120, 36));
     assert!(text.contains("mitm · hmac"), "{text}");
 }
@@ -840,7 +848,7 @@ fn the_wire_column_says_when_the_attacker_has_read_the_key() {
         source: KeySource::ReceivedInClear,
         exchange: KeyExchange::Send,
     };
-    app.on_net(0, Role::Wire, read);
+    app.on_net(0, Role::Mitm, read);
     let text = screen_text(&draw(&app, 120, 36));
     assert!(text.contains("key read off the wire"), "{text}");
 }
@@ -869,7 +877,7 @@ fn an_injected_replay_is_not_shown_as_the_clients_own() {
         action: Tamper::Replay,
         wire: earlier.clone(),
     };
-    app.on_net(0, Role::Wire, replayed);
+    app.on_net(0, Role::Mitm, replayed);
     let opened = Cipher::new(&scenario::fixed_key(Scheme::Fernet)).open_with(
         &earlier,
         &OpenOptions {
@@ -916,7 +924,7 @@ fn a_dropped_message_says_so_instead_of_waiting_for_ever() {
         action: Tamper::Drop,
         wire: Bytes::new(),
     };
-    app.on_net(0, Role::Wire, dropped);
+    app.on_net(0, Role::Mitm, dropped);
     let text = screen_text(&draw(&app, 140, 42));
     let row = text
         .lines()
@@ -965,7 +973,7 @@ fn going_back_in_a_lesson_shows_that_steps_message_again() {
     sent(&mut app, 10, "meet at noon by the gate");
     app.apply(Action::NextStep);
     let action = "flip:4:0".parse().unwrap();
-    app.on_net(app.generation(), Role::Wire, Event::Armed { action });
+    app.on_net(app.generation(), Role::Mitm, Event::Armed { action });
     sent(&mut app, 11, "the step's second message");
     let plaintext = |app: &App| {
         app.current()

@@ -18,7 +18,7 @@ use super::peak_rss_mb;
 use crate::crypto::KeyExchange;
 use crate::crypto::{Cipher, Key, KeySource, Scheme};
 use crate::net::{self, Event, Limits, ServerConfig, system_clock};
-use crate::wire::seed::WireKind;
+use crate::wire::seed::Protocol;
 use crate::wire::{Frame, Hello, LabCodec};
 
 /// The most a whole run may take; past it the run reports what it has, as errors.
@@ -143,7 +143,7 @@ pub async fn run(
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let key = Key::generate(scheme).map_err(|e| e.to_string())?;
     let config = ServerConfig {
-        wire: WireKind::Lab,
+        protocol: Protocol::Lab,
         scheme,
         key: key.clone(),
         key_source: KeySource::Generated,

@@ -11,7 +11,7 @@ use crate::net::{
     AutoReply, ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, system_clock,
 };
 use crate::wire::frame::MAX_NAME;
-use crate::wire::seed::{CBC_SEED_KEY, WireKind, default_addr, mac_address};
+use crate::wire::seed::{CBC_SEED_KEY, Protocol, default_addr, mac_address};
 
 /// Why a mode could not be configured.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,11 +50,11 @@ fn seed_exchange(scheme: Scheme) -> KeyExchange {
     }
 }
 
-fn address(given: Option<&String>, wire: WireKind, scheme: Option<Scheme>) -> String {
+fn address(given: Option<&String>, wire: Protocol, scheme: Option<Scheme>) -> String {
     match (given, wire) {
         (Some(addr), _) => addr.clone(),
-        (None, WireKind::Seed) => default_addr(scheme.unwrap_or(Scheme::Fernet)),
-        (None, WireKind::Lab) => super::DEFAULT_ADDR.to_owned(),
+        (None, Protocol::Seed) => default_addr(scheme.unwrap_or(Scheme::Fernet)),
+        (None, Protocol::Lab) => super::DEFAULT_ADDR.to_owned(),
     }
 }
 
@@ -97,11 +97,11 @@ fn server_key(
 /// A [`SetupError`] for a missing or unusable key.
 pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupError> {
     let scheme = args.scheme;
-    let wire = WireKind::from(args.wire);
+    let wire = Protocol::from(args.wire);
     let chosen = args.key_exchange.map(KeyExchange::from);
     let exchange = match wire {
-        WireKind::Lab => chosen.unwrap_or(KeyExchange::default_for(scheme)),
-        WireKind::Seed => {
+        Protocol::Lab => chosen.unwrap_or(KeyExchange::default_for(scheme)),
+        Protocol::Seed => {
             let seed = seed_exchange(scheme);
             if chosen.is_some_and(|c| c != seed) {
                 return Err(SetupError::Usage(format!(
@@ -113,7 +113,7 @@ pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupE
         }
     };
     let mut given = resolve_key_text(&args.key, Some(scheme))?;
-    if wire == WireKind::Seed && given.is_none() {
+    if wire == Protocol::Seed && given.is_none() {
         match scheme {
             Scheme::Cbc => {
                 given = Some(KeyText {
@@ -130,13 +130,13 @@ pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupE
         (Some(text), _) => Some(AutoReply::Text(text.clone())),
         (None, true) => Some(AutoReply::Echo),
         // Seed 001's client waits for a reply to every token: headless, echo unless told.
-        (None, false) if wire == WireKind::Seed && scheme == Scheme::Fernet && args.headless => {
+        (None, false) if wire == Protocol::Seed && scheme == Scheme::Fernet && args.headless => {
             Some(AutoReply::Echo)
         }
         (None, false) => None,
     };
     let config = ServerConfig {
-        wire,
+        protocol: wire,
         scheme,
         key,
         key_source,
@@ -158,9 +158,9 @@ pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupE
 /// # Errors
 /// A [`SetupError`] for an unusable key, a missing seed 004 key, or no MAC address.
 pub fn client_config(args: &ClientArgs) -> Result<(ClientConfig, Vec<String>), SetupError> {
-    let wire = WireKind::from(args.wire);
+    let wire = Protocol::from(args.wire);
     let mut scheme = args.scheme;
-    if wire == WireKind::Seed {
+    if wire == Protocol::Seed {
         // The seed protocols do not announce their scheme: fernet unless told.
         scheme = Some(scheme.unwrap_or(Scheme::Fernet));
     }
@@ -168,7 +168,7 @@ pub fn client_config(args: &ClientArgs) -> Result<(ClientConfig, Vec<String>), S
     if let (Some(scheme), Some(given)) = (scheme, &key) {
         Key::parse(scheme, &given.text).map_err(|e| format!("{}: {e}", given.origin))?;
     }
-    if wire == WireKind::Seed && scheme == Some(Scheme::Hmac) && key.is_none() {
+    if wire == Protocol::Seed && scheme == Some(Scheme::Hmac) && key.is_none() {
         return Err(SetupError::SeedKeyMissing);
     }
     let mut messages = args.messages.clone();
@@ -189,7 +189,7 @@ pub fn client_config(args: &ClientArgs) -> Result<(ClientConfig, Vec<String>), S
         .take(MAX_NAME)
         .collect();
     let config = ClientConfig {
-        wire,
+        protocol: wire,
         connect: address(args.connect.as_ref(), wire, scheme),
         scheme,
         name,
@@ -216,7 +216,7 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
         origin: "demo".to_owned(),
     });
     let server = ServerConfig {
-        wire: crate::wire::seed::WireKind::Lab,
+        protocol: crate::wire::seed::Protocol::Lab,
         scheme,
         key,
         key_source: KeySource::Generated,
@@ -227,7 +227,7 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
         clock: system_clock(),
     };
     let client = ClientConfig {
-        wire: crate::wire::seed::WireKind::Lab,
+        protocol: crate::wire::seed::Protocol::Lab,
         connect: String::new(),
         scheme: Some(scheme),
         name: "demo-client".to_owned(),
@@ -244,14 +244,14 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
 /// # Errors
 /// A usage message when `--wire seed` comes without `--scheme`.
 pub fn mitm_config(args: &MitmArgs) -> Result<MitmConfig, SetupError> {
-    let wire = WireKind::from(args.wire);
-    if wire == WireKind::Seed && args.scheme.is_none() {
+    let wire = Protocol::from(args.wire);
+    if wire == Protocol::Seed && args.scheme.is_none() {
         return Err(SetupError::Usage(
             "--wire seed needs --scheme: the seed protocols do not announce it".to_owned(),
         ));
     }
     Ok(MitmConfig {
-        wire,
+        protocol: wire,
         scheme: args.scheme,
         upstream: args.upstream.clone(),
         plan: args.tamper.clone(),

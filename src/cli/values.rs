@@ -5,7 +5,7 @@
 use clap::ValueEnum;
 
 use crate::crypto::{KeyExchange, Scheme, Tamper};
-use crate::wire::seed::WireKind;
+use crate::wire::seed::Protocol;
 
 /// The port of `HOST:PORT` (a name, an IPv4 address, or `[IPv6]`), or `None` when `text` is not
 /// one. Addresses are checked when the command line is read so that a typo is a usage error now
@@ -138,11 +138,11 @@ pub enum WireArg {
     Seed,
 }
 
-impl From<WireArg> for WireKind {
-    fn from(arg: WireArg) -> WireKind {
+impl From<WireArg> for Protocol {
+    fn from(arg: WireArg) -> Protocol {
         match arg {
-            WireArg::Lab => WireKind::Lab,
-            WireArg::Seed => WireKind::Seed,
+            WireArg::Lab => Protocol::Lab,
+            WireArg::Seed => Protocol::Seed,
         }
     }
 }

@@ -9,13 +9,12 @@ use std::process::ExitCode;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-
+use crate::json::event_json;
 use crate::net::{
     self, ClientCommand, ClientConfig, Event, MitmConfig, NetError, Role, ServerConfig,
 };
-use crate::json::event_json;
 use crate::record::{self, Recording, Tape};
-use crate::wire::seed::WireKind;
+use crate::wire::seed::Protocol;
 
 /// Exit status: every message opened and accepted.
 pub const EXIT_OK: u8 = 0;
@@ -168,7 +167,7 @@ pub async fn mitm(listener: TcpListener, config: MitmConfig, out: Output) -> Exi
         event_tx,
         shutdown_signal(),
     ));
-    run_until_stopped(task, print_all(events, Printer::new(&out, Role::Wire))).await
+    run_until_stopped(task, print_all(events, Printer::new(&out, Role::Mitm))).await
 }
 
 /// Tallies one conversation for the exit status: did every message get an accepting verdict?
@@ -214,7 +213,7 @@ async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer
     let (command_tx, command_rx) = mpsc::channel(config.limits.queue_depth);
     let (event_tx, mut events) = mpsc::channel(net::EVENT_QUEUE);
     let max_line = config.limits.max_frame;
-    let seed = config.wire == WireKind::Seed;
+    let seed = config.protocol == Protocol::Seed;
     // Seed 000 has no reply at all: a message sent is as settled as it gets.
     let verdicts = !(seed && config.scheme == Some(crate::crypto::Scheme::Ecb));
     let net_task = tokio::spawn(net::run_client(config, command_rx, event_tx));

@@ -108,7 +108,7 @@ pub async fn run(
                 live.command_mitm(MitmCommand::Arm(action)).await;
                 // The message must not overtake the command: wait until the action is armed.
                 wait_until(&mut rx, generation, |role, event| {
-                    role == Role::Wire && matches!(event, Event::Armed { .. })
+                    role == Role::Mitm && matches!(event, Event::Armed { .. })
                 })
                 .await
                 .map_err(|e| format!("the man in the middle did not arm {action}: {e}"))?;
@@ -263,7 +263,7 @@ async fn observe(
                 },
             ) if got >= crate::net::INJECTED_SEQ => outcome.replay = Some(opened.verdict),
             (
-                Role::Wire,
+                Role::Mitm,
                 Event::Eavesdropped {
                     seq: got,
                     direction: Direction::ToServer,
@@ -271,7 +271,7 @@ async fn observe(
                 },
             ) if got == seq => outcome.eavesdropped = true,
             (
-                Role::Wire,
+                Role::Mitm,
                 Event::Intercepted {
                     frame: Frame::Verdict { seq: got, .. },
                     fate: crate::net::Fate::Forwarded,

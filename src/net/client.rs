@@ -15,7 +15,7 @@ use super::session::{Session, emit, write_frame};
 use crate::crypto::KeyExchange;
 use crate::crypto::agreement::Agreement;
 use crate::crypto::{Cipher, Key, KeySource, Scheme};
-use crate::wire::seed::WireKind;
+use crate::wire::seed::Protocol;
 use crate::wire::{Frame, Hello, LabCodec, Welcome};
 
 /// Connects to a lab server and converses until the end. Every outcome is also reported on
@@ -28,7 +28,7 @@ pub async fn run(
     commands: mpsc::Receiver<ClientCommand>,
     events: mpsc::Sender<Event>,
 ) -> Result<(), NetError> {
-    let result = if config.wire == WireKind::Seed {
+    let result = if config.protocol == Protocol::Seed {
         super::seed::client::run(config, commands, events.clone()).await
     } else {
         connect_and_converse(config, commands, &events).await

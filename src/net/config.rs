@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, Scheme, Tamper, unix_now};
 use crate::wire::frame::DEFAULT_MAX_FRAME;
-use crate::wire::seed::WireKind;
+use crate::wire::seed::Protocol;
 
 /// The receiver's clock, in seconds since 1970. Tests substitute their own to expire tokens
 /// without sleeping.
@@ -66,7 +66,7 @@ pub enum AutoReply {
 #[derive(Clone)]
 pub struct ServerConfig {
     /// The lab protocol, or the seed program's own bytes.
-    pub wire: WireKind,
+    pub protocol: Protocol,
     /// The scheme it speaks.
     pub scheme: Scheme,
     /// Its key.
@@ -98,7 +98,7 @@ pub struct KeyText {
 #[derive(Clone)]
 pub struct ClientConfig {
     /// The lab protocol, or the seed program's own bytes.
-    pub wire: WireKind,
+    pub protocol: Protocol,
     /// The server's address, as `host:port`.
     pub connect: String,
     /// The scheme to ask for, or `None` to take the server's.
@@ -119,7 +119,7 @@ pub struct ClientConfig {
 #[derive(Clone)]
 pub struct MitmConfig {
     /// The lab protocol, or the seed program's own bytes.
-    pub wire: WireKind,
+    pub protocol: Protocol,
     /// The real server, as `host:port`.
     pub upstream: String,
     /// The scheme relayed: on the seed wire it cannot be read from a WELCOME.

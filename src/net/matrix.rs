@@ -229,7 +229,7 @@ async fn start(
     let key = Key::generate(scheme).map_err(|e| e.to_string())?;
     let chain = Chain {
         server: ServerConfig {
-            wire: crate::wire::seed::WireKind::Lab,
+            protocol: crate::wire::seed::Protocol::Lab,
             scheme,
             key: key.clone(),
             key_source: KeySource::Generated,
@@ -264,7 +264,7 @@ async fn collect(
         match (&role, &event) {
             (Role::Server, Event::Received { .. }) => received += 1,
             (
-                Role::Wire,
+                Role::Mitm,
                 Event::Intercepted {
                     frame: Frame::Verdict { .. },
                     ..
@@ -289,7 +289,7 @@ fn observe(events: Vec<super::Tagged>) -> Observed {
                     .push((seq, opened.verdict, opened.plaintext.map(Bytes::from)));
             }
             (
-                Role::Wire,
+                Role::Mitm,
                 Event::Eavesdropped {
                     direction: super::Direction::ToServer,
                     plaintext,
@@ -299,7 +299,7 @@ fn observe(events: Vec<super::Tagged>) -> Observed {
                 observed.eavesdropped.push(plaintext);
             }
             (
-                Role::Wire,
+                Role::Mitm,
                 Event::Intercepted {
                     frame: Frame::Data { wire, .. },
                     direction: super::Direction::ToServer,

@@ -23,7 +23,7 @@ use super::event::{Direction, Event, Fate, HoldId, MitmCommand, Peer};
 use super::roster::Roster;
 use super::session::{emit, write_frame};
 use crate::crypto::{Key, Scheme, Tamper};
-use crate::wire::seed::WireKind;
+use crate::wire::seed::Protocol;
 use crate::wire::{Frame, LabCodec};
 
 /// A command for one relayed connection.
@@ -42,7 +42,7 @@ pub async fn run(
     events: mpsc::Sender<Event>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    if config.wire == WireKind::Seed {
+    if config.protocol == Protocol::Seed {
         let scheme = config.scheme.unwrap_or(Scheme::Fernet);
         return super::seed::mitm::run(listener, config, scheme, commands, events, shutdown).await;
     }

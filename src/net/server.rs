@@ -21,7 +21,7 @@ use super::session::{Session, emit, write_frame};
 use crate::crypto::KeyExchange;
 use crate::crypto::agreement::Agreement;
 use crate::crypto::{Cipher, Key, KeySource, Scheme};
-use crate::wire::seed::WireKind;
+use crate::wire::seed::Protocol;
 use crate::wire::{Frame, LabCodec, Welcome};
 
 /// Serves clients on `listener` until `shutdown` completes or a [`ServerCommand::Shutdown`]
@@ -35,7 +35,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, scheme = %config.scheme, wire = config.wire.label(), "listening");
+        tracing::info!(%addr, scheme = %config.scheme, wire = config.protocol.label(), "listening");
         emit(&events, Event::Listening { addr }).await;
     }
     // Under x25519 each connection agrees its own key, reported as it is agreed.
@@ -47,12 +47,12 @@ pub async fn run(
         };
         emit(&events, key).await;
     }
-    let (limits, wire) = (config.limits, config.wire);
+    let (limits, wire) = (config.limits, config.protocol);
     match (wire, config.scheme) {
-        (WireKind::Seed, Scheme::Cbc) => {
+        (Protocol::Seed, Scheme::Cbc) => {
             seed::http::serve(listener, config, commands, events, shutdown).await
         }
-        (WireKind::Seed, _) => {
+        (Protocol::Seed, _) => {
             let service = Server {
                 config,
                 events: events.clone(),
@@ -60,7 +60,7 @@ pub async fn run(
             };
             accept_loop(listener, limits, service, commands, events, shutdown).await
         }
-        (WireKind::Lab, _) => {
+        (Protocol::Lab, _) => {
             let service = Server {
                 config,
                 events: events.clone(),

@@ -14,7 +14,7 @@ use super::event::{ClientCommand, Event, MitmCommand, PeerId, ServerCommand};
 use super::{EVENT_QUEUE, NetError};
 use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, Scheme, Tamper};
-use crate::wire::seed::WireKind;
+use crate::wire::seed::Protocol;
 
 /// Which part of the lab an event comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -22,7 +22,7 @@ pub enum Role {
     /// The client.
     Client,
     /// The man in the middle: what is on the wire.
-    Wire,
+    Mitm,
     /// The server.
     Server,
 }
@@ -146,7 +146,7 @@ impl Topology {
                 .in_current_span(),
         ));
         self.tasks
-            .push(forward(self.generation, Role::Wire, events, out.clone()));
+            .push(forward(self.generation, Role::Mitm, events, out.clone()));
         self.mitm = Some(tx);
         self
     }
@@ -211,7 +211,7 @@ impl Topology {
         };
         let chain = Chain {
             server: ServerConfig {
-                wire: WireKind::Lab,
+                protocol: Protocol::Lab,
                 scheme,
                 key,
                 key_source: KeySource::Generated,
@@ -268,7 +268,7 @@ impl Topology {
             origin: origin.to_owned(),
         });
         let mitm = MitmConfig {
-            wire: WireKind::Lab,
+            protocol: Protocol::Lab,
             scheme: None,
             upstream: server_addr.to_string(),
             plan,
@@ -276,7 +276,7 @@ impl Topology {
             limits: Limits::default(),
         };
         let client = ClientConfig {
-            wire: WireKind::Lab,
+            protocol: Protocol::Lab,
             connect: mitm_addr.to_string(),
             scheme: Some(server.scheme),
             name: client_name,

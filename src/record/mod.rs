@@ -34,7 +34,7 @@ pub const MIN_SPEED: f64 = 0.01;
 pub fn role_name(role: Role) -> &'static str {
     match role {
         Role::Client => "client",
-        Role::Wire => "wire",
+        Role::Mitm => "wire",
         Role::Server => "server",
     }
 }
@@ -182,7 +182,7 @@ mod tests {
     async fn play_keeps_the_recorded_pace_scaled_by_the_speed() {
         let events = vec![
             (0, Role::Server, listening(1)),
-            (1_000, Role::Wire, listening(2)),
+            (1_000, Role::Mitm, listening(2)),
             (3_000, Role::Client, listening(3)),
         ];
         let (tx, mut rx) = mpsc::channel(4);
@@ -195,7 +195,7 @@ mod tests {
         }
         assert_eq!(
             arrivals,
-            [(Role::Server, 0), (Role::Wire, 500), (Role::Client, 1_500)]
+            [(Role::Server, 0), (Role::Mitm, 500), (Role::Client, 1_500)]
         );
     }
 
@@ -233,7 +233,7 @@ mod tests {
                     {\"event\":\"listening\",\"addr\":\"127.0.0.1:9\",\"t_ms\":5,\"role\":\"client\"}\n";
         let recording = parse(text.as_bytes()).unwrap();
         let roles: Vec<(u64, Role)> = recording.events.iter().map(|(t, r, _)| (*t, *r)).collect();
-        assert_eq!(roles, [(4, Role::Wire), (5, Role::Client)]);
+        assert_eq!(roles, [(4, Role::Mitm), (5, Role::Client)]);
         assert!(recording.skipped.is_empty());
     }
 

@@ -214,11 +214,11 @@ fn event(v: &Value) -> Result<Option<Event>, String> {
 fn role(v: &Value, mode: Mode) -> Role {
     match v["role"].as_str() {
         Some("client") => Role::Client,
-        Some("wire") => Role::Wire,
+        Some("wire") => Role::Mitm,
         Some("server") => Role::Server,
         _ => match mode {
             Mode::Client => Role::Client,
-            Mode::Mitm => Role::Wire,
+            Mode::Mitm => Role::Mitm,
             Mode::Demo | Mode::Server => Role::Server,
         },
     }

@@ -241,7 +241,7 @@ fn demo(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
     );
     for (role, area) in [
         (Role::Client, columns[0]),
-        (Role::Wire, columns[1]),
+        (Role::Mitm, columns[1]),
         (Role::Server, columns[2]),
     ] {
         let [title, inner] = area.layout(&Layout::vertical([
@@ -249,7 +249,7 @@ fn demo(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
             Constraint::Fill(1),
         ]));
         panes.push((Pane::Column(role), title));
-        if role == Role::Wire {
+        if role == Role::Mitm {
             panes.push((Pane::Wire, inner));
         } else {
             column(inner, role, role == Role::Client, panes);
@@ -320,7 +320,7 @@ fn mitm(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
     );
     panes.push((Pane::Wire, top[0]));
     let right = rows(top[1], [Constraint::Length(4), Constraint::Fill(1)]);
-    panes.push((Pane::Key(Role::Wire), right[0]));
-    panes.push((Pane::Ciphertext(Role::Wire), right[1]));
+    panes.push((Pane::Key(Role::Mitm), right[0]));
+    panes.push((Pane::Ciphertext(Role::Mitm), right[1]));
     bottom(parts[1], panes);
 }

@@ -24,7 +24,7 @@ use crate::logging::LogRing;
 use crate::net::matrix::{self, Cell};
 use crate::net::{ClientConfig, Event, MitmConfig, Role, ServerConfig, Tagged, Topology};
 use crate::record::{Recorder, Recording};
-use crate::wire::seed::WireKind;
+use crate::wire::seed::Protocol;
 
 /// Frames drawn per second at most.
 const FPS: f64 = 30.0;
@@ -93,17 +93,18 @@ impl Launch {
         let known = Handshake::Known { scheme, exchange };
         let awaiting = Handshake::Awaiting { assumed: scheme };
         let (handshake, protocol) = match self {
-            Launch::Demo { .. } | Launch::Lesson { .. } => (known, WireKind::Lab.label()),
-            Launch::Server { config, .. } => (known, config.wire.label()),
-            Launch::Client { config } if config.wire == WireKind::Lab => {
-                (awaiting, config.wire.label())
+            Launch::Demo { .. } | Launch::Lesson { .. } => (known, Protocol::Lab),
+            Launch::Server { config, .. } => (known, config.protocol),
+            Launch::Client { config } if config.protocol == Protocol::Lab => {
+                (awaiting, config.protocol)
             }
-            Launch::Client { config } => (known, config.wire.label()),
-            Launch::Mitm { config, .. } if config.wire == WireKind::Lab => {
-                (awaiting, config.wire.label())
+            Launch::Client { config } => (known, config.protocol),
+            Launch::Mitm { config, .. } if config.protocol == Protocol::Lab => {
+                (awaiting, config.protocol)
             }
-            Launch::Mitm { config, .. } => (known, config.wire.label()),
-            Launch::Replay { .. } => (known, "replay"),
+            Launch::Mitm { config, .. } => (known, config.protocol),
+            // A recording does not say which protocol it crossed; the header says `replay`.
+            Launch::Replay { .. } => (known, Protocol::Lab),
         };
         let session = SessionView::new(self.mode(), handshake, protocol);
         match self {
@@ -216,12 +217,12 @@ pub async fn run(launch: Launch, log: LogRing, recorder: Option<Recorder>) -> io
         let _ = execute!(io::stdout(), DisableMouseCapture);
         previous(info);
     }));
-    let session = Session {
+    let driver = Driver {
         topology,
         recorder,
         replaying,
     };
-    let result = event_loop(&mut terminal, &mut app, session, tx, rx).await;
+    let result = event_loop(&mut terminal, &mut app, driver, tx, rx).await;
     let _ = execute!(io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result.map(|()| ExitCode::SUCCESS)
@@ -242,14 +243,14 @@ fn draw(terminal: &mut DefaultTerminal, app: &App) -> io::Result<()> {
 }
 
 /// What the event loop drives besides the screen.
-struct Session {
+struct Driver {
     topology: Option<Topology>,
     recorder: Option<Recorder>,
     /// Events come from a recording: there is nothing to send to.
     replaying: bool,
 }
 
-impl Session {
+impl Driver {
     /// Records one event of the current generation; a write error is shown once and ends the
     /// recording.
     fn record(&mut self, app: &mut App, generation: u64, role: Role, event: &Event) {
@@ -281,7 +282,7 @@ impl Session {
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
-    mut session: Session,
+    mut driver: Driver,
     tx: mpsc::Sender<Tagged>,
     mut rx: mpsc::Receiver<Tagged>,
 ) -> io::Result<()> {
@@ -315,10 +316,10 @@ async fn event_loop(
                 None => break,
             },
             Some(tagged) = rx.recv() => {
-                session.apply(app, tagged);
+                driver.apply(app, tagged);
                 for _ in 0..BATCH {
                     match rx.try_recv() {
-                        Ok(tagged) => session.apply(app, tagged),
+                        Ok(tagged) => driver.apply(app, tagged),
                         Err(_) => break,
                     }
                 }
@@ -346,22 +347,22 @@ async fn event_loop(
                 });
                 continue;
             }
-            if session.replaying && !matches!(request, Request::RunMatrix) {
+            if driver.replaying && !matches!(request, Request::RunMatrix) {
                 app.show_error(super::app::REPLAY_REFUSAL);
                 continue;
             }
-            handle(request, &mut session.topology, &tx, &cells_tx, app).await;
+            handle(request, &mut driver.topology, &tx, &cells_tx, app).await;
         }
         if app.wants_quit() {
             break;
         }
     }
-    if let Some(topology) = session.topology.take() {
+    if let Some(topology) = driver.topology.take() {
         topology.shutdown().await;
     }
     // What the shutdown itself reported (BYE sent, clients gone) still belongs in a recording.
     while let Ok((generation, role, event)) = rx.try_recv() {
-        session.record(app, generation, role, &event);
+        driver.record(app, generation, role, &event);
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use super::state::{ConnState, KeyView, Mode};
 use crate::crypto::{KeyExchange, Scheme};
 use crate::net::Role;
+use crate::wire::seed::Protocol;
 
 /// What the handshake has settled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,7 +47,7 @@ pub enum Source {
 #[derive(Debug)]
 pub struct SessionView {
     mode: Mode,
-    protocol: &'static str,
+    protocol: Protocol,
     handshake: Handshake,
     source: Source,
     generation: u64,
@@ -55,9 +56,8 @@ pub struct SessionView {
 }
 
 impl SessionView {
-    /// A session in `mode`, its header naming `protocol` (`lab protocol`, `seed protocol` or
-    /// `replay`).
-    pub fn new(mode: Mode, handshake: Handshake, protocol: &'static str) -> SessionView {
+    /// A session in `mode` speaking `protocol`.
+    pub fn new(mode: Mode, handshake: Handshake, protocol: Protocol) -> SessionView {
         SessionView {
             mode,
             protocol,
@@ -84,9 +84,17 @@ impl SessionView {
         self.mode
     }
 
-    /// The protocol's label for the header.
-    pub fn protocol(&self) -> &'static str {
+    /// The protocol spoken.
+    pub fn protocol(&self) -> Protocol {
         self.protocol
+    }
+
+    /// What the header calls the session's source: its protocol, or `replay`.
+    pub fn label(&self) -> &'static str {
+        match self.source {
+            Source::Live => self.protocol.label(),
+            Source::Replay { .. } => "replay",
+        }
     }
 
     /// What the handshake settled.

@@ -15,7 +15,7 @@ use crate::crypto::{BLOCK, Scheme, TAG};
 
 /// The wire protocol a networked mode speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum WireKind {
+pub enum Protocol {
     /// cipherlab's framed protocol (`docs/PROTOCOL.md`).
     #[default]
     Lab,
@@ -23,12 +23,12 @@ pub enum WireKind {
     Seed,
 }
 
-impl WireKind {
+impl Protocol {
     /// The header label.
     pub fn label(self) -> &'static str {
         match self {
-            WireKind::Lab => "lab wire",
-            WireKind::Seed => "seed wire",
+            Protocol::Lab => "lab wire",
+            Protocol::Seed => "seed wire",
         }
     }
 }

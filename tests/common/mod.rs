@@ -36,7 +36,7 @@ pub struct TestServer {
 
 pub fn server_config(scheme: Scheme, exchange: KeyExchange) -> ServerConfig {
     ServerConfig {
-        wire: cipherlab::wire::seed::WireKind::Lab,
+        protocol: cipherlab::wire::seed::Protocol::Lab,
         scheme,
         key: Key::generate(scheme).unwrap(),
         key_source: KeySource::Generated,
@@ -101,7 +101,7 @@ pub struct TestClient {
 
 pub fn client_config(addr: SocketAddr, scheme: Option<Scheme>, key: Option<&Key>) -> ClientConfig {
     ClientConfig {
-        wire: cipherlab::wire::seed::WireKind::Lab,
+        protocol: cipherlab::wire::seed::Protocol::Lab,
         connect: addr.to_string(),
         scheme,
         name: "tester".to_owned(),
@@ -230,7 +230,7 @@ pub async fn start_mitm(
     plan: Vec<(u64, cipherlab::crypto::Tamper)>,
 ) -> TestMitm {
     start_mitm_with(cipherlab::net::MitmConfig {
-        wire: cipherlab::wire::seed::WireKind::Lab,
+        protocol: cipherlab::wire::seed::Protocol::Lab,
         scheme: None,
         upstream: upstream.to_string(),
         plan,

@@ -72,7 +72,7 @@ impl App {
                 focused: focus == Focus::Ciphertext
                     && (role == crate::net::Role::Client
                         || mode.sender() == Some(role)
-                        || role == crate::net::Role::Wire),
+                        || role == crate::net::Role::Mitm),
                 scroll: self.ui.scroll(Focus::Ciphertext),
                 theme,
             }

@@ -37,7 +37,7 @@ impl App {
                 source,
                 exchange,
             } => {
-                if role == Role::Wire {
+                if role == Role::Mitm {
                     self.attacker.key_learned = true;
                 }
                 if mode == Mode::Client {
@@ -105,7 +105,7 @@ impl App {
                 action,
                 wire,
             } => {
-                let key = (self.conn(Role::Wire, peer.id), Direction::ToServer, seq);
+                let key = (self.conn(Role::Mitm, peer.id), Direction::ToServer, seq);
                 let journey = self.timeline.journeys_mut().entry(key);
                 journey.held = None;
                 journey.tampered.push((action, Kept::new(&wire)));
@@ -116,7 +116,7 @@ impl App {
                 seq,
                 plaintext,
             } => {
-                let key = (self.conn(Role::Wire, peer.id), direction, seq);
+                let key = (self.conn(Role::Mitm, peer.id), direction, seq);
                 self.timeline.journeys_mut().entry(key).eavesdropped = Some(Kept::new(&plaintext));
             }
             Event::Disconnected { peer, reason, .. } => {
@@ -125,7 +125,7 @@ impl App {
                 } else {
                     self.session.set_status(role, ConnState::Closed(reason));
                 }
-                if role == Role::Wire {
+                if role == Role::Mitm {
                     self.attacker.held.retain(|h| h.peer != peer.id);
                 }
             }
@@ -159,7 +159,7 @@ impl App {
             summary,
             forwarded: fate.forwarded(),
         });
-        let conn = self.conn(Role::Wire, peer.id);
+        let conn = self.conn(Role::Mitm, peer.id);
         match frame {
             // The server's WELCOME says what the session is, whatever the command line guessed.
             Frame::Welcome(welcome) if self.session.mode() == Mode::Mitm => {
@@ -190,7 +190,7 @@ impl App {
     /// each client, and 0 where there is only one conversation.
     pub(super) fn conn(&self, role: Role, peer: PeerId) -> PeerId {
         match (self.session.mode(), role) {
-            (Mode::Server, Role::Server) | (Mode::Mitm, Role::Wire) => peer,
+            (Mode::Server, Role::Server) | (Mode::Mitm, Role::Mitm) => peer,
             _ => 0,
         }
     }

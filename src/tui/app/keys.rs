@@ -209,7 +209,7 @@ impl App {
     /// none of them is shown as held any longer. The seed protocol cannot hold messages, so
     /// there the switch stays off and the man in the middle says why.
     fn toggle_intercept(&mut self) {
-        if self.session.protocol() == crate::wire::seed::WireKind::Seed.label() {
+        if self.session.protocol() == crate::wire::seed::Protocol::Seed {
             self.attacker.intercept = false;
             self.ui.show_error(crate::net::seed::NO_HOLD_ON_SEED_WIRE);
             return;
@@ -219,7 +219,7 @@ impl App {
         if !on {
             for held in std::mem::take(&mut self.attacker.held) {
                 let key = (
-                    self.conn(Role::Wire, held.peer),
+                    self.conn(Role::Mitm, held.peer),
                     Direction::ToServer,
                     held.seq,
                 );

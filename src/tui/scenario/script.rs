@@ -58,7 +58,11 @@ impl Script {
     /// A new session in `mode` under `scheme`, handshake done.
     pub fn new(mode: Mode, scheme: Scheme, exchange: KeyExchange) -> Script {
         let log = LogRing::default();
-        let session = SessionView::new(mode, Handshake::Known { scheme, exchange }, "lab wire");
+        let session = SessionView::new(
+            mode,
+            Handshake::Known { scheme, exchange },
+            crate::wire::seed::Protocol::Lab,
+        );
         let app = App::new(session, log, Theme { mono: false }).fixed();
         let key = fixed_key(scheme);
         let mut script = Script {
@@ -114,14 +118,14 @@ impl Script {
             self.log(&format!("listening addr=127.0.0.1:12345 scheme={scheme}"));
         }
         if wire {
-            self.emit(Role::Wire, Event::Listening { addr: addr(40_001) });
+            self.emit(Role::Mitm, Event::Listening { addr: addr(40_001) });
             let hello = Frame::Hello(Hello {
                 scheme: Some(scheme),
                 name: "student".into(),
                 agreement: None,
             });
             self.emit(
-                Role::Wire,
+                Role::Mitm,
                 Event::Intercepted {
                     peer: self.client_peer,
                     direction: Direction::ToServer,
@@ -137,7 +141,7 @@ impl Script {
                 agreement: None,
             });
             self.emit(
-                Role::Wire,
+                Role::Mitm,
                 Event::Intercepted {
                     peer: self.client_peer,
                     direction: Direction::ToClient,
@@ -147,7 +151,7 @@ impl Script {
             );
             if exchange == KeyExchange::Send {
                 self.emit(
-                    Role::Wire,
+                    Role::Mitm,
                     Event::Key {
                         key: self.key.clone(),
                         source: KeySource::ReceivedInClear,
@@ -157,7 +161,7 @@ impl Script {
                 self.log("key read off the wire");
             }
             self.emit(
-                Role::Wire,
+                Role::Mitm,
                 Event::Connected {
                     peer: self.client_peer,
                     name: "student".into(),
@@ -241,7 +245,7 @@ impl Script {
                 wire: wire.clone(),
             };
             self.emit(
-                Role::Wire,
+                Role::Mitm,
                 Event::Intercepted {
                     peer,
                     direction: Direction::ToServer,
@@ -249,9 +253,9 @@ impl Script {
                     fate: crate::net::Fate::Forwarded,
                 },
             );
-            if self.app.session().key(Role::Wire).is_some() || scheme == Scheme::Hmac {
+            if self.app.session().key(Role::Mitm).is_some() || scheme == Scheme::Hmac {
                 self.emit(
-                    Role::Wire,
+                    Role::Mitm,
                     Event::Eavesdropped {
                         peer,
                         direction: Direction::ToServer,
@@ -265,7 +269,7 @@ impl Script {
             {
                 arriving = Bytes::from(changed);
                 self.emit(
-                    Role::Wire,
+                    Role::Mitm,
                     Event::Tampered {
                         peer,
                         seq,
@@ -302,7 +306,7 @@ impl Script {
                 verdict: verdict.clone(),
             };
             self.emit(
-                Role::Wire,
+                Role::Mitm,
                 Event::Intercepted {
                     peer,
                     direction: Direction::ToClient,

@@ -82,7 +82,7 @@ impl Widget for Header<'_> {
                 });
             }
         }
-        spans.push(Span::raw(format!(" · {} ", self.session.protocol())));
+        spans.push(Span::raw(format!(" · {} ", self.session.label())));
         if self.frozen {
             spans.push(Span::styled(" FROZEN ", theme.warning()));
         }
@@ -116,7 +116,7 @@ impl Widget for Header<'_> {
 fn state_text(role: Role, state: Option<&ConnState>) -> String {
     let name = match role {
         Role::Client => "client",
-        Role::Wire => "wire",
+        Role::Mitm => "wire",
         Role::Server => "server",
     };
     match state {
@@ -141,10 +141,10 @@ impl Widget for StatusLine<'_> {
             Some(error) => Line::from(Span::styled(format!(" ⚠ {error}"), theme.warning())),
             None => {
                 let roles: &[Role] = match self.session.mode() {
-                    Mode::Demo => &[Role::Client, Role::Wire, Role::Server],
+                    Mode::Demo => &[Role::Client, Role::Mitm, Role::Server],
                     Mode::Client => &[Role::Client],
                     Mode::Server => &[Role::Server],
-                    Mode::Mitm => &[Role::Wire],
+                    Mode::Mitm => &[Role::Mitm],
                 };
                 let mut text: Vec<String> = Vec::new();
                 if let Source::Replay { played, total, .. } = self.session.source() {
@@ -208,10 +208,10 @@ impl Widget for ColumnTitle<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (name, note) = match self.role {
             Role::Client => ("Client", "sends"),
-            Role::Wire => ("Wire", "the man in the middle"),
+            Role::Mitm => ("Wire", "the man in the middle"),
             Role::Server => ("Server", "receives"),
         };
-        let focused = self.role == Role::Wire && self.focused;
+        let focused = self.role == Role::Mitm && self.focused;
         let line = Line::from(vec![
             Span::styled(
                 format!(" {name} "),

@@ -44,7 +44,7 @@ impl Widget for KeyPane<'_> {
                     view.key.to_text().to_string(),
                     theme.key(),
                 )));
-                let how = if role == Role::Wire {
+                let how = if role == Role::Mitm {
                     Span::styled("read off the wire: the attacker has it ⚠", theme.warning())
                 } else if view.exchange == KeyExchange::Send {
                     Span::styled("⚠ crossed the wire in the clear", theme.warning())
@@ -75,7 +75,7 @@ impl Widget for KeyPane<'_> {
             }
             // A replay whose keys were redacted cannot show the key the attacker read, but it did
             // cross the wire: say so rather than "never crossed".
-            None if role == Role::Wire && !(session.keys_redacted() && sent_in_clear) => {
+            None if role == Role::Mitm && !(session.keys_redacted() && sent_in_clear) => {
                 lines.push(Line::from(Span::styled(
                     "no key: it never crossed the wire",
                     theme.good(),
@@ -176,7 +176,7 @@ impl Widget for PlaintextPane<'_> {
 /// The bytes `role` saw of the current journey, and their length when cut.
 fn bytes_for(role: Role, journey: &Journey) -> Option<&Kept> {
     match role {
-        Role::Wire => journey.on_wire.as_ref(),
+        Role::Mitm => journey.on_wire.as_ref(),
         _ if is_sender(role, journey) => journey.sent.as_ref(),
         _ => journey.arrival.as_ref().map(|a| &a.wire),
     }
@@ -202,10 +202,10 @@ impl Widget for CiphertextPane<'_> {
             ""
         };
         let heading = match (kept, journey.map(|j| is_sender(role, j))) {
-            (Some(k), Some(true)) if role != Role::Wire => {
+            (Some(k), Some(true)) if role != Role::Mitm => {
                 format!("Ciphertext — {} bytes sent{decoded}", k.len)
             }
-            (Some(k), Some(false)) if role != Role::Wire => {
+            (Some(k), Some(false)) if role != Role::Mitm => {
                 format!("Ciphertext — {} bytes received{decoded}", k.len)
             }
             (Some(k), _) => format!("Ciphertext — {} bytes on the wire{decoded}", k.len),
