@@ -39,7 +39,7 @@ fn schemes(c: &mut Criterion) {
 fn codec(c: &mut Criterion) {
     let frame = Frame::Data {
         seq: 42,
-        wire: bytes::Bytes::from(vec![7u8; 120]),
+        sealed: bytes::Bytes::from(vec![7u8; 120]),
     };
     let verdict = Frame::Verdict {
         seq: 42,

@@ -56,12 +56,12 @@ fn flood(c: &mut Criterion) {
                         peer,
                         seq,
                         plaintext: plaintext.clone(),
-                        wire: wire.clone(),
+                        sealed: wire.clone(),
                     },
                 );
                 let frame = Frame::Data {
                     seq,
-                    wire: wire.clone(),
+                    sealed: wire.clone(),
                 };
                 app.on_net(
                     0,
@@ -80,7 +80,7 @@ fn flood(c: &mut Criterion) {
                     Event::Received {
                         peer,
                         seq,
-                        wire: wire.clone(),
+                        sealed: wire.clone(),
                         opened,
                     },
                 );

@@ -34,7 +34,7 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
             peer,
             seq,
             plaintext,
-            wire,
+            sealed: wire,
         } => {
             let mut fields = json!({ "seq": seq, "peer": peer.to_string() });
             add_plaintext(&mut fields, plaintext);
@@ -44,7 +44,7 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
         Event::Received {
             peer,
             seq,
-            wire,
+            sealed: wire,
             opened,
         } => {
             let mut fields =
@@ -75,7 +75,7 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
         } => {
             let mut fields = json!({ "peer": peer.to_string(), "direction": direction.as_str(), "kind": frame.kind_name() });
             match frame {
-                Frame::Data { seq, wire } => {
+                Frame::Data { seq, sealed: wire } => {
                     fields["seq"] = (*seq).into();
                     fields["wire_hex"] = hex::encode(wire).into();
                 }
@@ -96,7 +96,7 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
             peer,
             seq,
             action,
-            wire,
+            sealed: wire,
         } => {
             json!({ "peer": peer.to_string(), "seq": seq, "action": action.to_string(), "wire_hex": hex::encode(wire) })
         }
@@ -182,7 +182,7 @@ mod tests {
         let event = Event::Received {
             peer: peer(),
             seq: 2,
-            wire: Bytes::from_static(b"\x01\x02"),
+            sealed: Bytes::from_static(b"\x01\x02"),
             opened: Opened {
                 verdict: Verdict::Rejected(Reason::TagMismatch),
                 plaintext: None,
@@ -218,7 +218,7 @@ mod tests {
             peer: peer(),
             seq: 1,
             plaintext: Bytes::from_static(b"\xff"),
-            wire: Bytes::new(),
+            sealed: Bytes::new(),
         };
         let json = event_json(&event, false);
         assert_eq!(json["plaintext_hex"], "ff");
@@ -232,7 +232,7 @@ mod tests {
             direction: Direction::ToServer,
             frame: Frame::Data {
                 seq: 5,
-                wire: Bytes::from_static(b"\xab"),
+                sealed: Bytes::from_static(b"\xab"),
             },
             fate,
         };

@@ -62,7 +62,7 @@ async fn a_client_killed_mid_frame() {
         raw.hello(None).await;
         let frame = Frame::Data {
             seq: 1,
-            wire: Bytes::from(vec![b'g'; 500]),
+            sealed: Bytes::from(vec![b'g'; 500]),
         }
         .to_bytes();
         raw.send_raw(&frame[..200]).await;
@@ -113,7 +113,7 @@ async fn a_slowloris_sending_a_byte_a_second_is_cut_off() {
     assert!(matches!(slow.read_frame().await, Some(Frame::Welcome(_))));
     let frame = Frame::Data {
         seq: 1,
-        wire: Bytes::from(vec![1u8; 100]),
+        sealed: Bytes::from(vec![1u8; 100]),
     }
     .to_bytes();
     for byte in frame.iter().take(20) {
@@ -197,7 +197,7 @@ async fn a_peer_that_never_reads_is_closed_without_growing_memory() {
     loop {
         let frame = Frame::Data {
             seq: sent + 1,
-            wire: wire.clone(),
+            sealed: wire.clone(),
         }
         .to_bytes();
         match tokio::time::timeout(Duration::from_secs(2), hog.stream.write_all(&frame)).await {

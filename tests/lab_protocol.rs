@@ -92,7 +92,7 @@ async fn data_before_hello_is_refused() {
     let (server, mut client) = server_with_good_client().await;
     let data = Frame::Data {
         seq: 1,
-        wire: Bytes::from_static(b"gAAAAA"),
+        sealed: Bytes::from_static(b"gAAAAA"),
     }
     .to_bytes();
     assert_eq!(error_for(&server, &data).await, "expected HELLO, got DATA");
@@ -173,7 +173,7 @@ async fn every_data_frame_gets_exactly_one_verdict_even_garbage() {
     for (seq, wire) in [(1, good.clone()), (2, b"short".to_vec()), (3, good)] {
         raw.send(&Frame::Data {
             seq,
-            wire: Bytes::from(wire),
+            sealed: Bytes::from(wire),
         })
         .await;
     }

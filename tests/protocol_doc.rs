@@ -49,7 +49,8 @@ fn the_documented_exchange_decodes_and_re_encodes_exactly() {
     let kinds: Vec<_> = frames.iter().map(Frame::kind_name).collect();
     assert_eq!(kinds, ["HELLO", "WELCOME", "DATA", "VERDICT", "BYE"]);
     // The DATA frame really is "hello, lab" under the WELCOME's key.
-    let (Frame::Welcome(welcome), Frame::Data { wire, .. }) = (&frames[1], &frames[2]) else {
+    let (Frame::Welcome(welcome), Frame::Data { sealed: wire, .. }) = (&frames[1], &frames[2])
+    else {
         unreachable!()
     };
     let key = Key::parse(Scheme::Ecb, welcome.key.as_deref().unwrap()).unwrap();

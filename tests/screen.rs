@@ -281,7 +281,7 @@ fn ten_thousand_messages_keep_state_bounded() {
             Event::Received {
                 peer,
                 seq: i,
-                wire,
+                sealed: wire,
                 opened,
             },
         );
@@ -326,7 +326,7 @@ fn wire_keys_ask_the_man_in_the_middle_to_hold_forward_tamper_and_drop() {
     for (hold, seq) in [(7, 10), (8, 11), (9, 12)] {
         let frame = Frame::Data {
             seq,
-            wire: Bytes::from(vec![0u8; 48]),
+            sealed: Bytes::from(vec![0u8; 48]),
         };
         app.on_net(
             0,
@@ -426,7 +426,7 @@ fn freezing_keeps_the_selection_while_messages_arrive() {
         Event::Received {
             peer,
             seq: 9,
-            wire: wire.clone(),
+            sealed: wire.clone(),
             opened: cipher.open(&wire),
         },
     );
@@ -559,7 +559,7 @@ fn a_client_and_a_man_in_the_middle_show_the_session_the_handshake_set() {
             Direction::ToServer,
             Frame::Data {
                 seq: 1,
-                wire: Bytes::from(vec![7u8; 32]),
+                sealed: Bytes::from(vec![7u8; 32]),
             },
         ),
         (
@@ -643,7 +643,7 @@ fn hold_one(app: &mut App) {
     let peer = peer_at(50_412);
     let frame = Frame::Data {
         seq: 5,
-        wire: Bytes::from(vec![0u8; 32]),
+        sealed: Bytes::from(vec![0u8; 32]),
     };
     let held = Event::Intercepted {
         peer,
@@ -875,7 +875,7 @@ fn an_injected_replay_is_not_shown_as_the_clients_own() {
         peer,
         seq: 2,
         action: Tamper::Replay,
-        wire: earlier.clone(),
+        sealed: earlier.clone(),
     };
     app.on_net(0, Role::Mitm, replayed);
     let opened = Cipher::new(&scenario::fixed_key(Scheme::Fernet)).open_with(
@@ -888,7 +888,7 @@ fn an_injected_replay_is_not_shown_as_the_clients_own() {
     let arrived = Event::Received {
         peer,
         seq: INJECTED_SEQ,
-        wire: earlier,
+        sealed: earlier,
         opened,
     };
     app.on_net(0, Role::Server, arrived);
@@ -915,14 +915,14 @@ fn a_dropped_message_says_so_instead_of_waiting_for_ever() {
         peer: client,
         seq: 4,
         plaintext: Bytes::from_static(b"drop me"),
-        wire: Bytes::from(vec![7u8; 32]),
+        sealed: Bytes::from(vec![7u8; 32]),
     };
     app.on_net(0, Role::Client, sent);
     let dropped = Event::Tampered {
         peer,
         seq: 4,
         action: Tamper::Drop,
-        wire: Bytes::new(),
+        sealed: Bytes::new(),
     };
     app.on_net(0, Role::Mitm, dropped);
     let text = screen_text(&draw(&app, 140, 42));
@@ -965,7 +965,7 @@ fn going_back_in_a_lesson_shows_that_steps_message_again() {
             peer: server,
             seq,
             plaintext: Bytes::from_static(text.as_bytes()),
-            wire: Bytes::from_static(text.as_bytes()),
+            sealed: Bytes::from_static(text.as_bytes()),
         };
         app.on_net(app.generation(), Role::Client, event);
     };

@@ -97,7 +97,7 @@ async fn client(
         if framed
             .send(Frame::Data {
                 seq,
-                wire: Bytes::from(wire),
+                sealed: Bytes::from(wire),
             })
             .await
             .is_err()

@@ -233,7 +233,7 @@ impl Attack {
         let (number, actions, mut events) = self.take_in(peer, seq, &wire, armed);
         let frame = Frame::Data {
             seq,
-            wire: wire.clone(),
+            sealed: wire.clone(),
         };
         if intercepting && actions.is_empty() {
             let hold = self.next_hold;
@@ -264,7 +264,7 @@ impl Attack {
         let (number, actions, mut events) = self.take_in(peer, seq, &wire, armed);
         let frame = Frame::Data {
             seq,
-            wire: wire.clone(),
+            sealed: wire.clone(),
         };
         events.push(intercepted(peer, frame, Fate::Forwarded));
         let delivery = self.deliver(peer, number, seq, wire, &actions, &mut events);
@@ -392,7 +392,7 @@ impl Attack {
                         peer,
                         seq,
                         action,
-                        wire,
+                        sealed: wire,
                     });
                 }
                 Err(e) => events.push(Event::Error {
@@ -443,7 +443,7 @@ impl Attack {
             peer,
             seq,
             action: Tamper::Replay,
-            wire: earlier.clone(),
+            sealed: earlier.clone(),
         });
         Some(Injected {
             seq: injected,
@@ -568,7 +568,12 @@ mod tests {
         let (delivery, events) = attack.pass(peer(), Bytes::from(vec![0u8; 32]), truncate);
         assert_eq!(delivery.forward, None);
         assert_eq!(names(&events), ["intercepted", "tampered"]);
-        let Event::Tampered { action, wire, .. } = &events[1] else {
+        let Event::Tampered {
+            action,
+            sealed: wire,
+            ..
+        } = &events[1]
+        else {
             unreachable!()
         };
         assert_eq!((*action, wire.is_empty()), (Tamper::Drop, true));

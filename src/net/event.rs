@@ -124,8 +124,8 @@ pub enum Event {
         seq: u64,
         /// What was sealed.
         plaintext: Bytes,
-        /// The sealed wire bytes.
-        wire: Bytes,
+        /// The sealed bytes.
+        sealed: Bytes,
     },
     /// A message arrived and was opened.
     Received {
@@ -133,8 +133,8 @@ pub enum Event {
         peer: Peer,
         /// The sender's sequence number.
         seq: u64,
-        /// The wire bytes as they arrived.
-        wire: Bytes,
+        /// The sealed bytes as they arrived.
+        sealed: Bytes,
         /// What this side concluded.
         opened: Opened,
     },
@@ -182,8 +182,8 @@ pub enum Event {
         seq: u64,
         /// What was done.
         action: Tamper,
-        /// The wire bytes sent instead (empty for `drop`; the replayed message for `replay`).
-        wire: Bytes,
+        /// The sealed bytes sent instead (empty for `drop`; the replayed message for `replay`).
+        sealed: Bytes,
     },
     /// The man in the middle armed an action for the next client message. Front ends that
     /// arm and then send (lessons) wait for this, so the message cannot overtake the command.

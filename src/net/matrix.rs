@@ -301,7 +301,7 @@ fn observe(events: Vec<super::Tagged>) -> Observed {
             (
                 Role::Mitm,
                 Event::Intercepted {
-                    frame: Frame::Data { wire, .. },
+                    frame: Frame::Data { sealed: wire, .. },
                     direction: super::Direction::ToServer,
                     ..
                 },

@@ -292,7 +292,7 @@ impl Relay {
     }
 
     async fn on_client_frame(&mut self, frame: Frame, intercepting: bool) -> Result<(), End> {
-        let Frame::Data { seq, wire } = frame else {
+        let Frame::Data { seq, sealed: wire } = frame else {
             if let Frame::Hello(hello) = &frame {
                 self.name = hello.name.clone();
             }
@@ -326,7 +326,7 @@ impl Relay {
                 self.emit(Event::Connected { peer, name, scheme }).await;
             }
             Frame::Verdict { seq, .. } => fate = self.attack.answer(*seq),
-            Frame::Data { seq, wire } => {
+            Frame::Data { seq, sealed: wire } => {
                 let read = self
                     .attack
                     .eavesdrop(self.peer, Direction::ToClient, *seq, wire);
@@ -351,10 +351,12 @@ impl Relay {
     async fn deliver(&mut self, delivery: Delivery) -> Result<(), End> {
         if let Some(wire) = delivery.forward {
             let seq = delivery.seq;
-            self.send_upstream(Frame::Data { seq, wire }).await?;
+            self.send_upstream(Frame::Data { seq, sealed: wire })
+                .await?;
         }
         if let Some(Injected { seq, wire }) = delivery.inject {
-            self.send_upstream(Frame::Data { seq, wire }).await?;
+            self.send_upstream(Frame::Data { seq, sealed: wire })
+                .await?;
         }
         Ok(())
     }

@@ -167,7 +167,7 @@ impl Session {
         awaiting: &mut BTreeSet<u64>,
     ) -> Result<(), Ending> {
         match frame {
-            Frame::Data { seq, wire } => {
+            Frame::Data { seq, sealed: wire } => {
                 let options = OpenOptions {
                     now: (self.clock)(),
                     ttl: self.ttl,
@@ -197,7 +197,7 @@ impl Session {
                 self.report(Event::Received {
                     peer: self.peer,
                     seq,
-                    wire,
+                    sealed: wire,
                     opened,
                 })
                 .await;
@@ -304,7 +304,7 @@ impl Session {
             &mut self.framed,
             Frame::Data {
                 seq,
-                wire: wire.clone(),
+                sealed: wire.clone(),
             },
             &self.limits,
         )
@@ -315,7 +315,7 @@ impl Session {
             peer: self.peer,
             seq,
             plaintext,
-            wire,
+            sealed: wire,
         })
         .await;
         Ok(())

@@ -132,7 +132,7 @@ fn event(v: &Value) -> Result<Option<Event>, String> {
             peer: peer(v)?,
             seq: number(v, "seq")?,
             plaintext: plaintext(v).unwrap_or_default(),
-            wire: bytes_hex(v, "wire_hex")?,
+            sealed: bytes_hex(v, "wire_hex")?,
         },
         "received" => {
             let opened = Opened {
@@ -142,7 +142,7 @@ fn event(v: &Value) -> Result<Option<Event>, String> {
             Event::Received {
                 peer: peer(v)?,
                 seq: number(v, "seq")?,
-                wire: bytes_hex(v, "wire_hex")?,
+                sealed: bytes_hex(v, "wire_hex")?,
                 opened,
             }
         }
@@ -164,7 +164,7 @@ fn event(v: &Value) -> Result<Option<Event>, String> {
             let frame = match text(v, "kind")? {
                 "DATA" => Frame::Data {
                     seq: number(v, "seq")?,
-                    wire: bytes_hex(v, "wire_hex")?,
+                    sealed: bytes_hex(v, "wire_hex")?,
                 },
                 "VERDICT" => Frame::Verdict {
                     seq: number(v, "seq")?,
@@ -192,7 +192,7 @@ fn event(v: &Value) -> Result<Option<Event>, String> {
                 peer: peer(v)?,
                 seq: number(v, "seq")?,
                 action,
-                wire: bytes_hex(v, "wire_hex")?,
+                sealed: bytes_hex(v, "wire_hex")?,
             }
         }
         "armed" => {

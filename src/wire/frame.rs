@@ -58,8 +58,8 @@ pub enum Frame {
     Data {
         /// The sender's sequence number, from 1.
         seq: u64,
-        /// The scheme's wire bytes.
-        wire: Bytes,
+        /// The sealed bytes: the scheme's output.
+        sealed: Bytes,
     },
     /// The receiver's verdict on the DATA frame with this sequence number.
     Verdict {
@@ -275,7 +275,7 @@ impl Frame {
                     return Err(FrameError::ShortData(body.len() + 1));
                 }
                 let seq = body.get_u64();
-                Ok(Frame::Data { seq, wire: body })
+                Ok(Frame::Data { seq, sealed: body })
             }
             kind::VERDICT => {
                 let report: VerdictJson = json("VERDICT", &body)?;
@@ -351,7 +351,7 @@ impl Frame {
                 };
                 write_json(out, &body);
             }
-            Frame::Data { seq, wire } => {
+            Frame::Data { seq, sealed: wire } => {
                 out.reserve(1 + 8 + wire.len());
                 out.put_u8(kind::DATA);
                 out.put_u64(*seq);
@@ -450,7 +450,7 @@ mod tests {
         }));
         round_trip(Frame::Data {
             seq: 7,
-            wire: Bytes::from_static(b"\x00\x01wire"),
+            sealed: Bytes::from_static(b"\x00\x01wire"),
         });
         round_trip(Frame::Verdict {
             seq: 7,

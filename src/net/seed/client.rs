@@ -170,7 +170,7 @@ impl SeedClient {
             peer,
             seq: self.seq,
             plaintext,
-            wire: Bytes::from(wire),
+            sealed: Bytes::from(wire),
         })
         .await;
         let reason = "sent; seed 000 does not reply".to_owned();
@@ -200,7 +200,7 @@ impl SeedClient {
             peer,
             seq: self.seq,
             plaintext: plaintext.clone(),
-            wire: Bytes::from(wire),
+            sealed: Bytes::from(wire),
         })
         .await;
         let (status, body) = http::post_request(
@@ -261,7 +261,7 @@ impl SeedClient {
             peer,
             seq: self.seq,
             plaintext,
-            wire: Bytes::from(wire.clone()),
+            sealed: Bytes::from(wire.clone()),
         })
         .await;
         let reply = read_to_end(
@@ -343,7 +343,7 @@ impl SeedClient {
                 peer,
                 seq: self.seq,
                 plaintext,
-                wire: Bytes::from(wire),
+                sealed: Bytes::from(wire),
             })
             .await;
             match reader
@@ -373,7 +373,7 @@ impl SeedClient {
                     self.emit(Event::Received {
                         peer,
                         seq: self.seq,
-                        wire: Bytes::from(token),
+                        sealed: Bytes::from(token),
                         opened,
                     })
                     .await;

@@ -84,7 +84,7 @@ async fn decrypt_mac(
                 Event::Received {
                     peer,
                     seq: 1,
-                    wire: Bytes::from(wire),
+                    sealed: Bytes::from(wire),
                     opened,
                 },
             )

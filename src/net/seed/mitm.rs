@@ -383,7 +383,7 @@ async fn fernet(shared: &Shared, mut client: TcpStream, peer: Peer) -> Result<St
                     (read, attack.answer(seq), seq)
                 };
                 shared.report(read).await;
-                let frame = Frame::Data { seq, wire: token.clone() };
+                let frame = Frame::Data { seq, sealed: token.clone() };
                 shared.emit(Event::Intercepted { peer, direction: Direction::ToClient, frame, fate }).await;
                 if fate == Fate::Forwarded {
                     write_all(&mut client_write, &token, limits.write_timeout).await?;

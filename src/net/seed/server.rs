@@ -114,7 +114,7 @@ async fn ecb(
         Event::Received {
             peer,
             seq: 1,
-            wire: Bytes::from(wire),
+            sealed: Bytes::from(wire),
             opened,
         },
     )
@@ -172,7 +172,7 @@ async fn fernet(
             Event::Received {
                 peer,
                 seq: received,
-                wire: Bytes::from(token),
+                sealed: Bytes::from(token),
                 opened,
             },
         )
@@ -210,7 +210,7 @@ async fn reply(
             peer,
             seq,
             plaintext,
-            wire: Bytes::from(token),
+            sealed: Bytes::from(token),
         },
     )
     .await;
@@ -257,7 +257,7 @@ async fn hmac(
         Event::Received {
             peer,
             seq: 1,
-            wire: Bytes::from(wire),
+            sealed: Bytes::from(wire),
             opened,
         },
     )

@@ -54,7 +54,7 @@ impl App {
                 peer,
                 seq,
                 plaintext,
-                wire,
+                sealed: wire,
             } => {
                 let direction = sent_by(role);
                 let key = (self.conn(role, peer.id), direction, seq);
@@ -72,7 +72,7 @@ impl App {
             Event::Received {
                 peer,
                 seq,
-                wire,
+                sealed: wire,
                 opened,
             } => {
                 let direction = received_by(role);
@@ -103,7 +103,7 @@ impl App {
                 peer,
                 seq,
                 action,
-                wire,
+                sealed: wire,
             } => {
                 let key = (self.conn(Role::Mitm, peer.id), Direction::ToServer, seq);
                 let journey = self.timeline.journeys_mut().entry(key);
@@ -140,7 +140,7 @@ impl App {
     fn on_intercepted(&mut self, peer: Peer, direction: Direction, frame: Frame, fate: Fate) {
         let bytes = frame.to_bytes();
         let summary = match &frame {
-            Frame::Data { seq, wire } => {
+            Frame::Data { seq, sealed: wire } => {
                 format!("seq {}, {} bytes", crate::net::seq_label(*seq), wire.len())
             }
             Frame::Verdict { seq, verdict } => {
@@ -169,7 +169,7 @@ impl App {
                 let key = (conn, Direction::ToServer, seq);
                 self.timeline.journeys_mut().entry(key).peer_verdict = Some(verdict);
             }
-            Frame::Data { seq, wire } => {
+            Frame::Data { seq, sealed: wire } => {
                 let journey = self.timeline.journeys_mut().entry((conn, direction, seq));
                 journey.on_wire = Some(Kept::new(&wire));
                 journey.held = fate.held();

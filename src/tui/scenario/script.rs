@@ -232,7 +232,7 @@ impl Script {
                     peer: self.server_peer,
                     seq,
                     plaintext: Bytes::from(text.to_owned()),
-                    wire: wire.clone(),
+                    sealed: wire.clone(),
                 },
             );
             self.log(&format!("message sent seq={seq} bytes={}", wire.len()));
@@ -242,7 +242,7 @@ impl Script {
         if wire_role {
             let frame = Frame::Data {
                 seq,
-                wire: wire.clone(),
+                sealed: wire.clone(),
             };
             self.emit(
                 Role::Mitm,
@@ -274,7 +274,7 @@ impl Script {
                         peer,
                         seq,
                         action,
-                        wire: arriving.clone(),
+                        sealed: arriving.clone(),
                     },
                 );
                 self.log(&format!("tampered seq={seq} action={action}"));
@@ -295,7 +295,7 @@ impl Script {
                 Event::Received {
                     peer,
                     seq,
-                    wire: arriving,
+                    sealed: arriving,
                     opened,
                 },
             );
@@ -348,7 +348,7 @@ impl Script {
                     peer: self.client_peer,
                     seq,
                     plaintext: Bytes::from(text.to_owned()),
-                    wire: wire.clone(),
+                    sealed: wire.clone(),
                 },
             );
             self.emit(
@@ -366,7 +366,7 @@ impl Script {
                 Event::Received {
                     peer: self.server_peer,
                     seq,
-                    wire,
+                    sealed: wire,
                     opened,
                 },
             );
@@ -402,7 +402,7 @@ impl Script {
             Event::Received {
                 peer,
                 seq: 1,
-                wire,
+                sealed: wire,
                 opened,
             },
         );
