@@ -83,6 +83,16 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
                     fields["seq"] = (*seq).into();
                     add_verdict(&mut fields, verdict);
                 }
+                // A WELCOME under `send` carries the key in the clear: its bytes are shown
+                // with the key redacted, as the `key` event is, unless keys are to be shown.
+                Frame::Welcome(welcome) if welcome.key.is_some() && !show_keys => {
+                    let redacted = Frame::Welcome(crate::wire::Welcome {
+                        key: Some(REDACTED.to_owned()),
+                        ..welcome.clone()
+                    });
+                    fields["wire_hex"] = hex::encode(&redacted.to_bytes()[4..]).into();
+                    fields["key_redacted"] = true.into();
+                }
                 other => fields["wire_hex"] = hex::encode(&other.to_bytes()[4..]).into(),
             }
             // The contract predates `Fate`: a hold number when held, and a flag.

@@ -11,9 +11,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use cipherlab::crypto::KeyExchange;
 use cipherlab::crypto::{Anatomy, Cipher, Nonce, OpenOptions, Reason, Scheme, Verdict};
 use cipherlab::wire::seed::{CBC_FAILED, DecryptMacRequest, DecryptMacResponse};
-use cipherlab::wire::{Frame, Hello, KeyExchange, Welcome};
+use cipherlab::wire::{Frame, Hello, Welcome};
 use cipherlab_fuzz::{
     PREDICATE_WHOLE, SEED_REQUEST, SEED_SEALED, SEED_SPLIT, ciphers, frame_input, key_texts,
     open_input, response_input, seed_wire_input, tamper_input,
@@ -153,7 +154,7 @@ fn frame_seeds(out: &Path) -> std::io::Result<()> {
     for (i, scheme) in Scheme::ALL.into_iter().enumerate() {
         frames.push(Frame::Data {
             seq: i as u64 + 1,
-            wire: seal(&ciphers(scheme)[0], b"attack at dawn", i as u8).into(),
+            sealed: seal(&ciphers(scheme)[0], b"attack at dawn", i as u8).into(),
         });
     }
     frames.push(Frame::Verdict {
