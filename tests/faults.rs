@@ -301,3 +301,48 @@ async fn the_server_process_shuts_down_cleanly_under_fifty_clients() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_frame_larger_than_a_handshake_is_refused_before_hello_whatever_max_frame_says() {
+    // The default --max-frame is 1 MiB; before HELLO only a handshake-sized frame is taken, so
+    // an unauthenticated peer can make the server reserve a few KiB, not a megabyte.
+    let server = start_server(server_config(Scheme::Cbc, KeyExchange::Send)).await;
+    let good = chatter(server.addr);
+    let mut big = RawPeer::connect(server.addr).await;
+    let claimed = cipherlab::wire::frame::MAX_HANDSHAKE_FRAME as u32 + 1;
+    big.send_raw(&claimed.to_be_bytes()).await;
+    big.send_raw(&[1]).await;
+    let reason = error_reason(&big.read_until_closed().await).unwrap();
+    assert!(
+        reason.contains(&format!(
+            "frame length {claimed} exceeds the maximum of 4096 bytes"
+        )) && reason.contains("before the handshake"),
+        "{reason}"
+    );
+    // After the handshake the full --max-frame applies: a 64 KiB message goes through.
+    let mut client = start_client(client_config(server.addr, Some(Scheme::Cbc), None));
+    let large = "x".repeat(64 * 1024);
+    let verdicts = client.exchange(&[large.as_str()]).await;
+    assert_eq!(verdicts.len(), 1);
+    assert!(verdicts[0].1.is_accepted(), "{verdicts:?}");
+    all_answered(good).await;
+}
+
+#[tokio::test]
+async fn the_man_in_the_middle_also_refuses_a_large_frame_before_the_handshake() {
+    let server = start_server(server_config(Scheme::Cbc, KeyExchange::Send)).await;
+    let mut mitm = start_mitm(server.addr, vec![]).await;
+    let mut big = RawPeer::connect(mitm.addr).await;
+    let claimed = cipherlab::wire::frame::MAX_HANDSHAKE_FRAME as u32 + 1;
+    big.send_raw(&claimed.to_be_bytes()).await;
+    big.send_raw(&[1]).await;
+    let frames = big.read_until_closed().await;
+    let reason = error_reason(&frames).unwrap_or_default();
+    assert!(reason.contains("before the handshake"), "{frames:?}");
+    let refused = wait_for(&mut mitm.events, "the refusal", |e| {
+        matches!(e, Event::Error { message, .. } | Event::Disconnected { reason: message, .. }
+            if message.contains("before the handshake"))
+    })
+    .await;
+    assert!(format!("{refused:?}").contains("4096"), "{refused:?}");
+}

@@ -92,7 +92,7 @@ pub(super) fn parse_planned_tamper(text: &str) -> Result<(u64, Tamper), String> 
 ///
 /// 4096 is the next power of two, and leaves room for a DATA frame carrying up to 2991 bytes
 /// of plaintext in every scheme (fernet, the largest: 9 + base64 of 57 + 16·187 bytes).
-pub const MIN_MAX_FRAME: usize = 4096;
+pub const MIN_MAX_FRAME: usize = crate::wire::frame::MAX_HANDSHAKE_FRAME;
 /// The largest `--max-frame` (64 MiB), the most a receiver reserves for one frame.
 pub const MAX_MAX_FRAME: usize = 64 * 1024 * 1024;
 

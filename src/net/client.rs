@@ -72,7 +72,8 @@ async fn connect_and_converse(
         source,
     })?;
     let peer = Peer { id: 0, addr };
-    let mut framed = Framed::new(stream, LabCodec::new(limits.max_frame));
+    // Until WELCOME, only a handshake-sized frame is accepted from the server.
+    let mut framed = Framed::new(stream, LabCodec::for_handshake());
 
     // Offered every time: the client learns only from WELCOME whether the server agrees keys.
     let agreement = Agreement::new().map_err(|source| NetError::Key {
@@ -100,7 +101,10 @@ async fn connect_and_converse(
             ));
         }
         Ok(Some(Err(e))) => return Err(NetError::Handshake(e.to_string())),
-        Ok(Some(Ok(Frame::Welcome(welcome)))) => welcome,
+        Ok(Some(Ok(Frame::Welcome(welcome)))) => {
+            framed.codec_mut().handshake_done(limits.max_frame);
+            welcome
+        }
         Ok(Some(Ok(Frame::Error { reason }))) => return Err(NetError::Refused(reason)),
         Ok(Some(Ok(other))) => {
             return Err(NetError::Handshake(format!(

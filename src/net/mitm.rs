@@ -156,7 +156,8 @@ async fn relay(
     } = shared;
     let limits = config.limits;
     let _ = stream.set_nodelay(true);
-    let mut client = Framed::new(stream, LabCodec::new(limits.max_frame));
+    // Both sides are held to handshake-sized frames until the server's WELCOME goes past.
+    let mut client = Framed::new(stream, LabCodec::for_handshake());
     let upstream = match timeout(limits.connect_timeout, TcpStream::connect(&config.upstream)).await
     {
         Ok(Ok(upstream)) => upstream,
@@ -187,7 +188,7 @@ async fn relay(
     let mut relay = Relay {
         peer,
         client,
-        server: Framed::new(upstream, LabCodec::new(limits.max_frame)),
+        server: Framed::new(upstream, LabCodec::for_handshake()),
         events,
         limits,
         armed,
@@ -315,6 +316,9 @@ impl Relay {
         let mut fate = Fate::Forwarded;
         match &frame {
             Frame::Welcome(welcome) => {
+                let max_frame = self.limits.max_frame;
+                self.client.codec_mut().handshake_done(max_frame);
+                self.server.codec_mut().handshake_done(max_frame);
                 self.attack.set_scheme(welcome.scheme);
                 if let Some(text) = &welcome.key
                     && let Ok(key) = Key::parse(welcome.scheme, text)

@@ -141,9 +141,12 @@ async fn serve(
     stop: CancellationToken,
 ) {
     let _ = stream.set_nodelay(true);
-    let mut framed = Framed::new(stream, LabCodec::new(config.limits.max_frame));
+    let mut framed = Framed::new(stream, LabCodec::for_handshake());
     let (name, agreed) = match handshake(&mut framed, peer, &config).await {
-        Ok(shook) => shook,
+        Ok(shook) => {
+            framed.codec_mut().handshake_done(config.limits.max_frame);
+            shook
+        }
         Err(reason) => {
             tracing::warn!(%peer, %reason, "handshake failed");
             emit(

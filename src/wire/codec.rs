@@ -11,12 +11,32 @@ use super::frame::{self, Frame};
 #[derive(Clone, Copy, Debug)]
 pub struct LabCodec {
     max_frame: usize,
+    handshaking: bool,
 }
 
 impl LabCodec {
     /// A codec with the given cap on frame bodies.
     pub fn new(max_frame: usize) -> LabCodec {
-        LabCodec { max_frame }
+        LabCodec {
+            max_frame,
+            handshaking: false,
+        }
+    }
+
+    /// A codec for a connection whose handshake is not done: frames are capped at
+    /// [`MAX_HANDSHAKE_FRAME`](frame::MAX_HANDSHAKE_FRAME), so that a peer who never completes
+    /// the handshake can make the receiver reserve only a few KiB, whatever `--max-frame` says.
+    pub fn for_handshake() -> LabCodec {
+        LabCodec {
+            max_frame: frame::MAX_HANDSHAKE_FRAME,
+            handshaking: true,
+        }
+    }
+
+    /// The handshake is done: frames up to `max_frame` bytes from now on.
+    pub fn handshake_done(&mut self, max_frame: usize) {
+        self.max_frame = max_frame;
+        self.handshaking = false;
     }
 }
 
@@ -31,7 +51,17 @@ impl Decoder for LabCodec {
     type Error = FrameError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
-        match frame::check(src, self.max_frame)? {
+        let checked = frame::check(src, self.max_frame).map_err(|e| match e {
+            FrameError::TooLarge { len, max, hint: "" } if self.handshaking => {
+                FrameError::TooLarge {
+                    len,
+                    max,
+                    hint: " before the handshake (HELLO and WELCOME are small)",
+                }
+            }
+            other => other,
+        });
+        match checked? {
             Some(total) => {
                 let mut whole = src.split_to(total);
                 whole.advance(4);

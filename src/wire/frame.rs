@@ -20,6 +20,10 @@ pub const VERSION: u32 = 1;
 pub const DEFAULT_MAX_FRAME: usize = 1024 * 1024;
 /// The longest client name kept, in characters; longer names are cut.
 pub const MAX_NAME: usize = 64;
+/// The largest frame body accepted before the handshake is done. The largest HELLO is 353
+/// bytes (a 64-character name and an X25519 offer) and the largest WELCOME 2,113 (a 1,024-byte
+/// hmac key sent in the clear as hex), so 4 KiB holds every handshake.
+pub const MAX_HANDSHAKE_FRAME: usize = 4096;
 /// The longest reason text kept in VERDICT, ERROR and BYE frames, in characters.
 pub const MAX_REASON: usize = 256;
 
