@@ -774,3 +774,21 @@ fn a_wrong_lesson_or_recording_is_named_before_the_missing_terminal() {
     assert_eq!(demo.status.code(), Some(2));
     assert!(text(&demo.stderr).contains("stdout is not a terminal"));
 }
+
+#[test]
+fn the_idle_timeout_is_shown_in_help_and_checked() {
+    let help = text(&run(&["server", "--help"], b"").stdout);
+    assert!(
+        help.contains("--idle-timeout <SECS>") && help.contains("[default: 600]"),
+        "{help}"
+    );
+    let mitm = text(&run(&["mitm", "--help"], b"").stdout);
+    assert!(mitm.contains("--idle-timeout"), "{mitm}");
+    let out = run(&["server", "--idle-timeout", "0"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--idle-timeout"),
+        "{}",
+        text(&out.stderr)
+    );
+}

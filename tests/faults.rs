@@ -346,3 +346,106 @@ async fn the_man_in_the_middle_also_refuses_a_large_frame_before_the_handshake()
     .await;
     assert!(format!("{refused:?}").contains("4096"), "{refused:?}");
 }
+
+/// The reason in the first BYE among `frames`.
+fn bye_reason(frames: &[Frame]) -> Option<String> {
+    frames.iter().find_map(|f| match f {
+        Frame::Bye { reason } => reason.clone(),
+        _ => None,
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn peers_that_say_hello_and_go_quiet_free_their_slots_after_the_idle_timeout() {
+    let mut config = server_config(Scheme::Cbc, KeyExchange::Send);
+    config.limits = Limits {
+        max_clients: 2,
+        idle_timeout: Duration::from_secs(30),
+        ..Limits::default()
+    };
+    let server = start_server(config).await;
+    let mut quiet = Vec::new();
+    for _ in 0..2 {
+        let mut peer = RawPeer::connect(server.addr).await;
+        assert!(matches!(peer.hello(None).await, Frame::Welcome(_)));
+        quiet.push(peer);
+    }
+    // The class is locked out while the two sit there...
+    let mut student = RawPeer::connect(server.addr).await;
+    let refused = error_reason(&student.read_until_closed().await).unwrap();
+    assert!(refused.contains("server full"), "{refused}");
+    // ...until the idle timeout closes them, politely, saying why.
+    tokio::time::sleep(Duration::from_secs(31)).await;
+    for peer in &mut quiet {
+        let reason = bye_reason(&peer.read_until_closed().await).unwrap();
+        assert!(
+            reason.contains("idle for 30 s (--idle-timeout)"),
+            "{reason}"
+        );
+    }
+    let mut student = RawPeer::connect(server.addr).await;
+    assert!(matches!(student.hello(None).await, Frame::Welcome(_)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_relay_whose_upstream_never_answers_is_closed_by_the_handshake_deadline() {
+    // An upstream that accepts and then says nothing at all.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = silent.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut kept = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            kept.push(stream);
+        }
+    });
+    let mitm = start_mitm(upstream, vec![]).await;
+    let mut client = RawPeer::connect(mitm.addr).await;
+    client
+        .send(&Frame::Hello(Hello {
+            scheme: None,
+            name: "student".into(),
+            agreement: None,
+        }))
+        .await;
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    let reason = bye_reason(&client.read_until_closed().await).unwrap();
+    assert!(reason.contains("sent no WELCOME within 10 s"), "{reason}");
+    held.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slowloris_through_the_man_in_the_middle_is_cut_off() {
+    let mut config = server_config(Scheme::Hmac, KeyExchange::Send);
+    config.limits = Limits {
+        frame_timeout: Duration::from_secs(5),
+        ..Limits::default()
+    };
+    let server = start_server(config).await;
+    let mitm = cipherlab::net::MitmConfig {
+        protocol: cipherlab::wire::seed::Protocol::Lab,
+        scheme: None,
+        upstream: server.addr.to_string(),
+        plan: vec![],
+        intercept: false,
+        limits: Limits {
+            frame_timeout: Duration::from_secs(5),
+            ..Limits::default()
+        },
+    };
+    let mitm = start_mitm_with(mitm).await;
+    let mut slow = RawPeer::connect(mitm.addr).await;
+    assert!(matches!(slow.hello(None).await, Frame::Welcome(_)));
+    let frame = Frame::Data {
+        seq: 1,
+        sealed: Bytes::from(vec![1u8; 100]),
+    }
+    .to_bytes();
+    for byte in frame.iter().take(20) {
+        if slow.stream.write_all(&[*byte]).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let reason = error_reason(&slow.read_until_closed().await).unwrap();
+    assert!(reason.contains("sending too slowly"), "{reason}");
+}

@@ -276,6 +276,10 @@ pub struct NetArgs {
     /// Seconds a peer has to complete the handshake.
     #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub handshake_timeout: u64,
+    /// Seconds a connection may carry nothing before it is closed, freeing its slot
+    /// (the man in the middle watches both of its sides).
+    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub idle_timeout: u64,
 }
 
 /// `cipherlab seal`.

@@ -62,6 +62,7 @@ fn limits(net: &NetArgs) -> Limits {
     Limits {
         max_frame: net.max_frame,
         handshake_timeout: Duration::from_secs(net.handshake_timeout),
+        idle_timeout: Duration::from_secs(net.idle_timeout),
         ..Limits::default()
     }
 }

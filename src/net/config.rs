@@ -17,6 +17,9 @@ pub fn system_clock() -> Clock {
     Arc::new(unix_now)
 }
 
+/// The default `--idle-timeout`: generous enough for a class that pauses to listen.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// Bounds on every resource a connection can consume.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -32,6 +35,9 @@ pub struct Limits {
     pub frame_timeout: Duration,
     /// How long a client may take to connect.
     pub connect_timeout: Duration,
+    /// How long a connection may carry nothing at all before it is closed (`--idle-timeout`):
+    /// a peer that says HELLO and then goes quiet cannot hold its slot for good.
+    pub idle_timeout: Duration,
     /// Messages sent and still awaiting a verdict, per connection; sending pauses at this.
     pub max_in_flight: usize,
     /// Depth of each bounded command queue.
@@ -47,6 +53,7 @@ impl Default for Limits {
             write_timeout: Duration::from_secs(10),
             frame_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(5),
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_in_flight: 256,
             queue_depth: 256,
         }

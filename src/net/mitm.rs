@@ -12,7 +12,7 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
-use tokio::time::timeout;
+use tokio::time::{Instant, timeout};
 use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
@@ -21,7 +21,7 @@ use super::attack::{Armed, Attack, Delivery, Injected, Outcome};
 use super::config::{Limits, MitmConfig};
 use super::event::{Direction, Event, Fate, HoldId, MitmCommand, Peer};
 use super::roster::Roster;
-use super::session::{emit, write_frame};
+use super::session::{Stall, Watch, emit, write_frame};
 use crate::crypto::{Key, Scheme, Tamper};
 use crate::wire::seed::Protocol;
 use crate::wire::{Frame, LabCodec};
@@ -133,6 +133,8 @@ struct Relay {
     armed: Arc<Armed>,
     name: String,
     attack: Attack,
+    /// The server's WELCOME has gone past: the handshake deadline no longer applies.
+    welcomed: bool,
 }
 
 /// How a relayed connection ended.
@@ -194,12 +196,21 @@ async fn relay(
         armed,
         name: String::new(),
         attack: Attack::new(None, config.plan),
+        welcomed: false,
     };
+    // Both sides are watched: a client or a server that dribbles a frame, or a connection
+    // with no traffic for --idle-timeout, closes; so does an upstream that never says WELCOME.
+    let mut watchdog = tokio::time::interval(std::time::Duration::from_secs(1));
+    watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let (mut from_client, mut from_server) = (Watch::new(), Watch::new());
+    let started = tokio::time::Instant::now();
     let end = loop {
         let may_hold = relay.attack.may_hold();
         let step = tokio::select! {
+            _ = watchdog.tick() => relay.check(&mut from_client, &mut from_server, started),
             frame = relay.client.next(), if may_hold => match frame {
                 Some(Ok(frame)) => {
+                    from_client.activity();
                     let intercepting = *intercept.borrow();
                     relay.on_client_frame(frame, intercepting).await
                 }
@@ -207,7 +218,10 @@ async fn relay(
                 None => Err(End::Closed("the client closed the connection".to_owned())),
             },
             frame = relay.server.next() => match frame {
-                Some(Ok(frame)) => relay.on_server_frame(frame).await,
+                Some(Ok(frame)) => {
+                    from_server.activity();
+                    relay.on_server_frame(frame).await
+                }
                 Some(Err(e)) => Err(End::Fault { at: Direction::ToClient, reason: e.to_string() }),
                 None => Err(End::Closed("the server closed the connection".to_owned())),
             },
@@ -317,6 +331,7 @@ impl Relay {
         match &frame {
             Frame::Welcome(welcome) => {
                 let max_frame = self.limits.max_frame;
+                self.welcomed = true;
                 self.client.codec_mut().handshake_done(max_frame);
                 self.server.codec_mut().handshake_done(max_frame);
                 self.attack.set_scheme(welcome.scheme);
@@ -379,6 +394,41 @@ impl Relay {
         self.report(events).await;
         for delivery in deliveries {
             self.deliver(delivery).await?;
+        }
+        Ok(())
+    }
+
+    /// On a tick: a stalled side ends the relay.
+    fn check(
+        &mut self,
+        client: &mut Watch,
+        server: &mut Watch,
+        started: Instant,
+    ) -> Result<(), End> {
+        if !self.welcomed && started.elapsed() >= self.limits.handshake_timeout {
+            return Err(End::Closed(format!(
+                "the server at the other end sent no WELCOME within {} s",
+                self.limits.handshake_timeout.as_secs()
+            )));
+        }
+        let sides = [
+            (
+                Direction::ToServer,
+                client,
+                self.client.read_buffer().is_empty(),
+            ),
+            (
+                Direction::ToClient,
+                server,
+                self.server.read_buffer().is_empty(),
+            ),
+        ];
+        for (at, watch, empty) in sides {
+            match watch.check(!empty, &self.limits) {
+                Some(Stall::SlowFrame(reason)) => return Err(End::Fault { at, reason }),
+                Some(Stall::Idle(reason)) => return Err(End::Closed(reason)),
+                None => {}
+            }
         }
         Ok(())
     }

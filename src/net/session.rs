@@ -42,6 +42,61 @@ enum Ending {
     Gone(String),
 }
 
+/// Watches a connection for the two ways a peer can hold a slot without using it: a frame
+/// that has started to arrive but dribbles in (slowloris), and no traffic at all for
+/// `--idle-timeout`. Checked on a one-second tick, so neither costs a timer per frame.
+pub(crate) struct Watch {
+    partial_since: Option<tokio::time::Instant>,
+    last_activity: tokio::time::Instant,
+}
+
+impl Watch {
+    pub(crate) fn new() -> Watch {
+        Watch {
+            partial_since: None,
+            last_activity: tokio::time::Instant::now(),
+        }
+    }
+
+    /// Something went across: a whole frame arrived, or one was sent.
+    pub(crate) fn activity(&mut self) {
+        self.partial_since = None;
+        self.last_activity = tokio::time::Instant::now();
+    }
+
+    /// On a tick: why the connection must close, if it must. `partial` says whether part of a
+    /// frame is waiting in the read buffer.
+    pub(crate) fn check(&mut self, partial: bool, limits: &Limits) -> Option<Stall> {
+        if !partial {
+            self.partial_since = None;
+        } else if self
+            .partial_since
+            .get_or_insert_with(tokio::time::Instant::now)
+            .elapsed()
+            >= limits.frame_timeout
+        {
+            return Some(Stall::SlowFrame(format!(
+                "a frame took more than {} s to arrive: the peer is sending too slowly",
+                limits.frame_timeout.as_secs()
+            )));
+        }
+        (self.last_activity.elapsed() >= limits.idle_timeout).then(|| {
+            Stall::Idle(format!(
+                "idle for {} s (--idle-timeout): closed to free the slot",
+                limits.idle_timeout.as_secs()
+            ))
+        })
+    }
+}
+
+/// Why a watched connection must close.
+pub(crate) enum Stall {
+    /// A frame is arriving too slowly: the peer is at fault.
+    SlowFrame(String),
+    /// Nothing crossed for `--idle-timeout`: a polite close.
+    Idle(String),
+}
+
 /// Sends an event, ignoring a front end that has gone away.
 pub(crate) async fn emit(events: &mpsc::Sender<Event>, event: Event) {
     let _ = events.send(event).await;
@@ -80,27 +135,25 @@ impl Session {
         let shutdown = self.stop.clone();
         let mut next_seq: u64 = 1;
         let mut awaiting: BTreeSet<u64> = BTreeSet::new();
-        // A frame that has started to arrive must finish within `frame_timeout`: a peer that
-        // dribbles bytes (slowloris) would otherwise hold its connection slot forever.
+        // A frame that has started to arrive must finish within `frame_timeout`, and a quiet
+        // connection closes after `idle_timeout`: either would otherwise hold its slot forever.
         let mut watchdog = tokio::time::interval(WATCHDOG);
         watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let mut partial_since: Option<tokio::time::Instant> = None;
+        let mut watch = Watch::new();
         let ending = loop {
             let may_send = awaiting.len() < self.limits.max_in_flight;
             tokio::select! {
                 _ = watchdog.tick() => {
-                    if self.framed.read_buffer().is_empty() {
-                        partial_since = None;
-                    } else if partial_since.get_or_insert_with(tokio::time::Instant::now).elapsed() >= self.limits.frame_timeout {
-                        break Ending::Fault(format!(
-                            "a frame took more than {} s to arrive: the peer is sending too slowly",
-                            self.limits.frame_timeout.as_secs()
-                        ));
+                    let partial = !self.framed.read_buffer().is_empty();
+                    match watch.check(partial, &self.limits) {
+                        Some(Stall::SlowFrame(reason)) => break Ending::Fault(reason),
+                        Some(Stall::Idle(reason)) => break Ending::Bye(reason),
+                        None => {}
                     }
                 }
                 frame = self.framed.next() => match frame {
                     Some(Ok(frame)) => {
-                        partial_since = None;
+                        watch.activity();
                         if let Err(ending) = self.on_frame(frame, &mut next_seq, &mut awaiting).await {
                             break ending;
                         }
@@ -110,6 +163,7 @@ impl Session {
                 },
                 command = commands.recv(), if may_send => match command {
                     Some(ClientCommand::Send(plaintext)) => {
+                        watch.activity();
                         if let Err(reason) = self.send(plaintext, &mut next_seq, &mut awaiting).await {
                             break Ending::Gone(reason);
                         }
