@@ -8,7 +8,13 @@
 #   FUZZ_SANITIZER   cargo fuzz's -s: address (default), none (about 2x faster), leak, ...
 #   FUZZ_TARGETS     space-separated subset of targets to run (default: all)
 #   FUZZ_JOBS        cargo build jobs (default 1: the machine is shared)
-#   FUZZ_ARGS        extra libFuzzer flags, e.g. "-max_len=8192" (word-split)
+#   FUZZ_ARGS        extra libFuzzer flags, e.g. "-max_len=8192" (word-split); a -max_len
+#                    here replaces the per-target default below
+#
+# frame_decoder runs with -max_len=1114112 (1 MiB + 64 KiB) by default: its input is two
+# control bytes and then the stream, and a whole frame at the default cap is a 4-byte length
+# and 1 MiB of body, which libFuzzer's own default (4096 bytes, or the longest seed) never
+# reaches. The other targets keep libFuzzer's default.
 #
 # Seeds are read from fuzz/seeds/<target>/ (checked in) and copied into a scratch corpus in
 # fuzz/target/corpus/<target>/, which grows across runs; nothing outside fuzz/target/ and
@@ -59,6 +65,14 @@ for t in "${TARGETS[@]}"; do
     fi
 done
 
+# The -max_len a target gets unless FUZZ_ARGS gives one (empty: libFuzzer's default).
+max_len_for() {
+    case "$1" in
+        frame_decoder) echo $((1048576 + 65536)) ;;
+        *) echo "" ;;
+    esac
+}
+
 declare -A RUNS RESULT RATE CORPUS
 failed=0
 for t in "${TARGETS[@]}"; do
@@ -68,12 +82,19 @@ for t in "${TARGETS[@]}"; do
         cp -n "$FUZZ_DIR/seeds/$t"/* "$corpus"/ 2>/dev/null || true
     fi
     log="$LOGS/$t.log"
-    echo "==> $t: ${SECS}s (corpus $corpus)"
+    len_args=()
+    max_len="$(max_len_for "$t")"
+    if [ -n "$max_len" ] && [[ " ${FUZZ_ARGS:-} " != *" -max_len="* ]]; then
+        len_args=(-max_len="$max_len")
+        echo "==> $t: ${SECS}s (corpus $corpus, max_len $max_len)"
+    else
+        echo "==> $t: ${SECS}s (corpus $corpus)"
+    fi
     # libFuzzer stops itself after max_total_time; the outer timeout is a backstop for a hang.
     timeout -k 30 $((SECS + 300)) nice -n 19 \
         cargo fuzz run -s "$SANITIZER" "$t" "$corpus" -- \
         -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=30 -print_final_stats=1 \
-        ${FUZZ_ARGS:-} >"$log" 2>&1
+        ${len_args[@]+"${len_args[@]}"} ${FUZZ_ARGS:-} >"$log" 2>&1
     rc=$?
 
     # "Done N runs in S second(s)", else "#N DONE", else the final stats, else the last status.

@@ -287,6 +287,13 @@ fn key_seeds(out: &Path) -> std::io::Result<()> {
     }
     // Invalid UTF-8, read lossily.
     write(&dir, "invalid_utf8", b"text:\xff\xfe key")?;
+    // A key text that is a piece of the error's own wording ("expecte|d 16, 24 or 32 bytes
+    // (AES-128/1|92/256)"): it once read as the error repeating the key.
+    write(
+        &dir,
+        "fixed_wording",
+        b"hex:d 16, 24 or 32 bytes (AES-128/1",
+    )?;
     Ok(())
 }
 

@@ -696,25 +696,163 @@ pub fn fuzz_key_text(data: &[u8]) {
 }
 
 /// A key error names the form and the length, and never repeats the key text.
-fn check_key_error(scheme: Scheme, text: &str, error: &KeyError) {
+///
+/// "Repeats" is judged against a twin: a key text of the same shape ([`same_shape`]) that
+/// differs at every character a parser does not care about. Both errors must read the same,
+/// so the message depends on the key's shape (its form, length and where it goes wrong) and
+/// on nothing else. Looking for the key text in the message would not do: a key text can be
+/// a piece of the fixed wording (`hex:d 16, 24 or 32 bytes (AES-128/1` is in "expecte*d 16, 24
+/// or 32 bytes (AES-128/1*92/256)"), and no list of fragments stays in step with the wording.
+pub fn check_key_error(scheme: Scheme, text: &str, error: &KeyError) {
     let message = error.to_string();
     assert!(!message.is_empty());
-    // The secret part: what follows a prefix, trimmed. Only long enough texts are looked for,
-    // and not ones that are part of the fixed wording itself.
-    let secret = ["hex:", "base64:", "text:"]
-        .iter()
-        .find_map(|p| text.strip_prefix(p))
-        .unwrap_or(text)
-        .trim();
-    if secret.chars().count() >= 12
-        && message.contains(secret)
-        && !cipherlab::crypto::key::expected(scheme).contains(secret)
-    {
-        panic!("{scheme}: the error {message:?} repeats the key text");
-    }
     if let KeyError::WrongLength { got, .. } = error {
         assert!(message.contains(&got.to_string()), "{message}");
     }
+    let twin = same_shape(text);
+    match Key::parse(scheme, &twin) {
+        Ok(_) => panic!("{scheme}: {text:?} is refused but {twin:?}, of the same shape, parses"),
+        Err(other) => assert_eq!(
+            message,
+            other.to_string(),
+            "{scheme}: the errors for {text:?} and for {twin:?}, a key of the same shape, \
+             differ: the message depends on the key's characters"
+        ),
+    }
+    // Characters the twin keeps (whitespace, `=`, `+`, `/`, `-`, `_`, and a last base64
+    // symbol) cannot differ, so a key made only of them is looked for directly. The fixed
+    // wording has no run of 12 of them, so this finds only a real repeat.
+    let secret = secret_part(text).trim();
+    if secret.chars().count() >= 12 && secret == secret_part(&twin).trim() {
+        assert!(
+            !message.contains(secret),
+            "{scheme}: the error {message:?} repeats the key text"
+        );
+    }
+}
+
+/// The key text's prefixes, which the parsers read as the form.
+const KEY_PREFIXES: [&str; 3] = ["hex:", "base64:", "text:"];
+
+/// What follows the form prefix, if any.
+fn secret_part(text: &str) -> &str {
+    KEY_PREFIXES
+        .iter()
+        .find_map(|p| text.strip_prefix(p))
+        .unwrap_or(text)
+}
+
+/// A key text that every scheme's parser reads exactly as it reads `text` (same prefix, same
+/// byte length, each character a hex digit, a base64 symbol, whitespace or neither where
+/// `text` has one, the same stray bits in the last base64 symbol), but with as many
+/// characters as possible changed: each is moved along its class by a shift. A prefix the
+/// shift would create (`gdw:` becoming `hex:`) is avoided by trying the next shift.
+pub fn same_shape(text: &str) -> String {
+    let had_prefix = KEY_PREFIXES.iter().any(|p| text.starts_with(p));
+    let (prefix, rest) = text.split_at(text.len() - secret_part(text).len());
+    let last_symbol = rest
+        .char_indices()
+        .rev()
+        .find(|(_, c)| base64_value(*c).is_some());
+    for shift in 1..=4 {
+        let mut twin = String::with_capacity(text.len());
+        twin.push_str(prefix);
+        for (i, c) in rest.char_indices() {
+            let moved = if last_symbol.is_some_and(|(at, _)| at == i) {
+                same_stray_bits(c, shift)
+            } else {
+                shifted(c, shift)
+            };
+            twin.push(moved);
+        }
+        debug_assert_eq!(twin.len(), text.len());
+        if had_prefix || !KEY_PREFIXES.iter().any(|p| twin.starts_with(p)) {
+            return twin;
+        }
+    }
+    text.to_owned()
+}
+
+/// A character's value in base64 (either alphabet), if it is a symbol.
+fn base64_value(c: char) -> Option<u8> {
+    Some(match c {
+        'A'..='Z' => c as u8 - b'A',
+        'a'..='z' => c as u8 - b'a' + 26,
+        '0'..='9' => c as u8 - b'0' + 52,
+        '+' | '-' => 62,
+        '/' | '_' => 63,
+        _ => return None,
+    })
+}
+
+/// Punctuation that is neither a hex digit, nor a base64 symbol, nor padding, nor whitespace.
+const PUNCT: &str = "!\"#$%&'()*,.:;<>?@[\\]^`{|}~";
+
+/// ASCII control characters that `str::trim` keeps.
+const CONTROLS: &[u8] = &[
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+    31, 127,
+];
+
+/// `c` moved `shift` places along its class (kept when the class has no other member).
+fn shifted(c: char, shift: u32) -> char {
+    let along = |class: &[u8]| {
+        let at = class.iter().position(|&b| b == c as u8).unwrap_or(0);
+        char::from(class[(at + shift as usize) % class.len()])
+    };
+    match c {
+        // Whitespace is trimmed, `=` is padding, `+ / - _` choose and belong to an alphabet.
+        _ if c.is_whitespace() => c,
+        '=' | '+' | '/' | '-' | '_' => c,
+        '0'..='9' => along(b"0123456789"),
+        'a'..='f' => along(b"abcdef"),
+        'A'..='F' => along(b"ABCDEF"),
+        'g'..='z' => along(b"ghijklmnopqrstuvwxyz"),
+        'G'..='Z' => along(b"GHIJKLMNOPQRSTUVWXYZ"),
+        _ if PUNCT.contains(c) => along(PUNCT.as_bytes()),
+        _ if c.is_ascii() => along(CONTROLS),
+        // Beyond ASCII: no parser reads it but as bytes, so only the UTF-8 length counts.
+        _ => {
+            let (lo, hi) = match c.len_utf8() {
+                2 => (0x80, 0x7ff),
+                3 => (0x800, 0xffff),
+                _ => (0x1_0000, 0x10_ffff),
+            };
+            let mut code = c as u32;
+            let mut steps = shift;
+            loop {
+                code = if code >= hi { lo } else { code + 1 };
+                if let Some(next) = char::from_u32(code)
+                    && !next.is_whitespace()
+                {
+                    steps -= 1;
+                    if steps == 0 {
+                        return next;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// For the last base64 symbol, whose low bits a decoder checks ("stray bits"): another
+/// character of its class with the same value mod 16, or `c` itself when there is none.
+fn same_stray_bits(c: char, shift: u32) -> char {
+    let Some(value) = base64_value(c) else {
+        return c;
+    };
+    let mut candidates: Vec<char> = (0..5 * 4)
+        .scan(c, |at, _| {
+            *at = shifted(*at, 1);
+            Some(*at)
+        })
+        .filter(|&d| d != c && base64_value(d).is_some_and(|v| v % 16 == value % 16))
+        .collect();
+    candidates.dedup();
+    candidates
+        .get((shift as usize - 1) % candidates.len().max(1))
+        .copied()
+        .unwrap_or(c)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -886,7 +1024,7 @@ fn check_tamper(action: Tamper, scheme: Scheme, wire: &[u8], previous: Option<&[
         Tamper::Flip { byte, bit } => {
             // Past the end, touches reports nothing (apply refuses the action).
             let expected: Vec<Range<usize>> = if byte < len {
-                vec![byte..byte + 1]
+                std::iter::once(byte..byte + 1).collect()
             } else {
                 vec![]
             };
@@ -912,7 +1050,7 @@ fn check_tamper(action: Tamper, scheme: Scheme, wire: &[u8], previous: Option<&[
             Some(iv) => {
                 // Past the IV, touches reports nothing (apply refuses the action).
                 let expected: Vec<Range<usize>> = if byte < BLOCK {
-                    vec![iv.start + byte..iv.start + byte + 1]
+                    std::iter::once(iv.start + byte..iv.start + byte + 1).collect()
                 } else {
                     vec![]
                 };
@@ -969,7 +1107,10 @@ fn check_tamper(action: Tamper, scheme: Scheme, wire: &[u8], previous: Option<&[
             } else {
                 Err(TamperError::TooShort)
             };
-            (want, vec![len.saturating_sub(cut)..len])
+            (
+                want,
+                std::iter::once(len.saturating_sub(cut)..len).collect(),
+            )
         }
         Tamper::Replay | Tamper::Drop => {
             assert!(touched.is_empty(), "{ctx}: touches {touched:?}");
@@ -1070,7 +1211,7 @@ pub fn response_input(status: u16, body: &[u8]) -> Vec<u8> {
 /// starting `gAAAAA` that decodes to 57 + 16k bytes, k ≥ 1.
 fn shaped(text: &[u8]) -> bool {
     text.starts_with(b"gAAAAA")
-        && text.len() % 4 == 0
+        && text.len().is_multiple_of(4)
         && decode_token(text).is_some_and(|d| d.len() >= 57 + BLOCK && (d.len() - 57) % BLOCK == 0)
 }
 

@@ -40,17 +40,22 @@ pub struct Cli {
 
 fn after_help() -> String {
     format!(
-        "Logs go to {} unless --log-file (or CIPHERLAB_LOG_FILE) says otherwise.\n\
+        "Logs go to {} unless --log-file (or CIPHERLAB_LOG_FILE) says otherwise\n\
+         (created 0600, rotated at 10 MiB keeping one .1 file, 20 lines a second per peer).\n\
          Keys for --key and key files: hex:…, base64:…, text:…, or the scheme's natural form\n\
          (hex for ecb/cbc, urlsafe base64 for fernet, plain text for hmac).",
-        crate::logging::default_log_path().display()
+        crate::logging::default_log_path().map_or_else(
+            || "nowhere by default ($XDG_STATE_HOME and $HOME are unset)".to_owned(),
+            |path| path.display().to_string()
+        )
     )
 }
 
 /// Logging options.
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// Write the log here [default: cipherlab.log in the system temp directory].
+    /// Write the log here [default: $XDG_STATE_HOME/cipherlab/cipherlab.log, else
+    /// ~/.local/state/cipherlab/cipherlab.log].
     #[arg(long, global = true, env = "CIPHERLAB_LOG_FILE", value_name = "PATH")]
     pub log_file: Option<PathBuf>,
     /// How much to log.
