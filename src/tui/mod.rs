@@ -17,6 +17,7 @@ pub mod scenario;
 pub mod session;
 pub mod state;
 pub mod svg;
+pub mod tabs;
 pub mod theme;
 pub mod timeline;
 pub mod ui;

@@ -118,12 +118,12 @@ impl App {
             }
             .render(area, buf),
             Pane::Compare => view::ComparePane {
-                compare: &self.compare,
+                compare: &self.tabs.compare,
                 theme,
             }
             .render(area, buf),
             Pane::Matrix => view::MatrixPane {
-                board: &self.matrix,
+                board: &self.tabs.matrix,
                 theme,
             }
             .render(area, buf),

@@ -91,7 +91,7 @@ impl App {
             Action::NextStep => self.next_step(),
             Action::PrevStep => self.previous_step(),
             Action::RunAll => {
-                if self.matrix.start() {
+                if self.tabs.matrix.start() {
                     self.requests.push(Request::RunMatrix);
                 }
             }
@@ -116,7 +116,7 @@ impl App {
     }
 
     fn switch_tab(&mut self, step: isize) {
-        if self.ui.switch_tab(step) == Tab::Compare && self.compare.rows.is_empty() {
+        if self.ui.switch_tab(step) == Tab::Compare && self.tabs.compare.rows.is_empty() {
             self.seal_compare();
         }
     }
@@ -189,7 +189,7 @@ impl App {
         } else {
             typed.to_owned()
         };
-        self.compare.seal(&text);
+        self.tabs.compare.seal(&text);
     }
 
     fn release(&mut self, tamper: Option<Tamper>) {

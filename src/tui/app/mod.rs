@@ -13,13 +13,12 @@ use tui_input::Input;
 
 use super::action::Context;
 use super::attacker::Attacker;
-use super::board::MatrixBoard;
 use super::clients::ClientList;
-use super::compare::Compare;
 use super::journey::Journey;
 use super::lesson::LessonState;
 use super::session::{SessionView, Source};
 use super::state::{Focus, Mode, Request, Tab};
+use super::tabs::TabStates;
 use super::theme::Theme;
 use super::timeline::Timeline;
 use super::ui::UiState;
@@ -36,8 +35,7 @@ pub struct App {
     clients: ClientList,
     attacker: Attacker,
     editor: Input,
-    compare: Compare,
-    matrix: MatrixBoard,
+    tabs: TabStates,
     lesson: Option<LessonState>,
     ui: UiState,
     log: LogRing,
@@ -55,8 +53,7 @@ impl App {
             clients: ClientList::default(),
             attacker: Attacker::default(),
             editor: Input::default(),
-            compare: Compare::new(false),
-            matrix: MatrixBoard::default(),
+            tabs: TabStates::new(false),
             lesson: None,
             log,
             theme,
@@ -66,7 +63,7 @@ impl App {
 
     /// Makes the app deterministic (fixed Compare keys and nonces) for snapshots.
     pub fn fixed(mut self) -> App {
-        self.compare = Compare::new(true);
+        self.tabs = TabStates::new(true);
         self
     }
 
@@ -188,7 +185,7 @@ impl App {
 
     /// Records one matrix cell.
     pub fn on_matrix(&mut self, cell: Cell) {
-        self.matrix.record(cell);
+        self.tabs.matrix.record(cell);
     }
 
     /// A request that comes back after its pause (a lesson's `wait`).

@@ -57,7 +57,8 @@ impl Widget for MatrixPane<'_> {
         // Cells wrap onto as many lines as the height allows, and say so with … when cut.
         let inner = table.height.saturating_sub(3) as usize;
         let budget = (inner / Attack::ALL.len()).max(1);
-        let column = (table.width.saturating_sub(2 + TITLE + 4) / 4) as usize;
+        let schemes = Scheme::ALL.len() as u16;
+        let column = (table.width.saturating_sub(2 + TITLE + schemes) / schemes) as usize;
         let rows = Attack::ALL.iter().map(|&attack| {
             let mut cells = vec![Cell::from(attack.title())];
             let mut height = 1;
