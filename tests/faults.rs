@@ -94,6 +94,21 @@ async fn a_client_that_never_says_hello_is_closed_by_the_handshake_timeout() {
     all_answered(good).await;
 }
 
+/// Sends the first 20 bytes of a DATA frame one a second, as a slowloris does.
+async fn dribble(slow: &mut RawPeer) {
+    let frame = Frame::Data {
+        seq: 1,
+        sealed: Bytes::from(vec![1u8; 100]),
+    }
+    .to_bytes();
+    for byte in frame.iter().take(20) {
+        if slow.stream.write_all(&[*byte]).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_slowloris_sending_a_byte_a_second_is_cut_off() {
     let mut config = server_config(Scheme::Hmac, KeyExchange::Send);
@@ -111,17 +126,7 @@ async fn a_slowloris_sending_a_byte_a_second_is_cut_off() {
     }))
     .await;
     assert!(matches!(slow.read_frame().await, Some(Frame::Welcome(_))));
-    let frame = Frame::Data {
-        seq: 1,
-        sealed: Bytes::from(vec![1u8; 100]),
-    }
-    .to_bytes();
-    for byte in frame.iter().take(20) {
-        if slow.stream.write_all(&[*byte]).await.is_err() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+    dribble(&mut slow).await;
     let reason = error_reason(&slow.read_until_closed().await).unwrap();
     assert!(reason.contains("sending too slowly"), "{reason}");
     all_answered(good).await;
@@ -435,17 +440,7 @@ async fn a_slowloris_through_the_man_in_the_middle_is_cut_off() {
     let mitm = start_mitm_with(mitm).await;
     let mut slow = RawPeer::connect(mitm.addr).await;
     assert!(matches!(slow.hello(None).await, Frame::Welcome(_)));
-    let frame = Frame::Data {
-        seq: 1,
-        sealed: Bytes::from(vec![1u8; 100]),
-    }
-    .to_bytes();
-    for byte in frame.iter().take(20) {
-        if slow.stream.write_all(&[*byte]).await.is_err() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+    dribble(&mut slow).await;
     let reason = error_reason(&slow.read_until_closed().await).unwrap();
     assert!(reason.contains("sending too slowly"), "{reason}");
 }

@@ -266,6 +266,17 @@ impl Lesson {
         Ok(lesson)
     }
 
+    /// The scheme and key exchange the lesson opens with: its first step's (the first step
+    /// must set the scheme, which [`Lesson::parse`] checks).
+    pub fn opening(&self) -> (Scheme, KeyExchange) {
+        let first = self.steps.first();
+        let scheme = first.and_then(|s| s.scheme).unwrap_or(Scheme::Fernet);
+        let exchange = first
+            .and_then(|s| s.key_exchange)
+            .unwrap_or(KeyExchange::default_for(scheme));
+        (scheme, exchange)
+    }
+
     /// Every shipped lesson.
     pub fn shipped() -> Vec<Lesson> {
         SHIPPED

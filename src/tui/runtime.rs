@@ -118,19 +118,7 @@ impl Launch {
     fn scheme_and_exchange(&self) -> (Scheme, KeyExchange) {
         match self {
             Launch::Demo { scheme, exchange } => (*scheme, *exchange),
-            Launch::Lesson { lesson } => {
-                let scheme = lesson
-                    .steps
-                    .first()
-                    .and_then(|s| s.scheme)
-                    .unwrap_or(Scheme::Fernet);
-                let exchange = lesson
-                    .steps
-                    .first()
-                    .and_then(|s| s.key_exchange)
-                    .unwrap_or(KeyExchange::default_for(scheme));
-                (scheme, exchange)
-            }
+            Launch::Lesson { lesson } => lesson.opening(),
             Launch::Server { config, .. } => (config.scheme, config.key_exchange),
             Launch::Client { config } => {
                 let scheme = config.scheme.unwrap_or(Scheme::Fernet);

@@ -73,16 +73,7 @@ pub fn lesson(name: &str, shown: usize) -> App {
     let Ok(lesson) = crate::lesson::Lesson::find(name) else {
         return demo(Scheme::Ecb);
     };
-    let scheme = lesson
-        .steps
-        .first()
-        .and_then(|s| s.scheme)
-        .unwrap_or(Scheme::Ecb);
-    let exchange = lesson
-        .steps
-        .first()
-        .and_then(|s| s.key_exchange)
-        .unwrap_or(KeyExchange::default_for(scheme));
+    let (scheme, exchange) = lesson.opening();
     let mut app = Script::new(Mode::Demo, scheme, exchange)
         .message("YELLOW SUBMARINEYELLOW SUBMARINE", None)
         .message(
