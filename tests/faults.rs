@@ -444,3 +444,38 @@ async fn a_slowloris_through_the_man_in_the_middle_is_cut_off() {
     let reason = error_reason(&slow.read_until_closed().await).unwrap();
     assert!(reason.contains("sending too slowly"), "{reason}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_seed_hmac_peer_sending_a_byte_every_8_s_is_cut_off_by_the_whole_message_deadline() {
+    use tokio::io::AsyncReadExt;
+    let mut config = server_config(Scheme::Hmac, KeyExchange::Psk);
+    config.protocol = cipherlab::wire::seed::Protocol::Seed;
+    let server = start_server(config).await;
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(&5u32.to_be_bytes()).await.unwrap();
+    let started = tokio::time::Instant::now();
+    // Each byte comes within the 10 s a read may take, but the message never would.
+    let mut reply = Vec::new();
+    for _ in 0..37 {
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        if slow.write_all(b"x").await.is_err() {
+            break;
+        }
+        let mut chunk = [0u8; 256];
+        if let Ok(Ok(n)) =
+            tokio::time::timeout(Duration::from_millis(10), slow.read(&mut chunk)).await
+        {
+            reply.extend_from_slice(&chunk[..n]);
+            if n == 0 || !reply.is_empty() {
+                break;
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    assert_eq!(
+        String::from_utf8_lossy(&reply),
+        cipherlab::wire::seed::HMAC_FAILED,
+        "the seed's own failure reply"
+    );
+    assert!(elapsed <= Duration::from_secs(20), "held for {elapsed:?}");
+}

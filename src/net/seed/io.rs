@@ -12,7 +12,13 @@ use crate::wire::seed::TokenSplitter;
 /// How long a Fernet sender may pause inside a token before what arrived counts as whole.
 pub(super) const TOKEN_QUIET: Duration = Duration::from_millis(250);
 
-/// Reads exactly `n` bytes, or says how many arrived before the peer closed or went quiet.
+/// How long one whole message may take to arrive once it has begun, whatever the pauses
+/// between its bytes: a peer that sends a byte every few seconds cannot hold its slot for good
+/// (the lab protocol's frame timeout, 30 s by default, does the same there).
+pub(super) const MESSAGE_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Reads exactly `n` bytes, all within `limit` (a deadline for the whole read, not for each
+/// piece), or says how many arrived before the peer closed or the time ran out.
 pub(super) async fn read_exactly(
     stream: &mut (impl AsyncRead + Unpin),
     n: usize,
@@ -21,8 +27,9 @@ pub(super) async fn read_exactly(
 ) -> Result<Vec<u8>, String> {
     let mut buf = vec![0u8; n];
     let mut have = 0;
+    let deadline = tokio::time::Instant::now() + limit;
     while have < n {
-        match timeout(limit, stream.read(&mut buf[have..])).await {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf[have..])).await {
             Ok(Ok(0)) => {
                 return Err(format!(
                     "the peer closed after {have} of the {n} bytes of {what}"
@@ -30,13 +37,19 @@ pub(super) async fn read_exactly(
             }
             Ok(Ok(read)) => have += read,
             Ok(Err(e)) => return Err(format!("reading {what}: {e}")),
-            Err(_) => return Err(format!("timed out after {have} of the {n} bytes of {what}")),
+            Err(_) => {
+                return Err(format!(
+                    "timed out: {have} of the {n} bytes of {what} arrived within {} s",
+                    limit.as_secs()
+                ));
+            }
         }
     }
     Ok(buf)
 }
 
-/// Reads until the peer closes, at most `max` bytes, waiting at most `idle` between reads.
+/// Reads until the peer closes, at most `max` bytes, waiting at most `idle` between reads and
+/// [`MESSAGE_DEADLINE`] in all once the first byte has come.
 pub(super) async fn read_to_end(
     stream: &mut (impl AsyncRead + Unpin),
     max: usize,
@@ -45,14 +58,28 @@ pub(super) async fn read_to_end(
 ) -> Result<Vec<u8>, String> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
+    let mut deadline: Option<tokio::time::Instant> = None;
     loop {
-        match timeout(idle, stream.read(&mut chunk)).await {
+        let wait = match deadline {
+            Some(deadline) => {
+                idle.min(deadline.saturating_duration_since(tokio::time::Instant::now()))
+            }
+            None => idle,
+        };
+        if wait.is_zero() {
+            return Err(format!(
+                "{what} took more than {} s to arrive: the peer is sending too slowly",
+                MESSAGE_DEADLINE.as_secs()
+            ));
+        }
+        match timeout(wait, stream.read(&mut chunk)).await {
             Ok(Ok(0)) => return Ok(buf),
             Ok(Ok(n)) => {
                 if buf.len() + n > max {
                     return Err(format!("{what} is longer than {max} bytes"));
                 }
                 buf.extend_from_slice(&chunk[..n]);
+                deadline.get_or_insert_with(|| tokio::time::Instant::now() + MESSAGE_DEADLINE);
             }
             Ok(Err(e)) => return Err(format!("reading {what}: {e}")),
             Err(_) if buf.is_empty() => return Err(format!("timed out waiting for {what}")),
@@ -115,6 +142,8 @@ pub(super) struct TokenReader {
     splitter: TokenSplitter,
     ready: std::collections::VecDeque<Vec<u8>>,
     closed: bool,
+    /// When the pending token's first byte came: it must be whole by [`MESSAGE_DEADLINE`].
+    pending_since: Option<tokio::time::Instant>,
 }
 
 impl TokenReader {
@@ -139,6 +168,19 @@ impl TokenReader {
             }
             if self.closed {
                 return Ok(self.splitter.flush());
+            }
+            if self.splitter.pending() == 0 {
+                self.pending_since = None;
+            } else if self
+                .pending_since
+                .get_or_insert_with(tokio::time::Instant::now)
+                .elapsed()
+                >= MESSAGE_DEADLINE
+            {
+                return Err(format!(
+                    "a token took more than {} s to arrive: the peer is sending too slowly",
+                    MESSAGE_DEADLINE.as_secs()
+                ));
             }
             let wait = if self.splitter.pending() > 0 {
                 TOKEN_QUIET
