@@ -253,7 +253,17 @@ async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer
                     }
                     // A lab conversation ends here; seed clients reconnect per message and end
                     // when their task does.
-                    Event::Disconnected { .. } if !seed => break,
+                    Event::Disconnected { .. } if !seed => {
+                        if !input_done {
+                            // The conversation ended with input still to send: that is a
+                            // failure, whoever closed, not a polite goodbye.
+                            let message = "the connection ended before every message was sent"
+                                .to_owned();
+                            printer.print(&Event::Error { peer: None, message });
+                            tally.unsent += 1;
+                        }
+                        break;
+                    }
                     _ => {}
                 }
             }

@@ -135,12 +135,19 @@ struct Relay {
     attack: Attack,
     /// The server's WELCOME has gone past: the handshake deadline no longer applies.
     welcomed: bool,
+    /// The server said BYE: its closing the connection afterwards is no failure.
+    server_said_bye: bool,
 }
 
 /// How a relayed connection ended.
 enum End {
     Closed(String),
-    Fault { at: Direction, reason: String },
+    /// The server vanished: the client gets an ERROR with this reason.
+    Lost(String),
+    Fault {
+        at: Direction,
+        reason: String,
+    },
 }
 
 async fn relay(
@@ -197,6 +204,7 @@ async fn relay(
         name: String::new(),
         attack: Attack::new(None, config.plan),
         welcomed: false,
+        server_said_bye: false,
     };
     // Both sides are watched: a client or a server that dribbles a frame, or a connection
     // with no traffic for --idle-timeout, closes; so does an upstream that never says WELCOME.
@@ -223,7 +231,15 @@ async fn relay(
                     relay.on_server_frame(frame).await
                 }
                 Some(Err(e)) => Err(End::Fault { at: Direction::ToClient, reason: e.to_string() }),
-                None => Err(End::Closed("the server closed the connection".to_owned())),
+                // A server that leaves says BYE first; one that just vanishes has failed, and
+                // the client is told so rather than bidden a polite goodbye.
+                None if relay.server_said_bye => {
+                    Err(End::Closed("the server closed the connection".to_owned()))
+                }
+                None => Err(End::Lost(
+                    "the server closed the connection without BYE (it may have stopped or crashed)"
+                        .to_owned(),
+                )),
             },
             command = commands.recv() => match command {
                 Some(RelayCommand::Release { hold, tamper }) => relay.release(hold, tamper).await,
@@ -345,6 +361,7 @@ impl Relay {
                 self.emit(Event::Connected { peer, name, scheme }).await;
             }
             Frame::Verdict { seq, .. } => fate = self.attack.answer(*seq),
+            Frame::Bye { .. } => self.server_said_bye = true,
             Frame::Data { seq, sealed: wire } => {
                 let read = self
                     .attack
@@ -441,6 +458,18 @@ impl Relay {
                 };
                 let _ = write_frame(&mut self.client, bye(), &self.limits).await;
                 let _ = write_frame(&mut self.server, bye(), &self.limits).await;
+                reason
+            }
+            End::Lost(reason) => {
+                let error = Frame::Error {
+                    reason: reason.clone(),
+                };
+                let _ = write_frame(&mut self.client, error, &self.limits).await;
+                self.emit(Event::Error {
+                    peer: Some(self.peer),
+                    message: reason.clone(),
+                })
+                .await;
                 reason
             }
             End::Fault { at, reason } => {
