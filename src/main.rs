@@ -238,6 +238,11 @@ fn bench(command: BenchCommand) -> ExitCode {
             ExitCode::SUCCESS
         }
         BenchCommand::Net(args) => runtime(async move {
+            match bench::net::make_room(args.clients) {
+                Ok(Some(note)) => eprintln!("cipherlab: {note}"),
+                Ok(None) => {}
+                Err(e) => return failed(&e),
+            }
             match bench::net::run(args.scheme, args.clients, args.messages, args.size).await {
                 Ok(figures) => {
                     if args.json {

@@ -792,3 +792,27 @@ fn the_idle_timeout_is_shown_in_help_and_checked() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn bench_net_raises_a_low_open_file_limit_and_says_so() {
+    // 200 clients in one process need both ends of every connection: under a soft limit of
+    // 256 the run used to deadlock; it now raises the limit to what it needs and says so.
+    let script = format!(
+        "ulimit -Sn 256 && exec {BIN} bench net --scheme fernet --clients 200 --messages 2 \
+         --size 64 --json --log-file /dev/null"
+    );
+    let out = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("raised the open-file limit from 256"),
+        "{stderr}"
+    );
+    let figures: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(figures["errors"], 0);
+    assert_eq!(figures["verified"], 400);
+}

@@ -53,6 +53,52 @@ pub struct NetFigures {
     pub seconds: f64,
 }
 
+/// Open files a run needs: both ends of every connection live in this one process, plus the
+/// runtime's own.
+fn files_needed(clients: usize) -> u64 {
+    2 * clients as u64 + 64
+}
+
+/// Makes room for `clients` connections: raises the soft open-file limit to the hard one when
+/// it is too low, and says what it did; refuses at once, with the figures, when even the
+/// hard limit is too low (rather than deadlocking at the limit mid-run).
+#[cfg(unix)]
+pub fn make_room(clients: usize) -> Result<Option<String>, String> {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let needed = files_needed(clients);
+    let limit = getrlimit(Resource::Nofile);
+    let soft = limit.current.unwrap_or(u64::MAX);
+    if soft >= needed {
+        return Ok(None);
+    }
+    let hard = limit.maximum.unwrap_or(u64::MAX);
+    if hard < needed {
+        return Err(format!(
+            "{clients} clients need about {needed} open files, and this process may have at \
+             most {hard} (the hard limit, ulimit -Hn): use fewer clients, or run the clients \
+             in a process of their own"
+        ));
+    }
+    let raised = Rlimit {
+        current: limit.maximum,
+        maximum: limit.maximum,
+    };
+    setrlimit(Resource::Nofile, raised).map_err(|e| format!("raising the open-file limit: {e}"))?;
+    Ok(Some(format!(
+        "raised the open-file limit from {soft} to the hard limit, {hard}: {clients} clients \
+         need about {needed}"
+    )))
+}
+
+/// Without rlimits there is nothing to raise.
+#[cfg(not(unix))]
+pub fn make_room(_clients: usize) -> Result<Option<String>, String> {
+    Ok(None)
+}
+
+/// How long a bench client may take to connect and get WELCOME.
+const HANDSHAKE: Duration = Duration::from_secs(10);
+
 /// One client: connect, shake hands, wait for the start, then send and time each message.
 async fn client(
     addr: std::net::SocketAddr,
@@ -79,7 +125,12 @@ async fn client(
             other => Err(format!("no WELCOME: {other:?}")),
         }
     };
-    let connection = connected.await;
+    // A client that cannot get through (the server full, the system out of files) fails
+    // within the deadline instead of holding the start barrier for ever.
+    let connection = match tokio::time::timeout(HANDSHAKE, connected).await {
+        Ok(connection) => connection,
+        Err(_) => Err(format!("no WELCOME within {} s", HANDSHAKE.as_secs())),
+    };
     start.wait().await;
     let Ok(mut framed) = connection else {
         return (Vec::new(), messages as u64);
