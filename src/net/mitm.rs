@@ -212,6 +212,7 @@ async fn relay(
     watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let (mut from_client, mut from_server) = (Watch::new(), Watch::new());
     let started = tokio::time::Instant::now();
+    let (mut orders_open, mut intercept_open) = (true, true);
     let end = loop {
         let may_hold = relay.attack.may_hold();
         let step = tokio::select! {
@@ -241,11 +242,17 @@ async fn relay(
                         .to_owned(),
                 )),
             },
-            command = commands.recv() => match command {
+            // Without a front end there are no more orders: the branch is switched off rather
+            // than answering `None` in a tight loop.
+            command = commands.recv(), if orders_open => match command {
                 Some(RelayCommand::Release { hold, tamper }) => relay.release(hold, tamper).await,
-                None => Ok(()),
+                None => {
+                    orders_open = false;
+                    Ok(())
+                }
             },
-            changed = intercept.changed() => {
+            changed = intercept.changed(), if intercept_open => {
+                intercept_open = changed.is_ok();
                 let released = changed.is_ok() && !*intercept.borrow();
                 if released { relay.release_all().await } else { Ok(()) }
             },
