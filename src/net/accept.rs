@@ -1,7 +1,7 @@
 //! One accept loop for every listening task: the server and both men in the middle take
-//! connections here, up to `--max-clients`, refuse the next one the same way (an ERROR and
-//! an `error` event, from [`Roster::admit`]), route the front end's commands, and on shutdown
-//! stop every connection and wait for them.
+//! connections here, up to `--max-clients`, refuse the next one the same way (the service's
+//! [`Service::refusal`] bytes and an `error` event, from [`Roster::admit`]), route the front
+//! end's commands, and on shutdown stop every connection and wait for them.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,6 +15,7 @@ use super::config::Limits;
 use super::event::{Event, Peer};
 use super::roster::Roster;
 use super::session::emit;
+use crate::wire::Frame;
 
 /// One connection's work, boxed so that each service can return its own `async` block.
 pub(crate) type Connection = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
@@ -43,6 +44,13 @@ pub(crate) trait Service: Send {
         orders: mpsc::Receiver<Self::Order>,
         stop: CancellationToken,
     ) -> Connection;
+
+    /// The bytes a connection refused for `reason` (the server is full) gets before it is
+    /// closed. The lab wire says it in an ERROR frame; a seed wire must not, since a seed
+    /// program would read lab bytes as its key or its reply.
+    fn refusal(&self, reason: &str) -> Vec<u8> {
+        lab_refusal(reason)
+    }
 
     /// Handles one command from the front end, routing what concerns one connection through
     /// `roster`.
@@ -73,8 +81,9 @@ pub(crate) async fn accept_loop<S: Service>(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, addr)) => {
+                    let refuse = |reason: &str| service.refusal(reason);
                     let work = |stream, peer, orders| service.serve(stream, peer, orders, stop.clone());
-                    roster.admit(stream, addr, &events, work).await;
+                    roster.admit(stream, addr, &events, refuse, work).await;
                 }
                 Err(e) => accept_failed(&e, &events).await,
             },
@@ -94,6 +103,15 @@ pub(crate) async fn accept_loop<S: Service>(
     stop.cancel();
     drop(listener);
     roster.drain().await;
+}
+
+/// The lab wire's refusal: an ERROR frame with the reason.
+pub(crate) fn lab_refusal(reason: &str) -> Vec<u8> {
+    Frame::Error {
+        reason: reason.to_owned(),
+    }
+    .to_bytes()
+    .to_vec()
 }
 
 /// Reports a failed accept (usually out of file descriptors) and backs off instead of spinning.

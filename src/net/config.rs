@@ -25,7 +25,8 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 pub struct Limits {
     /// The largest frame body accepted or sent (`--max-frame`).
     pub max_frame: usize,
-    /// Connections served at once (`--max-clients`); the next one gets an ERROR.
+    /// Connections served at once (`--max-clients`); the next one is refused in its protocol's
+    /// own way (an ERROR frame on the lab protocol, the seed's failure or a close on the seed).
     pub max_clients: usize,
     /// How long a new connection may take to say HELLO (and a client to get WELCOME).
     pub handshake_timeout: Duration,

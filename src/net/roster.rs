@@ -14,7 +14,6 @@ use tracing::Instrument;
 
 use super::event::{Event, Peer, PeerId};
 use super::session::emit;
-use crate::wire::Frame;
 
 /// How long shutdown waits for connections to finish before abandoning them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -41,15 +40,17 @@ impl<C: Send + 'static> Roster<C> {
         }
     }
 
-    /// Takes on a new connection and runs `serve` for it, or refuses it with an ERROR frame
-    /// when the roster is full.
-    pub(crate) async fn admit<F, Fut>(
+    /// Takes on a new connection and runs `serve` for it, or, when the roster is full, writes
+    /// it the bytes `refusal` makes of the reason (none at all when empty) and closes it.
+    pub(crate) async fn admit<R, F, Fut>(
         &mut self,
         stream: TcpStream,
         addr: SocketAddr,
         events: &mpsc::Sender<Event>,
+        refusal: R,
         serve: F,
     ) where
+        R: FnOnce(&str) -> Vec<u8>,
         F: FnOnce(TcpStream, Peer, mpsc::Receiver<C>) -> Fut,
         Fut: Future<Output = ()> + Send + 'static,
     {
@@ -66,12 +67,10 @@ impl<C: Send + 'static> Roster<C> {
             );
             // Small enough for an empty socket buffer; a peer that cannot take it loses nothing
             // it was promised.
-            let _ = stream.try_write(
-                &Frame::Error {
-                    reason: reason.clone(),
-                }
-                .to_bytes(),
-            );
+            let bytes = refusal(&reason);
+            if !bytes.is_empty() {
+                let _ = stream.try_write(&bytes);
+            }
             tracing::warn!(%peer, "refused: full");
             emit(
                 events,

@@ -12,7 +12,7 @@ use tokio::time::timeout;
 use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
-use super::accept::{Connection, Flow, Service, accept_loop};
+use super::accept::{Connection, Flow, Service, accept_loop, lab_refusal};
 use super::config::ServerConfig;
 use super::event::{ClientCommand, Event, Peer, ServerCommand};
 use super::roster::Roster;
@@ -104,6 +104,13 @@ where
     ) -> Connection {
         let (config, events) = (self.config.clone(), self.events.clone());
         Box::pin((self.serve)(stream, peer, config, events, orders, stop))
+    }
+
+    fn refusal(&self, reason: &str) -> Vec<u8> {
+        match self.config.protocol {
+            Protocol::Lab => lab_refusal(reason),
+            Protocol::Seed => seed::server::refusal(self.config.scheme),
+        }
     }
 
     async fn command(

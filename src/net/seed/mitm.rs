@@ -142,7 +142,7 @@ pub(crate) async fn run(
         let service = SeedRelay { shared };
         return accept_loop(listener, limits, service, commands, events, shutdown).await;
     }
-    // Seed 003 is HTTP, served by axum as the seed server is; axum owns its connections.
+    // Seed 003 is HTTP, served as the seed server serves it, under the same bounds.
     let commanded = {
         let shared = shared.clone();
         async move {
@@ -164,7 +164,7 @@ pub(crate) async fn run(
         .route(CBC_PATH, post(proxy))
         .layer(DefaultBodyLimit::max(limits.max_frame))
         .with_state(shared.clone());
-    http::serve_app(listener, app, stopped, &events, "relay").await;
+    http::serve_app(listener, app, &limits, stopped, &events, "relay").await;
 }
 
 /// The seed relay's part in the accept loop, for seeds 000, 001 and 004.
@@ -176,6 +176,11 @@ impl Service for SeedRelay {
     type Command = MitmCommand;
     /// A seed connection takes no orders of its own: nothing is ever held.
     type Order = ();
+
+    /// Refused as the seed server refuses: in the seed's words, never a lab frame.
+    fn refusal(&self, _reason: &str) -> Vec<u8> {
+        super::server::refusal(self.shared.scheme)
+    }
 
     fn serve(
         &self,

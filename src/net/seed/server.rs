@@ -80,6 +80,18 @@ pub(crate) async fn serve(
     .await;
 }
 
+/// What a seed client refused for a full server (`--max-clients`) is sent before the close:
+/// the seed's own words for a failure, never a lab frame, which seeds 000 and 001 would take
+/// for their key and seed 004 for its reply. Seed 004 has a failure reply, so it gets that;
+/// seeds 000 and 001 have none, so the close alone says it. (Seed 003 is refused by the HTTP
+/// server, `http.rs`.)
+pub(crate) fn refusal(scheme: Scheme) -> Vec<u8> {
+    match scheme {
+        Scheme::Hmac => HMAC_FAILED.as_bytes().to_vec(),
+        _ => Vec::new(),
+    }
+}
+
 fn options(config: &ServerConfig) -> OpenOptions {
     OpenOptions {
         now: (config.clock)(),
