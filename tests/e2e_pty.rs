@@ -159,7 +159,8 @@ fn scheme_keys_restart_the_demo_and_ctrl_c_always_quits() {
     pty.wait_for("q quit");
     pty.send(b"1");
     pty.wait_for("demo · ecb");
-    pty.send(b"i");
+    // The new demo takes typing at once, as the first did; wait for its client to connect.
+    pty.wait_for("client: connected");
     pty.send(b"YELLOW SUBMARINEYELLOW SUBMARINE\r");
     pty.wait_for("unauthenticated");
     pty.send(b"\x03");
