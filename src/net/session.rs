@@ -82,7 +82,7 @@ impl Watch {
         }
         (self.last_activity.elapsed() >= limits.idle_timeout).then(|| {
             Stall::Idle(format!(
-                "idle for {} s (--idle-timeout): closed to free the slot",
+                "idle for {} s (--idle-timeout)",
                 limits.idle_timeout.as_secs()
             ))
         })
