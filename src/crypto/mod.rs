@@ -21,7 +21,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use ::hmac::Mac;
 
-pub use anatomy::{Anatomy, Encoding, Field, FieldKind};
+pub use anatomy::{Anatomy, Encoding, Field, FieldKind, Leak};
 pub use exchange::KeyExchange;
 pub use key::{Key, KeyError, KeySource};
 pub use scheme::{Scheme, UnknownScheme};

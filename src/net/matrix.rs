@@ -13,7 +13,7 @@ use super::config::{Clock, Limits, ServerConfig};
 use super::event::Event;
 use super::{Chain, EVENT_QUEUE, Role, Topology};
 use crate::crypto::KeyExchange;
-use crate::crypto::{Anatomy, FieldKind, Key, KeySource, Scheme, Tamper, Verdict, unix_now};
+use crate::crypto::{Anatomy, Key, KeySource, Leak, Scheme, Tamper, Verdict, unix_now};
 use crate::wire::Frame;
 use tracing::Instrument;
 
@@ -399,26 +399,10 @@ fn visible(scheme: Scheme, wire: Option<&Bytes>) -> String {
     let Some(wire) = wire else {
         return "saw nothing".to_owned();
     };
-    let anatomy = Anatomy::dissect(scheme, wire);
-    match scheme {
-        Scheme::Ecb => {
-            let repeats = anatomy
-                .fields
-                .iter()
-                .filter(|f| {
-                    matches!(
-                        f.kind,
-                        FieldKind::Block {
-                            repeat_of: Some(_),
-                            ..
-                        }
-                    )
-                })
-                .count();
-            format!("sees equal blocks ({repeats} repeated)")
-        }
-        Scheme::Cbc => format!("sees lengths only ({} bytes)", wire.len()),
-        Scheme::Fernet => "sees lengths and the timestamp".to_owned(),
-        Scheme::Hmac => "reads every message".to_owned(),
+    match Anatomy::dissect(scheme, wire).leak(scheme) {
+        Leak::EqualBlocks(repeats) => format!("sees equal blocks ({repeats} repeated)"),
+        Leak::Length => format!("sees lengths only ({} bytes)", wire.len()),
+        Leak::LengthAndTimestamp(_) => "sees lengths and the timestamp".to_owned(),
+        Leak::Everything => "reads every message".to_owned(),
     }
 }

@@ -8,50 +8,25 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::hex::HexView;
 use super::{fit, pane_block, put, readable};
-use crate::crypto::{Anatomy, FieldKind, Scheme, Tamper};
+use crate::crypto::{Anatomy, Leak, Scheme, Tamper};
 use crate::tui::attacker::{Attacker, TamperForm};
 use crate::tui::journey::Journey;
 use crate::tui::theme::Theme;
 
 /// What an eavesdropper without the key still learns from `bytes`.
 fn visible(scheme: Scheme, anatomy: &Anatomy, wire_len: usize) -> String {
-    match scheme {
-        Scheme::Ecb => {
-            let repeats = anatomy
-                .fields
-                .iter()
-                .filter(|f| {
-                    matches!(
-                        f.kind,
-                        FieldKind::Block {
-                            repeat_of: Some(_),
-                            ..
-                        }
-                    )
-                })
-                .count();
-            match repeats {
-                0 => format!(
-                    "without the key: {wire_len} bytes, no block repeated in this one; equal blocks would show"
-                ),
-                n => format!(
-                    "without the key: {wire_len} bytes, and {n} repeated block(s) give the pattern away"
-                ),
-            }
+    match anatomy.leak(scheme) {
+        Leak::EqualBlocks(0) => format!(
+            "without the key: {wire_len} bytes, no block repeated in this one; equal blocks would show"
+        ),
+        Leak::EqualBlocks(n) => format!(
+            "without the key: {wire_len} bytes, and {n} repeated block(s) give the pattern away"
+        ),
+        Leak::Length => format!("without the key: only the length ({wire_len} bytes)"),
+        Leak::LengthAndTimestamp(stamp) => {
+            format!("without the key: the length ({wire_len} bytes) and the {stamp}")
         }
-        Scheme::Cbc => format!("without the key: only the length ({wire_len} bytes)"),
-        Scheme::Fernet => {
-            let stamp = anatomy
-                .fields
-                .iter()
-                .find(|f| matches!(f.kind, FieldKind::Timestamp { .. }))
-                .map(|f| f.kind.label());
-            format!(
-                "without the key: the length ({wire_len} bytes) and the {}",
-                stamp.unwrap_or_else(|| "timestamp".into())
-            )
-        }
-        Scheme::Hmac => "the message itself: hmac has no secrecy".to_owned(),
+        Leak::Everything => "the message itself: hmac has no secrecy".to_owned(),
     }
 }
 
