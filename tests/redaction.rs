@@ -11,6 +11,15 @@ use cipherlab::net::Event;
 use cipherlab::wire::Frame;
 use common::*;
 
+/// The bytes an event line's `wire_hex` decodes to, as text (empty when it has none).
+fn wire_text(line: &str) -> String {
+    line.split("\"wire_hex\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|h| String::from_utf8_lossy(&hex::decode(h).unwrap()).into_owned())
+        .unwrap_or_default()
+}
+
 #[tokio::test]
 async fn the_welcome_the_mitm_intercepts_under_send_does_not_print_the_key() {
     let server = start_server(server_config(Scheme::Fernet, KeyExchange::Send)).await;
@@ -37,12 +46,7 @@ async fn the_welcome_the_mitm_intercepts_under_send_does_not_print_the_key() {
         .collect();
     let bare = key.trim_start_matches("base64:");
     for line in &hidden {
-        let decoded = line
-            .split("\"wire_hex\":\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .map(|h| String::from_utf8_lossy(&hex::decode(h).unwrap()).into_owned())
-            .unwrap_or_default();
+        let decoded = wire_text(line);
         assert!(
             !line.contains(bare) && !decoded.contains(bare),
             "the key leaks in {line} ({decoded})"
@@ -53,21 +57,10 @@ async fn the_welcome_the_mitm_intercepts_under_send_does_not_print_the_key() {
         welcome_line.contains("\"key_redacted\":true"),
         "{welcome_line}"
     );
-    let hex = welcome_line
-        .split("\"wire_hex\":\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap();
-    let shown = String::from_utf8(hex::decode(hex).unwrap()).unwrap();
+    let shown = wire_text(welcome_line);
     assert!(shown.contains(REDACTED), "{shown}");
 
     // With --log-secrets the frame is shown as it crossed, key included.
-    let shown = event_json(&seen[0], true).to_string();
-    let hex = shown
-        .split("\"wire_hex\":\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap();
-    let bytes = String::from_utf8(hex::decode(hex).unwrap()).unwrap();
+    let bytes = wire_text(&event_json(&seen[0], true).to_string());
     assert!(bytes.contains(bare), "{bytes}");
 }

@@ -28,6 +28,12 @@ pub(crate) struct Roster<C> {
     next_id: PeerId,
 }
 
+/// How a refusal says the limit is reached: `full: 8 clients connected (--max-clients)`.
+pub(crate) fn full(max: usize) -> String {
+    let clients = if max == 1 { "client" } else { "clients" };
+    format!("full: {max} {clients} connected (--max-clients)")
+}
+
 impl<C: Send + 'static> Roster<C> {
     pub(crate) fn new(max: usize, queue_depth: usize) -> Roster<C> {
         Roster {
@@ -60,11 +66,7 @@ impl<C: Send + 'static> Roster<C> {
         };
         self.next_id += 1;
         let Ok(permit) = self.permits.clone().try_acquire_owned() else {
-            let clients = if self.max == 1 { "client" } else { "clients" };
-            let reason = format!(
-                "server full: {} {clients} connected (--max-clients)",
-                self.max
-            );
+            let reason = format!("server {}", full(self.max));
             // Small enough for an empty socket buffer; a peer that cannot take it loses nothing
             // it was promised.
             let bytes = refusal(&reason);

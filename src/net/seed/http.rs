@@ -297,9 +297,10 @@ pub(crate) async fn serve_app(
 
 /// Reports a connection closed unread because `max` are already served.
 async fn full(addr: SocketAddr, max: usize, events: &mpsc::Sender<Event>, role: &str) {
-    let clients = if max == 1 { "client" } else { "clients" };
-    let message =
-        format!("refused {addr}: HTTP {role} full: {max} {clients} connected (--max-clients)");
+    let message = format!(
+        "refused {addr}: HTTP {role} {}",
+        crate::net::roster::full(max)
+    );
     tracing::warn!(%addr, "refused: full");
     emit(
         events,

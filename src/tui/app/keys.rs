@@ -298,7 +298,7 @@ impl App {
                 if pane == Pane::History
                     && let Some(id) = areas.history_row(&self.timeline, mouse.row)
                 {
-                    self.timeline.pin(Some(id));
+                    self.select_journey(id);
                 }
             }
             _ => {}

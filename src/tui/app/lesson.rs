@@ -13,12 +13,7 @@ use crate::tui::state::{Focus, Request, Tab};
 impl App {
     /// Starts teaching `lesson`: its first step runs at once.
     pub fn begin_lesson(&mut self, lesson: Lesson) {
-        let exchange = self
-            .session
-            .exchange()
-            .unwrap_or(KeyExchange::default_for(self.session.scheme()));
-        let options = DemoOptions::new(self.session.scheme(), exchange);
-        self.lesson = Some(LessonState::new(lesson, options));
+        self.lesson = Some(LessonState::new(lesson, self.demo_options()));
         self.ui.set_focus(Focus::History);
         self.next_step();
     }
@@ -27,15 +22,21 @@ impl App {
     /// messages already on screen (snapshots and screenshots of the Narration pane).
     #[cfg(feature = "test-support")]
     pub fn stage_lesson(&mut self, lesson: Lesson, shown: usize) {
-        let exchange = self
-            .session
-            .exchange()
-            .unwrap_or(KeyExchange::default_for(self.session.scheme()));
-        let mut state = LessonState::new(lesson, DemoOptions::new(self.session.scheme(), exchange));
+        let mut state = LessonState::new(lesson, self.demo_options());
         state.shown = shown;
         state.played = shown + 1;
         self.lesson = Some(state);
         self.ui.set_focus(Focus::History);
+    }
+
+    /// The demo as it runs now, as a lesson's starting options.
+    fn demo_options(&self) -> DemoOptions {
+        let scheme = self.session.scheme();
+        let exchange = self
+            .session
+            .exchange()
+            .unwrap_or(KeyExchange::default_for(scheme));
+        DemoOptions::new(scheme, exchange)
     }
 
     /// Shows the next narration; when it belongs to a step not yet carried out, carries it out.
