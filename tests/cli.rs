@@ -816,3 +816,25 @@ fn bench_net_raises_a_low_open_file_limit_and_says_so() {
     assert_eq!(figures["errors"], 0);
     assert_eq!(figures["verified"], 400);
 }
+
+#[test]
+fn bench_net_refuses_at_once_when_even_the_hard_open_file_limit_is_too_low() {
+    let script = format!(
+        "ulimit -Sn 100 && ulimit -Hn 200 && exec {BIN} bench net --scheme fernet --clients 200 \
+         --messages 2 --size 64 --log-file /dev/null"
+    );
+    let started = Instant::now();
+    let out = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("200 clients need about 464 open files")
+            && stderr.contains("at most 200 (the hard limit"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5), "it stalled");
+}
