@@ -46,7 +46,7 @@ impl From<String> for SetupError {
 fn seed_exchange(scheme: Scheme) -> KeyExchange {
     match scheme {
         Scheme::Ecb | Scheme::Fernet => KeyExchange::Send,
-        Scheme::Cbc | Scheme::Hmac => KeyExchange::Psk,
+        _ => KeyExchange::Psk,
     }
 }
 

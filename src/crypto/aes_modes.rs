@@ -9,6 +9,17 @@ use aes::cipher::{BlockDecryptMut, BlockEncryptMut, InnerIvInit, KeyInit};
 use aes::{Aes128, Aes192, Aes256};
 
 use super::BLOCK;
+use super::spec::{KeyForm, KeyLengths, KeyRule};
+
+/// The key rule of the AES schemes (ecb, cbc, gcm): generated keys are AES-128, as the seeds'.
+pub(crate) const AES_KEY_RULE: KeyRule = KeyRule {
+    form: KeyForm::Hex,
+    lengths: KeyLengths::Aes,
+    generated: 16,
+    expected: "16, 24 or 32 bytes (AES-128/192/256): 32, 48 or 64 hex digits, \
+               or base64:… / text:…",
+    describe: |len| format!("AES-{}", len * 8),
+};
 
 /// An expanded AES key of any of the three sizes. Zeroized on drop by the `aes` crate.
 #[derive(Clone)]

@@ -28,13 +28,10 @@ impl std::fmt::Debug for Agreement {
     }
 }
 
-/// The key length a scheme needs from the agreement: AES-128 for ecb and cbc (as the seeds),
-/// 32 bytes for fernet and hmac.
+/// The key length a scheme needs from the agreement: the length of its generated keys
+/// (AES-128 for the AES schemes, as the seeds use; 32 bytes for the others).
 fn key_len(scheme: Scheme) -> usize {
-    match scheme {
-        Scheme::Ecb | Scheme::Cbc => 16,
-        Scheme::Fernet | Scheme::Hmac => 32,
-    }
+    scheme.spec().key.generated
 }
 
 impl Agreement {

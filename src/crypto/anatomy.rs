@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use base64::Engine as _;
 
-use super::{BLOCK, Scheme, TAG, fernet};
+use super::{BLOCK, Scheme};
 
 /// How the dissected bytes relate to the wire bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,9 +49,13 @@ pub enum FieldKind {
         /// For ECB: the index of an earlier block with identical bytes.
         repeat_of: Option<usize>,
     },
-    /// An HMAC-SHA256 tag.
+    /// The nonce of an AEAD (gcm, chacha), sent in the clear.
+    Nonce,
+    /// A stream cipher's ciphertext (gcm, chacha): as long as the message, no blocks.
+    Ciphertext,
+    /// An authentication tag: HMAC-SHA256, SHA-256(key ‖ m), or an AEAD's.
     Tag,
-    /// hmac's 4-byte big-endian length field.
+    /// The 4-byte big-endian length field of hmac and prefix-mac.
     Length {
         /// The value the field claims.
         value: u32,
@@ -80,6 +84,8 @@ impl FieldKind {
                 index,
                 repeat_of: None,
             } => format!("ciphertext block {index}"),
+            FieldKind::Nonce => "nonce".to_owned(),
+            FieldKind::Ciphertext => "ciphertext".to_owned(),
             FieldKind::Tag => "tag".to_owned(),
             FieldKind::Length { value } => format!("length {value}"),
             FieldKind::Message => "message".to_owned(),
@@ -97,7 +103,8 @@ impl FieldKind {
             FieldKind::Block {
                 repeat_of: Some(_), ..
             } => "repeated block",
-            FieldKind::Block { .. } => "ciphertext",
+            FieldKind::Block { .. } | FieldKind::Ciphertext => "ciphertext",
+            FieldKind::Nonce => "nonce",
             FieldKind::Tag => "tag",
             FieldKind::Length { .. } => "length",
             FieldKind::Message => "message",
@@ -134,41 +141,7 @@ impl Anatomy {
     /// Dissects `wire` as a message of `scheme`. Never fails: bytes that fit nothing are
     /// labelled [`FieldKind::Trailing`].
     pub fn dissect(scheme: Scheme, wire: &[u8]) -> Anatomy {
-        let mut out = Builder::default();
-        let encoding = match scheme {
-            Scheme::Ecb => {
-                out.blocks_until(wire, wire.len(), true);
-                Encoding::Raw
-            }
-            Scheme::Cbc => {
-                out.push_upto(wire, FieldKind::Salt, BLOCK);
-                out.blocks_until(wire, wire.len(), false);
-                Encoding::Raw
-            }
-            Scheme::Hmac => {
-                dissect_hmac(wire, &mut out);
-                Encoding::Raw
-            }
-            Scheme::Fernet => match fernet::decode_token(wire) {
-                Some(decoded) => {
-                    dissect_fernet(&decoded, &mut out);
-                    return Anatomy {
-                        encoding: Encoding::Base64Url,
-                        bytes: decoded,
-                        fields: out.fields,
-                    };
-                }
-                None => {
-                    out.rest(wire);
-                    Encoding::Raw
-                }
-            },
-        };
-        Anatomy {
-            encoding,
-            bytes: wire.to_vec(),
-            fields: out.fields,
-        }
+        (scheme.spec().dissect)(wire)
     }
 
     /// What an eavesdropper without the key learns from this message, read off the scheme's
@@ -235,15 +208,31 @@ impl Anatomy {
     }
 }
 
+/// Builds an anatomy field by field, for the schemes' `dissect` functions.
 #[derive(Default)]
-struct Builder {
-    pos: usize,
+pub(super) struct Builder {
+    /// The next unlabelled byte.
+    pub(super) pos: usize,
     fields: Vec<Field>,
 }
 
 impl Builder {
+    /// The anatomy of raw wire bytes.
+    pub(super) fn raw(self, wire: &[u8]) -> Anatomy {
+        self.finish(Encoding::Raw, wire.to_vec())
+    }
+
+    /// The anatomy of `bytes`, which relate to the wire by `encoding`.
+    pub(super) fn finish(self, encoding: Encoding, bytes: Vec<u8>) -> Anatomy {
+        Anatomy {
+            encoding,
+            bytes,
+            fields: self.fields,
+        }
+    }
+
     /// Labels the next `len` bytes, or as many as remain.
-    fn push_upto(&mut self, bytes: &[u8], kind: FieldKind, len: usize) {
+    pub(super) fn push_upto(&mut self, bytes: &[u8], kind: FieldKind, len: usize) {
         let end = (self.pos + len).min(bytes.len());
         if end > self.pos {
             self.fields.push(Field {
@@ -254,12 +243,12 @@ impl Builder {
         }
     }
 
-    fn rest(&mut self, bytes: &[u8]) {
+    pub(super) fn rest(&mut self, bytes: &[u8]) {
         self.push_upto(bytes, FieldKind::Trailing, bytes.len());
     }
 
     /// Labels whole 16-byte blocks from the current position to `end`, then any rest as trailing.
-    fn blocks_until(&mut self, bytes: &[u8], end: usize, mark_repeats: bool) {
+    pub(super) fn blocks_until(&mut self, bytes: &[u8], end: usize, mark_repeats: bool) {
         let mut seen: HashMap<&[u8], usize> = HashMap::new();
         let mut index = 0;
         while self.pos + BLOCK <= end {
@@ -279,39 +268,6 @@ impl Builder {
             self.push_upto(bytes, FieldKind::Trailing, end - self.pos);
         }
     }
-}
-
-fn dissect_hmac(wire: &[u8], out: &mut Builder) {
-    let Some(head) = wire.first_chunk::<4>() else {
-        out.rest(wire);
-        return;
-    };
-    out.push_upto(
-        wire,
-        FieldKind::Length {
-            value: u32::from_be_bytes(*head),
-        },
-        4,
-    );
-    let message_len = wire.len().saturating_sub(4 + TAG);
-    out.push_upto(wire, FieldKind::Message, message_len);
-    out.push_upto(wire, FieldKind::Tag, TAG);
-}
-
-fn dissect_fernet(token: &[u8], out: &mut Builder) {
-    out.push_upto(token, FieldKind::Version, 1);
-    let secs = token
-        .get(1..9)
-        .and_then(|ts| ts.try_into().ok())
-        .map(u64::from_be_bytes);
-    match secs {
-        Some(secs) => out.push_upto(token, FieldKind::Timestamp { secs }, 8),
-        None => out.rest(token),
-    }
-    out.push_upto(token, FieldKind::Iv, BLOCK);
-    let tag_start = token.len().saturating_sub(TAG).max(out.pos);
-    out.blocks_until(token, tag_start, false);
-    out.push_upto(token, FieldKind::Tag, TAG);
 }
 
 /// Formats seconds since 1970 as `YYYY-MM-DD HH:MM:SS UTC` (proleptic Gregorian calendar).

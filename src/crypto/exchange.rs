@@ -27,11 +27,9 @@ impl KeyExchange {
         }
     }
 
-    /// The default for a scheme: `psk` for hmac (as seed 004), `send` otherwise (seeds 000/001).
+    /// The default for a scheme: `psk` for the MACs (as seed 004), `send` otherwise (seeds
+    /// 000/001).
     pub fn default_for(scheme: Scheme) -> KeyExchange {
-        match scheme {
-            Scheme::Hmac => KeyExchange::Psk,
-            _ => KeyExchange::Send,
-        }
+        scheme.default_exchange()
     }
 }

@@ -9,8 +9,77 @@ use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use hmac::Mac;
 
+use std::sync::Arc;
+
 use super::aes_modes::{Aes, padded_len, unpad};
-use super::{BLOCK, OpenOptions, Opened, Reason, Signer, TAG, Verdict};
+use super::anatomy::{Anatomy, Builder, Encoding, FieldKind};
+use super::spec::{Integrity, KeyForm, KeyLengths, KeyRule, Seal, Spec};
+use super::{
+    BLOCK, KeyExchange, Nonce, OpenOptions, Opened, Reason, SealError, Signer, TAG, Verdict, signer,
+};
+
+pub(super) static SPEC: Spec = Spec {
+    name: "fernet",
+    title: "Fernet (AES-128-CBC + HMAC-SHA256)",
+    secrecy: true,
+    integrity: Integrity::Tag("the HMAC-SHA256 tag, compared in constant time"),
+    deterministic: false,
+    nonce: false,
+    first_message_byte: HEADER,
+    seed_port: Some(5000),
+    exchange: KeyExchange::Send,
+    key: KeyRule {
+        form: KeyForm::UrlBase64,
+        lengths: KeyLengths::Exactly(32),
+        generated: 32,
+        expected: "32 bytes as 44 characters of urlsafe base64, or hex:… / text:…",
+        describe: |_| "Fernet: 16-byte HMAC key + 16-byte AES-128 key".to_owned(),
+    },
+    expand,
+    dissect,
+};
+
+/// The spec splits the 32-byte key: signing key first, encryption key second.
+fn expand(key: &[u8]) -> Arc<dyn Seal> {
+    let (signing, encryption) = key.split_at(key.len() / 2);
+    Arc::new(FernetKeys {
+        signer: signer(signing),
+        aes: Aes::from_key(encryption),
+    })
+}
+
+impl Seal for FernetKeys {
+    fn seal(&self, msg: &[u8], nonce: &Nonce) -> Result<Vec<u8>, SealError> {
+        Ok(seal(self, msg, &nonce.iv, nonce.now))
+    }
+
+    fn open(&self, wire: &[u8], options: &OpenOptions) -> Opened {
+        open(self, wire, options)
+    }
+}
+
+/// Dissects the decoded token; text that is not base64url is one unparsed field.
+fn dissect(wire: &[u8]) -> Anatomy {
+    let mut out = Builder::default();
+    let Some(token) = decode_token(wire) else {
+        out.rest(wire);
+        return out.raw(wire);
+    };
+    out.push_upto(&token, FieldKind::Version, 1);
+    let secs = token
+        .get(1..9)
+        .and_then(|ts| ts.try_into().ok())
+        .map(u64::from_be_bytes);
+    match secs {
+        Some(secs) => out.push_upto(&token, FieldKind::Timestamp { secs }, 8),
+        None => out.rest(&token),
+    }
+    out.push_upto(&token, FieldKind::Iv, BLOCK);
+    let tag_start = token.len().saturating_sub(TAG).max(out.pos);
+    out.blocks_until(&token, tag_start, false);
+    out.push_upto(&token, FieldKind::Tag, TAG);
+    out.finish(Encoding::Base64Url, token)
+}
 
 /// The only version byte Fernet defines.
 pub const VERSION: u8 = 0x80;
@@ -26,10 +95,9 @@ const TOKEN_BASE64: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// The signing half and the encryption half of a Fernet key.
-#[derive(Clone)]
-pub(super) struct FernetKeys {
-    pub(super) signer: Signer,
-    pub(super) aes: Aes,
+struct FernetKeys {
+    signer: Signer,
+    aes: Aes,
 }
 
 /// Decodes a token's base64url text; `None` when it is not base64url.
@@ -37,7 +105,7 @@ pub(crate) fn decode_token(wire: &[u8]) -> Option<Vec<u8>> {
     TOKEN_BASE64.decode(wire).ok()
 }
 
-pub(super) fn seal(keys: &FernetKeys, msg: &[u8], iv: &[u8; BLOCK], now: u64) -> Vec<u8> {
+fn seal(keys: &FernetKeys, msg: &[u8], iv: &[u8; BLOCK], now: u64) -> Vec<u8> {
     let mut token = Vec::with_capacity(HEADER + padded_len(msg.len()) + TAG);
     token.push(VERSION);
     token.extend_from_slice(&now.to_be_bytes());
@@ -55,7 +123,7 @@ pub(super) fn seal(keys: &FernetKeys, msg: &[u8], iv: &[u8; BLOCK], now: u64) ->
         .into_bytes()
 }
 
-pub(super) fn open(keys: &FernetKeys, wire: &[u8], options: &OpenOptions) -> Opened {
+fn open(keys: &FernetKeys, wire: &[u8], options: &OpenOptions) -> Opened {
     let Some(token) = decode_token(wire) else {
         return Opened::rejected(Reason::InvalidBase64);
     };

@@ -12,10 +12,11 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::Scheme;
+use super::spec::KeyForm;
 
 /// The longest key text accepted, in characters; longer input is refused before decoding.
 pub const MAX_KEY_TEXT: usize = 4096;
-/// The longest hmac key accepted, in bytes.
+/// The longest key accepted by the MACs (hmac, prefix-mac), in bytes.
 pub const MAX_HMAC_KEY: usize = 1024;
 
 /// base64 decoders that accept input with or without `=` padding.
@@ -109,14 +110,7 @@ pub enum KeyError {
 
 /// The expected form and length of a key for `scheme`, for error messages and help.
 pub fn expected(scheme: Scheme) -> &'static str {
-    match scheme {
-        Scheme::Ecb | Scheme::Cbc => {
-            "16, 24 or 32 bytes (AES-128/192/256): 32, 48 or 64 hex digits, \
-             or base64:… / text:…"
-        }
-        Scheme::Fernet => "32 bytes as 44 characters of urlsafe base64, or hex:… / text:…",
-        Scheme::Hmac => "1 to 1024 bytes; bare text is used as-is, or hex:… / base64:…",
-    }
+    scheme.spec().key.expected
 }
 
 impl Key {
@@ -137,12 +131,12 @@ impl Key {
         } else if let Some(rest) = text.strip_prefix("text:") {
             Zeroizing::new(rest.as_bytes().to_vec())
         } else {
-            match scheme {
-                Scheme::Ecb | Scheme::Cbc => decode_hex(scheme, text)?,
-                Scheme::Fernet => {
+            match scheme.spec().key.form {
+                KeyForm::Hex => decode_hex(scheme, text)?,
+                KeyForm::UrlBase64 => {
                     decode_base64(scheme, text.trim(), &URL_SAFE_ANY_PAD, "urlsafe base64")?
                 }
-                Scheme::Hmac => Zeroizing::new(text.as_bytes().to_vec()),
+                KeyForm::Text => Zeroizing::new(text.as_bytes().to_vec()),
             }
         };
         Key::from_bytes(scheme, bytes)
@@ -157,11 +151,7 @@ impl Key {
         bytes: impl Into<Zeroizing<Vec<u8>>>,
     ) -> Result<Key, KeyError> {
         let bytes = bytes.into();
-        let ok = match scheme {
-            Scheme::Ecb | Scheme::Cbc => matches!(bytes.len(), 16 | 24 | 32),
-            Scheme::Fernet => bytes.len() == 32,
-            Scheme::Hmac => (1..=MAX_HMAC_KEY).contains(&bytes.len()),
-        };
+        let ok = scheme.spec().key.lengths.allows(bytes.len());
         match (ok, bytes.is_empty()) {
             (true, _) => Ok(Key { scheme, bytes }),
             (false, true) => Err(KeyError::Empty { scheme }),
@@ -179,20 +169,14 @@ impl Key {
     /// # Errors
     /// [`KeyError::Random`] if the operating system cannot supply randomness.
     pub fn generate(scheme: Scheme) -> Result<Key, KeyError> {
-        let mut raw = Zeroizing::new(vec![
-            0u8;
-            if scheme == Scheme::Ecb || scheme == Scheme::Cbc {
-                16
-            } else {
-                32
-            }
-        ]);
+        let rule = scheme.spec().key;
+        let mut raw = Zeroizing::new(vec![0u8; rule.generated]);
         getrandom::getrandom(&mut raw).map_err(|e| KeyError::Random(e.to_string()))?;
-        let bytes = match scheme {
-            Scheme::Hmac => {
+        let bytes = match rule.form {
+            KeyForm::Text => {
                 Zeroizing::new(general_purpose::URL_SAFE_NO_PAD.encode(&*raw).into_bytes())
             }
-            _ => raw,
+            KeyForm::Hex | KeyForm::UrlBase64 => raw,
         };
         Key::from_bytes(scheme, bytes)
     }
@@ -211,10 +195,10 @@ impl Key {
     /// ecb/cbc, urlsafe base64 for fernet, and for hmac the text itself (or `hex:…` when the
     /// bytes are not printable text).
     pub fn to_text(&self) -> Zeroizing<String> {
-        Zeroizing::new(match self.scheme {
-            Scheme::Ecb | Scheme::Cbc => hex::encode(&*self.bytes),
-            Scheme::Fernet => general_purpose::URL_SAFE.encode(&*self.bytes),
-            Scheme::Hmac => match std::str::from_utf8(&self.bytes) {
+        Zeroizing::new(match self.scheme.spec().key.form {
+            KeyForm::Hex => hex::encode(&*self.bytes),
+            KeyForm::UrlBase64 => general_purpose::URL_SAFE.encode(&*self.bytes),
+            KeyForm::Text => match std::str::from_utf8(&self.bytes) {
                 Ok(text) if is_plain_text(text) => text.to_owned(),
                 _ => format!("hex:{}", hex::encode(&*self.bytes)),
             },
@@ -230,11 +214,7 @@ impl Key {
 
     /// A description of the key's size, such as `AES-128` or `32-byte HMAC key`.
     pub fn describe(&self) -> String {
-        match self.scheme {
-            Scheme::Ecb | Scheme::Cbc => format!("AES-{}", self.bytes.len() * 8),
-            Scheme::Fernet => "Fernet: 16-byte HMAC key + 16-byte AES-128 key".to_owned(),
-            Scheme::Hmac => format!("{}-byte HMAC-SHA256 key", self.bytes.len()),
-        }
+        (self.scheme.spec().key.describe)(self.bytes.len())
     }
 }
 

@@ -1,40 +1,56 @@
-//! The four schemes, pure: keys, sealing, opening, verdicts and anatomy. No sockets, no screen.
+//! The schemes, pure: keys, sealing, opening, verdicts and anatomy. No sockets, no screen.
 //!
 //! A [`Key`] is bound to its [`Scheme`]; a [`Cipher`] expands it once and then seals and opens
 //! messages. Opening never fails: it returns an [`Opened`] whose [`Verdict`] says what the
 //! receiver concluded and why. [`Anatomy::dissect`] labels a message's bytes without the key.
+//! Each scheme is one file exporting its [`Spec`]; `scheme.rs` lists them.
 
+mod aead;
 mod aes_modes;
 pub mod agreement;
 pub mod anatomy;
 mod cbc;
+mod chacha;
 mod ecb;
 mod exchange;
 pub(crate) mod fernet;
+mod gcm;
 mod hmac;
 pub mod key;
+pub mod length_extension;
+mod nonce;
+mod prefix_mac;
 mod scheme;
+pub mod spec;
 pub mod tamper;
 pub mod verdict;
 
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use std::sync::Arc;
 
 use ::hmac::Mac;
 
 pub use anatomy::{Anatomy, Encoding, Field, FieldKind, Leak};
 pub use exchange::KeyExchange;
 pub use key::{Key, KeyError, KeySource};
+pub use nonce::{NoncePolicy, UnknownNoncePolicy};
 pub use scheme::{Scheme, UnknownScheme};
+pub use spec::{Integrity, Spec};
 pub use tamper::{Tamper, TamperError};
 pub use verdict::{Check, Reason, Verdict, VerdictWord};
 
-use aes_modes::Aes;
-use fernet::FernetKeys;
+use nonce::Nonces;
+use spec::Seal;
 
 /// The AES block size, in bytes.
 pub const BLOCK: usize = 16;
 /// The HMAC-SHA256 tag size, in bytes.
 pub const TAG: usize = 32;
+/// The AEAD nonce size of gcm and chacha, in bytes.
+pub const AEAD_NONCE: usize = 12;
+/// The AEAD tag size of gcm and chacha, in bytes.
+pub const AEAD_TAG: usize = 16;
 
 /// A pre-keyed HMAC-SHA256 state, cloned for each message so the key pads are hashed once.
 type Signer = ::hmac::Hmac<sha2::Sha256>;
@@ -97,7 +113,8 @@ impl OpenOptions {
 /// The random and time-dependent inputs of sealing, fixed for known-answer tests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Nonce {
-    /// The IV for fernet, the salt for cbc; unused by ecb and hmac.
+    /// The random bytes: the IV for fernet, the salt for cbc, and its first 12 bytes the
+    /// nonce of gcm and chacha (under `--nonce random`); unused by ecb and the MACs.
     pub iv: [u8; BLOCK],
     /// The Fernet timestamp, in seconds since 1970.
     pub now: u64,
@@ -126,8 +143,8 @@ impl Nonce {
 /// Why a message could not be sealed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SealError {
-    /// hmac's length field is 32 bits.
-    #[error("the message is {len} bytes; hmac's length field holds at most 4 GiB")]
+    /// The length field of hmac and prefix-mac is 32 bits.
+    #[error("the message is {len} bytes; the length field holds at most 4 GiB")]
     TooLong {
         /// The message length.
         len: usize,
@@ -154,81 +171,76 @@ pub fn unix_now() -> u64 {
 /// A scheme bound to an expanded key, ready to seal and open messages.
 #[derive(Clone)]
 pub struct Cipher {
-    state: State,
-}
-
-#[derive(Clone)]
-enum State {
-    Ecb(Aes),
-    Cbc(Aes),
-    Fernet(FernetKeys),
-    Hmac(Signer),
+    scheme: Scheme,
+    sealer: Arc<dyn Seal>,
+    nonces: Nonces,
 }
 
 impl std::fmt::Debug for Cipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cipher")
-            .field("scheme", &self.scheme())
+            .field("scheme", &self.scheme)
+            .field("nonce", &self.nonces.policy())
             .finish_non_exhaustive()
     }
 }
 
 impl Cipher {
-    /// Expands `key` for its scheme.
+    /// Expands `key` for its scheme, with random nonces.
     pub fn new(key: &Key) -> Cipher {
-        let bytes = key.as_bytes();
-        let state = match key.scheme() {
-            Scheme::Ecb => State::Ecb(Aes::from_key(bytes)),
-            Scheme::Cbc => State::Cbc(Aes::from_key(bytes)),
-            Scheme::Fernet => {
-                // The spec splits the 32-byte key: signing key first, encryption key second.
-                let (signing, encryption) = bytes.split_at(bytes.len() / 2);
-                State::Fernet(FernetKeys {
-                    signer: signer(signing),
-                    aes: Aes::from_key(encryption),
-                })
-            }
-            Scheme::Hmac => State::Hmac(signer(bytes)),
-        };
-        Cipher { state }
+        Cipher {
+            scheme: key.scheme(),
+            sealer: (key.scheme().spec().expand)(key.as_bytes()),
+            nonces: Nonces::Random,
+        }
+    }
+
+    /// Expands `key`, choosing nonces by `policy` (gcm and chacha; the others have no nonce).
+    /// Clones share one counter, so that no two of them repeat a nonce under `counter`.
+    ///
+    /// # Errors
+    /// [`SealError::Random`] if the counter's random prefix cannot be drawn.
+    pub fn with_nonces(key: &Key, policy: NoncePolicy) -> Result<Cipher, SealError> {
+        Ok(Cipher {
+            nonces: Nonces::new(policy)?,
+            ..Cipher::new(key)
+        })
     }
 
     /// The scheme this cipher implements.
     pub fn scheme(&self) -> Scheme {
-        match self.state {
-            State::Ecb(_) => Scheme::Ecb,
-            State::Cbc(_) => Scheme::Cbc,
-            State::Fernet(_) => Scheme::Fernet,
-            State::Hmac(_) => Scheme::Hmac,
-        }
+        self.scheme
     }
 
-    /// Seals `plaintext` into wire bytes with a fresh IV/salt and the current time.
+    /// How this cipher picks its nonces.
+    pub fn nonce_policy(&self) -> NoncePolicy {
+        self.nonces.policy()
+    }
+
+    /// Seals `plaintext` into wire bytes with a fresh IV/salt/nonce and the current time.
     ///
     /// # Errors
     /// See [`SealError`].
     pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
-        let nonce = match self.state {
-            State::Cbc(_) | State::Fernet(_) => Nonce::fresh()?,
-            State::Ecb(_) | State::Hmac(_) => Nonce {
+        let nonce = if self.scheme.is_deterministic() {
+            Nonce {
                 iv: [0; BLOCK],
                 now: 0,
-            },
+            }
+        } else {
+            Nonce::fresh()?
         };
         self.seal_with(plaintext, &nonce)
     }
 
-    /// Seals `plaintext` with a given IV/salt and timestamp (known-answer tests, lessons).
+    /// Seals `plaintext` with a given IV/salt and timestamp (known-answer tests, lessons). Under
+    /// `--nonce counter` or `fixed`, the AEAD nonce comes from the policy instead.
     ///
     /// # Errors
     /// See [`SealError`].
     pub fn seal_with(&self, plaintext: &[u8], nonce: &Nonce) -> Result<Vec<u8>, SealError> {
-        Ok(match &self.state {
-            State::Ecb(aes) => ecb::seal(aes, plaintext),
-            State::Cbc(aes) => cbc::seal(aes, &nonce.iv, plaintext),
-            State::Fernet(keys) => fernet::seal(keys, plaintext, &nonce.iv, nonce.now),
-            State::Hmac(signer) => hmac::seal(signer, plaintext)?,
-        })
+        let nonce = self.nonces.choose(nonce);
+        self.sealer.seal(plaintext, &nonce)
     }
 
     /// Opens wire bytes by the system clock, with no Fernet TTL.
@@ -238,11 +250,6 @@ impl Cipher {
 
     /// Opens wire bytes with an explicit clock and TTL.
     pub fn open_with(&self, wire: &[u8], options: &OpenOptions) -> Opened {
-        match &self.state {
-            State::Ecb(aes) => ecb::open(aes, wire),
-            State::Cbc(aes) => cbc::open(aes, wire),
-            State::Fernet(keys) => fernet::open(keys, wire, options),
-            State::Hmac(signer) => hmac::open(signer, wire),
-        }
+        self.sealer.open(wire, options)
     }
 }

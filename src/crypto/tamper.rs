@@ -3,16 +3,28 @@
 //! Offsets index the message's decoded bytes (for Fernet, the token after base64url decoding;
 //! the result is re-encoded). Bit 0 is the least significant bit. Blocks are 16-byte ciphertext
 //! blocks counted from the first ciphertext byte, so the IV/salt, the Fernet header and hmac's
-//! length field are not counted; for hmac, "blocks" are 16-byte runs of the plaintext message.
+//! length field are not counted; for hmac, prefix-mac, gcm and chacha, "blocks" are 16-byte runs
+//! of the message (the plaintext, or the stream ciphertext).
+//!
+//! The second release's actions work on what the attacker believes, never on the key:
+//! `xor` XORs chosen bytes in, `rewrite` turns known plaintext into chosen plaintext through the
+//! scheme's XOR path (the IV or previous block under CBC, the ciphertext itself under a stream
+//! cipher), and `extend` length-extends a `SHA-256(key ‖ m)` tag.
 
 use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
 
-use super::{Anatomy, BLOCK, Cipher, FieldKind, Key, Scheme};
+use super::hmac::framed;
+use super::key::MAX_HMAC_KEY;
+use super::length_extension::extend;
+use super::{Anatomy, BLOCK, Cipher, FieldKind, Key, Scheme, TAG};
+
+/// The most bytes `xor`, `rewrite` and `extend` take, so that a typed action stays a line.
+pub const MAX_TAMPER_BYTES: usize = 256;
 
 /// One thing the attacker does to one message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Tamper {
     /// Flip one bit of the message.
     Flip {
@@ -48,6 +60,30 @@ pub enum Tamper {
     Drop,
     /// Replace the message with the same plaintext sealed under a fresh random key.
     Forge,
+    /// XOR `bytes` into the message at `byte`.
+    Xor {
+        /// Byte offset in the decoded message.
+        byte: usize,
+        /// The bytes XORed in.
+        bytes: Vec<u8>,
+    },
+    /// Where plaintext offset `pos` is believed to read `from`, make it read `to`.
+    Rewrite {
+        /// Offset in the plaintext.
+        pos: usize,
+        /// The plaintext believed to be there.
+        from: String,
+        /// The plaintext wanted there, as long as `from`.
+        to: String,
+    },
+    /// Length extension: `m ‖ pad ‖ text` with a valid `SHA-256(key ‖ ·)` tag for a key of
+    /// `key_len` bytes, made without the key.
+    Extend {
+        /// The guessed key length.
+        key_len: usize,
+        /// The text appended.
+        text: String,
+    },
 }
 
 /// Why a tamper action cannot be parsed or applied.
@@ -56,9 +92,20 @@ pub enum TamperError {
     /// The action text does not follow the grammar.
     #[error(
         "bad tamper action {0:?}: expected flip:<byte>:<bit>, iv-flip:<byte>:<bit>, swap:<i>:<j>, \
-         paste:<i>, truncate, replay, drop or forge"
+         paste:<i>, truncate, replay, drop, forge, xor:<byte>:<hex>, rewrite:<pos>:<from>:<to> \
+         or extend:<keylen>:<text>"
     )]
     Grammar(String),
+    /// `rewrite` with texts of different lengths, or `xor`/`rewrite`/`extend` with too many or
+    /// too few bytes.
+    #[error("{0}")]
+    Bytes(String),
+    /// `rewrite` on a scheme where no XOR reaches the plaintext.
+    #[error("refused: no XOR path ({0}): each block is decrypted on its own, so no byte XORed in lands on the plaintext")]
+    NoXorPath(&'static str),
+    /// `extend` on a message that is not `length ‖ message ‖ SHA-256 tag`.
+    #[error("extend needs a plaintext message and its 32-byte tag (hmac, prefix-mac), not {0}")]
+    NoExtend(Scheme),
     /// A byte offset past the end.
     #[error("byte {byte} is past the end of the {len}-byte {what}")]
     ByteOutOfRange {
@@ -96,6 +143,9 @@ impl FromStr for Tamper {
 
     fn from_str(text: &str) -> Result<Tamper, TamperError> {
         let bad = || TamperError::Grammar(text.chars().take(64).collect());
+        if let Some(parsed) = parse_with_text(text) {
+            return parsed.ok_or_else(bad).and_then(check_sizes);
+        }
         let mut parts = text.split(':');
         let name = parts.next().unwrap_or("");
         let args: Vec<&str> = parts.collect();
@@ -156,6 +206,9 @@ impl fmt::Display for Tamper {
             Tamper::Replay => f.write_str("replay"),
             Tamper::Drop => f.write_str("drop"),
             Tamper::Forge => f.write_str("forge"),
+            Tamper::Xor { byte, bytes } => write!(f, "xor:{byte}:{}", hex::encode(bytes)),
+            Tamper::Rewrite { pos, from, to } => write!(f, "rewrite:{pos}:{from}:{to}"),
+            Tamper::Extend { key_len, text } => write!(f, "extend:{key_len}:{text}"),
         }
     }
 }
@@ -191,11 +244,20 @@ impl Tamper {
                 .into_iter()
                 .collect(),
             Tamper::Truncate => {
-                let cut = if scheme == Scheme::Hmac { 1 } else { BLOCK };
+                let cut = truncation(anatomy);
                 let len = anatomy.bytes.len();
                 std::iter::once(len.saturating_sub(cut)..len).collect()
             }
-            Tamper::Replay | Tamper::Drop | Tamper::Forge => vec![],
+            Tamper::Xor { byte, ref bytes } => {
+                let end = (byte + bytes.len()).min(anatomy.bytes.len());
+                (byte < end).then_some(byte..end).into_iter().collect()
+            }
+            Tamper::Rewrite { pos, ref from, .. } => xor_path(anatomy, pos, from.len())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|i| i..i + 1)
+                .collect(),
+            Tamper::Replay | Tamper::Drop | Tamper::Forge | Tamper::Extend { .. } => vec![],
         }
     }
 
@@ -214,6 +276,33 @@ impl Tamper {
         let mut anatomy = Anatomy::dissect(scheme, wire);
         let len = anatomy.bytes.len();
         match *self {
+            Tamper::Xor { byte, ref bytes } => {
+                if byte + bytes.len() > len {
+                    return Err(TamperError::ByteOutOfRange {
+                        byte: byte + bytes.len() - 1,
+                        len,
+                        what: "message",
+                    });
+                }
+                for (target, b) in anatomy.bytes[byte..].iter_mut().zip(bytes) {
+                    *target ^= b;
+                }
+            }
+            Tamper::Rewrite {
+                pos,
+                ref from,
+                ref to,
+            } => {
+                let path = xor_path(&anatomy, pos, from.len())?;
+                let delta = from.bytes().zip(to.bytes()).map(|(a, b)| a ^ b);
+                for (index, d) in path.into_iter().zip(delta) {
+                    anatomy.bytes[index] ^= d;
+                }
+            }
+            Tamper::Extend {
+                key_len,
+                ref text,
+            } => return extended(scheme, &anatomy, key_len, text.as_bytes()),
             Tamper::Flip { byte, bit } => {
                 check_bit(bit)?;
                 let target = anatomy
@@ -253,7 +342,7 @@ impl Tamper {
                 anatomy.bytes[target].copy_from_slice(&earlier.bytes[source]);
             }
             Tamper::Truncate => {
-                let cut = if scheme == Scheme::Hmac { 1 } else { BLOCK };
+                let cut = truncation(&anatomy);
                 if len <= cut {
                     return Err(TamperError::TooShort);
                 }
@@ -289,28 +378,35 @@ fn check_bit(bit: u8) -> Result<(), TamperError> {
     }
 }
 
-fn iv_range(scheme: Scheme, anatomy: &Anatomy) -> Option<Range<usize>> {
-    let wanted = match scheme {
-        Scheme::Cbc => FieldKind::Salt,
-        Scheme::Fernet => FieldKind::Iv,
-        Scheme::Ecb | Scheme::Hmac => return None,
-    };
+/// The IV, salt or nonce: the bytes in the clear that the decryption starts from.
+fn iv_range(_scheme: Scheme, anatomy: &Anatomy) -> Option<Range<usize>> {
     anatomy
         .fields
         .iter()
-        .find(|f| f.kind == wanted && f.range.len() == BLOCK)
+        .find(|f| match f.kind {
+            FieldKind::Salt | FieldKind::Iv => f.range.len() == BLOCK,
+            FieldKind::Nonce => !f.range.is_empty(),
+            _ => false,
+        })
         .map(|f| f.range.clone())
 }
 
-/// The whole 16-byte blocks an action may move: ciphertext blocks, or hmac's message runs.
-fn blocks(scheme: Scheme, anatomy: &Anatomy) -> Vec<Range<usize>> {
-    if scheme == Scheme::Hmac {
-        let Some(message) = anatomy.fields.iter().find(|f| f.kind == FieldKind::Message) else {
-            return vec![];
-        };
-        let start = message.range.start;
-        return (0..message.range.len() / BLOCK)
-            .map(|k| start + k * BLOCK..start + (k + 1) * BLOCK)
+/// The message as it travels when it is one run of bytes: the plaintext of the MACs, or the
+/// stream ciphertext of an AEAD, where byte `k` carries plaintext byte `k`.
+fn stream(anatomy: &Anatomy) -> Option<Range<usize>> {
+    anatomy
+        .fields
+        .iter()
+        .find(|f| matches!(f.kind, FieldKind::Message | FieldKind::Ciphertext))
+        .map(|f| f.range.clone())
+}
+
+/// The whole 16-byte blocks an action may move: ciphertext blocks, or 16-byte runs of a
+/// message that travels as one run.
+fn blocks(_scheme: Scheme, anatomy: &Anatomy) -> Vec<Range<usize>> {
+    if let Some(run) = stream(anatomy) {
+        return (0..run.len() / BLOCK)
+            .map(|k| run.start + k * BLOCK..run.start + (k + 1) * BLOCK)
             .collect();
     }
     anatomy
@@ -318,6 +414,134 @@ fn blocks(scheme: Scheme, anatomy: &Anatomy) -> Vec<Range<usize>> {
         .filter(|f| f.range.len() == BLOCK)
         .map(|f| f.range.clone())
         .collect()
+}
+
+/// How much `truncate` cuts: a byte of a plaintext message, a block of ciphertext otherwise.
+fn truncation(anatomy: &Anatomy) -> usize {
+    if anatomy.fields.iter().any(|f| f.kind == FieldKind::Message) {
+        1
+    } else {
+        BLOCK
+    }
+}
+
+/// For each of `len` plaintext bytes from `pos`, the message byte whose XOR lands on it: the
+/// byte itself in a run, or under CBC the byte at the same offset of the previous ciphertext
+/// block (the IV for block 0), which garbles that previous block.
+///
+/// # Errors
+/// [`TamperError::NoXorPath`] under ECB, [`TamperError::ByteOutOfRange`] past the end.
+fn xor_path(anatomy: &Anatomy, pos: usize, len: usize) -> Result<Vec<usize>, TamperError> {
+    let past = |available: usize| TamperError::ByteOutOfRange {
+        byte: pos + len.max(1) - 1,
+        len: available,
+        what: "plaintext",
+    };
+    if let Some(run) = stream(anatomy) {
+        if pos + len > run.len() {
+            return Err(past(run.len()));
+        }
+        return Ok((run.start + pos..run.start + pos + len).collect());
+    }
+    let blocks: Vec<Range<usize>> = anatomy.blocks().map(|f| f.range.clone()).collect();
+    let Some(iv) = iv_range(Scheme::Cbc, anatomy) else {
+        return Err(TamperError::NoXorPath("ECB"));
+    };
+    if pos + len > blocks.len() * BLOCK {
+        return Err(past(blocks.len() * BLOCK));
+    }
+    Ok((pos..pos + len)
+        .map(|q| {
+            let before = if q < BLOCK {
+                iv.start
+            } else {
+                blocks[q / BLOCK - 1].start
+            };
+            before + q % BLOCK
+        })
+        .collect())
+}
+
+/// `extend`: the forged message and tag, framed as the original was.
+fn extended(
+    scheme: Scheme,
+    anatomy: &Anatomy,
+    key_len: usize,
+    more: &[u8],
+) -> Result<Vec<u8>, TamperError> {
+    let message = anatomy.fields.iter().find(|f| f.kind == FieldKind::Message);
+    let tag = anatomy.tag().and_then(|t| <&[u8; TAG]>::try_from(t).ok());
+    let (Some(message), Some(tag)) = (message, tag) else {
+        return Err(TamperError::NoExtend(scheme));
+    };
+    let forged = extend(&anatomy.bytes[message.range.clone()], tag, key_len, more);
+    framed(&forged.message, &forged.tag).map_err(|e| TamperError::Bytes(e.to_string()))
+}
+
+/// The actions whose last argument is text that may hold `:`; `None` for the others, and
+/// `Some(None)` when their numbers do not parse.
+fn parse_with_text(text: &str) -> Option<Option<Tamper>> {
+    let (name, rest) = text.split_once(':')?;
+    let number = |s: &str| s.parse::<usize>().ok();
+    Some(match name {
+        "xor" => rest.split_once(':').and_then(|(byte, bytes)| {
+            Some(Tamper::Xor {
+                byte: number(byte)?,
+                bytes: hex::decode(bytes).ok().filter(|b| !b.is_empty())?,
+            })
+        }),
+        "rewrite" => {
+            let mut parts = rest.splitn(3, ':');
+            let pos = number(parts.next()?);
+            let (from, to) = (parts.next(), parts.next());
+            pos.zip(from.zip(to)).map(|(pos, (from, to))| Tamper::Rewrite {
+                pos,
+                from: from.to_owned(),
+                to: to.to_owned(),
+            })
+        }
+        "extend" => rest.split_once(':').and_then(|(key_len, more)| {
+            Some(Tamper::Extend {
+                key_len: number(key_len)?,
+                text: more.to_owned(),
+            })
+        }),
+        _ => return None,
+    })
+}
+
+/// The size rules of the actions that carry bytes.
+fn check_sizes(tamper: Tamper) -> Result<Tamper, TamperError> {
+    let too_long = |what: &str, n: usize| {
+        Err(TamperError::Bytes(format!(
+            "{what} is {n} bytes; at most {MAX_TAMPER_BYTES}"
+        )))
+    };
+    match &tamper {
+        Tamper::Xor { bytes, .. } if bytes.len() > MAX_TAMPER_BYTES => {
+            too_long("the XOR", bytes.len())
+        }
+        Tamper::Rewrite { from, to, .. } if from.len() != to.len() => {
+            Err(TamperError::Bytes(format!(
+                "rewrite keeps the length: '{from}' is {} bytes and '{to}' is {}",
+                from.len(),
+                to.len()
+            )))
+        }
+        Tamper::Rewrite { from, .. } if from.is_empty() => Err(TamperError::Bytes(
+            "rewrite needs the plaintext believed to be there".to_owned(),
+        )),
+        Tamper::Rewrite { from, .. } if from.len() > MAX_TAMPER_BYTES => {
+            too_long("the rewrite", from.len())
+        }
+        Tamper::Extend { text, .. } if text.len() > MAX_TAMPER_BYTES => {
+            too_long("the extension", text.len())
+        }
+        Tamper::Extend { key_len, .. } if *key_len > MAX_HMAC_KEY => Err(TamperError::Bytes(
+            format!("a key of {key_len} bytes is longer than any MAC key ({MAX_HMAC_KEY})"),
+        )),
+        _ => Ok(tamper),
+    }
 }
 
 fn block_at(blocks: &[Range<usize>], index: usize) -> Result<Range<usize>, TamperError> {

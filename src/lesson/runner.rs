@@ -103,9 +103,9 @@ pub async fn run(
         }
         let mut checks = Vec::new();
         if let (Some(text), Some(live)) = (&step.send, &topology) {
-            let tamper = step.tamper;
-            if let Some(action) = tamper {
-                live.command_mitm(MitmCommand::Arm(action)).await;
+            let tamper = step.tamper.clone();
+            if let Some(action) = tamper.clone() {
+                live.command_mitm(MitmCommand::Arm(action.clone())).await;
                 // The message must not overtake the command: wait until the action is armed.
                 wait_until(&mut rx, generation, |role, event| {
                     role == Role::Mitm && matches!(event, Event::Armed { .. })

@@ -56,7 +56,7 @@ impl Armed {
                 message,
             };
         }
-        queue.push_back(action);
+        queue.push_back(action.clone());
         Event::Armed { action }
     }
 
@@ -290,7 +290,7 @@ impl Attack {
             .plan
             .iter()
             .filter(|(n, _)| *n == number)
-            .map(|(_, a)| *a)
+            .map(|(_, a)| a.clone())
             .collect();
         actions.extend(armed);
         (number, actions, events)
@@ -355,7 +355,7 @@ impl Attack {
     ) -> Delivery {
         let mut forward = Some(original.clone());
         let mut replay = false;
-        for &action in actions {
+        for action in actions {
             let Some(current) = forward.clone() else {
                 break;
             };
@@ -391,7 +391,7 @@ impl Attack {
                     events.push(Event::Tampered {
                         peer,
                         seq,
-                        action,
+                        action: action.clone(),
                         sealed: wire,
                     });
                 }
@@ -576,7 +576,7 @@ mod tests {
         else {
             unreachable!()
         };
-        assert_eq!((*action, wire.is_empty()), (Tamper::Drop, true));
+        assert_eq!((action, wire.is_empty()), (&Tamper::Drop, true));
     }
 
     #[test]

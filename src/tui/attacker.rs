@@ -71,7 +71,7 @@ impl TamperForm {
     pub fn check(&self, scheme: Scheme) -> Result<Tamper, String> {
         let action = self.action()?;
         if let Some(target) = &self.target {
-            fits(action, scheme, &target.wire)?;
+            fits(&action, scheme, &target.wire)?;
         }
         Ok(action)
     }
@@ -98,7 +98,7 @@ impl TamperForm {
             _ => return,
         };
         if let Some(target) = &self.target
-            && fits(next, scheme, &target.wire).is_err()
+            && fits(&next, scheme, &target.wire).is_err()
             && self.check(scheme).is_ok()
         {
             return;
@@ -139,8 +139,8 @@ impl TamperForm {
 /// Whether `action` can be applied to `wire`. A paste takes block 0 of the previous client
 /// message, which only the man in the middle knows, so the held message itself stands in for
 /// it here: what is checked is that block i exists.
-fn fits(action: Tamper, scheme: Scheme, wire: &[u8]) -> Result<(), String> {
-    if !action.rewrites() || action == Tamper::Forge {
+fn fits(action: &Tamper, scheme: Scheme, wire: &[u8]) -> Result<(), String> {
+    if !action.rewrites() || *action == Tamper::Forge {
         return Ok(());
     }
     action

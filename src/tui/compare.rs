@@ -120,7 +120,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sealing_again_changes_cbc_and_fernet_only() {
+    fn sealing_again_changes_the_schemes_with_a_fresh_iv_or_nonce_only() {
         let mut compare = Compare::new(false);
         compare.seal(DEFAULT_PLAINTEXT);
         assert!(compare.rows.iter().all(|r| r.changed.is_none()));
@@ -133,7 +133,10 @@ mod tests {
                 (Scheme::Ecb, Some(false)),
                 (Scheme::Cbc, Some(true)),
                 (Scheme::Fernet, Some(true)),
-                (Scheme::Hmac, Some(false))
+                (Scheme::Hmac, Some(false)),
+                (Scheme::PrefixMac, Some(false)),
+                (Scheme::Gcm, Some(true)),
+                (Scheme::Chacha, Some(true)),
             ]
         );
     }

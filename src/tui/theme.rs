@@ -117,14 +117,18 @@ impl Theme {
                 FieldKind::Timestamp { .. } => {
                     Style::new().add_modifier(Modifier::ITALIC | Modifier::DIM)
                 }
-                FieldKind::Iv | FieldKind::Salt => Style::new().add_modifier(Modifier::BOLD),
+                FieldKind::Iv | FieldKind::Salt | FieldKind::Nonce => {
+                    Style::new().add_modifier(Modifier::BOLD)
+                }
                 FieldKind::Block {
                     repeat_of: Some(_), ..
                 } => Style::new().add_modifier(Modifier::REVERSED),
                 FieldKind::Block { index, .. } if index % 2 == 1 => {
                     Style::new().add_modifier(Modifier::DIM)
                 }
-                FieldKind::Block { .. } | FieldKind::Message => Style::new(),
+                FieldKind::Block { .. } | FieldKind::Message | FieldKind::Ciphertext => {
+                    Style::new()
+                }
                 FieldKind::Tag => Style::new().add_modifier(Modifier::UNDERLINED),
                 FieldKind::Trailing => Style::new().add_modifier(Modifier::CROSSED_OUT),
             };
@@ -132,7 +136,7 @@ impl Theme {
         match kind {
             FieldKind::Version => Style::new().fg(Color::Magenta),
             FieldKind::Timestamp { .. } => Style::new().fg(Color::LightBlue),
-            FieldKind::Iv | FieldKind::Salt => Style::new().fg(Color::Yellow),
+            FieldKind::Iv | FieldKind::Salt | FieldKind::Nonce => Style::new().fg(Color::Yellow),
             FieldKind::Block {
                 repeat_of: Some(first),
                 ..
@@ -140,7 +144,7 @@ impl Theme {
                 .fg(Color::Black)
                 .bg(REPEAT_COLOURS[first % REPEAT_COLOURS.len()]),
             FieldKind::Block { index, .. } if index % 2 == 1 => Style::new().fg(Color::LightCyan),
-            FieldKind::Block { .. } => Style::new().fg(Color::Cyan),
+            FieldKind::Block { .. } | FieldKind::Ciphertext => Style::new().fg(Color::Cyan),
             FieldKind::Tag => Style::new().fg(Color::Green),
             FieldKind::Length { .. } => Style::new().fg(Color::LightMagenta),
             FieldKind::Message => Style::new().fg(Color::White),

@@ -524,7 +524,7 @@ mod tests {
         assert!(parse(b"H{not json").starts_with("invalid JSON in HELLO frame"));
         assert_eq!(
             parse(br#"H{"version":1,"scheme":"rot13"}"#),
-            "unknown scheme 'rot13' (expected ecb, cbc, fernet or hmac)"
+            "unknown scheme 'rot13' (expected ecb, cbc, fernet, hmac, prefix-mac, gcm or chacha)"
         );
         assert!(parse(br#"H{"version":9}"#).contains("protocol version 9"));
         assert_eq!(

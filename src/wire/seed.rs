@@ -243,9 +243,10 @@ impl TokenSplitter {
     }
 }
 
-/// The schemes' default ports under the seed wire.
+/// The schemes' default ports under the seed wire (the lab's port for a scheme no seed speaks,
+/// which the command line refuses before it gets here).
 pub fn default_addr(scheme: Scheme) -> String {
-    format!("127.0.0.1:{}", scheme.seed_port())
+    format!("127.0.0.1:{}", scheme.seed_port().unwrap_or(12345))
 }
 
 /// This machine's MAC address (the first interface that has a real one), as `aa:bb:cc:dd:ee:ff`.

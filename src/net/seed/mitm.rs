@@ -308,6 +308,7 @@ async fn relay(shared: &Shared, mut client: TcpStream, peer: Peer) -> Result<Str
         }
         Scheme::Fernet => fernet(shared, client, peer).await,
         Scheme::Cbc => Err("seed 003 is relayed over HTTP".to_owned()),
+        other => Err(format!("no seed program speaks {other}")),
     }
 }
 

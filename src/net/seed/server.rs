@@ -49,6 +49,7 @@ pub(crate) async fn serve(
                 Scheme::Fernet => fernet(&mut stream, peer, &config, &cipher, &events, commands).await,
                 Scheme::Hmac => hmac(&mut stream, peer, &config, &cipher, &events).await,
                 Scheme::Cbc => Err("seed 003 is served over HTTP".to_owned()),
+                other => Err(format!("no seed program speaks {other}")),
             }
         } => result,
         () = stop.cancelled() => Ok("server shutting down".to_owned()),

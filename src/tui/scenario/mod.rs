@@ -17,7 +17,8 @@ pub fn demo(scheme: Scheme) -> App {
     let tamper = match scheme {
         Scheme::Cbc | Scheme::Fernet => Tamper::IvFlip { byte: 0, bit: 0 },
         Scheme::Ecb => Tamper::Swap { i: 0, j: 1 },
-        Scheme::Hmac => Tamper::Flip { byte: 4, bit: 0 },
+        Scheme::Hmac | Scheme::PrefixMac => Tamper::Flip { byte: 4, bit: 0 },
+        Scheme::Gcm | Scheme::Chacha => Tamper::Flip { byte: 12, bit: 0 },
     };
     Script::new(Mode::Demo, scheme, KeyExchange::default_for(scheme))
         .message("hello, lab", None)

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 
 use crate::crypto::KeyExchange;
+use crate::crypto::spec::KeyForm;
 use crate::crypto::{Cipher, Key, KeySource, Nonce, OpenOptions, Scheme, Tamper};
 use crate::logging::LogRing;
 use crate::net::{Direction, Event, Peer, Role};
@@ -22,16 +23,17 @@ fn addr(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
 }
 
-/// A fixed key for `scheme`: AES-128 for ecb/cbc, 32 bytes otherwise, or hmac's seed text.
+/// A fixed key for `scheme`: a generated key's length of fixed bytes, or for the MACs seed
+/// 004's text.
 pub fn fixed_key(scheme: Scheme) -> Key {
-    let bytes: Vec<u8> = match scheme {
-        Scheme::Ecb | Scheme::Cbc => (0u8..16)
-            .map(|i| i.wrapping_mul(17).wrapping_add(3))
+    let rule = scheme.spec().key;
+    let bytes: Vec<u8> = match rule.form {
+        KeyForm::Text => b"your_shared_secret_key".to_vec(),
+        KeyForm::Hex | KeyForm::UrlBase64 => (0u8..)
+            .take(rule.generated)
+            .map(|i| i.wrapping_mul(if rule.generated == 16 { 17 } else { 29 }))
+            .map(|b| b.wrapping_add(if rule.generated == 16 { 3 } else { 11 }))
             .collect(),
-        Scheme::Fernet => (0u8..32)
-            .map(|i| i.wrapping_mul(29).wrapping_add(11))
-            .collect(),
-        Scheme::Hmac => b"your_shared_secret_key".to_vec(),
     };
     Key::from_bytes(scheme, bytes).unwrap_or_else(|_| unreachable_key(scheme))
 }
@@ -264,7 +266,7 @@ impl Script {
                     },
                 );
             }
-            if let Some(action) = tamper
+            if let Some(action) = tamper.clone()
                 && let Ok(changed) = action.apply(scheme, &wire, None)
             {
                 arriving = Bytes::from(changed);
@@ -273,7 +275,7 @@ impl Script {
                     Event::Tampered {
                         peer,
                         seq,
-                        action,
+                        action: action.clone(),
                         sealed: arriving.clone(),
                     },
                 );
