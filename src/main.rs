@@ -27,6 +27,7 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Demo(DemoArgs {
         scheme: Scheme::Fernet,
         key_exchange: None,
+        nonce: None,
         headless: false,
         messages: Vec::new(),
     }));

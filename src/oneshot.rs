@@ -84,9 +84,12 @@ pub fn seal(
     out: &mut impl Write,
 ) -> Result<(), OneShotError> {
     let scheme = args.scheme;
+    let nonce =
+        crate::cli::scheme_options(Some(scheme), crate::wire::seed::Protocol::Lab, args.nonce)
+            .map_err(|e| usage(e.to_string()))?;
     let key = key_for(&args.key, scheme, "seal")?;
     let plaintext = read_input(input)?;
-    let wire = Cipher::new(&key)
+    let wire = Cipher::with_nonces(&key, nonce)
         .seal(&plaintext)
         .map_err(|e| usage(e.to_string()))?;
     let written = match args.format.unwrap_or(Format::default_for(scheme)) {

@@ -33,6 +33,7 @@ async fn start_relay(
             .map(|(n, a)| (*n, a.parse::<Tamper>().unwrap()))
             .collect(),
         intercept: false,
+        known: Vec::new(),
         limits,
     })
     .await

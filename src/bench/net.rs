@@ -201,6 +201,7 @@ pub async fn run(
         key_exchange: KeyExchange::Psk,
         ttl: None,
         auto_reply: None,
+        nonce: crate::crypto::NoncePolicy::Random,
         limits: Limits {
             max_clients: clients.max(1),
             max_frame: (size * 2 + 1024).max(Limits::default().max_frame),

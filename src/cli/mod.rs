@@ -10,15 +10,18 @@ use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 pub use keys::{KeyArgs, resolve_key_text};
-pub use setup::{SetupError, client_config, demo_configs, mitm_config, server_config};
+pub use setup::{
+    SetupError, client_config, demo_configs, mitm_config, scheme_options, server_config,
+};
 pub use values::{Format, KeyExchangeArg, MAX_MAX_FRAME, MIN_MAX_FRAME, WireArg};
 
 pub use crate::logging::LogLevel;
 use values::{
-    parse_listen_address, parse_max_frame, parse_peer_address, parse_planned_tamper, parse_speed,
+    parse_known, parse_listen_address, parse_max_frame, parse_peer_address, parse_planned_tamper,
+    parse_speed,
 };
 
-use crate::crypto::{Scheme, Tamper};
+use crate::crypto::{NoncePolicy, Scheme, Tamper};
 
 /// The default server address (the seeds' port 12345, on loopback).
 pub const DEFAULT_ADDR: &str = "127.0.0.1:12345";
@@ -154,9 +157,14 @@ pub struct DemoArgs {
     /// The scheme to start with.
     #[arg(long, value_enum, default_value_t = Scheme::Fernet)]
     pub scheme: Scheme,
-    /// How the key is established [default: send, or psk for hmac].
+    /// How the key is established [default: send, or psk for hmac and prefix-mac].
     #[arg(long, value_enum)]
     pub key_exchange: Option<KeyExchangeArg>,
+    /// How gcm and chacha pick each message's nonce: random, counter (a random per-connection
+    /// prefix and a message counter) or fixed (one nonce for all: a deliberate fault)
+    /// [default: random]. Only for gcm and chacha.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub nonce: Option<NoncePolicy>,
     /// Print events as JSON lines instead of drawing the screen.
     #[arg(long)]
     pub headless: bool,
@@ -182,9 +190,14 @@ pub struct ServerArgs {
     /// The key, and where it comes from.
     #[command(flatten)]
     pub key: KeyArgs,
-    /// How clients get the key [default: send, or psk for hmac]. `send` puts it on the wire in the clear.
+    /// How clients get the key [default: send, or psk for hmac and prefix-mac]. `send` puts it on the wire in the clear.
     #[arg(long, value_enum)]
     pub key_exchange: Option<KeyExchangeArg>,
+    /// How gcm and chacha pick each message's nonce: random, counter (a random per-connection
+    /// prefix and a message counter) or fixed (one nonce for all: a deliberate fault)
+    /// [default: random]. Only for gcm and chacha.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub nonce: Option<NoncePolicy>,
     /// Print events as JSON lines instead of drawing the screen.
     #[arg(long)]
     pub headless: bool,
@@ -223,6 +236,11 @@ pub struct ClientArgs {
     /// The pre-shared key, used when the server says psk.
     #[command(flatten)]
     pub key: KeyArgs,
+    /// How gcm and chacha pick each message's nonce: random, counter (a random per-connection
+    /// prefix and a message counter) or fixed (one nonce for all: a deliberate fault)
+    /// [default: random]. Only with --scheme gcm or chacha.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub nonce: Option<NoncePolicy>,
     /// The name shown on the server's client list [default: $USER].
     #[arg(long, value_name = "N")]
     pub name: Option<String>,
@@ -260,9 +278,14 @@ pub struct MitmArgs {
     #[arg(long)]
     pub headless: bool,
     /// Apply ACTION to each client's N-th message (1-based); repeatable. ACTION is one of
-    /// flip:<byte>:<bit>, iv-flip:<byte>:<bit>, swap:<i>:<j>, paste:<i>, truncate, replay, drop, forge.
+    /// flip:<byte>:<bit>, iv-flip:<byte>:<bit>, swap:<i>:<j>, paste:<i>, truncate, replay, drop,
+    /// forge, xor:<byte>:<hex>, rewrite:<pos>:<from>:<to>, extend:<keylen>:<text>.
     #[arg(long = "tamper", value_name = "N=ACTION", value_parser = parse_planned_tamper)]
     pub tamper: Vec<(u64, Tamper)>,
+    /// The attacker knows that each client's N-th message (1-based) reads TEXT; repeatable.
+    /// Under a repeated gcm/chacha nonce it then reads every other message under that nonce.
+    #[arg(long = "known", value_name = "N=TEXT", value_parser = parse_known)]
+    pub known: Vec<(u64, String)>,
     /// Hold every client message until released from the screen.
     #[arg(long)]
     pub intercept: bool,
@@ -299,6 +322,11 @@ pub struct SealArgs {
     /// Output encoding [default: raw for fernet, whose token is already text; hex otherwise].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// How gcm and chacha pick each message's nonce: random, counter (a random per-connection
+    /// prefix and a message counter) or fixed (one nonce for all: a deliberate fault)
+    /// [default: random]. Only for gcm and chacha.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub nonce: Option<NoncePolicy>,
 }
 
 /// `cipherlab open`.

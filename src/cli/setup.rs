@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{ClientArgs, DemoArgs, MitmArgs, NetArgs, ServerArgs, resolve_key_text};
 use crate::crypto::KeyExchange;
-use crate::crypto::{Key, KeySource, Scheme};
+use crate::crypto::{Key, KeySource, NoncePolicy, Scheme};
 use crate::net::{
     AutoReply, ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, system_clock,
 };
@@ -39,6 +39,40 @@ impl SetupError {
 impl From<String> for SetupError {
     fn from(message: String) -> SetupError {
         SetupError::Usage(message)
+    }
+}
+
+/// The rules between a scheme, the wire and `--nonce`: the seed wire speaks only the seeds'
+/// schemes, and only the schemes with a nonce take `--nonce`.
+///
+/// # Errors
+/// A usage error that says why.
+pub fn scheme_options(
+    scheme: Option<Scheme>,
+    wire: Protocol,
+    nonce: Option<NoncePolicy>,
+) -> Result<NoncePolicy, SetupError> {
+    if wire == Protocol::Seed
+        && let Some(scheme) = scheme
+        && scheme.seed_port().is_none()
+    {
+        return Err(SetupError::Usage(format!(
+            "--wire seed speaks the seed programs' schemes (ecb, cbc, fernet, hmac); no seed \
+             program speaks {scheme}: use the lab wire"
+        )));
+    }
+    match (nonce, scheme) {
+        (None, _) => Ok(NoncePolicy::Random),
+        (Some(policy), Some(scheme)) if scheme.takes_nonce() => Ok(policy),
+        (Some(_), Some(scheme)) => Err(SetupError::Usage(format!(
+            "--nonce is for gcm and chacha, whose sender picks a nonce per message; {scheme} has \
+             no nonce"
+        ))),
+        (Some(_), None) => Err(SetupError::Usage(
+            "--nonce needs --scheme gcm or chacha: the nonce policy is the sender's, for a \
+             scheme with a nonce"
+                .to_owned(),
+        )),
     }
 }
 
@@ -99,6 +133,7 @@ fn server_key(
 pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupError> {
     let scheme = args.scheme;
     let wire = Protocol::from(args.wire);
+    let nonce = scheme_options(Some(scheme), wire, args.nonce)?;
     let chosen = args.key_exchange.map(KeyExchange::from);
     let exchange = match wire {
         Protocol::Lab => chosen.unwrap_or(KeyExchange::default_for(scheme)),
@@ -144,6 +179,7 @@ pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupE
         key_exchange: exchange,
         ttl: args.ttl,
         auto_reply,
+        nonce,
         limits: Limits {
             max_clients: args.max_clients as usize,
             ..limits(&args.net)
@@ -165,6 +201,7 @@ pub fn client_config(args: &ClientArgs) -> Result<(ClientConfig, Vec<String>), S
         // The seed protocols do not announce their scheme: fernet unless told.
         scheme = Some(scheme.unwrap_or(Scheme::Fernet));
     }
+    let nonce = scheme_options(scheme, wire, args.nonce)?;
     let key = resolve_key_text(&args.key, scheme)?;
     if let (Some(scheme), Some(given)) = (scheme, &key) {
         Key::parse(scheme, &given.text).map_err(|e| format!("{}: {e}", given.origin))?;
@@ -196,6 +233,7 @@ pub fn client_config(args: &ClientArgs) -> Result<(ClientConfig, Vec<String>), S
         name,
         key,
         ttl: args.ttl,
+        nonce,
         limits: limits(&args.net),
         clock: system_clock(),
     };
@@ -211,6 +249,8 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
     let exchange = args
         .key_exchange
         .map_or(KeyExchange::default_for(scheme), KeyExchange::from);
+    let nonce =
+        scheme_options(Some(scheme), Protocol::Lab, args.nonce).map_err(|e| e.to_string())?;
     let key = Key::generate(scheme).map_err(|e| e.to_string())?;
     let shared = (exchange == KeyExchange::Psk).then(|| KeyText {
         text: zeroize::Zeroizing::new(format!("hex:{}", hex::encode(key.as_bytes()))),
@@ -224,6 +264,7 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
         key_exchange: exchange,
         ttl: None,
         auto_reply: None,
+        nonce,
         limits: Limits::default(),
         clock: system_clock(),
     };
@@ -234,6 +275,7 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
         name: "demo-client".to_owned(),
         key: shared,
         ttl: None,
+        nonce,
         limits: Limits::default(),
         clock: system_clock(),
     };
@@ -251,12 +293,14 @@ pub fn mitm_config(args: &MitmArgs) -> Result<MitmConfig, SetupError> {
             "--wire seed needs --scheme: the seed protocols do not announce it".to_owned(),
         ));
     }
+    scheme_options(args.scheme, wire, None)?;
     Ok(MitmConfig {
         protocol: wire,
         scheme: args.scheme,
         upstream: args.upstream.clone(),
         plan: args.tamper.clone(),
         intercept: args.intercept,
+        known: Vec::new(),
         limits: limits(&args.net),
     })
 }

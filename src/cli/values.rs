@@ -4,7 +4,7 @@
 
 use clap::ValueEnum;
 
-use crate::crypto::{KeyExchange, Scheme, Tamper};
+use crate::crypto::{KeyExchange, NoncePolicy, Scheme, Tamper};
 use crate::wire::seed::Protocol;
 
 /// The port of `HOST:PORT` (a name, an IPv4 address, or `[IPv6]`), or `None` when `text` is not
@@ -64,21 +64,43 @@ pub(super) fn parse_speed(text: &str) -> Result<f64, String> {
 }
 
 pub(super) fn parse_planned_tamper(text: &str) -> Result<(u64, Tamper), String> {
-    let (n, action) = text
-        .split_once('=')
-        .ok_or_else(|| format!("expected N=ACTION, got {text:?}"))?;
-    let n: u64 = n
-        .parse()
-        .map_err(|_| format!("{n:?} is not a message number (1, 2, ...)"))?;
-    if n == 0 {
-        return Err("messages are numbered from 1".to_owned());
-    }
+    let (n, action) = numbered(text, "N=ACTION")?;
     Ok((
         n,
         action
             .parse()
             .map_err(|e: crate::crypto::TamperError| e.to_string())?,
     ))
+}
+
+/// `--known N=TEXT`: what the attacker knows client message N says.
+pub(super) fn parse_known(text: &str) -> Result<(u64, String), String> {
+    let (n, known) = numbered(text, "N=TEXT")?;
+    if known.is_empty() {
+        return Err("the known plaintext is empty".to_owned());
+    }
+    if known.len() > crate::crypto::tamper::MAX_TAMPER_BYTES {
+        return Err(format!(
+            "the known plaintext is {} bytes; at most {}",
+            known.len(),
+            crate::crypto::tamper::MAX_TAMPER_BYTES
+        ));
+    }
+    Ok((n, known.to_owned()))
+}
+
+/// `N=...` with N a message number from 1.
+fn numbered<'a>(text: &'a str, form: &str) -> Result<(u64, &'a str), String> {
+    let (n, rest) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected {form}, got {text:?}"))?;
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("{n:?} is not a message number (1, 2, ...)"))?;
+    if n == 0 {
+        return Err("messages are numbered from 1".to_owned());
+    }
+    Ok((n, rest))
 }
 
 /// The smallest `--max-frame`. It must hold every frame of a handshake, whatever the flags,
@@ -126,6 +148,16 @@ impl ValueEnum for Scheme {
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         Some(clap::builder::PossibleValue::new(self.name()).help(self.title()))
+    }
+}
+
+impl ValueEnum for NoncePolicy {
+    fn value_variants<'a>() -> &'a [Self] {
+        &NoncePolicy::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()).help(self.describe()))
     }
 }
 

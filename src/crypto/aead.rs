@@ -12,7 +12,11 @@ use super::{AEAD_NONCE, AEAD_TAG, Nonce, Opened, Reason, SealError, Verdict};
 pub(super) const FIRST_MESSAGE_BYTE: usize = AEAD_NONCE;
 
 /// Seals `msg` under the first 12 bytes of `nonce.iv`.
-pub(super) fn seal<C: AeadInPlace>(cipher: &C, msg: &[u8], nonce: &Nonce) -> Result<Vec<u8>, SealError> {
+pub(super) fn seal<C: AeadInPlace>(
+    cipher: &C,
+    msg: &[u8],
+    nonce: &Nonce,
+) -> Result<Vec<u8>, SealError> {
     let iv = &nonce.iv[..AEAD_NONCE];
     let mut out = Vec::with_capacity(AEAD_NONCE + msg.len() + AEAD_TAG);
     out.extend_from_slice(iv);

@@ -28,7 +28,12 @@ pub(super) static SPEC: Spec = Spec {
         expected: "32 bytes: 64 hex digits, or base64:… / text:…",
         describe: |_| "256-bit ChaCha20-Poly1305 key".to_owned(),
     },
-    expand: |key| Arc::new(Chacha(Box::new(ChaCha20Poly1305::new_from_slice(key).unwrap_or_else(|_| ChaCha20Poly1305::new(&Default::default()))))),
+    expand: |key| {
+        Arc::new(Chacha(Box::new(
+            ChaCha20Poly1305::new_from_slice(key)
+                .unwrap_or_else(|_| ChaCha20Poly1305::new(&Default::default())),
+        )))
+    },
     dissect: aead::dissect,
 };
 

@@ -8,12 +8,9 @@ use std::sync::Arc;
 use hmac::Mac;
 
 use super::anatomy::{Anatomy, Builder, FieldKind};
-use super::spec::{Integrity, KeyForm, KeyLengths, KeyRule, Seal, Spec};
 use super::key::MAX_HMAC_KEY;
+use super::spec::{Integrity, KeyForm, KeyLengths, KeyRule, Seal, Spec};
 use super::{KeyExchange, Nonce, OpenOptions, Opened, Reason, SealError, Signer, TAG, signer};
-
-
-
 
 /// The key rule of the MACs: any bytes, bare text used as-is (seed 004's `SHARED_SECRET_KEY`).
 pub(super) const MAC_KEY_RULE: KeyRule = KeyRule {

@@ -196,15 +196,13 @@ impl Cipher {
     }
 
     /// Expands `key`, choosing nonces by `policy` (gcm and chacha; the others have no nonce).
-    /// Clones share one counter, so that no two of them repeat a nonce under `counter`.
-    ///
-    /// # Errors
-    /// [`SealError::Random`] if the counter's random prefix cannot be drawn.
-    pub fn with_nonces(key: &Key, policy: NoncePolicy) -> Result<Cipher, SealError> {
-        Ok(Cipher {
-            nonces: Nonces::new(policy)?,
+    /// Each call draws a fresh counter prefix; clones share one counter, so that no two of them
+    /// repeat a nonce under `counter`.
+    pub fn with_nonces(key: &Key, policy: NoncePolicy) -> Cipher {
+        Cipher {
+            nonces: Nonces::new(policy),
             ..Cipher::new(key)
-        })
+        }
     }
 
     /// The scheme this cipher implements.

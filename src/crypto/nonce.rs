@@ -3,13 +3,15 @@
 //! An AEAD is only as good as its nonces: two messages under one key and one nonce share a
 //! keystream, so their XOR is the XOR of their plaintexts (and GCM's authentication key leaks
 //! too). `fixed` is that fault, on purpose, for the lesson.
+//!
+//! [`SealError::Random`]: super::SealError::Random
 
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{AEAD_NONCE, Nonce, SealError};
+use super::{AEAD_NONCE, Nonce};
 
 /// The nonce every message gets under `--nonce fixed`: readable in the hex view, so the repeat
 /// is plain to see.
@@ -30,7 +32,11 @@ pub enum NoncePolicy {
 
 impl NoncePolicy {
     /// Every policy, in the order of `--help`.
-    pub const ALL: [NoncePolicy; 3] = [NoncePolicy::Random, NoncePolicy::Counter, NoncePolicy::Fixed];
+    pub const ALL: [NoncePolicy; 3] = [
+        NoncePolicy::Random,
+        NoncePolicy::Counter,
+        NoncePolicy::Fixed,
+    ];
 
     /// The word used on the command line and in recordings.
     pub fn as_str(self) -> &'static str {
@@ -85,19 +91,25 @@ pub(super) enum Nonces {
 }
 
 impl Nonces {
-    pub(super) fn new(policy: NoncePolicy) -> Result<Nonces, SealError> {
-        Ok(match policy {
+    /// The policy's state. Should the system's random number generator fail to give the
+    /// counter its prefix, this falls back to `random`, whose every seal then draws randomness
+    /// and fails loudly with [`SealError::Random`]; it never counts from a prefix it did not
+    /// draw.
+    pub(super) fn new(policy: NoncePolicy) -> Nonces {
+        match policy {
             NoncePolicy::Random => Nonces::Random,
             NoncePolicy::Fixed => Nonces::Fixed,
             NoncePolicy::Counter => {
                 let mut prefix = [0u8; 4];
-                getrandom::getrandom(&mut prefix).map_err(|e| SealError::Random(e.to_string()))?;
-                Nonces::Counter {
-                    prefix,
-                    next: Arc::new(AtomicU64::new(0)),
+                match getrandom::getrandom(&mut prefix) {
+                    Ok(()) => Nonces::Counter {
+                        prefix,
+                        next: Arc::new(AtomicU64::new(0)),
+                    },
+                    Err(_) => Nonces::Random,
                 }
             }
-        })
+        }
     }
 
     pub(super) fn policy(&self) -> NoncePolicy {
@@ -135,7 +147,7 @@ mod tests {
 
     #[test]
     fn counter_nonces_count_under_one_prefix_and_clones_share_the_count() {
-        let a = Nonces::new(NoncePolicy::Counter).unwrap();
+        let a = Nonces::new(NoncePolicy::Counter);
         let b = a.clone();
         let first = a.choose(&nonce()).iv;
         let second = b.choose(&nonce()).iv;
@@ -146,7 +158,7 @@ mod tests {
 
     #[test]
     fn fixed_repeats_and_random_passes_the_randomness_through() {
-        let fixed = Nonces::new(NoncePolicy::Fixed).unwrap();
+        let fixed = Nonces::new(NoncePolicy::Fixed);
         assert_eq!(fixed.choose(&nonce()).iv[..12], FIXED_NONCE);
         assert_eq!(fixed.choose(&nonce()).iv[..12], FIXED_NONCE);
         let given = nonce();

@@ -9,7 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::spec::{Integrity, Spec};
-use super::{KeyExchange, chacha, cbc, ecb, fernet, gcm, hmac, prefix_mac};
+use super::{KeyExchange, cbc, chacha, ecb, fernet, gcm, hmac, prefix_mac};
 
 /// One of the lab's ways of protecting a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -160,7 +160,15 @@ mod tests {
         let names: Vec<_> = Scheme::ALL.iter().map(|s| s.name()).collect();
         assert_eq!(
             names,
-            ["ecb", "cbc", "fernet", "hmac", "prefix-mac", "gcm", "chacha"]
+            [
+                "ecb",
+                "cbc",
+                "fernet",
+                "hmac",
+                "prefix-mac",
+                "gcm",
+                "chacha"
+            ]
         );
         let seeds: Vec<_> = Scheme::seeds().collect();
         assert_eq!(seeds, &Scheme::ALL[..4]);

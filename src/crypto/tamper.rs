@@ -101,7 +101,9 @@ pub enum TamperError {
     #[error("{0}")]
     Bytes(String),
     /// `rewrite` on a scheme where no XOR reaches the plaintext.
-    #[error("refused: no XOR path ({0}): each block is decrypted on its own, so no byte XORed in lands on the plaintext")]
+    #[error(
+        "refused: no XOR path ({0}): each block is decrypted on its own, so no byte XORed in lands on the plaintext"
+    )]
     NoXorPath(&'static str),
     /// `extend` on a message that is not `length ‖ message ‖ SHA-256 tag`.
     #[error("extend needs a plaintext message and its 32-byte tag (hmac, prefix-mac), not {0}")]
@@ -299,10 +301,9 @@ impl Tamper {
                     anatomy.bytes[index] ^= d;
                 }
             }
-            Tamper::Extend {
-                key_len,
-                ref text,
-            } => return extended(scheme, &anatomy, key_len, text.as_bytes()),
+            Tamper::Extend { key_len, ref text } => {
+                return extended(scheme, &anatomy, key_len, text.as_bytes());
+            }
             Tamper::Flip { byte, bit } => {
                 check_bit(bit)?;
                 let target = anatomy
@@ -494,11 +495,12 @@ fn parse_with_text(text: &str) -> Option<Option<Tamper>> {
             let mut parts = rest.splitn(3, ':');
             let pos = number(parts.next()?);
             let (from, to) = (parts.next(), parts.next());
-            pos.zip(from.zip(to)).map(|(pos, (from, to))| Tamper::Rewrite {
-                pos,
-                from: from.to_owned(),
-                to: to.to_owned(),
-            })
+            pos.zip(from.zip(to))
+                .map(|(pos, (from, to))| Tamper::Rewrite {
+                    pos,
+                    from: from.to_owned(),
+                    to: to.to_owned(),
+                })
         }
         "extend" => rest.split_once(':').and_then(|(key_len, more)| {
             Some(Tamper::Extend {

@@ -149,7 +149,7 @@ async fn connect_and_converse(
     let session = Session {
         framed,
         peer,
-        cipher: Cipher::new(&key),
+        cipher: Cipher::with_nonces(&key, config.nonce),
         ttl: config.ttl,
         clock: config.clock,
         events: events.clone(),

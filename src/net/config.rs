@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::crypto::KeyExchange;
-use crate::crypto::{Key, KeySource, Scheme, Tamper, unix_now};
+use crate::crypto::{Key, KeySource, NoncePolicy, Scheme, Tamper, unix_now};
 use crate::wire::frame::DEFAULT_MAX_FRAME;
 use crate::wire::seed::Protocol;
 
@@ -87,6 +87,8 @@ pub struct ServerConfig {
     pub ttl: Option<u64>,
     /// An automatic reply to each accepted message, if any.
     pub auto_reply: Option<AutoReply>,
+    /// How its replies pick their nonces (gcm, chacha).
+    pub nonce: NoncePolicy,
     /// Resource limits.
     pub limits: Limits,
     /// The clock used to judge Fernet timestamps.
@@ -117,6 +119,8 @@ pub struct ClientConfig {
     pub key: Option<KeyText>,
     /// Reject Fernet tokens older than this many seconds.
     pub ttl: Option<u64>,
+    /// How its messages pick their nonces (gcm, chacha).
+    pub nonce: NoncePolicy,
     /// Resource limits.
     pub limits: Limits,
     /// The clock used to judge Fernet timestamps.
@@ -134,6 +138,9 @@ pub struct MitmConfig {
     pub scheme: Option<Scheme>,
     /// Actions to apply to each connection's N-th client message (1-based), in order.
     pub plan: Vec<(u64, Tamper)>,
+    /// Plaintexts the attacker knows: client message N (1-based) reads TEXT. Under a repeated
+    /// nonce, one known plaintext reads every other message under that nonce.
+    pub known: Vec<(u64, String)>,
     /// Start holding client messages until the front end releases them.
     pub intercept: bool,
     /// Resource limits.

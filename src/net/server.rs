@@ -202,9 +202,9 @@ async fn serve(
                 exchange: KeyExchange::X25519,
             };
             emit(&events, event).await;
-            Cipher::new(key)
+            Cipher::with_nonces(key, config.nonce)
         }
-        None => Cipher::new(&config.key),
+        None => Cipher::with_nonces(&config.key, config.nonce),
     };
     let session = Session {
         framed,

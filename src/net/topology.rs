@@ -13,7 +13,7 @@ use super::config::{ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, sys
 use super::event::{ClientCommand, Event, MitmCommand, PeerId, ServerCommand};
 use super::{EVENT_QUEUE, NetError};
 use crate::crypto::KeyExchange;
-use crate::crypto::{Key, KeySource, Scheme, Tamper};
+use crate::crypto::{Key, KeySource, NoncePolicy, Scheme, Tamper};
 use crate::wire::seed::Protocol;
 
 /// Which part of the lab an event comes from.
@@ -31,7 +31,7 @@ pub enum Role {
 pub type Tagged = (u64, Role, Event);
 
 /// How the demo is set up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DemoOptions {
     /// The scheme.
     pub scheme: Scheme,
@@ -41,6 +41,10 @@ pub struct DemoOptions {
     pub ttl: Option<u64>,
     /// Give the client a pre-shared key the server does not hold (seed 002).
     pub unshared_client_key: bool,
+    /// How both ends pick gcm/chacha nonces.
+    pub nonce: NoncePolicy,
+    /// Plaintexts the man in the middle knows (`--known`).
+    pub known: Vec<(u64, String)>,
 }
 
 impl DemoOptions {
@@ -51,6 +55,8 @@ impl DemoOptions {
             exchange,
             ttl: None,
             unshared_client_key: false,
+            nonce: NoncePolicy::Random,
+            known: Vec::new(),
         }
     }
 }
@@ -61,6 +67,8 @@ pub struct Chain {
     pub server: ServerConfig,
     /// Actions for the man in the middle to apply to the N-th client message.
     pub plan: Vec<(u64, Tamper)>,
+    /// Plaintexts the man in the middle knows.
+    pub known: Vec<(u64, String)>,
     /// The name the client gives in HELLO.
     pub client_name: String,
     /// The client's key, used only under a pre-shared key (`psk`).
@@ -218,10 +226,12 @@ impl Topology {
                 key_exchange: options.exchange,
                 ttl: options.ttl,
                 auto_reply: None,
+                nonce: options.nonce,
                 limits: Limits::default(),
                 clock: system_clock(),
             },
             plan: Vec::new(),
+            known: options.known.clone(),
             client_name: "student".to_owned(),
             client_key,
             origin: "demo",
@@ -259,6 +269,7 @@ impl Topology {
         let Chain {
             server,
             plan,
+            known,
             client_name,
             client_key,
             origin,
@@ -273,6 +284,7 @@ impl Topology {
             upstream: server_addr.to_string(),
             plan,
             intercept: false,
+            known,
             limits: Limits::default(),
         };
         let client = ClientConfig {
@@ -282,6 +294,7 @@ impl Topology {
             name: client_name,
             key: shared,
             ttl: None,
+            nonce: server.nonce,
             limits: Limits::default(),
             clock: server.clock.clone(),
         };

@@ -43,6 +43,7 @@ pub fn server_config(scheme: Scheme, exchange: KeyExchange) -> ServerConfig {
         key_exchange: exchange,
         ttl: None,
         auto_reply: None,
+        nonce: cipherlab::crypto::NoncePolicy::Random,
         limits: Limits::default(),
         clock: system_clock(),
     }
@@ -110,6 +111,7 @@ pub fn client_config(addr: SocketAddr, scheme: Option<Scheme>, key: Option<&Key>
             origin: "test".into(),
         }),
         ttl: None,
+        nonce: cipherlab::crypto::NoncePolicy::Random,
         limits: Limits::default(),
         clock: system_clock(),
     }
@@ -235,6 +237,7 @@ pub async fn start_mitm(
         upstream: upstream.to_string(),
         plan,
         intercept: false,
+        known: Vec::new(),
         limits: Limits::default(),
     })
     .await

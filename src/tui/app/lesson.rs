@@ -57,7 +57,7 @@ impl App {
         // A new step: the panes follow the newest message again.
         self.timeline.follow_latest();
         if step.restarts() || state.played == 1 {
-            let mut options = state.options;
+            let mut options = state.options.clone();
             if let Some(scheme) = step.scheme {
                 options.scheme = scheme;
                 options.exchange = KeyExchange::default_for(scheme);
@@ -70,7 +70,7 @@ impl App {
                 options.ttl = step.ttl;
             }
             options.unshared_client_key = step.unshared_key;
-            state.options = options;
+            state.options = options.clone();
             self.restart(options);
         }
         if let Some(show) = step.show {
