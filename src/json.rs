@@ -115,12 +115,19 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
             direction,
             seq,
             plaintext,
+            how,
         } => {
             let mut fields =
                 json!({ "peer": peer.to_string(), "direction": direction.as_str(), "seq": seq });
             add_plaintext(&mut fields, plaintext);
+            fields["how"] = json!(how.as_str());
             fields
         }
+        Event::NonceReused {
+            peer,
+            seq,
+            earlier_seq,
+        } => json!({ "peer": peer.to_string(), "seq": seq, "earlier_seq": earlier_seq }),
         Event::Armed { action } => json!({ "action": action.to_string() }),
         Event::Unsent { peer, reason } => {
             json!({ "message": format!("message not sent: {reason}"), "peer": peer.to_string() })

@@ -300,7 +300,7 @@ pub fn mitm_config(args: &MitmArgs) -> Result<MitmConfig, SetupError> {
         upstream: args.upstream.clone(),
         plan: args.tamper.clone(),
         intercept: args.intercept,
-        known: Vec::new(),
+        known: args.known.clone(),
         limits: limits(&args.net),
     })
 }

@@ -11,7 +11,8 @@ use std::sync::{Mutex, PoisonError};
 
 use bytes::Bytes;
 
-use super::event::{Direction, Event, Fate, HoldId, Peer};
+use super::event::{Direction, Event, Fate, HoldId, Peer, Reading};
+use super::keystream::NonceWatch;
 use crate::crypto::KeyExchange;
 use crate::crypto::tamper::forge;
 use crate::crypto::{Anatomy, Cipher, FieldKind, Key, KeySource, Scheme, Tamper, TamperError};
@@ -121,6 +122,7 @@ pub(crate) struct Attack {
     next_hold: HoldId,
     injected: VecDeque<u64>,
     next_injected: u64,
+    nonces: NonceWatch,
 }
 
 impl Attack {
@@ -137,7 +139,14 @@ impl Attack {
             next_hold: 1,
             injected: VecDeque::new(),
             next_injected: INJECTED_SEQ,
+            nonces: NonceWatch::default(),
         }
+    }
+
+    /// The attacker knows that client message N reads TEXT, for each `(N, TEXT)` (`--known`).
+    pub(crate) fn knowing(mut self, known: Vec<(u64, String)>) -> Attack {
+        self.nonces = NonceWatch::new(known);
+        self
     }
 
     /// The session's scheme, as the server announced it.
@@ -172,21 +181,29 @@ impl Attack {
         self.held.len()
     }
 
-    /// What the attacker can read of a message: everything with the key, and hmac's
-    /// plaintext always, since hmac never encrypted it.
+    /// What the attacker can read of a message: everything with the key, and the MACs'
+    /// plaintext always, since they never encrypted it.
     pub(crate) fn readable(&self, wire: &[u8]) -> Option<Bytes> {
+        self.reading(wire).map(|(plaintext, _)| plaintext)
+    }
+
+    fn reading(&self, wire: &[u8]) -> Option<(Bytes, Reading)> {
         if let Some(cipher) = &self.cipher {
-            return cipher.open(wire).plaintext.map(Bytes::from);
+            return cipher
+                .open(wire)
+                .plaintext
+                .map(|p| (Bytes::from(p), Reading::Key));
         }
-        if self.scheme != Some(Scheme::Hmac) {
-            return None;
-        }
-        let anatomy = Anatomy::dissect(Scheme::Hmac, wire);
+        let scheme = self.scheme.filter(|s| !s.has_secrecy())?;
+        let anatomy = Anatomy::dissect(scheme, wire);
         let field = anatomy
             .fields
             .iter()
             .find(|f| f.kind == FieldKind::Message)?;
-        Some(Bytes::copy_from_slice(&anatomy.bytes[field.range.clone()]))
+        Some((
+            Bytes::copy_from_slice(&anatomy.bytes[field.range.clone()]),
+            Reading::Plaintext,
+        ))
     }
 
     /// The `eavesdropped` event for a message, when the attacker can read it.
@@ -197,12 +214,13 @@ impl Attack {
         seq: u64,
         wire: &[u8],
     ) -> Option<Event> {
-        let plaintext = self.readable(wire)?;
+        let (plaintext, how) = self.reading(wire)?;
         Some(Event::Eavesdropped {
             peer,
             direction,
             seq,
             plaintext,
+            how,
         })
     }
 
@@ -282,10 +300,14 @@ impl Attack {
     ) -> (u64, Vec<Tamper>, Vec<Event>) {
         self.messages += 1;
         let number = self.messages;
-        let events = self
+        let mut events: Vec<Event> = self
             .eavesdrop(peer, Direction::ToServer, seq, wire)
             .into_iter()
             .collect();
+        if let Some(scheme) = self.scheme {
+            let readable = !events.is_empty();
+            events.extend(self.nonces.observe(peer, scheme, number, seq, wire, readable));
+        }
         let mut actions: Vec<Tamper> = self
             .plan
             .iter()

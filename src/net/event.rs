@@ -31,6 +31,35 @@ impl fmt::Display for Peer {
     }
 }
 
+/// How the man in the middle read a plaintext.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reading {
+    /// With the key, read off the wire where it crossed in the clear.
+    Key,
+    /// The scheme never encrypted it (hmac, prefix-mac).
+    Plaintext,
+    /// Under a repeated nonce: the ciphertext XOR a known plaintext's keystream.
+    KeystreamReuse,
+}
+
+impl Reading {
+    /// The words of the `how` field in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reading::Key => "key read off the wire",
+            Reading::Plaintext => "plaintext on the wire",
+            Reading::KeystreamReuse => "keystream reuse",
+        }
+    }
+
+    /// Parses [`Reading::as_str`] back.
+    pub fn from_words(words: &str) -> Option<Reading> {
+        [Reading::Key, Reading::Plaintext, Reading::KeystreamReuse]
+            .into_iter()
+            .find(|r| r.as_str() == words)
+    }
+}
+
 /// Which way a frame travels through the man in the middle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Direction {
@@ -191,7 +220,8 @@ pub enum Event {
         /// The action.
         action: Tamper,
     },
-    /// The man in the middle read a plaintext: it holds the key, or the scheme has no secrecy.
+    /// The man in the middle read a plaintext: it holds the key, the scheme has no secrecy, or
+    /// a nonce repeated under a known plaintext.
     Eavesdropped {
         /// The client connection.
         peer: Peer,
@@ -199,8 +229,19 @@ pub enum Event {
         direction: Direction,
         /// The sender's sequence number.
         seq: u64,
-        /// What it read.
+        /// What it read (under keystream reuse, as much as the known keystream covers).
         plaintext: Bytes,
+        /// How.
+        how: Reading,
+    },
+    /// The man in the middle saw a gcm/chacha nonce it had seen before on this connection.
+    NonceReused {
+        /// The client connection.
+        peer: Peer,
+        /// The client's sequence number of the message that repeated it.
+        seq: u64,
+        /// The sequence number of the earlier message under the same nonce.
+        earlier_seq: u64,
     },
     /// Something failed; `peer` says which connection, if any.
     Error {
@@ -223,6 +264,7 @@ impl Event {
             | Event::Intercepted { peer, .. }
             | Event::Tampered { peer, .. }
             | Event::Eavesdropped { peer, .. }
+            | Event::NonceReused { peer, .. }
             | Event::Unsent { peer, .. } => Some(*peer),
             Event::Error { peer, .. } => *peer,
             Event::Listening { .. } | Event::Key { .. } | Event::Armed { .. } => None,
@@ -243,6 +285,7 @@ impl Event {
             Event::Tampered { .. } => "tampered",
             Event::Armed { .. } => "armed",
             Event::Eavesdropped { .. } => "eavesdropped",
+            Event::NonceReused { .. } => "nonce-reused",
             Event::Unsent { .. } | Event::Error { .. } => "error",
         }
     }

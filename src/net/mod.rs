@@ -8,6 +8,7 @@ mod attack;
 mod client;
 mod config;
 mod event;
+mod keystream;
 pub mod matrix;
 pub mod mitm;
 mod mode;
@@ -22,7 +23,7 @@ pub use client::run as run_client;
 pub use config::{
     AutoReply, ClientConfig, Clock, KeyText, Limits, MitmConfig, ServerConfig, system_clock,
 };
-pub use event::{
+pub use event::{Reading, 
     ClientCommand, Direction, Event, Fate, HoldId, MitmCommand, Peer, PeerId, ServerCommand,
 };
 pub use mitm::run as run_mitm;

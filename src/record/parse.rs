@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, Opened, Reason, Scheme, Tamper, Verdict, VerdictWord};
-use crate::net::{Direction, Event, Fate, Mode, Peer, Role};
+use crate::net::{Direction, Event, Fate, Mode, Peer, Reading, Role};
 use crate::wire::Frame;
 
 /// A recording read back.
@@ -206,6 +206,16 @@ fn event(v: &Value) -> Result<Option<Event>, String> {
             direction: direction(v)?,
             seq: number(v, "seq")?,
             plaintext: plaintext(v).unwrap_or_default(),
+            // Recordings from before `how` existed read with a key or read plaintext.
+            how: v["how"]
+                .as_str()
+                .and_then(Reading::from_words)
+                .unwrap_or(Reading::Key),
+        },
+        "nonce-reused" => Event::NonceReused {
+            peer: peer(v)?,
+            seq: number(v, "seq")?,
+            earlier_seq: number(v, "earlier_seq")?,
         },
         other => return Err(format!("unknown event {other:?}")),
     }))

@@ -10,7 +10,7 @@ use std::collections::{HashMap, VecDeque};
 use bytes::Bytes;
 
 use crate::crypto::{Tamper, Verdict};
-use crate::net::{Direction, HoldId, PeerId};
+use crate::net::{Direction, HoldId, PeerId, Reading};
 
 /// Journeys kept on screen; older ones are forgotten.
 pub const MAX_JOURNEYS: usize = 500;
@@ -85,6 +85,10 @@ pub struct Journey {
     pub tampered: Vec<(Tamper, Kept)>,
     /// What the attacker could read.
     pub eavesdropped: Option<Kept>,
+    /// How it read it.
+    pub read_by: Option<Reading>,
+    /// The earlier message whose gcm/chacha nonce this one repeats.
+    pub nonce_reused: Option<u64>,
     /// Set while the attacker holds the message.
     pub held: Option<HoldId>,
     /// What the receiver concluded.

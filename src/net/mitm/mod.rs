@@ -206,7 +206,7 @@ async fn relay(
         limits,
         armed,
         name: String::new(),
-        attack: Attack::new(None, config.plan),
+        attack: Attack::new(None, config.plan).knowing(config.known),
         welcomed: false,
         server_said_bye: false,
     };

@@ -115,9 +115,20 @@ impl App {
                 direction,
                 seq,
                 plaintext,
+                how,
             } => {
                 let key = (self.conn(Role::Mitm, peer.id), direction, seq);
-                self.timeline.journeys_mut().entry(key).eavesdropped = Some(Kept::new(&plaintext));
+                let journey = self.timeline.journeys_mut().entry(key);
+                journey.eavesdropped = Some(Kept::new(&plaintext));
+                journey.read_by = Some(how);
+            }
+            Event::NonceReused {
+                peer,
+                seq,
+                earlier_seq,
+            } => {
+                let key = (self.conn(Role::Mitm, peer.id), Direction::ToServer, seq);
+                self.timeline.journeys_mut().entry(key).nonce_reused = Some(earlier_seq);
             }
             Event::Disconnected { peer, reason, .. } => {
                 if let Some(row) = self.client_row(role, peer) {

@@ -9,7 +9,7 @@ use crate::crypto::KeyExchange;
 use crate::crypto::spec::KeyForm;
 use crate::crypto::{Cipher, Key, KeySource, Nonce, OpenOptions, Scheme, Tamper};
 use crate::logging::LogRing;
-use crate::net::{Direction, Event, Peer, Role};
+use crate::net::{Direction, Event, Peer, Reading, Role};
 use crate::tui::app::App;
 use crate::tui::session::{Handshake, SessionView};
 use crate::tui::state::{Mode, Tab};
@@ -255,7 +255,12 @@ impl Script {
                     fate: crate::net::Fate::Forwarded,
                 },
             );
-            if self.app.session().key(Role::Mitm).is_some() || scheme == Scheme::Hmac {
+            let how = if self.app.session().key(Role::Mitm).is_some() {
+                Some(Reading::Key)
+            } else {
+                (!scheme.has_secrecy()).then_some(Reading::Plaintext)
+            };
+            if let Some(how) = how {
                 self.emit(
                     Role::Mitm,
                     Event::Eavesdropped {
@@ -263,6 +268,7 @@ impl Script {
                         direction: Direction::ToServer,
                         seq,
                         plaintext: Bytes::from(text.to_owned()),
+                        how,
                     },
                 );
             }
