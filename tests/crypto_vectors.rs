@@ -242,3 +242,79 @@ fn fernet_spec_invalid_each_with_its_reason() {
         assert_eq!(opened.plaintext, None, "{desc}");
     }
 }
+
+/// Every Wycheproof case of `file` with a 96-bit nonce, a 128-bit tag and no associated data,
+/// opened as cipherlab's wire `nonce ‖ ct ‖ tag`; the valid ones are also sealed back.
+fn wycheproof_aead(file: &str, scheme: Scheme) -> usize {
+    let file = vectors(file);
+    let mut checked = 0;
+    for group in file["testGroups"].as_array().unwrap() {
+        if group["ivSize"].as_u64() != Some(96) || group["tagSize"].as_u64() != Some(128) {
+            continue;
+        }
+        for case in group["tests"].as_array().unwrap() {
+            if case["aad"] != "" {
+                continue;
+            }
+            let id = case["tcId"].as_u64().unwrap();
+            let key = hex(&case["key"]);
+            let Ok(key) = Key::from_bytes(scheme, key.clone()) else {
+                panic!("tcId {id}: a {}-byte key refused", key.len());
+            };
+            let aead = Cipher::new(&key);
+            let (iv, msg, ct, tag) = (
+                hex(&case["iv"]),
+                hex(&case["msg"]),
+                hex(&case["ct"]),
+                hex(&case["tag"]),
+            );
+            let wire = [iv.clone(), ct.clone(), tag.clone()].concat();
+            let opened = aead.open(&wire);
+            if case["result"] == "valid" {
+                assert_eq!(opened.verdict, Verdict::Authentic, "tcId {id}");
+                assert_eq!(opened.plaintext.unwrap(), msg, "tcId {id}");
+                let mut nonce = Nonce {
+                    iv: [0; 16],
+                    now: 0,
+                };
+                nonce.iv[..12].copy_from_slice(&iv);
+                assert_eq!(aead.seal_with(&msg, &nonce).unwrap(), wire, "tcId {id}");
+            } else {
+                assert_eq!(
+                    opened.verdict,
+                    Verdict::Rejected(Reason::TagMismatch),
+                    "tcId {id}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    checked
+}
+
+#[test]
+fn wycheproof_aes_gcm_96_bit_nonces_128_bit_tags_no_aad() {
+    let checked = wycheproof_aead("wycheproof/aes_gcm_test.json", Scheme::Gcm);
+    assert_eq!(checked, 145, "every applicable case");
+}
+
+#[test]
+fn wycheproof_chacha20_poly1305_96_bit_nonces_no_aad() {
+    let checked = wycheproof_aead("wycheproof/chacha20_poly1305_test.json", Scheme::Chacha);
+    assert_eq!(checked, 45, "every applicable case");
+}
+
+#[test]
+fn short_aead_messages_are_too_short_not_a_tag_mismatch() {
+    for scheme in [Scheme::Gcm, Scheme::Chacha] {
+        let aead = Cipher::new(&Key::generate(scheme).unwrap());
+        assert_eq!(
+            aead.open(&[0; 27]).verdict,
+            Verdict::Rejected(Reason::TooShort),
+            "{scheme}"
+        );
+        let empty = aead.seal(b"").unwrap();
+        assert_eq!(empty.len(), 28, "{scheme}: nonce and tag only");
+        assert_eq!(aead.open(&empty).verdict, Verdict::Authentic, "{scheme}");
+    }
+}

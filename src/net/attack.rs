@@ -306,7 +306,10 @@ impl Attack {
             .collect();
         if let Some(scheme) = self.scheme {
             let readable = !events.is_empty();
-            events.extend(self.nonces.observe(peer, scheme, number, seq, wire, readable));
+            events.extend(
+                self.nonces
+                    .observe(peer, scheme, number, seq, wire, readable),
+            );
         }
         let mut actions: Vec<Tamper> = self
             .plan

@@ -103,7 +103,11 @@ impl NonceWatch {
 
 /// The plaintext a keystream reads off a ciphertext, as far as the keystream reaches.
 fn read(peer: Peer, seq: u64, ciphertext: &[u8], keystream: &[u8]) -> Event {
-    let plaintext: Vec<u8> = ciphertext.iter().zip(keystream).map(|(c, k)| c ^ k).collect();
+    let plaintext: Vec<u8> = ciphertext
+        .iter()
+        .zip(keystream)
+        .map(|(c, k)| c ^ k)
+        .collect();
     Event::Eavesdropped {
         peer,
         direction: Direction::ToServer,
@@ -145,7 +149,9 @@ mod tests {
             let reused: Vec<_> = events
                 .iter()
                 .filter_map(|e| match e {
-                    Event::NonceReused { seq, earlier_seq, .. } => Some((*seq, *earlier_seq)),
+                    Event::NonceReused {
+                        seq, earlier_seq, ..
+                    } => Some((*seq, *earlier_seq)),
                     _ => None,
                 })
                 .collect();
@@ -153,7 +159,12 @@ mod tests {
             let read: Vec<_> = events
                 .iter()
                 .filter_map(|e| match e {
-                    Event::Eavesdropped { seq, plaintext, how, .. } => {
+                    Event::Eavesdropped {
+                        seq,
+                        plaintext,
+                        how,
+                        ..
+                    } => {
                         assert_eq!(*how, Reading::KeystreamReuse);
                         Some((*seq, plaintext.clone()))
                     }

@@ -23,8 +23,9 @@ pub use client::run as run_client;
 pub use config::{
     AutoReply, ClientConfig, Clock, KeyText, Limits, MitmConfig, ServerConfig, system_clock,
 };
-pub use event::{Reading, 
-    ClientCommand, Direction, Event, Fate, HoldId, MitmCommand, Peer, PeerId, ServerCommand,
+pub use event::{
+    ClientCommand, Direction, Event, Fate, HoldId, MitmCommand, Peer, PeerId, Reading,
+    ServerCommand,
 };
 pub use mitm::run as run_mitm;
 pub use mode::Mode;
