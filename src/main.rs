@@ -215,7 +215,13 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 scheme: Some(scheme),
                 exchange: Some(exchange),
             })?;
-            let launch = Launch::Demo { scheme, exchange };
+            let nonce = cli::scheme_options(Some(scheme), cipherlab::wire::seed::Protocol::Lab, args.nonce)
+                .map_err(|e| usage(&e.to_string()))?;
+            let launch = Launch::Demo {
+                scheme,
+                exchange,
+                nonce,
+            };
             runtime(async move { screen(tui::run(launch, ring, recorder).await) })
         }
     })

@@ -173,6 +173,17 @@ impl Verdict {
         !matches!(self, Verdict::Rejected(_))
     }
 
+    /// The sentence naming the check that decided this verdict under `scheme`: its own tag's
+    /// words (HMAC-SHA256, an AEAD tag, or the forgeable `SHA-256(key ‖ message)`).
+    pub fn decided_by_in(&self, scheme: super::Scheme) -> &'static str {
+        match (self.decided_by(), scheme.integrity()) {
+            (Check::Tag, super::Integrity::Tag(words) | super::Integrity::Forgeable(words)) => {
+                words
+            }
+            (check, _) => check.describe(),
+        }
+    }
+
     /// The check that decided this verdict.
     pub fn decided_by(&self) -> Check {
         match self {

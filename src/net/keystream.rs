@@ -121,11 +121,10 @@ fn read(peer: Peer, seq: u64, ciphertext: &[u8], keystream: &[u8]) -> Event {
 mod tests {
     use super::*;
     use crate::crypto::{Cipher, Key, NoncePolicy};
-    use crate::net::event::PeerId;
 
     fn peer() -> Peer {
         Peer {
-            id: PeerId(1),
+            id: 1,
             addr: "127.0.0.1:9".parse().unwrap(),
         }
     }

@@ -253,8 +253,8 @@ pub const BINDINGS: &[Binding] = &[
         Action::PrevTab
     ),
     binding!(
-        "1-4",
-        "ecb cbc fernet hmac",
+        "1-7",
+        "scheme",
         SchemeChoice,
         true,
         [(KeyCode::Char('1'), NONE)],
@@ -283,6 +283,30 @@ pub const BINDINGS: &[Binding] = &[
         false,
         [(KeyCode::Char('4'), NONE)],
         Action::PickScheme(Scheme::Hmac)
+    ),
+    binding!(
+        "5",
+        "prefix-mac",
+        SchemeChoice,
+        false,
+        [(KeyCode::Char('5'), NONE)],
+        Action::PickScheme(Scheme::PrefixMac)
+    ),
+    binding!(
+        "6",
+        "gcm",
+        SchemeChoice,
+        false,
+        [(KeyCode::Char('6'), NONE)],
+        Action::PickScheme(Scheme::Gcm)
+    ),
+    binding!(
+        "7",
+        "chacha",
+        SchemeChoice,
+        false,
+        [(KeyCode::Char('7'), NONE)],
+        Action::PickScheme(Scheme::Chacha)
     ),
     binding!(
         "i",
@@ -530,7 +554,7 @@ mod tests {
     fn the_footer_comes_from_the_same_table() {
         let labels: Vec<&str> = hints(&BROWSING).iter().map(|(k, _)| *k).collect();
         assert!(
-            labels.contains(&"q") && labels.contains(&"1-4") && labels.contains(&"x"),
+            labels.contains(&"q") && labels.contains(&"1-7") && labels.contains(&"x"),
             "{labels:?}"
         );
         assert!(!labels.contains(&"s"), "seal again only on the Compare tab");

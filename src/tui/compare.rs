@@ -30,31 +30,20 @@ pub struct Compare {
     fixed: bool,
     /// The plaintext last sealed.
     pub plaintext: String,
-    /// The four results, in [`Scheme::ALL`] order.
+    /// One result per scheme, in [`Scheme::ALL`] order.
     pub rows: Vec<Row>,
     /// How many times this plaintext has been sealed.
     pub rounds: u32,
 }
 
 impl Compare {
-    /// Four fresh keys, one per scheme; `fixed` gives deterministic keys (screenshots, tests).
+    /// A fresh key per scheme; `fixed` gives deterministic keys (screenshots, tests).
     pub fn new(fixed: bool) -> Compare {
         let ciphers = Scheme::ALL
             .iter()
             .filter_map(|&scheme| {
                 let key = if fixed {
-                    Key::from_bytes(
-                        scheme,
-                        vec![
-                            0x42;
-                            if scheme == Scheme::Ecb || scheme == Scheme::Cbc {
-                                16
-                            } else {
-                                32
-                            }
-                        ],
-                    )
-                    .ok()
+                    Key::from_bytes(scheme, vec![0x42; scheme.spec().key.generated]).ok()
                 } else {
                     Key::generate(scheme).ok()
                 }?;

@@ -167,6 +167,11 @@ impl Journeys {
         &mut self.ring[position]
     }
 
+    /// The journey for `key`, if it is still kept.
+    pub fn find(&self, key: JourneyKey) -> Option<&Journey> {
+        self.ring.get(self.position(*self.index.get(&key)?)?)
+    }
+
     /// The journey for `key`, if it is still kept (never creates one).
     pub fn find_mut(&mut self, key: JourneyKey) -> Option<&mut Journey> {
         let position = self.position(*self.index.get(&key)?)?;

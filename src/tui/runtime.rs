@@ -3,6 +3,9 @@
 //! flood of messages costs one frame, not one frame per message.
 
 use std::io;
+
+use crate::crypto::NoncePolicy;
+use crate::net::DemoOptions;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -41,6 +44,8 @@ pub enum Launch {
         scheme: Scheme,
         /// The key exchange.
         exchange: KeyExchange,
+        /// How gcm/chacha nonces are picked.
+        nonce: NoncePolicy,
     },
     /// A server on `listener`.
     Server {
@@ -106,7 +111,13 @@ impl Launch {
             // A recording does not say which protocol it crossed; the header says `replay`.
             Launch::Replay { .. } => (known, Protocol::Lab),
         };
-        let session = SessionView::new(self.mode(), handshake, protocol);
+        let nonce = match self {
+            Launch::Demo { nonce, .. } => *nonce,
+            Launch::Server { config, .. } => config.nonce,
+            Launch::Client { config } => config.nonce,
+            _ => NoncePolicy::Random,
+        };
+        let session = SessionView::new(self.mode(), handshake, protocol).with_nonce(nonce);
         match self {
             Launch::Replay { recording, .. } => {
                 session.replaying(recording.redacted_keys > 0, recording.events.len())
@@ -117,7 +128,9 @@ impl Launch {
 
     fn scheme_and_exchange(&self) -> (Scheme, KeyExchange) {
         match self {
-            Launch::Demo { scheme, exchange } => (*scheme, *exchange),
+            Launch::Demo {
+                scheme, exchange, ..
+            } => (*scheme, *exchange),
             Launch::Lesson { lesson } => lesson.opening(),
             Launch::Server { config, .. } => (config.scheme, config.key_exchange),
             Launch::Client { config } => {
@@ -134,9 +147,19 @@ impl Launch {
 
     async fn start(self, out: &mpsc::Sender<Tagged>) -> Result<Topology, String> {
         match self {
-            Launch::Demo { scheme, exchange } => Topology::demo(0, scheme, exchange, out)
-                .await
-                .map_err(|e| e.to_string()),
+            Launch::Demo {
+                scheme,
+                exchange,
+                nonce,
+            } => {
+                let options = DemoOptions {
+                    nonce,
+                    ..DemoOptions::new(scheme, exchange)
+                };
+                Topology::demo_with(0, &options, out)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
             // The lesson's first step starts its own demo.
             Launch::Lesson { .. } => Ok(Topology::new(0)),
             Launch::Server { listener, config } => {

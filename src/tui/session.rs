@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::state::{ConnState, KeyView, Mode};
-use crate::crypto::{KeyExchange, Scheme};
+use crate::crypto::{KeyExchange, NoncePolicy, Scheme};
 use crate::net::Role;
 use crate::wire::seed::Protocol;
 
@@ -53,6 +53,7 @@ pub struct SessionView {
     generation: u64,
     keys: HashMap<Role, KeyView>,
     status: HashMap<Role, ConnState>,
+    nonce: NoncePolicy,
 }
 
 impl SessionView {
@@ -66,7 +67,19 @@ impl SessionView {
             generation: 0,
             keys: HashMap::new(),
             status: HashMap::new(),
+            nonce: NoncePolicy::Random,
         }
+    }
+
+    /// The same session, whose senders pick gcm/chacha nonces by `policy`.
+    pub fn with_nonce(mut self, policy: NoncePolicy) -> SessionView {
+        self.nonce = policy;
+        self
+    }
+
+    /// How this screen's senders pick gcm/chacha nonces.
+    pub fn nonce(&self) -> NoncePolicy {
+        self.nonce
     }
 
     /// The same session, played back from a recording of `total` events.
@@ -185,8 +198,9 @@ impl SessionView {
 
     /// A new topology with `scheme` and `exchange`: its events carry the next generation, and
     /// nothing of the old one is kept.
-    pub fn restart(&mut self, scheme: Scheme, exchange: KeyExchange) -> u64 {
+    pub fn restart(&mut self, scheme: Scheme, exchange: KeyExchange, nonce: NoncePolicy) -> u64 {
         self.settle(scheme, exchange);
+        self.nonce = nonce;
         self.generation += 1;
         self.keys.clear();
         self.status.clear();

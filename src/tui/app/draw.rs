@@ -79,6 +79,7 @@ impl App {
             .render(area, buf),
             Pane::Verification(role) => panes::VerificationPane {
                 journey,
+                scheme,
                 role,
                 theme,
             }
@@ -101,6 +102,12 @@ impl App {
             Pane::Wire => view::WirePane {
                 attacker: &self.attacker,
                 journey,
+                earlier: journey.and_then(|j| {
+                    let seq = j.nonce_reused?;
+                    self.timeline
+                        .journeys()
+                        .find((j.conn, crate::net::Direction::ToServer, seq))
+                }),
                 scheme,
                 form: match self.ui.popup() {
                     Some(Popup::Tamper(form)) => Some(form),

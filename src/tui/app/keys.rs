@@ -125,7 +125,15 @@ impl App {
         if self.session.mode() != Mode::Demo || self.ui.tab() != Tab::Lab || self.lesson.is_some() {
             return;
         }
-        let options = crate::net::DemoOptions::new(scheme, KeyExchange::default_for(scheme));
+        // A nonce policy carries over to the other scheme with a nonce; the rest have none.
+        let options = crate::net::DemoOptions {
+            nonce: if scheme.takes_nonce() {
+                self.session.nonce()
+            } else {
+                crate::crypto::NoncePolicy::Random
+            },
+            ..crate::net::DemoOptions::new(scheme, KeyExchange::default_for(scheme))
+        };
         self.restart(options);
         // The new demo starts as the first did: with the editor taking typing at once.
         self.ui.set_focus(Focus::start(Mode::Demo));

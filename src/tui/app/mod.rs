@@ -205,7 +205,9 @@ impl App {
 
     /// Starts the demo again with `options`: a new generation, and a clean slate.
     fn restart(&mut self, options: crate::net::DemoOptions) {
-        let generation = self.session.restart(options.scheme, options.exchange);
+        let generation = self
+            .session
+            .restart(options.scheme, options.exchange, options.nonce);
         self.timeline.clear();
         self.attacker = Attacker::default();
         self.ui.clear_error();

@@ -1,5 +1,5 @@
-//! The Compare tab: the same plaintext under all four schemes, each with its anatomy, and
-//! whether sealing again changed it.
+//! The Compare tab: the same plaintext under every scheme, each with its anatomy, and whether
+//! sealing again changed it.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -44,26 +44,11 @@ impl Widget for ComparePane<'_> {
             )),
         ];
         Paragraph::new(intro_lines).render(intro, buf);
-        let wide = grid.width >= 160;
-        let cells: Vec<Rect> = if wide {
-            Layout::horizontal([Constraint::Ratio(1, 4); 4])
-                .split(grid)
-                .to_vec()
-        } else {
-            let [top, bottom] = grid.layout(&Layout::vertical([Constraint::Ratio(1, 2); 2]));
-            let mut cells = Layout::horizontal([Constraint::Ratio(1, 2); 2])
-                .split(top)
-                .to_vec();
-            cells.extend(
-                Layout::horizontal([Constraint::Ratio(1, 2); 2])
-                    .split(bottom)
-                    .iter(),
-            );
-            cells
-        };
-        for (row, cell) in compare.rows.iter().zip(cells) {
+        for (row, cell) in compare.rows.iter().zip(cells(grid, compare.rows.len())) {
             let same = if row.scheme.is_deterministic() {
                 "same input → same output"
+            } else if row.scheme.takes_nonce() {
+                "random nonce → new output"
             } else {
                 "random IV → new output"
             };
@@ -106,4 +91,21 @@ impl Widget for ComparePane<'_> {
             .render(hex, buf);
         }
     }
+}
+
+/// A grid of `count` cells: as many columns of at least 40 characters as fit (at most 4), and
+/// as many rows as that needs.
+fn cells(grid: Rect, count: usize) -> Vec<Rect> {
+    let columns = usize::from(grid.width / 40).clamp(1, 4);
+    let rows = count.div_ceil(columns).max(1);
+    let row_areas = Layout::vertical(vec![Constraint::Ratio(1, rows as u32); rows]).split(grid);
+    row_areas
+        .iter()
+        .flat_map(|&row| {
+            Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns])
+                .split(row)
+                .to_vec()
+        })
+        .take(count)
+        .collect()
 }

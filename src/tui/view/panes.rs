@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 use super::hex::HexView;
 use super::{fit, pane_block, readable, sender_of, title};
 use crate::crypto::{Anatomy, Verdict};
-use crate::crypto::{KeyExchange, Scheme};
+use crate::crypto::{KeyExchange, NoncePolicy, Scheme};
 use crate::net::Role;
 use crate::tui::journey::{Journey, Kept};
 use crate::tui::session::{Handshake, SessionView};
@@ -55,14 +55,18 @@ impl Widget for KeyPane<'_> {
                     Span::raw(format!("{} · ", view.source.as_str())),
                     how,
                 ]));
-                lines.push(Line::from(Span::styled(
+                let mut about = vec![Span::styled(
                     format!(
                         "{} · fingerprint {}",
                         view.key.describe(),
                         view.key.fingerprint()
                     ),
                     theme.dim(),
-                )));
+                )];
+                if session.scheme().takes_nonce() && role != Role::Mitm {
+                    about.push(nonce_words(session.nonce(), theme));
+                }
+                lines.push(Line::from(about));
             }
             None if awaiting => {
                 let closed = matches!(session.status(role), Some(ConnState::Closed(_)));
@@ -102,6 +106,17 @@ impl Widget for KeyPane<'_> {
             let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, inner.width)).collect();
             Paragraph::new(lines).render(inner, buf);
         }
+    }
+}
+
+/// This end's nonce policy, after the key's description: the fault in the warning colour.
+fn nonce_words(nonce: NoncePolicy, theme: &Theme) -> Span<'static> {
+    match nonce {
+        NoncePolicy::Fixed => Span::styled(
+            " · ✘ nonce fixed: every message repeats the keystream",
+            theme.warning(),
+        ),
+        other => Span::styled(format!(" · nonce {other}"), theme.dim()),
     }
 }
 
@@ -268,7 +283,13 @@ pub(super) fn differences(
 }
 
 /// Draws a verdict large: a banner as tall as the area allows, then which check decided it.
-pub(super) fn banner(theme: &Theme, verdict: &Verdict, note: &str, area: Rect, buf: &mut Buffer) {
+pub(super) fn banner(
+    theme: &Theme,
+    (scheme, verdict): (Scheme, &Verdict),
+    note: &str,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let style = theme.verdict(verdict);
     let tall = area.height >= 4;
     let text = verdict.to_string();
@@ -302,9 +323,18 @@ pub(super) fn banner(theme: &Theme, verdict: &Verdict, note: &str, area: Rect, b
             style.add_modifier(Modifier::BOLD),
         );
     }
+    // A tag anyone can extend proves nothing: say so in the warning colour, even (above all)
+    // when it checked out.
+    let forgeable = matches!(scheme.integrity(), crate::crypto::Integrity::Forgeable(_))
+        && verdict.decided_by() == crate::crypto::Check::Tag;
+    let check = verdict.decided_by_in(scheme);
     let mut below = vec![Line::from(vec![
         Span::styled("decided by ", theme.dim()),
-        Span::raw(verdict.decided_by().describe()),
+        if forgeable {
+            Span::styled(format!("⚠ {check}"), theme.warning())
+        } else {
+            Span::raw(check)
+        },
     ])];
     if !note.is_empty() {
         below.push(Line::from(Span::styled(note.to_owned(), theme.dim())));
@@ -322,6 +352,7 @@ pub(super) fn banner(theme: &Theme, verdict: &Verdict, note: &str, area: Rect, b
 /// A role's verdict, large, and which check decided it.
 pub(crate) struct VerificationPane<'a> {
     pub journey: Option<&'a Journey>,
+    pub scheme: Scheme,
     pub role: Role,
     pub theme: &'a Theme,
 }
@@ -358,7 +389,7 @@ impl Widget for VerificationPane<'_> {
             (journey.arrival.as_ref().map(|a| &a.verdict), String::new())
         };
         match verdict {
-            Some(verdict) => banner(theme, verdict, &note, inner, buf),
+            Some(verdict) => banner(theme, (self.scheme, verdict), &note, inner, buf),
             None => {
                 let text = if journey.held.is_some() {
                     "held by the man in the middle…"

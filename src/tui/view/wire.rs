@@ -8,8 +8,9 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::hex::HexView;
 use super::{fit, pane_block, put, readable};
-use crate::crypto::{Anatomy, Leak, Scheme, Tamper};
+use crate::crypto::{AEAD_NONCE, AEAD_TAG, Anatomy, Leak, Scheme, Tamper};
 use crate::tui::attacker::{Attacker, TamperForm};
+use crate::net::Reading;
 use crate::tui::journey::Journey;
 use crate::tui::theme::Theme;
 
@@ -26,7 +27,7 @@ fn visible(scheme: Scheme, anatomy: &Anatomy, wire_len: usize) -> String {
         Leak::LengthAndTimestamp(stamp) => {
             format!("without the key: the length ({wire_len} bytes) and the {stamp}")
         }
-        Leak::Everything => "the message itself: hmac has no secrecy".to_owned(),
+        Leak::Everything => format!("the message itself: {scheme} has no secrecy"),
     }
 }
 
@@ -34,6 +35,8 @@ fn visible(scheme: Scheme, anatomy: &Anatomy, wire_len: usize) -> String {
 pub(crate) struct WirePane<'a> {
     pub attacker: &'a Attacker,
     pub journey: Option<&'a Journey>,
+    /// The earlier message whose nonce the shown one repeats, if still kept.
+    pub earlier: Option<&'a Journey>,
     pub scheme: Scheme,
     /// The tamper form, while it is open.
     pub form: Option<&'a TamperForm>,
@@ -123,9 +126,20 @@ impl Widget for WirePane<'_> {
                             Span::raw(what),
                         ]));
                     }
+                    if let Some(earlier) = j.nonce_reused {
+                        lines.push(nonce_reuse(earlier, j, self.earlier, theme));
+                    }
                     match &j.eavesdropped {
                         Some(text) => lines.push(Line::from(vec![
-                            Span::styled("eavesdropper reads: ", theme.warning()),
+                            Span::styled(
+                                match j.read_by {
+                                    Some(Reading::KeystreamReuse) => {
+                                        "eavesdropper reads (keystream reuse, no key): "
+                                    }
+                                    _ => "eavesdropper reads: ",
+                                },
+                                theme.warning(),
+                            ),
                             Span::raw(readable(&text.bytes)),
                         ])),
                         None => lines.push(Line::from(Span::styled(
@@ -176,4 +190,36 @@ impl Widget for WirePane<'_> {
             .collect();
         Paragraph::new(lines).render(frames, buf);
     }
+}
+
+/// The repeated nonce, in the error colour, with the XOR of the two ciphertexts: under one
+/// nonce the keystreams cancel, so it is the XOR of the two plaintexts.
+fn nonce_reuse<'a>(
+    earlier_seq: u64,
+    now: &Journey,
+    earlier: Option<&Journey>,
+    theme: &Theme,
+) -> Line<'a> {
+    let body = |j: &Journey| {
+        j.on_wire.as_ref().map(|kept| {
+            let end = kept.bytes.len().saturating_sub(AEAD_TAG);
+            kept.bytes
+                .get(AEAD_NONCE..end)
+                .unwrap_or_default()
+                .to_vec()
+        })
+    };
+    let mut spans = vec![Span::styled(
+        format!("✘ nonce reused (as message {earlier_seq})"),
+        theme.warning(),
+    )];
+    if let (Some(a), Some(b)) = (body(now), earlier.and_then(body)) {
+        let xor: Vec<u8> = a.iter().zip(&b).map(|(x, y)| x ^ y).take(16).collect();
+        spans.push(Span::raw(format!(
+            ": c ⊕ c' = p ⊕ p' = {}{}",
+            hex::encode(&xor),
+            if a.len().min(b.len()) > 16 { "…" } else { "" }
+        )));
+    }
+    Line::from(spans)
 }
