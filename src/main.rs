@@ -215,8 +215,12 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 scheme: Some(scheme),
                 exchange: Some(exchange),
             })?;
-            let nonce = cli::scheme_options(Some(scheme), cipherlab::wire::seed::Protocol::Lab, args.nonce)
-                .map_err(|e| usage(&e.to_string()))?;
+            let nonce = cli::scheme_options(
+                Some(scheme),
+                cipherlab::wire::seed::Protocol::Lab,
+                args.nonce,
+            )
+            .map_err(|e| usage(&e.to_string()))?;
             let launch = Launch::Demo {
                 scheme,
                 exchange,

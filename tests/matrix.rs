@@ -143,3 +143,89 @@ async fn run_all_fills_every_cell_with_the_predicted_outcome() {
     );
     assert_eq!(cell(KeyInClear, Ecb).summary, "eavesdropper reads all");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_second_release_rows_and_columns_are_the_design_cells() {
+    use cipherlab::net::matrix::SECOND;
+    let (tx, mut rx) = mpsc::channel(64);
+    let runner = tokio::spawn(run_all(tx));
+    let mut cells: HashMap<(Attack, Scheme), Cell> = HashMap::new();
+    while let Some(cell) = rx.recv().await {
+        cells.insert((cell.attack, cell.scheme), cell);
+    }
+    runner.await.unwrap();
+    let cell = |a, s| &cells[&(a, s)].outcome;
+    let verdict = |a, s| cell(a, s).verdicts.first().cloned();
+    let summary = |a, s| cell(a, s).summary.as_str();
+    use Attack::*;
+    use Scheme::*;
+    let tag_mismatch = Some(Verdict::Rejected(Reason::TagMismatch));
+
+    for scheme in [PrefixMac, Gcm, Chacha] {
+        assert_eq!(
+            verdict(Nothing, scheme),
+            Some(Verdict::Authentic),
+            "{scheme}"
+        );
+        assert!(
+            cell(Replay, scheme)
+                .verdicts
+                .iter()
+                .all(Verdict::is_accepted)
+                && !cell(Replay, scheme).verdicts.is_empty(),
+            "{scheme}: an AEAD alone does not stop a replay"
+        );
+        for attack in [FlipBlock, Swap, Truncate] {
+            assert!(
+                matches!(verdict(attack, scheme), Some(Verdict::Rejected(_))),
+                "{attack:?} {scheme}"
+            );
+        }
+    }
+    for scheme in [Gcm, Chacha] {
+        for attack in [FlipBlock, FlipIv, Swap, Truncate, Rewrite] {
+            assert_eq!(verdict(attack, scheme), tag_mismatch, "{attack:?} {scheme}");
+        }
+        assert_eq!(
+            cell(NonceReused, scheme).plaintext.as_deref(),
+            Some(SECOND.as_bytes())
+        );
+        assert_eq!(
+            summary(NonceReused, scheme),
+            "one known plaintext reads the other"
+        );
+        assert_eq!(cell(NonceReused, scheme).safe, Some(false));
+        assert_eq!(summary(KeyInClear, scheme), "eavesdropper reads all");
+        assert!(
+            summary(PreShared, scheme).starts_with("sees lengths only"),
+            "{scheme}"
+        );
+        assert_eq!(summary(Extend, scheme), "–");
+    }
+    // rewrite known plaintext
+    assert_eq!(summary(Rewrite, Ecb), "refused: no XOR path (ECB)");
+    assert_eq!(summary(Rewrite, Cbc), "accepted with trudy, undetected");
+    assert_eq!(verdict(Rewrite, Cbc), Some(Verdict::Unauthenticated));
+    for scheme in [Fernet, Hmac, PrefixMac] {
+        assert_eq!(verdict(Rewrite, scheme), tag_mismatch, "{scheme}");
+    }
+    // length extension: forged without the key against prefix-mac, rejected by hmac
+    assert_eq!(verdict(Extend, PrefixMac), Some(Verdict::Authentic));
+    assert_eq!(
+        summary(Extend, PrefixMac),
+        "authentic: forged without the key"
+    );
+    assert_eq!(cell(Extend, PrefixMac).safe, Some(false));
+    assert_eq!(verdict(Extend, Hmac), tag_mismatch);
+    for scheme in [Ecb, Cbc, Fernet] {
+        assert_eq!(summary(Extend, scheme), "–", "{scheme}");
+        assert_eq!(summary(NonceReused, scheme), "–", "{scheme}");
+    }
+    // eavesdropping on the MAC done wrong
+    assert_eq!(
+        summary(KeyInClear, PrefixMac),
+        "the message was never secret"
+    );
+    assert_eq!(summary(PreShared, PrefixMac), "reads every message");
+    assert_eq!(summary(FlipIv, PrefixMac), "prefix-mac has no IV");
+}

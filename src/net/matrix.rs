@@ -32,6 +32,12 @@ pub enum Attack {
     Truncate,
     /// Replay an earlier message.
     Replay,
+    /// Rewrite known plaintext (`rewrite:6:alice:trudy`): the scheme's XOR path, if any.
+    Rewrite,
+    /// Length extension (`extend:<keylen>:&to=mallory`), for the SHA-256 MACs.
+    Extend,
+    /// Two messages under one gcm/chacha nonce (`--nonce fixed`), the first one known.
+    NonceReused,
     /// Eavesdrop when the key crossed in the clear.
     KeyInClear,
     /// Eavesdrop under a pre-shared key.
@@ -40,13 +46,16 @@ pub enum Attack {
 
 impl Attack {
     /// Every row, in order.
-    pub const ALL: [Attack; 8] = [
+    pub const ALL: [Attack; 11] = [
         Attack::Nothing,
         Attack::FlipBlock,
         Attack::FlipIv,
         Attack::Swap,
         Attack::Truncate,
         Attack::Replay,
+        Attack::Rewrite,
+        Attack::Extend,
+        Attack::NonceReused,
         Attack::KeyInClear,
         Attack::PreShared,
     ];
@@ -56,25 +65,39 @@ impl Attack {
         match self {
             Attack::Nothing => "nothing",
             Attack::FlipBlock => "flip bit in block 0",
-            Attack::FlipIv => "flip bit in IV/salt",
+            Attack::FlipIv => "flip bit in IV/nonce",
             Attack::Swap => "swap two blocks",
             Attack::Truncate => "truncate",
             Attack::Replay => "replay",
+            Attack::Rewrite => "rewrite known text",
+            Attack::Extend => "length extension",
+            Attack::NonceReused => "nonce reused",
             Attack::KeyInClear => "key crossed in clear",
             Attack::PreShared => "pre-shared key",
         }
     }
 
-    /// The tamper action this row plays against `scheme`, if it applies.
-    pub fn action(self, scheme: Scheme) -> Option<Tamper> {
+    /// The tamper action this row plays against `scheme` under a key of `key_len` bytes, if
+    /// it applies.
+    pub fn action(self, scheme: Scheme, key_len: usize) -> Option<Tamper> {
         match self {
             Attack::FlipBlock => Some(Tamper::Flip {
                 byte: scheme.first_message_byte(),
                 bit: 0,
             }),
-            Attack::FlipIv if matches!(scheme, Scheme::Cbc | Scheme::Fernet) => {
+            // The salt, IV or nonce is whatever comes before the first message byte.
+            Attack::FlipIv if scheme.has_secrecy() && scheme.first_message_byte() > 0 => {
                 Some(Tamper::IvFlip { byte: 0, bit: 0 })
             }
+            Attack::Rewrite => Some(Tamper::Rewrite {
+                pos: 6,
+                from: "alice".to_owned(),
+                to: "trudy".to_owned(),
+            }),
+            Attack::Extend if !scheme.has_secrecy() => Some(Tamper::Extend {
+                key_len,
+                text: EXTENSION.to_owned(),
+            }),
             Attack::Swap => Some(Tamper::Swap { i: 0, j: 1 }),
             Attack::Truncate => Some(Tamper::Truncate),
             Attack::Replay => Some(Tamper::Replay),
@@ -87,6 +110,12 @@ impl Attack {
 /// ECB to give away) and the first two differ (so that a swap changes something). In CBC a
 /// swap of blocks 0 and 1 also disturbs block 2, and the fourth block keeps the padding intact.
 pub const MESSAGE: &str = "FROM: alice     PAY BOB 10 COINSPAY BOB 10 COINSsigned, alice";
+
+/// What the length-extension row appends.
+pub const EXTENSION: &str = "&to=mallory";
+
+/// What the nonce-reuse row's second message says: the attacker knows only the first.
+pub const SECOND: &str = "PAY EVE 99 COINS";
 
 /// What happened in one cell.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,20 +194,30 @@ struct Observed {
     eavesdropped: Vec<Bytes>,
     /// Client messages as the man in the middle saw them.
     on_wire: Vec<Bytes>,
+    /// What the man in the middle refused to do, and why.
+    refused: Vec<String>,
 }
 
 /// Plays one cell on loopback.
 async fn play(attack: Attack, scheme: Scheme) -> Result<Outcome, String> {
-    let action = attack.action(scheme);
-    if matches!(attack, Attack::FlipIv) && action.is_none() {
+    let key = Key::generate(scheme).map_err(|e| e.to_string())?;
+    let action = attack.action(scheme, key.as_bytes().len());
+    let reuse = attack == Attack::NonceReused;
+    let inapplicable = match attack {
+        Attack::FlipIv if action.is_none() => Some(format!("{scheme} has no IV")),
+        Attack::Extend if action.is_none() => Some("–".to_owned()),
+        Attack::NonceReused if !scheme.takes_nonce() => Some("–".to_owned()),
+        _ => None,
+    };
+    if let Some(summary) = inapplicable {
         return Ok(Outcome {
             verdicts: vec![],
             plaintext: None,
-            summary: format!("{scheme} has no IV"),
+            summary,
             safe: None,
         });
     }
-    let exchange = if attack == Attack::PreShared {
+    let exchange = if matches!(attack, Attack::PreShared | Attack::NonceReused) {
         KeyExchange::Psk
     } else {
         KeyExchange::Send
@@ -197,15 +236,22 @@ async fn play(attack: Attack, scheme: Scheme) -> Result<Outcome, String> {
         None => vec![],
     };
     let (tx, mut rx) = mpsc::channel(EVENT_QUEUE);
-    let topology = start(scheme, exchange, plan, clock, &tx).await?;
-    let messages = if replay { 3 } else { 1 };
+    let topology = start(key, exchange, (plan, reuse), clock, &tx).await?;
+    let messages = if replay {
+        3
+    } else if reuse {
+        2
+    } else {
+        1
+    };
     let mut seen = Vec::new();
     for n in 1..=messages {
         if replay && n == 3 {
             now.fetch_add(120, Ordering::SeqCst);
         }
+        let text = if reuse && n == 2 { SECOND } else { MESSAGE };
         topology
-            .send(Role::Client, None, Bytes::from_static(MESSAGE.as_bytes()))
+            .send(Role::Client, None, Bytes::from_static(text.as_bytes()))
             .await;
         // One message at a time, so that each replay follows the message it belongs to.
         let wanted = if replay && n > 1 { 2 } else { 1 };
@@ -219,14 +265,16 @@ async fn play(attack: Attack, scheme: Scheme) -> Result<Outcome, String> {
     Ok(judge(attack, scheme, observed))
 }
 
+/// The case's loopback chain. With `reuse`, both ends use one fixed nonce and the man in the
+/// middle knows the first message.
 async fn start(
-    scheme: Scheme,
+    key: Key,
     exchange: KeyExchange,
-    plan: Vec<(u64, Tamper)>,
+    (plan, reuse): (Vec<(u64, Tamper)>, bool),
     clock: Clock,
     tx: &mpsc::Sender<super::Tagged>,
 ) -> Result<Topology, String> {
-    let key = Key::generate(scheme).map_err(|e| e.to_string())?;
+    let scheme = key.scheme();
     let chain = Chain {
         server: ServerConfig {
             protocol: crate::wire::seed::Protocol::Lab,
@@ -236,12 +284,20 @@ async fn start(
             key_exchange: exchange,
             ttl: (scheme == Scheme::Fernet).then_some(60),
             auto_reply: None,
-            nonce: crate::crypto::NoncePolicy::Random,
+            nonce: if reuse {
+                crate::crypto::NoncePolicy::Fixed
+            } else {
+                crate::crypto::NoncePolicy::Random
+            },
             limits: Limits::default(),
             clock,
         },
         plan,
-        known: Vec::new(),
+        known: if reuse {
+            vec![(1, MESSAGE.to_owned())]
+        } else {
+            Vec::new()
+        },
         client_name: "matrix".into(),
         client_key: key,
         origin: "matrix",
@@ -310,6 +366,7 @@ fn observe(events: Vec<super::Tagged>) -> Observed {
             ) => {
                 observed.on_wire.push(wire);
             }
+            (Role::Mitm, Event::Error { message, .. }) => observed.refused.push(message),
             _ => {}
         }
     }
@@ -325,7 +382,7 @@ fn judge(attack: Attack, scheme: Scheme, observed: Observed) -> Outcome {
             // The words of the contract's table: hmac is read with or without the key, because
             // it never encrypted anything.
             let summary = match (&read, attack) {
-                (Some(_), Attack::KeyInClear) if scheme == Scheme::Hmac => {
+                (Some(_), Attack::KeyInClear) if !scheme.has_secrecy() => {
                     "the message was never secret".to_owned()
                 }
                 (Some(_), Attack::KeyInClear) => "eavesdropper reads all".to_owned(),
@@ -364,6 +421,29 @@ fn judge(attack: Attack, scheme: Scheme, observed: Observed) -> Outcome {
                 },
             }
         }
+        Attack::NonceReused => {
+            let read = observed
+                .eavesdropped
+                .iter()
+                .find(|p| p.as_ref() == SECOND.as_bytes())
+                .cloned();
+            Outcome {
+                verdicts: vec![],
+                safe: Some(read.is_none()),
+                summary: if read.is_some() {
+                    "one known plaintext reads the other".to_owned()
+                } else {
+                    "read nothing".to_owned()
+                },
+                plaintext: read,
+            }
+        }
+        Attack::Rewrite if observed.refused.iter().any(|m| m.contains("no XOR path")) => Outcome {
+            verdicts: vec![],
+            plaintext: None,
+            summary: "refused: no XOR path (ECB)".to_owned(),
+            safe: Some(true),
+        },
         _ => {
             let Some((_, verdict, plaintext)) = observed.received.first().cloned() else {
                 return Outcome {
@@ -378,6 +458,17 @@ fn judge(attack: Attack, scheme: Scheme, observed: Observed) -> Outcome {
             let summary = match (&verdict, tampered, intact) {
                 (Verdict::Rejected(_), ..) => verdict.to_string(),
                 (_, false, _) => verdict.to_string(),
+                (_, true, false) if attack == Attack::Extend => {
+                    format!("{verdict}: forged without the key")
+                }
+                (_, true, false)
+                    if attack == Attack::Rewrite
+                        && plaintext
+                            .as_deref()
+                            .is_some_and(|p| p.starts_with(b"FROM: trudy")) =>
+                {
+                    "accepted with trudy, undetected".to_owned()
+                }
                 (_, true, true) => format!("{verdict}, unchanged"),
                 (_, true, false) => format!("{verdict}: changed, undetected"),
             };

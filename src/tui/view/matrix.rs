@@ -78,13 +78,8 @@ impl Widget for MatrixPane<'_> {
             }
             Row::new(cells).height(height as u16)
         });
-        let widths = [
-            Constraint::Length(TITLE),
-            Constraint::Fill(1),
-            Constraint::Fill(1),
-            Constraint::Fill(1),
-            Constraint::Fill(1),
-        ];
+        let widths = std::iter::once(Constraint::Length(TITLE))
+            .chain(Scheme::ALL.iter().map(|_| Constraint::Fill(1)));
         Table::new(rows, widths)
             .header(header)
             .block(pane_block("Matrix", false, theme))

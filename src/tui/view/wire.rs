@@ -9,8 +9,8 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 use super::hex::HexView;
 use super::{fit, pane_block, put, readable};
 use crate::crypto::{AEAD_NONCE, AEAD_TAG, Anatomy, Leak, Scheme, Tamper};
-use crate::tui::attacker::{Attacker, TamperForm};
 use crate::net::Reading;
+use crate::tui::attacker::{Attacker, TamperForm};
 use crate::tui::journey::Journey;
 use crate::tui::theme::Theme;
 
@@ -203,10 +203,7 @@ fn nonce_reuse<'a>(
     let body = |j: &Journey| {
         j.on_wire.as_ref().map(|kept| {
             let end = kept.bytes.len().saturating_sub(AEAD_TAG);
-            kept.bytes
-                .get(AEAD_NONCE..end)
-                .unwrap_or_default()
-                .to_vec()
+            kept.bytes.get(AEAD_NONCE..end).unwrap_or_default().to_vec()
         })
     };
     let mut spans = vec![Span::styled(
