@@ -149,13 +149,13 @@ fn compare_tab_and_sealing_again() {
     let text = screen_text(&draw(&app, 140, 40));
     assert_eq!(
         text.matches("identical to the last seal").count(),
-        2,
-        "ecb and hmac repeat:\n{text}"
+        3,
+        "ecb, hmac and prefix-mac repeat:\n{text}"
     );
     assert_eq!(
         text.matches("changed since the last seal").count(),
-        2,
-        "cbc and fernet change:\n{text}"
+        4,
+        "cbc, fernet, gcm and chacha change:\n{text}"
     );
 }
 

@@ -65,7 +65,8 @@ impl Widget for ComparePane<'_> {
             let block = pane_block(title(long, &short, cell.width), false, theme);
             let inner = block.inner(cell);
             block.render(cell, buf);
-            let [status, hex] = inner.layout(&Layout::vertical([
+            let [status, change, hex] = inner.layout(&Layout::vertical([
+                Constraint::Length(1),
                 Constraint::Length(1),
                 Constraint::Fill(1),
             ]));
@@ -76,10 +77,10 @@ impl Widget for ComparePane<'_> {
             };
             let line = Line::from(vec![
                 Span::styled(row.verdict.to_string(), theme.verdict_text(&row.verdict)),
-                Span::raw(format!(" · {} bytes · ", row.wire_len)),
-                changed,
+                Span::raw(format!(" · {} bytes", row.wire_len)),
             ]);
             put(buf, status.x, status.y, line, status.width);
+            put(buf, change.x, change.y, Line::from(changed), change.width);
             HexView {
                 anatomy: &row.anatomy,
                 theme: *theme,

@@ -54,12 +54,33 @@ impl Widget for MatrixPane<'_> {
                 .chain(Scheme::ALL.iter().map(|s| s.name().to_owned())),
         )
         .style(theme.dim());
-        // Cells wrap onto as many lines as the height allows, and say so with … when cut.
+        // Cells wrap onto as many lines as the height allows, and say so with … when cut: the
+        // spare lines go round the rows that need them, a line each per round.
         let inner = table.height.saturating_sub(3) as usize;
-        let budget = (inner / Attack::ALL.len()).max(1);
         let schemes = Scheme::ALL.len() as u16;
         let column = (table.width.saturating_sub(2 + TITLE + schemes) / schemes) as usize;
-        let rows = Attack::ALL.iter().map(|&attack| {
+        let needed: Vec<usize> = Attack::ALL
+            .iter()
+            .map(|&attack| {
+                Scheme::ALL
+                    .iter()
+                    .filter_map(|&s| self.board.get(attack, s))
+                    .map(|cell| super::wrap(&cell.outcome.summary, column, 4).len())
+                    .max()
+                    .unwrap_or(1)
+            })
+            .collect();
+        let mut spare = inner.saturating_sub(Attack::ALL.len());
+        let mut budgets = vec![1; needed.len()];
+        for level in 2..=4 {
+            for (budget, &need) in budgets.iter_mut().zip(&needed) {
+                if need >= level && spare > 0 {
+                    *budget = level;
+                    spare -= 1;
+                }
+            }
+        }
+        let rows = Attack::ALL.iter().zip(budgets).map(|(&attack, budget)| {
             let mut cells = vec![Cell::from(attack.title())];
             let mut height = 1;
             for scheme in Scheme::ALL {
