@@ -41,7 +41,9 @@ fn every_shipped_lesson_plays_through_with_its_expected_verdicts() {
             "cbc-bit-flipping",
             "fernet-authenticated",
             "hmac-integrity-not-secrecy",
-            "unshared-key"
+            "unshared-key",
+            "length-extension",
+            "aead"
         ]
     );
     for name in names {
@@ -89,6 +91,86 @@ fn the_lessons_assert_what_the_cryptography_predicts() {
         observed,
         ["reads", "blind", "blind"],
         "send, then psk, then x25519"
+    );
+}
+
+/// The checks of a lesson's steps, as (step, what, observed).
+fn observed(name: &str) -> Vec<(u64, String, String)> {
+    let (_, events) = play(name);
+    events
+        .iter()
+        .flat_map(|e| {
+            let step = e["step"].as_u64().unwrap_or(0);
+            e["checks"].as_array().into_iter().flatten().map(move |c| {
+                (
+                    step,
+                    c["what"].as_str().unwrap().to_owned(),
+                    c["observed"].as_str().unwrap().to_owned(),
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn length_extension_is_accepted_by_prefix_mac_and_rejected_by_hmac() {
+    let checks = observed("length-extension");
+    let at = |step: u64, what: &str| {
+        checks
+            .iter()
+            .find(|(s, w, _)| *s == step && w == what)
+            .map(|(_, _, o)| o.as_str())
+    };
+    assert_eq!(at(4, "verdict"), Some("authentic"), "the forgery");
+    let forged = at(4, "plaintext").unwrap();
+    assert!(
+        forged.starts_with("amount=10&to=alice") && forged.ends_with("&to=mallory"),
+        "{forged}"
+    );
+    assert_eq!(
+        at(5, "verdict"),
+        Some("rejected: tag mismatch"),
+        "a wrong key length"
+    );
+    assert_eq!(
+        at(6, "verdict"),
+        Some("rejected: tag mismatch"),
+        "the same under hmac"
+    );
+}
+
+#[test]
+fn aead_rejects_every_tamper_accepts_a_replay_and_leaks_under_a_fixed_nonce() {
+    let checks = observed("aead");
+    let verdicts: Vec<&str> = checks
+        .iter()
+        .filter(|(_, w, _)| w == "verdict" || w == "replay verdict")
+        .map(|(_, _, o)| o.as_str())
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            "authentic",
+            "rejected: tag mismatch",
+            "rejected: tag mismatch",
+            "authentic",
+            "authentic",
+            "rejected: tag mismatch",
+            "authentic",
+            "authentic",
+            "authentic",
+            "authentic"
+        ]
+    );
+    let eavesdropper: Vec<(u64, &str)> = checks
+        .iter()
+        .filter(|(_, w, _)| w == "eavesdropper")
+        .map(|(s, _, o)| (*s, o.as_str()))
+        .collect();
+    assert_eq!(
+        eavesdropper,
+        [(2, "blind"), (7, "blind"), (8, "reads"), (10, "reads")],
+        "blind with a random nonce; reads once the nonce repeats"
     );
 }
 

@@ -10,10 +10,11 @@ pub mod runner;
 use serde::Deserialize;
 
 use crate::crypto::KeyExchange;
-use crate::crypto::{Scheme, Tamper, Verdict};
+use crate::crypto::{NoncePolicy, Scheme, Tamper, Verdict};
+use crate::net::DemoOptions;
 
 /// The lessons that ship with cipherlab, compiled in so that they work from anywhere.
-const SHIPPED: [(&str, &str); 6] = [
+const SHIPPED: [(&str, &str); 8] = [
     (
         "ecb-patterns",
         include_str!("../../assets/lessons/ecb-patterns.toml"),
@@ -38,6 +39,11 @@ const SHIPPED: [(&str, &str); 6] = [
         "unshared-key",
         include_str!("../../assets/lessons/unshared-key.toml"),
     ),
+    (
+        "length-extension",
+        include_str!("../../assets/lessons/length-extension.toml"),
+    ),
+    ("aead", include_str!("../../assets/lessons/aead.toml")),
 ];
 
 /// The longest pause a step may ask for, in seconds.
@@ -85,6 +91,13 @@ pub struct Step {
     /// ... with a client that holds a key of its own (seed 002).
     #[serde(default)]
     pub unshared_key: bool,
+    /// ... with gcm/chacha nonces picked this way (parsed at load).
+    #[serde(default, deserialize_with = "parse_nonce")]
+    pub nonce: Option<NoncePolicy>,
+    /// ... with the man in the middle knowing that client message N reads TEXT, as `N=TEXT`
+    /// (parsed at load).
+    #[serde(default, deserialize_with = "parse_known")]
+    pub known: Option<Known>,
     /// The man in the middle applies this to the message sent in this step (parsed at load).
     #[serde(default, deserialize_with = "parse_tamper")]
     pub tamper: Option<Tamper>,
@@ -103,7 +116,7 @@ pub struct Step {
     /// The server's verdict on the replayed message (with `tamper = "replay"`).
     #[serde(default, deserialize_with = "parse_expect")]
     pub expect_replay: Option<Expect>,
-    /// The plaintext the server accepted.
+    /// The plaintext the server accepted; a `…` in it stands for any bytes.
     #[serde(default)]
     pub expect_plaintext: Option<String>,
     /// Whether the eavesdropper reads the message.
@@ -223,6 +236,57 @@ fn parse_expect<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Expect>
     parse_field(d)
 }
 
+fn parse_nonce<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NoncePolicy>, D::Error> {
+    parse_field(d)
+}
+
+fn parse_known<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Known>, D::Error> {
+    parse_field(d)
+}
+
+/// What the man in the middle knows: client message `.0` (1-based) reads `.1`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Known(pub u64, pub String);
+
+impl std::str::FromStr for Known {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Known, String> {
+        let (n, plaintext) = text
+            .split_once('=')
+            .ok_or_else(|| format!("known must be N=TEXT, got {text:?}"))?;
+        match n.parse::<u64>() {
+            Ok(n) if n > 0 && !plaintext.is_empty() => Ok(Known(n, plaintext.to_owned())),
+            _ => Err(format!(
+                "known must be N=TEXT with N a message number from 1, got {text:?}"
+            )),
+        }
+    }
+}
+
+/// Whether an accepted plaintext is what a step expects: exactly, or with each `…` in the
+/// expectation standing for any run of bytes (a forged tail the narration cannot spell).
+pub fn plaintext_matches(expected: &str, observed: &[u8]) -> bool {
+    let mut parts = expected.split('…');
+    let first = parts.next().unwrap_or_default().as_bytes();
+    let Some(mut rest) = observed.strip_prefix(first) else {
+        return false;
+    };
+    let tail: Vec<&str> = parts.collect();
+    let Some((last, middle)) = tail.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        let part = part.as_bytes();
+        match rest.windows(part.len().max(1)).position(|w| w == part) {
+            Some(at) if !part.is_empty() => rest = &rest[at + part.len()..],
+            _ if part.is_empty() => {}
+            _ => return false,
+        }
+    }
+    rest.ends_with(last.as_bytes())
+}
+
 impl Step {
     /// Whether the step starts the demo again.
     pub fn restarts(&self) -> bool {
@@ -230,6 +294,33 @@ impl Step {
             || self.key_exchange.is_some()
             || self.ttl.is_some()
             || self.unshared_key
+            || self.nonce.is_some()
+            || self.known.is_some()
+    }
+
+    /// The demo this step starts from `previous`: a new scheme resets what belongs to the old
+    /// one (its exchange, TTL and nonce policy); anything the step names is set.
+    pub fn options(&self, previous: &DemoOptions) -> DemoOptions {
+        let mut options = previous.clone();
+        if let Some(scheme) = self.scheme {
+            options = DemoOptions::new(scheme, KeyExchange::default_for(scheme));
+        }
+        if let Some(exchange) = self.key_exchange {
+            options.exchange = exchange;
+        }
+        if self.ttl.is_some() {
+            options.ttl = self.ttl;
+        }
+        if let Some(nonce) = self.nonce {
+            options.nonce = nonce;
+        }
+        options.known = self
+            .known
+            .iter()
+            .map(|Known(n, text)| (*n, text.clone()))
+            .collect();
+        options.unshared_client_key = self.unshared_key;
+        options
     }
 }
 
@@ -254,6 +345,13 @@ impl Lesson {
             let at = |e: String| invalid(format!("step {}: {e}", i + 1));
             if step.wait.is_some_and(|w| !(0.0..=MAX_WAIT).contains(&w)) {
                 return Err(at(format!("wait must be between 0 and {MAX_WAIT} seconds")));
+            }
+            if let (Some(_), Some(scheme)) = (step.nonce, step.scheme)
+                && !scheme.takes_nonce()
+            {
+                return Err(at(format!(
+                    "nonce is for gcm and chacha; {scheme} has no nonce"
+                )));
             }
             if step.send.is_none()
                 && (step.expect.is_some() || step.tamper.is_some() || step.eavesdropper.is_some())
@@ -315,6 +413,25 @@ mod tests {
             let lesson = Lesson::parse(name, text).unwrap();
             assert_eq!(lesson.name, name);
         }
+    }
+
+    #[test]
+    fn an_ellipsis_in_an_expected_plaintext_stands_for_any_bytes() {
+        assert!(plaintext_matches("abc", b"abc"));
+        assert!(!plaintext_matches("abc", b"abcd"));
+        assert!(plaintext_matches(
+            "amount=10…&to=mallory",
+            b"amount=10\x80\0\0&to=mallory"
+        ));
+        assert!(!plaintext_matches(
+            "amount=10…&to=mallory",
+            b"amount=10&to=alice"
+        ));
+        assert!(plaintext_matches("a…b…c", b"a--b--c"));
+        assert!(!plaintext_matches("a…b…c", b"a--c"));
+        assert_eq!("2=hello".parse::<Known>(), Ok(Known(2, "hello".into())));
+        assert!("0=hello".parse::<Known>().is_err());
+        assert!("hello".parse::<Known>().is_err());
     }
 
     #[test]

@@ -57,19 +57,7 @@ impl App {
         // A new step: the panes follow the newest message again.
         self.timeline.follow_latest();
         if step.restarts() || state.played == 1 {
-            let mut options = state.options.clone();
-            if let Some(scheme) = step.scheme {
-                options.scheme = scheme;
-                options.exchange = KeyExchange::default_for(scheme);
-                options.ttl = None;
-            }
-            if let Some(exchange) = step.key_exchange {
-                options.exchange = exchange;
-            }
-            if step.ttl.is_some() {
-                options.ttl = step.ttl;
-            }
-            options.unshared_client_key = step.unshared_key;
+            let options = step.options(&state.options);
             state.options = options.clone();
             self.restart(options);
         }
