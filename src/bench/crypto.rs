@@ -120,12 +120,12 @@ pub fn run() -> Vec<SchemeFigures> {
 /// The figures as a table.
 pub fn table(figures: &[SchemeFigures]) -> String {
     let mut out = format!(
-        "{:<8} {:>12} {:>12} {:>14} {:>14}\n",
+        "{:<10} {:>12} {:>12} {:>14} {:>14}\n",
         "scheme", "seal MB/s", "open MB/s", "seal 64B op/s", "open 64B op/s"
     );
     for f in figures {
         out.push_str(&format!(
-            "{:<8} {:>12.0} {:>12.0} {:>14.0} {:>14.0}\n",
+            "{:<10} {:>12.0} {:>12.0} {:>14.0} {:>14.0}\n",
             f.scheme,
             f.seal_mb_per_sec,
             f.open_mb_per_sec,
