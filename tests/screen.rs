@@ -455,11 +455,16 @@ fn a_lesson_shows_its_narration() {
 }
 
 #[test]
-fn the_picture_tab_shows_the_padlock_three_ways() {
+fn the_picture_tab_shows_the_padlock_four_ways() {
     let terminal = draw(&scenario::picture(), 140, 30);
     insta::assert_snapshot!("picture", terminal.backend());
     let text = screen_text(&terminal);
-    for title in ["Plaintext picture", "ECB ciphertext", "CBC ciphertext"] {
+    for title in [
+        "Plaintext picture",
+        "ECB ciphertext",
+        "CBC ciphertext",
+        "GCM, fixed nonce",
+    ] {
         assert!(text.contains(title), "{text}");
     }
 }

@@ -109,20 +109,24 @@ fn sealed_tiles(plain: &Picture, scheme: Scheme) -> Option<Vec<u8>> {
             },
         )
         .ok()?;
-    // cbc's wire starts with the 16-byte salt, which is not part of the picture.
-    let skip = if scheme == Scheme::Cbc { 16 } else { 0 };
+    // The salt or nonce in front is not part of the picture.
+    let skip = scheme.first_message_byte();
     wire.get(skip..skip + tiled.len()).map(<[u8]>::to_vec)
 }
 
-/// The padlock, and the padlock's tiles encrypted under ECB and under CBC.
-pub fn padlock_three_ways() -> Option<[Picture; 3]> {
+/// The padlock, and the padlock's tiles encrypted under ECB, under CBC, and under AES-GCM with
+/// a fixed nonce (the first 12 bytes of the same IV): one message under one nonce is still a
+/// fresh keystream, so GCM shows nothing but noise. A repeated nonce leaks only across
+/// messages, which the `aead` lesson shows.
+pub fn padlock_four_ways() -> Option<[Picture; 4]> {
     let plain = parse_pgm(PADLOCK)?;
     if plain.width % TILE != 0 || plain.height % TILE != 0 {
         return None;
     }
     let ecb = from_blocks(&plain, &sealed_tiles(&plain, Scheme::Ecb)?);
     let cbc = from_blocks(&plain, &sealed_tiles(&plain, Scheme::Cbc)?);
-    Some([plain, ecb, cbc])
+    let gcm = from_blocks(&plain, &sealed_tiles(&plain, Scheme::Gcm)?);
+    Some([plain, ecb, cbc, gcm])
 }
 
 #[cfg(test)]
@@ -135,7 +139,7 @@ mod tests {
     }
 
     #[test]
-    fn ecb_keeps_the_picture_and_cbc_hides_it() {
+    fn ecb_keeps_the_picture_and_cbc_and_gcm_hide_it() {
         let plain = parse_pgm(PADLOCK).unwrap();
         assert_eq!((plain.width, plain.height), (64, 48));
         let tiles_in = tiles(&plain);
@@ -146,12 +150,15 @@ mod tests {
             distinct(&tiles_in)
         );
         assert!(distinct(&tiles_in) < blocks / 4);
-        // Under CBC every block differs.
-        assert_eq!(
-            distinct(&sealed_tiles(&plain, Scheme::Cbc).unwrap()),
-            blocks
-        );
-        assert!(padlock_three_ways().is_some());
+        // Under CBC every block differs, and under GCM (even with a fixed nonce) too.
+        for scheme in [Scheme::Cbc, Scheme::Gcm] {
+            assert_eq!(
+                distinct(&sealed_tiles(&plain, scheme).unwrap()),
+                blocks,
+                "{scheme}"
+            );
+        }
+        assert!(padlock_four_ways().is_some());
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The Picture tab: the padlock, the padlock under ECB and the padlock under CBC, side by side,
-//! two pixels to a character cell with half blocks. ECB keeps the drawing; CBC does not.
+//! The Picture tab: the padlock, and the padlock under ECB, CBC and AES-GCM, side by side, two
+//! pixels to a character cell with half blocks. ECB keeps the drawing; CBC and GCM do not.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::pane_block;
-use crate::lesson::picture::{Picture, padlock_three_ways};
+use crate::lesson::picture::{Picture, padlock_four_ways};
 use crate::tui::theme::Theme;
 
 /// The drawing's palette: background, body, shade, shackle, keyhole, shine.
@@ -93,18 +93,24 @@ impl Widget for PicturePane<'_> {
                 theme.warning(),
             ),
             Span::styled(
-                "CBC: each block is mixed with the one before, so nothing repeats.",
+                "CBC: each block is mixed with the one before, so nothing repeats. ",
                 theme.good(),
             ),
+            Span::styled("GCM: noise, even under a fixed nonce.", theme.good()),
         ]);
         Paragraph::new(text)
             .wrap(Wrap { trim: true })
             .render(intro, buf);
-        let Some(pictures) = padlock_three_ways() else {
+        let Some(pictures) = padlock_four_ways() else {
             return;
         };
-        let columns = Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(row);
-        let titles = ["Plaintext picture", "ECB ciphertext", "CBC ciphertext"];
+        let columns = Layout::horizontal([Constraint::Ratio(1, 4); 4]).split(row);
+        let titles = [
+            "Plaintext picture",
+            "ECB ciphertext",
+            "CBC ciphertext",
+            "GCM, fixed nonce",
+        ];
         for (i, ((picture, title), cell)) in
             pictures.iter().zip(titles).zip(columns.iter()).enumerate()
         {
