@@ -81,7 +81,7 @@ impl Widget for PicturePane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
         let [intro, row] = area.layout(&Layout::vertical([
-            Constraint::Length(2),
+            Constraint::Length(3),
             Constraint::Fill(1),
         ]));
         let text = Line::from(vec![
