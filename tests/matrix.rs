@@ -143,3 +143,13 @@ async fn run_all_fills_every_cell_with_the_predicted_outcome() {
     );
     assert_eq!(cell(KeyInClear, Ecb).summary, "eavesdropper reads all");
 }
+
+#[test]
+fn the_swap_row_names_the_blocks_it_swaps() {
+    for scheme in Scheme::ALL {
+        let Some(cipherlab::crypto::Tamper::Swap { i, j }) = Attack::Swap.action(scheme) else {
+            panic!("{scheme}: the swap row swaps")
+        };
+        assert_eq!(Attack::Swap.title(), format!("swap blocks {i} and {j}"));
+    }
+}

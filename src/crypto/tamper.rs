@@ -46,7 +46,8 @@ pub enum Tamper {
     Replay,
     /// Do not forward the message.
     Drop,
-    /// Replace the message with the same plaintext sealed under a fresh random key.
+    /// Replace the message with one the attacker wrote, sealed under the key it read off the
+    /// wire when it has one (the receiver cannot tell), else under a fresh random key.
     Forge,
 }
 

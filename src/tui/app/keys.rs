@@ -9,10 +9,11 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::{App, REPLAY_REFUSAL};
 use crate::crypto::{KeyExchange, Scheme, Tamper};
-use crate::net::{Direction, MitmCommand, Role};
+use crate::net::{Direction, MitmCommand, PeerId, Role};
 use crate::tui::action::{self, Action};
 use crate::tui::attacker::TamperForm;
 use crate::tui::compare::DEFAULT_PLAINTEXT;
+use crate::tui::journey::Journey;
 use crate::tui::layout::Pane;
 use crate::tui::state::{ConnState, Focus, Mode, Request, Tab};
 use crate::tui::ui::Popup;
@@ -85,7 +86,8 @@ impl App {
             Action::DropHeld => self.release(Some(Tamper::Drop)),
             Action::TamperMenu => {
                 let target = self.attacker.held.front().cloned();
-                let form = TamperForm::new(target, self.session.scheme());
+                let replays = self.last_forwarded(target.as_ref().map(|held| held.peer));
+                let form = TamperForm::new(target, self.session.scheme()).replaying(replays);
                 self.ui.open(Popup::Tamper(form));
             }
             Action::NextStep => self.next_step(),
@@ -101,6 +103,27 @@ impl App {
     /// Shows journey `id` in the panes (a click in History, a screenshot's choice).
     pub fn select_journey(&mut self, id: u64) {
         self.timeline.pin(Some(id));
+    }
+
+    /// The sequence number of the last client message the man in the middle forwarded (on
+    /// connection `peer`, when given): what a `replay` sends again. Dropped and held messages
+    /// never reached the server, and injected copies are not the client's.
+    fn last_forwarded(&self, peer: Option<PeerId>) -> Option<u64> {
+        let conn = peer.map(|peer| self.conn(Role::Mitm, peer));
+        let held = |journey: &Journey| {
+            self.attacker
+                .held
+                .iter()
+                .any(|h| self.conn(Role::Mitm, h.peer) == journey.conn && h.seq == journey.seq)
+        };
+        self.timeline
+            .journeys()
+            .iter()
+            .rev()
+            .filter(|j| j.direction == Some(Direction::ToServer) && !j.injected)
+            .filter(|j| conn.is_none_or(|conn| conn == j.conn))
+            .find(|j| j.on_wire.is_some() && !j.dropped() && !held(j))
+            .map(|j| j.seq)
     }
 
     fn back(&mut self) {

@@ -132,9 +132,12 @@ impl Widget for TamperPopup<'_> {
             ]),
             text.width,
         );
-        let status_line = match form.check(self.scheme) {
-            Ok(action) => Line::from(Span::styled(format!("ok: {action}"), theme.good())),
-            Err(e) => Line::from(Span::styled(e, theme.warning())),
+        let status_line = match (form.check(self.scheme), form.explain()) {
+            (Ok(_), Some(Ok(what))) => {
+                Line::from(Span::styled(format!("ok: {what}"), theme.good()))
+            }
+            (Ok(_), Some(Err(e))) | (Err(e), _) => Line::from(Span::styled(e, theme.warning())),
+            (Ok(action), None) => Line::from(Span::styled(format!("ok: {action}"), theme.good())),
         };
         put(buf, status.x, status.y, status_line, status.width);
         let (anatomy, touched) = form.touched(self.scheme);
