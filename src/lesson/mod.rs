@@ -40,6 +40,31 @@ const SHIPPED: [(&str, &str); 6] = [
     ),
 ];
 
+/// Stands for 16 bytes of noise in an expected plaintext (a lesson's `expect_plaintext`, the
+/// README's worked examples): a block the attack garbled, whose bytes nobody can predict.
+pub const GARBLED: &str = "[garbled block]";
+
+/// Whether `got` reads as `expected`, each [`GARBLED`] in it standing for any 16 bytes.
+pub fn reads_as(got: &[u8], expected: &str) -> bool {
+    let parts: Vec<&str> = expected.split(GARBLED).collect();
+    let noise = crate::crypto::BLOCK * (parts.len() - 1);
+    if got.len() != parts.iter().map(|p| p.len()).sum::<usize>() + noise {
+        return false;
+    }
+    let mut rest = got;
+    for (i, part) in parts.iter().enumerate() {
+        let Some(after) = rest.strip_prefix(part.as_bytes()) else {
+            return false;
+        };
+        rest = if i + 1 < parts.len() {
+            &after[crate::crypto::BLOCK..]
+        } else {
+            after
+        };
+    }
+    rest.is_empty()
+}
+
 /// The longest pause a step may ask for, in seconds.
 pub const MAX_WAIT: f64 = 10.0;
 
@@ -103,9 +128,13 @@ pub struct Step {
     /// The server's verdict on the replayed message (with `tamper = "replay"`).
     #[serde(default, deserialize_with = "parse_expect")]
     pub expect_replay: Option<Expect>,
-    /// The plaintext the server accepted.
+    /// The plaintext the server accepted; [`GARBLED`] stands for a block of noise.
     #[serde(default)]
     pub expect_plaintext: Option<String>,
+    /// How many ciphertext blocks of the message repeat an earlier one on the wire (ECB's
+    /// leak, which the eavesdropper sees without the key).
+    #[serde(default)]
+    pub expect_repeated_blocks: Option<usize>,
     /// Whether the eavesdropper reads the message.
     #[serde(default)]
     pub eavesdropper: Option<Eavesdropper>,
@@ -256,10 +285,21 @@ impl Lesson {
                 return Err(at(format!("wait must be between 0 and {MAX_WAIT} seconds")));
             }
             if step.send.is_none()
-                && (step.expect.is_some() || step.tamper.is_some() || step.eavesdropper.is_some())
+                && (step.expect.is_some()
+                    || step.tamper.is_some()
+                    || step.eavesdropper.is_some()
+                    || step.expect_repeated_blocks.is_some())
             {
                 return Err(at(
-                    "expect, tamper and eavesdropper need a message to send".into()
+                    "expect, tamper, eavesdropper and expect_repeated_blocks need a message to send"
+                        .into(),
+                ));
+            }
+            // What the class is told to watch for is checked when the lesson runs headless.
+            if step.send.is_some() && step.expect.is_none() {
+                return Err(at(
+                    "a step that sends a message must say what the server will conclude (expect)"
+                        .into(),
                 ));
             }
         }
@@ -315,6 +355,26 @@ mod tests {
             let lesson = Lesson::parse(name, text).unwrap();
             assert_eq!(lesson.name, name);
         }
+    }
+
+    #[test]
+    fn a_garbled_block_stands_for_any_sixteen_bytes() {
+        assert!(reads_as(b"0123456789abcdefd", "[garbled block]d"));
+        assert!(reads_as(b"ab", "ab"));
+        assert!(!reads_as(b"0123456789abcdefe", "[garbled block]d"));
+        assert!(!reads_as(b"d", "[garbled block]d"));
+        assert!(!reads_as(b"0123456789abcdefdd", "[garbled block]d"));
+    }
+
+    #[test]
+    fn a_step_that_sends_without_promising_a_verdict_is_refused() {
+        let text =
+            "name='x'\ntitle='x'\nsummary='x'\n[[step]]\nnarration='n'\nscheme='ecb'\nsend='m'\n";
+        let err = Lesson::parse("x", text).unwrap_err().to_string();
+        assert!(
+            err.contains("step 1: a step that sends a message must say"),
+            "{err}"
+        );
     }
 
     #[test]
