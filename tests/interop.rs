@@ -310,6 +310,62 @@ fn seed_004_hmac_both_ways_and_the_missing_key() {
 }
 
 #[test]
+fn non_ascii_messages_from_cipherlab_verify_against_a_seed_004_server_and_the_seeds_own_client_fails()
+ {
+    let Some(py) = python() else { return };
+    let key = [("SHARED_SECRET_KEY", SECRET)];
+    let text = "café ☕ über";
+    let log_dir = tempfile::tempdir().unwrap();
+    let dir = log_dir.path().to_str().unwrap();
+    // cipherlab's length counts bytes, which is what the seed's server reads.
+    let mut py_server = Proc::spawn(
+        &py,
+        &[&peer("seed004_server.py"), "--port", "0", "--log-dir", dir],
+        &key,
+    );
+    let port = py_server.port().to_string();
+    let (code, events) = seed_client("hmac", &port, &["--message", text], &key);
+    assert_eq!(code, Some(0), "{events:?}");
+    assert_eq!(named(&events, "verdict")[0]["verdict"], "authentic");
+    let received = py_server.event("received");
+    assert_eq!(received["length"], text.len(), "{received}");
+    assert_eq!(
+        (received["message"].as_str(), received["verified"].as_bool()),
+        (Some(text), Some(true))
+    );
+
+    // The seed's own client counts characters: the message is cut short, whoever listens.
+    let (mut server, port) = seed_server("hmac", &[], &key);
+    let (_, lines) = Proc::spawn(
+        &py,
+        &[
+            &peer("seed004_client.py"),
+            "--port",
+            &port,
+            "--message",
+            text,
+            "--log-dir",
+            dir,
+        ],
+        &key,
+    )
+    .finish();
+    let sent: serde_json::Value = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .find(|v: &serde_json::Value| v["event"] == "sent")
+        .unwrap();
+    assert_eq!(sent["length_prefix"], text.chars().count(), "{sent}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Message verification failed.")),
+        "{lines:?}"
+    );
+    assert_eq!(server.event("received")["reason"], "tag mismatch");
+}
+
+#[test]
 fn a_seed_man_in_the_middle_reads_seed_001_and_breaks_seed_004() {
     let Some(py) = python() else { return };
     // 001: the key crosses in the clear, so the relay reads both directions.
