@@ -54,6 +54,18 @@ fn seed_client(
     )
 }
 
+/// Seed 004's server (the Python reproduction) under the shared secret, logging into `dir`,
+/// and its port.
+fn python_seed_004_server(py: &std::path::Path, dir: &str) -> (Proc, String) {
+    let mut server = Proc::spawn(
+        py,
+        &[&peer("seed004_server.py"), "--port", "0", "--log-dir", dir],
+        &[("SHARED_SECRET_KEY", SECRET)],
+    );
+    let port = server.port().to_string();
+    (server, port)
+}
+
 fn named<'a>(events: &'a [serde_json::Value], name: &str) -> Vec<&'a serde_json::Value> {
     events.iter().filter(|e| e["event"] == name).collect()
 }
@@ -286,12 +298,7 @@ fn seed_004_hmac_both_ways_and_the_missing_key() {
     );
     assert_eq!(server.event("received")["reason"], "tag mismatch");
 
-    let mut py_server = Proc::spawn(
-        &py,
-        &[&peer("seed004_server.py"), "--port", "0", "--log-dir", dir],
-        &key,
-    );
-    let port = py_server.port().to_string();
+    let (mut py_server, port) = python_seed_004_server(&py, dir);
     let (code, events) = seed_client("hmac", &port, &["--message", "hello hmac"], &key);
     assert_eq!(code, Some(0), "{events:?}");
     assert_eq!(named(&events, "verdict")[0]["verdict"], "authentic");
@@ -318,12 +325,7 @@ fn non_ascii_messages_from_cipherlab_verify_against_a_seed_004_server_and_the_se
     let log_dir = tempfile::tempdir().unwrap();
     let dir = log_dir.path().to_str().unwrap();
     // cipherlab's length counts bytes, which is what the seed's server reads.
-    let mut py_server = Proc::spawn(
-        &py,
-        &[&peer("seed004_server.py"), "--port", "0", "--log-dir", dir],
-        &key,
-    );
-    let port = py_server.port().to_string();
+    let (mut py_server, port) = python_seed_004_server(&py, dir);
     let (code, events) = seed_client("hmac", &port, &["--message", text], &key);
     assert_eq!(code, Some(0), "{events:?}");
     assert_eq!(named(&events, "verdict")[0]["verdict"], "authentic");
@@ -426,12 +428,8 @@ fn a_seed_man_in_the_middle_reads_seed_001_and_breaks_seed_004() {
     let key = [("SHARED_SECRET_KEY", SECRET)];
     let log_dir = tempfile::tempdir().unwrap();
     let dir = log_dir.path().to_str().unwrap();
-    let mut py_server = Proc::spawn(
-        &py,
-        &[&peer("seed004_server.py"), "--port", "0", "--log-dir", dir],
-        &key,
-    );
-    let upstream = format!("127.0.0.1:{}", py_server.port());
+    let (mut py_server, port) = python_seed_004_server(&py, dir);
+    let upstream = format!("127.0.0.1:{port}");
     let mut mitm = Proc::cipherlab(
         &[
             "mitm",
