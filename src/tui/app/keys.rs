@@ -81,9 +81,28 @@ impl App {
             Action::Edit => self.ui.set_focus(Focus::Input),
             Action::Send => self.send_typed(),
             Action::SealAgain => self.seal_compare(),
+            Action::ToggleIntercept | Action::Forward | Action::DropHeld | Action::TamperMenu
+                if self.replaying() =>
+            {
+                self.ui.show_error(REPLAY_REFUSAL);
+            }
             Action::ToggleIntercept => self.toggle_intercept(),
             Action::Forward => self.release(None),
             Action::DropHeld => self.release(Some(Tamper::Drop)),
+            Action::PausePlayback => {
+                let paused = matches!(
+                    self.session.source(),
+                    crate::tui::session::Source::Replay { paused: true, .. }
+                );
+                self.session.set_paused(!paused);
+                self.requests
+                    .push(Request::Playback(crate::record::Control::TogglePause));
+            }
+            Action::StepPlayback => {
+                self.session.set_paused(true);
+                self.requests
+                    .push(Request::Playback(crate::record::Control::Step));
+            }
             Action::TamperMenu => {
                 let target = self.attacker.held.front().cloned();
                 let replays = self.last_forwarded(target.as_ref().map(|held| held.peer));
@@ -238,6 +257,14 @@ impl App {
             return;
         }
         let on = !self.attacker.intercept;
+        self.set_intercept(on);
+        self.requests
+            .push(Request::Mitm(MitmCommand::Intercept(on)));
+    }
+
+    /// Intercept on or off, as the screen shows it. Off releases every held message, so none
+    /// of them is shown as held any longer.
+    pub(super) fn set_intercept(&mut self, on: bool) {
         self.attacker.intercept = on;
         if !on {
             for held in std::mem::take(&mut self.attacker.held) {
@@ -251,8 +278,6 @@ impl App {
                 }
             }
         }
-        self.requests
-            .push(Request::Mitm(MitmCommand::Intercept(on)));
     }
 
     fn on_tamper_key(&mut self, key: KeyEvent, event: &TermEvent) {

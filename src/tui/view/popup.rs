@@ -35,6 +35,7 @@ fn scope_note(scope: Scope) -> &'static str {
         Scope::Wire => "Wire (demo, mitm)",
         Scope::CanEdit => "",
         Scope::Lesson => "during a lesson",
+        Scope::Replay => "during a replay",
     }
 }
 
