@@ -340,3 +340,20 @@ fn the_readme_runner_refuses_a_wrong_claim() {
         "ECB has no tag to mismatch"
     );
 }
+
+#[test]
+fn the_readme_attack_table_states_the_condition_of_each_swap_cell() {
+    // DESIGN §5's words: a swap is accepted only while the padding block still follows the
+    // block it was sealed after.
+    let row = section("## Attacking each scheme")
+        .lines()
+        .find(|l| l.starts_with("| swap"))
+        .expect("a swap row");
+    assert_eq!(
+        row,
+        "| swap blocks i and j | blocks swapped, accepted (unless one of them is the last, which \
+         holds the padding) | blocks i and j garbled and so are the blocks after each (they now \
+         decrypt against another predecessor): accepted only when none of those is the last \
+         block, else usually rejected: bad padding | rejected | rejected |"
+    );
+}

@@ -42,7 +42,8 @@ pub enum Tamper {
     },
     /// Drop the last 16 bytes (the last byte for hmac).
     Truncate,
-    /// After forwarding, send the previous client message again.
+    /// After forwarding, send again the last client message that was forwarded (a dropped or
+    /// held one never reached the server).
     Replay,
     /// Do not forward the message.
     Drop,
