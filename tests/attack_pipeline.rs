@@ -220,7 +220,7 @@ async fn replaying_the_first_message_is_the_same_error_on_both_wires() {
         &[&[
             "read 1: first",
             "message 1 forwarded",
-            "error: cannot replay at client message 1: there is no earlier client message",
+            "error: cannot replay at client message 1: no earlier client message was forwarded",
             "verdict on 1: authentic, forwarded",
         ]],
     )

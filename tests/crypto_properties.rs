@@ -1,4 +1,4 @@
-//! Properties of the four schemes over random messages and keys, and agreement with the
+//! Properties of the seven schemes over random messages and keys, and agreement with the
 //! independent `fernet` crate.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,12 +9,12 @@ fn scheme() -> impl Strategy<Value = Scheme> {
     prop::sample::select(Scheme::ALL.to_vec())
 }
 
-/// A random key of a valid size for the scheme: all three AES sizes for ecb and cbc.
+/// A random key of a valid size for the scheme: all three AES sizes for ecb, cbc and gcm.
 fn key_for(scheme: Scheme) -> impl Strategy<Value = Key> {
     let lens: Vec<usize> = match scheme {
-        Scheme::Ecb | Scheme::Cbc => vec![16, 24, 32],
-        Scheme::Fernet => vec![32],
-        Scheme::Hmac => vec![1, 16, 32, 64, 65, 200],
+        Scheme::Ecb | Scheme::Cbc | Scheme::Gcm => vec![16, 24, 32],
+        Scheme::Fernet | Scheme::Chacha => vec![32],
+        Scheme::Hmac | Scheme::PrefixMac => vec![1, 16, 32, 64, 65, 200],
     };
     prop::sample::select(lens)
         .prop_flat_map(|len| prop::collection::vec(any::<u8>(), len))

@@ -379,3 +379,89 @@ fn quitting_a_recorded_server_records_the_goodbyes() {
     );
     let _ = std::fs::remove_file(path);
 }
+
+/// The number of events a replay's status line says have played.
+fn played(screen: &str) -> usize {
+    let after = screen.split("replay paused: ").nth(1).unwrap_or_default();
+    after
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no paused replay on screen:\n{screen}"))
+}
+
+#[test]
+fn a_recorded_scheme_switch_and_intercept_replay_as_they_happened_and_a_replay_pauses_and_steps() {
+    let path = std::env::temp_dir().join(format!("cipherlab-e2e-s-{}.jsonl", std::process::id()));
+    let path = path.to_str().unwrap();
+    let mut pty = Pty::spawn(
+        &["--record", path, "demo", "--scheme", "fernet"],
+        140,
+        42,
+        &[],
+    );
+    pty.wait_for("received-in-clear");
+    pty.send(b"first under fernet\r");
+    pty.wait_for("authentic");
+    pty.send(b"\x1b");
+    pty.wait_for("q quit");
+    pty.send(b"2");
+    pty.wait_for("demo · cbc");
+    pty.wait_for("client: connected");
+    pty.send(b"then under cbc\r");
+    pty.wait_for("received: then under cbc");
+    pty.send(b"\x1b");
+    pty.wait_for("q quit");
+    pty.send(b"x");
+    pty.wait_for("intercept ON");
+    pty.send(b"iheld on the wire\r");
+    pty.wait_for("intercept ON: 1 held");
+    pty.send(b"\x03");
+    assert!(pty.wait_exit().success());
+    let recording = std::fs::read_to_string(path).unwrap();
+    assert!(
+        recording.contains(r#"{"mark":"restart","scheme":"cbc","key_exchange":"send""#),
+        "{recording}"
+    );
+    assert!(recording.contains(r#"{"mark":"intercept","on":true"#));
+
+    // Paused at once, a replay moves one event per `.`: step to the held message.
+    let mut pty = Pty::spawn(&["replay", path, "--speed", "0.01"], 140, 42, &[]);
+    pty.wait_for("Space pause/resume replay");
+    pty.send(b" ");
+    let mut screen = pty.wait_for("replay paused:");
+    while !screen.contains("intercept ON: 1 held") {
+        let before = played(&screen);
+        pty.send(b".");
+        screen = pty.wait_for(&format!("replay paused: {} of", before + 1));
+    }
+    assert!(
+        screen.contains("demo · cbc"),
+        "the header follows the switch:\n{screen}"
+    );
+    assert!(
+        !screen.contains("first under fernet"),
+        "the fernet session's History went with it:\n{screen}"
+    );
+    assert!(screen.contains("then under cbc"), "{screen}");
+    assert!(
+        screen.contains("held by the man in the mi"),
+        "the Wire pane and Verification agree:\n{screen}"
+    );
+    // Space goes on playing.
+    pty.send(b" ");
+    pty.wait_for("replay: ");
+    pty.send(b"\x03");
+    assert!(pty.wait_exit().success());
+
+    let mut pty = Pty::spawn(&["replay", path, "--speed", "5"], 140, 42, &[]);
+    let screen = pty.wait_for("replay finished:");
+    assert!(screen.contains("demo · cbc"), "{screen}");
+    assert!(
+        !screen.contains("held by the man in the mi"),
+        "the connection closed: nothing is held any more:\n{screen}"
+    );
+    pty.send(b"\x03");
+    assert!(pty.wait_exit().success());
+    let _ = std::fs::remove_file(path);
+}

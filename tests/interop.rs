@@ -54,6 +54,18 @@ fn seed_client(
     )
 }
 
+/// Seed 004's server (the Python reproduction) under the shared secret, logging into `dir`,
+/// and its port.
+fn python_seed_004_server(py: &std::path::Path, dir: &str) -> (Proc, String) {
+    let mut server = Proc::spawn(
+        py,
+        &[&peer("seed004_server.py"), "--port", "0", "--log-dir", dir],
+        &[("SHARED_SECRET_KEY", SECRET)],
+    );
+    let port = server.port().to_string();
+    (server, port)
+}
+
 fn named<'a>(events: &'a [serde_json::Value], name: &str) -> Vec<&'a serde_json::Value> {
     events.iter().filter(|e| e["event"] == name).collect()
 }
@@ -286,12 +298,7 @@ fn seed_004_hmac_both_ways_and_the_missing_key() {
     );
     assert_eq!(server.event("received")["reason"], "tag mismatch");
 
-    let mut py_server = Proc::spawn(
-        &py,
-        &[&peer("seed004_server.py"), "--port", "0", "--log-dir", dir],
-        &key,
-    );
-    let port = py_server.port().to_string();
+    let (mut py_server, port) = python_seed_004_server(&py, dir);
     let (code, events) = seed_client("hmac", &port, &["--message", "hello hmac"], &key);
     assert_eq!(code, Some(0), "{events:?}");
     assert_eq!(named(&events, "verdict")[0]["verdict"], "authentic");
@@ -307,6 +314,57 @@ fn seed_004_hmac_both_ways_and_the_missing_key() {
         missing.finish()
     };
     assert_eq!(code, Some(1), "exit 1, as seed 004 does");
+}
+
+#[test]
+fn non_ascii_messages_from_cipherlab_verify_against_a_seed_004_server_and_the_seeds_own_client_fails()
+ {
+    let Some(py) = python() else { return };
+    let key = [("SHARED_SECRET_KEY", SECRET)];
+    let text = "café ☕ über";
+    let log_dir = tempfile::tempdir().unwrap();
+    let dir = log_dir.path().to_str().unwrap();
+    // cipherlab's length counts bytes, which is what the seed's server reads.
+    let (mut py_server, port) = python_seed_004_server(&py, dir);
+    let (code, events) = seed_client("hmac", &port, &["--message", text], &key);
+    assert_eq!(code, Some(0), "{events:?}");
+    assert_eq!(named(&events, "verdict")[0]["verdict"], "authentic");
+    let received = py_server.event("received");
+    assert_eq!(received["length"], text.len(), "{received}");
+    assert_eq!(
+        (received["message"].as_str(), received["verified"].as_bool()),
+        (Some(text), Some(true))
+    );
+
+    // The seed's own client counts characters: the message is cut short, whoever listens.
+    let (mut server, port) = seed_server("hmac", &[], &key);
+    let (_, lines) = Proc::spawn(
+        &py,
+        &[
+            &peer("seed004_client.py"),
+            "--port",
+            &port,
+            "--message",
+            text,
+            "--log-dir",
+            dir,
+        ],
+        &key,
+    )
+    .finish();
+    let sent: serde_json::Value = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .find(|v: &serde_json::Value| v["event"] == "sent")
+        .unwrap();
+    assert_eq!(sent["length_prefix"], text.chars().count(), "{sent}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Message verification failed.")),
+        "{lines:?}"
+    );
+    assert_eq!(server.event("received")["reason"], "tag mismatch");
 }
 
 #[test]
@@ -370,12 +428,8 @@ fn a_seed_man_in_the_middle_reads_seed_001_and_breaks_seed_004() {
     let key = [("SHARED_SECRET_KEY", SECRET)];
     let log_dir = tempfile::tempdir().unwrap();
     let dir = log_dir.path().to_str().unwrap();
-    let mut py_server = Proc::spawn(
-        &py,
-        &[&peer("seed004_server.py"), "--port", "0", "--log-dir", dir],
-        &key,
-    );
-    let upstream = format!("127.0.0.1:{}", py_server.port());
+    let (mut py_server, port) = python_seed_004_server(&py, dir);
+    let upstream = format!("127.0.0.1:{port}");
     let mut mitm = Proc::cipherlab(
         &[
             "mitm",

@@ -131,7 +131,7 @@ async fn hello_with_an_unknown_scheme_is_named() {
     let frame = [&(body.len() as u32).to_be_bytes()[..], body].concat();
     assert_eq!(
         error_for(&server, &frame).await,
-        "unknown scheme 'rot13' (expected ecb, cbc, fernet or hmac)"
+        "unknown scheme 'rot13' (expected ecb, cbc, fernet, hmac, prefix-mac, gcm or chacha)"
     );
     good_client_still_served(&mut client).await;
 }

@@ -25,6 +25,17 @@ fn play(name: &str) -> (Option<i32>, Vec<serde_json::Value>) {
     )
 }
 
+/// Step `step`'s check of `what`, as the headless lesson reported it.
+fn check<'a>(events: &'a [serde_json::Value], step: usize, what: &str) -> &'a serde_json::Value {
+    let report = events.iter().find(|e| e["step"] == step).unwrap();
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["what"] == what)
+        .unwrap_or_else(|| panic!("step {step} checks no {what}: {report}"))
+}
+
 #[test]
 fn every_shipped_lesson_plays_through_with_its_expected_verdicts() {
     let (code, lines) = Proc::cipherlab(&["lesson", "--list"], &[]).finish();
@@ -60,6 +71,37 @@ fn every_shipped_lesson_plays_through_with_its_expected_verdicts() {
             .map(|s| s["checks"].as_array().unwrap().len())
             .sum();
         assert!(checks >= 3, "{name} checks too little ({checks})");
+        // Every promise a step makes is one of the checks that ran for it.
+        let lesson = cipherlab::lesson::Lesson::find(&name).unwrap();
+        for (step, report) in lesson.steps.iter().zip(&steps) {
+            let ran: Vec<&str> = report["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["what"].as_str().unwrap())
+                .collect();
+            let promised = [
+                ("verdict", step.expect.is_some()),
+                ("replay verdict", step.expect_replay.is_some()),
+                ("plaintext", step.expect_plaintext.is_some()),
+                ("eavesdropper", step.eavesdropper.is_some()),
+                ("repeated blocks", step.expect_repeated_blocks.is_some()),
+            ];
+            for (what, made) in promised {
+                assert_eq!(
+                    ran.contains(&what),
+                    made,
+                    "{name} step {}: {what}",
+                    report["step"]
+                );
+            }
+            assert_eq!(
+                step.send.is_some(),
+                ran.contains(&"verdict"),
+                "{name} step {}: a message sent, a verdict checked",
+                report["step"]
+            );
+        }
         let done = events.last().unwrap();
         assert_eq!(done["event"], "lesson-done");
         assert_eq!(done["passed"], done["steps"]);
@@ -69,13 +111,7 @@ fn every_shipped_lesson_plays_through_with_its_expected_verdicts() {
 #[test]
 fn the_lessons_assert_what_the_cryptography_predicts() {
     let (_, events) = play("cbc-bit-flipping");
-    let flipped = events.iter().find(|e| e["step"] == 3).unwrap();
-    let plaintext = flipped["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["what"] == "plaintext")
-        .unwrap();
+    let plaintext = check(&events, 3, "plaintext");
     assert_eq!(
         plaintext["observed"], "10:1a:2b:3c:4d:5e",
         "seed 003's MAC address, changed undetected"
@@ -192,4 +228,47 @@ fn a_lesson_whose_expectation_is_wrong_fails() {
     assert_eq!(check["observed"], "unauthenticated");
     let (code, _) = Proc::cipherlab(&["lesson", "no-such-lesson", "--headless"], &[]).finish();
     assert_eq!(code, Some(2));
+}
+
+/// A record read by position: 16-byte fields, dots for padding.
+fn fields(record: &str) -> Vec<&str> {
+    record
+        .as_bytes()
+        .chunks(16)
+        .map(|field| std::str::from_utf8(field).unwrap().trim_end_matches('.'))
+        .collect()
+}
+
+#[test]
+fn ecb_patterns_swaps_who_pays_whom() {
+    let lesson = cipherlab::lesson::Lesson::find("ecb-patterns").unwrap();
+    let (number, step) = lesson
+        .steps
+        .iter()
+        .enumerate()
+        .rfind(|(_, s)| s.tamper == Some("swap:0:1".parse().unwrap()))
+        .unwrap();
+    let sent = fields(step.send.as_deref().unwrap());
+    assert_eq!(
+        sent,
+        ["mallory", "alice", "10 coins"],
+        "payer, payee, amount"
+    );
+    let (_, events) = play("ecb-patterns");
+    let accepted = check(&events, number + 1, "plaintext");
+    assert_eq!(accepted["ok"], true, "{accepted}");
+    let accepted = fields(accepted["observed"].as_str().unwrap());
+    assert_eq!(
+        accepted,
+        ["alice", "mallory", "10 coins"],
+        "the server reads that alice pays mallory"
+    );
+}
+
+#[test]
+fn cbc_bit_flipping_garbles_the_flipped_block_and_flips_the_next() {
+    let (_, events) = play("cbc-bit-flipping");
+    let plaintext = check(&events, 5, "plaintext");
+    assert_eq!(plaintext["expected"], "[garbled block]d");
+    assert_eq!(plaintext["ok"], true, "{plaintext}");
 }

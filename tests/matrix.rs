@@ -229,3 +229,13 @@ async fn the_second_release_rows_and_columns_are_the_design_cells() {
     assert_eq!(summary(PreShared, PrefixMac), "reads every message");
     assert_eq!(summary(FlipIv, PrefixMac), "prefix-mac has no IV");
 }
+
+#[test]
+fn the_swap_row_names_the_blocks_it_swaps() {
+    for scheme in Scheme::ALL {
+        let Some(cipherlab::crypto::Tamper::Swap { i, j }) = Attack::Swap.action(scheme, 16) else {
+            panic!("{scheme}: the swap row swaps")
+        };
+        assert_eq!(Attack::Swap.title(), format!("swap blocks {i} and {j}"));
+    }
+}

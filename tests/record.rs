@@ -306,3 +306,50 @@ fn record_is_refused_where_there_is_nothing_to_record() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_screens_marks_replay_where_they_were_recorded() {
+    let path = scratch("marks.jsonl");
+    let lines = [
+        r#"{"recording":1,"mode":"demo","scheme":"fernet","key_exchange":"send"}"#,
+        r#"{"event":"listening","addr":"127.0.0.1:9","t_ms":1,"role":"server"}"#,
+        r#"{"mark":"restart","scheme":"cbc","key_exchange":"psk","t_ms":2}"#,
+        r#"{"event":"listening","addr":"127.0.0.1:10","t_ms":3,"role":"server"}"#,
+        r#"{"mark":"intercept","on":true,"t_ms":4}"#,
+        r#"{"mark":"teleport","t_ms":5}"#,
+    ];
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let recording = cipherlab::record::load(&path).unwrap();
+    let marks: Vec<_> = recording
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            cipherlab::record::Entry::Mark(mark) => Some(*mark),
+            cipherlab::record::Entry::Event(..) => None,
+        })
+        .collect();
+    use cipherlab::record::Mark;
+    assert_eq!(
+        marks,
+        [
+            Mark::Restart {
+                scheme: cipherlab::crypto::Scheme::Cbc,
+                exchange: cipherlab::crypto::KeyExchange::Psk
+            },
+            Mark::Intercept(true)
+        ]
+    );
+    assert_eq!(
+        recording.skipped,
+        [(6, "unknown mark \"teleport\"".to_owned())]
+    );
+    let (code, replayed, _) = replay(&path, &[]);
+    assert_eq!(code, Some(1), "the unknown mark is a damaged line");
+    let printed: Vec<Value> = replayed.iter().map(|l| essence(l)).collect();
+    assert_eq!(printed[1]["mark"], "restart");
+    assert_eq!(printed[1]["scheme"], "cbc");
+    assert_eq!(
+        printed[3],
+        serde_json::json!({"mark": "intercept", "on": true})
+    );
+}

@@ -54,11 +54,13 @@ pub enum Tamper {
     },
     /// Drop the last 16 bytes (the last byte for hmac).
     Truncate,
-    /// After forwarding, send the previous client message again.
+    /// After forwarding, send again the last client message that was forwarded (a dropped or
+    /// held one never reached the server).
     Replay,
     /// Do not forward the message.
     Drop,
-    /// Replace the message with the same plaintext sealed under a fresh random key.
+    /// Replace the message with one the attacker wrote, sealed under the key it read off the
+    /// wire when it has one (the receiver cannot tell), else under a fresh random key.
     Forge,
     /// XOR `bytes` into the message at `byte`.
     Xor {

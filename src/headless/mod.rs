@@ -88,9 +88,14 @@ impl Printer {
         if let Some(role) = role {
             json["role"] = record::role_name(role).into();
         }
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{json}").and_then(|()| out.flush()).is_ok()
+        print_line(&json)
     }
+}
+
+/// Prints one JSON line. Returns `false` when stdout is gone (a closed pipe).
+fn print_line(json: &serde_json::Value) -> bool {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{json}").and_then(|()| out.flush()).is_ok()
 }
 
 /// Waits for Ctrl-C or SIGTERM.
@@ -368,14 +373,18 @@ pub async fn replay(recording: Recording, speed: f64, out: &Output) -> ExitCode 
     for (line, why) in &recording.skipped {
         eprintln!("cipherlab: line {line} of the recording skipped: {why}");
     }
-    let (tx, mut events) = mpsc::channel(net::EVENT_QUEUE);
+    let (tx, mut entries) = mpsc::channel(net::EVENT_QUEUE);
     let player = record::play(recording.events, speed, tx);
     let printer = Printer {
         tape: None,
         ..Printer::new(out, Role::Server)
     };
-    while let Some((_, role, event)) = events.recv().await {
-        if !printer.print_replayed(role, &event) {
+    while let Some(entry) = entries.recv().await {
+        let printed = match entry {
+            record::Entry::Event(role, event) => printer.print_replayed(role, &event),
+            record::Entry::Mark(mark) => print_line(&mark.to_json()),
+        };
+        if !printed {
             player.abort();
             break;
         }

@@ -46,6 +46,48 @@ const SHIPPED: [(&str, &str); 8] = [
     ("aead", include_str!("../../assets/lessons/aead.toml")),
 ];
 
+/// Stands for 16 bytes of noise in an expected plaintext (a lesson's `expect_plaintext`, the
+/// README's worked examples): a block the attack garbled, whose bytes nobody can predict.
+pub const GARBLED: &str = "[garbled block]";
+
+/// Whether `got` reads as `expected`, each [`GARBLED`] in it standing for any 16 bytes and
+/// each `…` for any run of bytes (a forged tail a narration cannot spell).
+pub fn reads_as(got: &[u8], expected: &str) -> bool {
+    /// One piece of an expectation.
+    enum Piece<'a> {
+        Text(&'a str),
+        Garbled,
+        Any,
+    }
+    fn fits(got: &[u8], pieces: &[Piece]) -> bool {
+        match pieces.split_first() {
+            None => got.is_empty(),
+            Some((Piece::Text(text), rest)) => got
+                .strip_prefix(text.as_bytes())
+                .is_some_and(|after| fits(after, rest)),
+            Some((Piece::Garbled, rest)) => {
+                got.len() >= crate::crypto::BLOCK && fits(&got[crate::crypto::BLOCK..], rest)
+            }
+            Some((Piece::Any, rest)) => (0..=got.len()).any(|skip| fits(&got[skip..], rest)),
+        }
+    }
+    let mut pieces = Vec::new();
+    for (i, block) in expected.split(GARBLED).enumerate() {
+        if i > 0 {
+            pieces.push(Piece::Garbled);
+        }
+        for (j, text) in block.split('…').enumerate() {
+            if j > 0 {
+                pieces.push(Piece::Any);
+            }
+            if !text.is_empty() {
+                pieces.push(Piece::Text(text));
+            }
+        }
+    }
+    fits(got, &pieces)
+}
+
 /// The longest pause a step may ask for, in seconds.
 pub const MAX_WAIT: f64 = 10.0;
 
@@ -116,9 +158,14 @@ pub struct Step {
     /// The server's verdict on the replayed message (with `tamper = "replay"`).
     #[serde(default, deserialize_with = "parse_expect")]
     pub expect_replay: Option<Expect>,
-    /// The plaintext the server accepted; a `…` in it stands for any bytes.
+    /// The plaintext the server accepted; [`GARBLED`] stands for a block of noise and `…` for
+    /// any bytes.
     #[serde(default)]
     pub expect_plaintext: Option<String>,
+    /// How many ciphertext blocks of the message repeat an earlier one on the wire (ECB's
+    /// leak, which the eavesdropper sees without the key).
+    #[serde(default)]
+    pub expect_repeated_blocks: Option<usize>,
     /// Whether the eavesdropper reads the message.
     #[serde(default)]
     pub eavesdropper: Option<Eavesdropper>,
@@ -264,29 +311,6 @@ impl std::str::FromStr for Known {
     }
 }
 
-/// Whether an accepted plaintext is what a step expects: exactly, or with each `…` in the
-/// expectation standing for any run of bytes (a forged tail the narration cannot spell).
-pub fn plaintext_matches(expected: &str, observed: &[u8]) -> bool {
-    let mut parts = expected.split('…');
-    let first = parts.next().unwrap_or_default().as_bytes();
-    let Some(mut rest) = observed.strip_prefix(first) else {
-        return false;
-    };
-    let tail: Vec<&str> = parts.collect();
-    let Some((last, middle)) = tail.split_last() else {
-        return rest.is_empty();
-    };
-    for part in middle {
-        let part = part.as_bytes();
-        match rest.windows(part.len().max(1)).position(|w| w == part) {
-            Some(at) if !part.is_empty() => rest = &rest[at + part.len()..],
-            _ if part.is_empty() => {}
-            _ => return false,
-        }
-    }
-    rest.ends_with(last.as_bytes())
-}
-
 impl Step {
     /// Whether the step starts the demo again.
     pub fn restarts(&self) -> bool {
@@ -354,10 +378,21 @@ impl Lesson {
                 )));
             }
             if step.send.is_none()
-                && (step.expect.is_some() || step.tamper.is_some() || step.eavesdropper.is_some())
+                && (step.expect.is_some()
+                    || step.tamper.is_some()
+                    || step.eavesdropper.is_some()
+                    || step.expect_repeated_blocks.is_some())
             {
                 return Err(at(
-                    "expect, tamper and eavesdropper need a message to send".into()
+                    "expect, tamper, eavesdropper and expect_repeated_blocks need a message to send"
+                        .into(),
+                ));
+            }
+            // What the class is told to watch for is checked when the lesson runs headless.
+            if step.send.is_some() && step.expect.is_none() {
+                return Err(at(
+                    "a step that sends a message must say what the server will conclude (expect)"
+                        .into(),
                 ));
             }
         }
@@ -417,21 +452,42 @@ mod tests {
 
     #[test]
     fn an_ellipsis_in_an_expected_plaintext_stands_for_any_bytes() {
-        assert!(plaintext_matches("abc", b"abc"));
-        assert!(!plaintext_matches("abc", b"abcd"));
-        assert!(plaintext_matches(
-            "amount=10…&to=mallory",
-            b"amount=10\x80\0\0&to=mallory"
+        assert!(reads_as(b"abc", "abc"));
+        assert!(!reads_as(b"abcd", "abc"));
+        assert!(reads_as(
+            b"amount=10\x80\0\0&to=mallory",
+            "amount=10…&to=mallory"
         ));
-        assert!(!plaintext_matches(
-            "amount=10…&to=mallory",
-            b"amount=10&to=alice"
-        ));
-        assert!(plaintext_matches("a…b…c", b"a--b--c"));
-        assert!(!plaintext_matches("a…b…c", b"a--c"));
+        assert!(!reads_as(b"amount=10&to=alice", "amount=10…&to=mallory"));
+        assert!(reads_as(b"a--b--c", "a…b…c"));
+        assert!(!reads_as(b"a--c", "a…b…c"));
         assert_eq!("2=hello".parse::<Known>(), Ok(Known(2, "hello".into())));
         assert!("0=hello".parse::<Known>().is_err());
         assert!("hello".parse::<Known>().is_err());
+        assert!(reads_as(
+            b"0123456789abcdefxyz-tail",
+            "[garbled block]xyz…tail"
+        ));
+    }
+
+    #[test]
+    fn a_garbled_block_stands_for_any_sixteen_bytes() {
+        assert!(reads_as(b"0123456789abcdefd", "[garbled block]d"));
+        assert!(reads_as(b"ab", "ab"));
+        assert!(!reads_as(b"0123456789abcdefe", "[garbled block]d"));
+        assert!(!reads_as(b"d", "[garbled block]d"));
+        assert!(!reads_as(b"0123456789abcdefdd", "[garbled block]d"));
+    }
+
+    #[test]
+    fn a_step_that_sends_without_promising_a_verdict_is_refused() {
+        let text =
+            "name='x'\ntitle='x'\nsummary='x'\n[[step]]\nnarration='n'\nscheme='ecb'\nsend='m'\n";
+        let err = Lesson::parse("x", text).unwrap_err().to_string();
+        assert!(
+            err.contains("step 1: a step that sends a message must say"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use tokio::time::{Instant, timeout};
 
 use super::{Eavesdropper, Expect, Lesson};
 use crate::crypto::KeyExchange;
-use crate::crypto::Verdict;
+use crate::crypto::{Anatomy, Leak, Verdict};
 use crate::net::{DemoOptions, Direction, EVENT_QUEUE, Event, MitmCommand, Role, Tagged, Topology};
 use crate::wire::Frame;
 
@@ -52,6 +52,8 @@ struct Outcome {
     plaintext: Option<Vec<u8>>,
     replay: Option<Verdict>,
     eavesdropped: bool,
+    /// The message as the man in the middle saw it.
+    on_wire: Option<Bytes>,
 }
 
 /// Plays `lesson`, calling `report` after each step.
@@ -134,14 +136,29 @@ pub async fn run(
                     || "nothing accepted".to_owned(),
                     |p| String::from_utf8_lossy(p).into_owned(),
                 );
+                let ok = outcome
+                    .plaintext
+                    .as_deref()
+                    .is_some_and(|p| super::reads_as(p, expected));
                 checks.push(CheckResult {
                     what: "plaintext",
-                    ok: outcome
-                        .plaintext
-                        .as_deref()
-                        .is_some_and(|p| super::plaintext_matches(expected, p)),
+                    ok,
                     expected: expected.clone(),
                     observed,
+                });
+            }
+            if let Some(expected) = step.expect_repeated_blocks {
+                let repeated = outcome.on_wire.as_deref().map(|wire| {
+                    match Anatomy::dissect(options.scheme, wire).leak(options.scheme) {
+                        Leak::EqualBlocks(n) => n,
+                        _ => 0,
+                    }
+                });
+                checks.push(CheckResult {
+                    what: "repeated blocks",
+                    expected: expected.to_string(),
+                    observed: repeated.map_or_else(|| "nothing seen".to_owned(), |n| n.to_string()),
+                    ok: repeated == Some(expected),
                 });
             }
             if let Some(expected) = step.eavesdropper {
@@ -261,6 +278,14 @@ async fn observe(
                     ..
                 },
             ) if got == seq => outcome.eavesdropped = true,
+            (
+                Role::Mitm,
+                Event::Intercepted {
+                    frame: Frame::Data { seq: got, sealed },
+                    direction: Direction::ToServer,
+                    ..
+                },
+            ) if got == seq => outcome.on_wire = Some(sealed),
             (
                 Role::Mitm,
                 Event::Intercepted {

@@ -37,8 +37,8 @@ const MAX_ARMED: usize = 16;
 /// Injected messages whose verdict is still awaited. A server that never answers one must
 /// not grow this without bound; the oldest is forgotten first.
 const MAX_INJECTED: usize = 256;
-/// What `forge` seals when the attacker cannot read the original.
-const FORGED_TEXT: &[u8] = b"forged by the man in the middle";
+/// What `forge` seals: a message the client never wrote.
+pub const FORGED_TEXT: &str = "forged by the man in the middle";
 
 /// Actions armed for the next client message, whichever connection sends it.
 #[derive(Default)]
@@ -117,7 +117,11 @@ pub(crate) struct Attack {
     cipher: Option<Cipher>,
     plan: Vec<(u64, Tamper)>,
     messages: u64,
+    /// The previous client message as it arrived (what `paste` takes a block from).
     previous: Option<Bytes>,
+    /// The last client message that went on to the server, as the client sealed it, with
+    /// its sequence number: what `replay` sends again. A dropped or held message is not it.
+    forwarded: Option<(u64, Bytes)>,
     held: VecDeque<Held>,
     next_hold: HoldId,
     injected: VecDeque<u64>,
@@ -135,6 +139,7 @@ impl Attack {
             plan,
             messages: 0,
             previous: None,
+            forwarded: None,
             held: VecDeque::new(),
             next_hold: 1,
             injected: VecDeque::new(),
@@ -181,12 +186,8 @@ impl Attack {
         self.held.len()
     }
 
-    /// What the attacker can read of a message: everything with the key, and the MACs'
-    /// plaintext always, since they never encrypted it.
-    pub(crate) fn readable(&self, wire: &[u8]) -> Option<Bytes> {
-        self.reading(wire).map(|(plaintext, _)| plaintext)
-    }
-
+    /// What the attacker can read of a message, and how: everything with the key, and the
+    /// MACs' plaintext always, since they never encrypted it.
     fn reading(&self, wire: &[u8]) -> Option<(Bytes, Reading)> {
         if let Some(cipher) = &self.cipher {
             return cipher
@@ -367,8 +368,8 @@ impl Attack {
     }
 
     /// Applies `actions` to client message `number` in order. A failed action is reported and
-    /// the message goes on as it was; a drop ends the list; a replay injects the previous
-    /// client message after this one.
+    /// the message goes on as it was; a drop ends the list; a replay injects the last client
+    /// message forwarded before this one.
     fn deliver(
         &mut self,
         peer: Peer,
@@ -394,12 +395,19 @@ impl Attack {
                     replay = true;
                     continue;
                 }
-                Tamper::Forge => {
-                    let plaintext = self
-                        .readable(&original)
-                        .unwrap_or_else(|| Bytes::from_static(FORGED_TEXT));
-                    forge(self.scheme.unwrap_or(Scheme::Fernet), &plaintext).map(Bytes::from)
-                }
+                // With the key read off the wire the forgery is sealed under it, and the
+                // receiver cannot tell; without it, under a key of the attacker's own.
+                Tamper::Forge => match &self.cipher {
+                    Some(cipher) => cipher
+                        .seal(FORGED_TEXT.as_bytes())
+                        .map(Bytes::from)
+                        .map_err(|e| TamperError::Grammar(format!("cannot forge: {e}"))),
+                    None => forge(
+                        self.scheme.unwrap_or(Scheme::Fernet),
+                        FORGED_TEXT.as_bytes(),
+                    )
+                    .map(Bytes::from),
+                },
                 _ => match self.scheme {
                     Some(scheme) => action
                         .apply(scheme, &current, self.previous.as_deref())
@@ -433,6 +441,9 @@ impl Attack {
         } else {
             None
         };
+        if forward.is_some() {
+            self.forwarded = Some((seq, original.clone()));
+        }
         self.previous = Some(original);
         Delivery {
             seq,
@@ -441,7 +452,7 @@ impl Attack {
         }
     }
 
-    /// Numbers a copy of the previous client message for injection, and reports it.
+    /// Numbers a copy of the last client message forwarded for injection, and reports it.
     fn inject(
         &mut self,
         peer: Peer,
@@ -449,15 +460,16 @@ impl Attack {
         seq: u64,
         events: &mut Vec<Event>,
     ) -> Option<Injected> {
-        let Some(earlier) = self.previous.clone() else {
+        let Some((replayed, earlier)) = self.forwarded.clone() else {
             events.push(Event::Error {
                 peer: Some(peer),
                 message: format!(
-                    "cannot replay at client message {number}: there is no earlier client message"
+                    "cannot replay at client message {number}: no earlier client message was forwarded"
                 ),
             });
             return None;
         };
+        tracing::info!(%peer, seq, replayed, "replaying the last client message forwarded");
         let injected = self.next_injected;
         self.next_injected += 1;
         if self.injected.len() >= MAX_INJECTED {
@@ -552,7 +564,10 @@ mod tests {
         let key = Key::generate(Scheme::Hmac).unwrap();
         let attack = Attack::new(Some(Scheme::Hmac), vec![]);
         assert_eq!(
-            attack.readable(&sealed(&key, "never secret")).as_deref(),
+            attack
+                .reading(&sealed(&key, "never secret"))
+                .map(|(p, _)| p)
+                .as_deref(),
             Some(&b"never secret"[..])
         );
     }
@@ -627,16 +642,39 @@ mod tests {
     }
 
     #[test]
-    fn forge_reseals_what_it_reads_under_a_key_of_its_own() {
-        // hmac's plaintext is readable, so the forgery says the same with a different tag.
+    fn forge_without_the_key_seals_its_own_text_under_a_key_of_its_own() {
         let mut attack = Attack::new(Some(Scheme::Hmac), vec![(1, Tamper::Forge)]);
         let key = Key::generate(Scheme::Hmac).unwrap();
         let original = sealed(&key, "real");
-        let (delivery, _) = attack.pass(peer(), original.clone(), None);
+        let (delivery, _) = attack.pass(peer(), original, None);
         let forged = delivery.forward.unwrap();
-        assert_eq!(attack.readable(&forged).as_deref(), Some(&b"real"[..]));
-        assert_ne!(forged, original);
+        assert_eq!(
+            attack.reading(&forged).map(|(p, _)| p).as_deref(),
+            Some(FORGED_TEXT.as_bytes())
+        );
         assert!(!Cipher::new(&key).open(&forged).verdict.is_accepted());
+    }
+
+    #[test]
+    fn forge_with_the_key_read_off_the_wire_is_sealed_under_it() {
+        let key = Key::generate(Scheme::Fernet).unwrap();
+        let mut attack = Attack::new(Some(Scheme::Fernet), vec![(1, Tamper::Forge)]);
+        attack.learn(key.clone(), KeyExchange::Send);
+        let (delivery, _) = attack.pass(peer(), sealed(&key, "pay bob 10"), None);
+        let opened = Cipher::new(&key).open(&delivery.forward.unwrap());
+        assert!(opened.verdict.is_accepted(), "{:?}", opened.verdict);
+        assert_eq!(opened.plaintext.as_deref(), Some(FORGED_TEXT.as_bytes()));
+    }
+
+    #[test]
+    fn replay_skips_a_dropped_message_and_sends_the_last_one_forwarded() {
+        let plan = vec![(2, Tamper::Drop), (3, Tamper::Replay)];
+        let mut attack = Attack::new(Some(Scheme::Ecb), plan);
+        for text in ["first", "dropped"] {
+            attack.pass(peer(), Bytes::from(text), None);
+        }
+        let (delivery, _) = attack.pass(peer(), Bytes::from_static(b"third"), None);
+        assert_eq!(delivery.inject.unwrap().wire, Bytes::from_static(b"first"));
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub enum Attack {
     FlipBlock,
     /// Flip a bit of the IV or salt.
     FlipIv,
-    /// Swap two blocks.
+    /// Swap blocks 0 and 1 (the row's title says which).
     Swap,
     /// Truncate the last block.
     Truncate,
@@ -66,7 +66,7 @@ impl Attack {
             Attack::Nothing => "nothing",
             Attack::FlipBlock => "flip bit in block 0",
             Attack::FlipIv => "flip bit in IV/nonce",
-            Attack::Swap => "swap two blocks",
+            Attack::Swap => "swap blocks 0 and 1",
             Attack::Truncate => "truncate",
             Attack::Replay => "replay",
             Attack::Rewrite => "rewrite known text",

@@ -2,7 +2,9 @@
 //! format, plus the time and the role), and `cipherlab replay FILE` plays one back on the
 //! screen at real or faster speed, so an instructor can prepare a lab offline.
 //!
-//! The first line is a header naming the mode, scheme and key exchange. Keys are redacted in
+//! The first line is a header naming the mode, scheme and key exchange. Between the events, a
+//! [`Mark`] line records what the screen did to the session (the demo restarted under another
+//! scheme, the intercept switch), so that a replay does it too. Keys are redacted in
 //! recordings, as everywhere, unless `--log-secrets` is given.
 
 mod parse;
@@ -16,12 +18,12 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-pub use parse::{Recording, parse};
+pub use parse::{Entry, Recording, parse};
 
 use crate::crypto::KeyExchange;
 use crate::crypto::Scheme;
 use crate::json::event_json;
-use crate::net::{Event, Mode, Role, Tagged};
+use crate::net::{Event, Mode, Role};
 
 /// The longest recording read back, in bytes.
 pub const MAX_RECORDING: u64 = 256 * 1024 * 1024;
@@ -49,6 +51,36 @@ pub struct Header {
     pub scheme: Option<Scheme>,
     /// The key exchange, when known.
     pub exchange: Option<KeyExchange>,
+}
+
+/// What the screen did to the session, recorded where it happened among the events: a
+/// `{"mark": ...}` line rather than an event, since no network task reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// The demo started again under this scheme and key exchange (keys `1`–`7`, a lesson's
+    /// step): what follows belongs to the new session.
+    Restart {
+        /// The new scheme.
+        scheme: Scheme,
+        /// The new key exchange.
+        exchange: KeyExchange,
+    },
+    /// The man in the middle's intercept switch turned on or off.
+    Intercept(bool),
+}
+
+impl Mark {
+    /// The mark as a JSON line's fields (without the time).
+    pub fn to_json(self) -> Value {
+        match self {
+            Mark::Restart { scheme, exchange } => json!({
+                "mark": "restart",
+                "scheme": scheme.name(),
+                "key_exchange": exchange.as_str(),
+            }),
+            Mark::Intercept(on) => json!({"mark": "intercept", "on": on}),
+        }
+    }
 }
 
 /// Writes a recording as events happen.
@@ -87,12 +119,24 @@ impl Recorder {
     /// When the file cannot be written.
     pub fn write(&mut self, role: Option<Role>, event: &Event) -> std::io::Result<()> {
         let mut line = event_json(event, self.show_keys);
+        if let (Value::Object(fields), Some(role)) = (&mut line, role) {
+            fields.insert("role".into(), role_name(role).into());
+        }
+        self.line(line)
+    }
+
+    /// Appends a mark: what the screen did to the session at this point.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn mark(&mut self, mark: Mark) -> std::io::Result<()> {
+        self.line(mark.to_json())
+    }
+
+    fn line(&mut self, mut line: Value) -> std::io::Result<()> {
         if let Value::Object(fields) = &mut line {
             let t_ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
             fields.insert("t_ms".into(), t_ms.into());
-            if let Some(role) = role {
-                fields.insert("role".into(), role_name(role).into());
-            }
         }
         writeln!(self.out, "{line}")?;
         // Flushed per line: a recording cut short by a crash keeps everything before it.
@@ -146,24 +190,90 @@ pub fn load(path: &Path) -> Result<Recording, String> {
     parse(&bytes).map_err(|e| format!("{name}: {e}"))
 }
 
-/// Feeds `events` into `out` at `speed` times the pace they were recorded at, as generation
-/// 0. Ends when the events run out or nobody listens any more.
-pub fn play(
-    events: Vec<(u64, Role, Event)>,
-    speed: f64,
-    out: mpsc::Sender<Tagged>,
-) -> tokio::task::JoinHandle<()> {
+/// What a viewer asks of a replay in progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Stop the clock, or start it again where it stopped.
+    TogglePause,
+    /// Play the next entry now, and stay paused.
+    Step,
+}
+
+/// A replay in progress: its task, and the way to pause and step it.
+pub struct Player {
+    task: tokio::task::JoinHandle<()>,
+    control: mpsc::Sender<Control>,
+}
+
+impl Player {
+    /// Asks the replay to pause, resume or step. Ignored once it has finished.
+    pub fn control(&self, control: Control) {
+        let _ = self.control.try_send(control);
+    }
+
+    /// Stops the replay.
+    pub fn abort(&self) {
+        self.task.abort();
+    }
+
+    /// Waits until every entry has been played (or nobody listens any more).
+    pub async fn finished(self) {
+        let _ = self.task.await;
+    }
+}
+
+/// Feeds `entries` into `out` at `speed` times the pace they were recorded at. Paused, the
+/// clock stops until resumed, and each step plays one entry at once; on resuming, the pace
+/// goes on from the last entry played. Ends when the entries run out or nobody listens.
+pub fn play(entries: Vec<(u64, Entry)>, speed: f64, out: mpsc::Sender<Entry>) -> Player {
     let speed = speed.clamp(MIN_SPEED, MAX_SPEED);
-    tokio::spawn(async move {
-        let start = tokio::time::Instant::now();
-        for (t_ms, role, event) in events {
-            let due = start + Duration::from_secs_f64(t_ms as f64 / 1000.0 / speed);
-            tokio::time::sleep_until(due).await;
-            if out.send((0, role, event)).await.is_err() {
+    let (control, mut controls) = mpsc::channel(16);
+    let scaled = move |t_ms: u64| Duration::from_secs_f64(t_ms as f64 / 1000.0 / speed);
+    let task = tokio::spawn(async move {
+        let mut start = tokio::time::Instant::now();
+        let mut paused = false;
+        let mut last = 0;
+        let mut listening = true;
+        for (t_ms, entry) in entries {
+            loop {
+                let due = start + scaled(t_ms);
+                let wait = async {
+                    if paused {
+                        std::future::pending::<()>().await;
+                    }
+                    tokio::time::sleep_until(due).await;
+                };
+                tokio::select! {
+                    () = wait => break,
+                    asked = controls.recv(), if listening => match asked {
+                        Some(Control::TogglePause) if paused => {
+                            // On again from the last entry played, not from the pause.
+                            paused = false;
+                            start = tokio::time::Instant::now() - scaled(last);
+                        }
+                        Some(Control::TogglePause) => paused = true,
+                        Some(Control::Step) => {
+                            paused = true;
+                            break;
+                        }
+                        // Nobody can pause it any more: play on at the recorded pace.
+                        None => {
+                            listening = false;
+                            if paused {
+                                paused = false;
+                                start = tokio::time::Instant::now() - scaled(last);
+                            }
+                        }
+                    },
+                }
+            }
+            last = t_ms;
+            if out.send(entry).await.is_err() {
                 return;
             }
         }
-    })
+    });
+    Player { task, control }
 }
 
 #[cfg(test)]
@@ -178,39 +288,82 @@ mod tests {
         }
     }
 
+    fn entry(role: Role, port: u16) -> Entry {
+        Entry::Event(role, listening(port))
+    }
+
+    fn role_of(entry: &Entry) -> Option<Role> {
+        match entry {
+            Entry::Event(role, _) => Some(*role),
+            Entry::Mark(_) => None,
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn play_keeps_the_recorded_pace_scaled_by_the_speed() {
         let events = vec![
-            (0, Role::Server, listening(1)),
-            (1_000, Role::Mitm, listening(2)),
-            (3_000, Role::Client, listening(3)),
+            (0, entry(Role::Server, 1)),
+            (1_000, entry(Role::Mitm, 2)),
+            (3_000, entry(Role::Client, 3)),
         ];
         let (tx, mut rx) = mpsc::channel(4);
         let start = tokio::time::Instant::now();
-        play(events, 2.0, tx);
+        let _player = play(events, 2.0, tx);
         let mut arrivals = Vec::new();
-        while let Some((generation, role, _)) = rx.recv().await {
-            assert_eq!(generation, 0);
-            arrivals.push((role, start.elapsed().as_millis()));
+        while let Some(entry) = rx.recv().await {
+            arrivals.push((role_of(&entry), start.elapsed().as_millis()));
         }
         assert_eq!(
             arrivals,
-            [(Role::Server, 0), (Role::Mitm, 500), (Role::Client, 1_500)]
+            [
+                (Some(Role::Server), 0),
+                (Some(Role::Mitm), 500),
+                (Some(Role::Client), 1_500)
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_paused_replay_waits_steps_one_entry_at_a_time_and_resumes_at_its_pace() {
+        let events = (0..4u16)
+            .map(|i| (u64::from(i) * 1_000, entry(Role::Server, i)))
+            .collect();
+        let (tx, mut rx) = mpsc::channel(8);
+        let start = tokio::time::Instant::now();
+        let player = play(events, 1.0, tx);
+        assert!(rx.recv().await.is_some(), "the first entry plays at once");
+        player.control(Control::TogglePause);
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        assert!(rx.try_recv().is_err(), "nothing plays while paused");
+        player.control(Control::Step);
+        assert!(rx.recv().await.is_some());
+        assert_eq!(
+            start.elapsed().as_secs(),
+            60,
+            "a step plays the next entry at once"
+        );
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        assert!(rx.try_recv().is_err(), "and stays paused");
+        player.control(Control::TogglePause);
+        assert!(rx.recv().await.is_some());
+        assert_eq!(
+            start.elapsed().as_millis(),
+            121_000,
+            "resumed: the next entry a recorded second after the one stepped to"
         );
     }
 
     #[tokio::test(start_paused = true)]
     async fn play_stops_when_nobody_listens() {
         let events = (0..10)
-            .map(|i| (i * 1_000, Role::Server, listening(1)))
+            .map(|i| (i * 1_000, entry(Role::Server, 1)))
             .collect();
         let (tx, mut rx) = mpsc::channel(1);
         let player = play(events, 1.0, tx);
         assert!(rx.recv().await.is_some());
         drop(rx);
-        tokio::time::timeout(Duration::from_secs(5), player)
+        tokio::time::timeout(Duration::from_secs(5), player.finished())
             .await
-            .unwrap()
             .unwrap();
     }
 
@@ -232,8 +385,12 @@ mod tests {
                     {\"event\":\"listening\",\"addr\":\"127.0.0.1:9\",\"t_ms\":4}\n\
                     {\"event\":\"listening\",\"addr\":\"127.0.0.1:9\",\"t_ms\":5,\"role\":\"client\"}\n";
         let recording = parse(text.as_bytes()).unwrap();
-        let roles: Vec<(u64, Role)> = recording.events.iter().map(|(t, r, _)| (*t, *r)).collect();
-        assert_eq!(roles, [(4, Role::Mitm), (5, Role::Client)]);
+        let roles: Vec<(u64, Option<Role>)> = recording
+            .events
+            .iter()
+            .map(|(t, e)| (*t, role_of(e)))
+            .collect();
+        assert_eq!(roles, [(4, Some(Role::Mitm)), (5, Some(Role::Client))]);
         assert!(recording.skipped.is_empty());
     }
 

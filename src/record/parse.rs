@@ -6,10 +6,20 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use serde_json::Value;
 
+use super::Mark;
 use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, Opened, Reason, Scheme, Tamper, Verdict, VerdictWord};
 use crate::net::{Direction, Event, Fate, Mode, Peer, Reading, Role};
 use crate::wire::Frame;
+
+/// One line of a recording after the header.
+#[derive(Debug)]
+pub enum Entry {
+    /// What `role` reported.
+    Event(Role, Event),
+    /// What the screen did to the session there.
+    Mark(Mark),
+}
 
 /// A recording read back.
 #[derive(Debug)]
@@ -20,8 +30,8 @@ pub struct Recording {
     pub scheme: Scheme,
     /// The key exchange.
     pub exchange: KeyExchange,
-    /// Events with their time (milliseconds from the start) and role.
-    pub events: Vec<(u64, Role, Event)>,
+    /// Events (with their role) and marks, with their time in milliseconds from the start.
+    pub events: Vec<(u64, Entry)>,
     /// Lines that could not be read, with their numbers.
     pub skipped: Vec<(usize, String)>,
     /// Key events whose key was redacted when recorded (no `--log-secrets`).
@@ -221,6 +231,21 @@ fn event(v: &Value) -> Result<Option<Event>, String> {
     }))
 }
 
+/// A `{"mark": ...}` line.
+fn mark(v: &Value, kind: &str) -> Result<Mark, String> {
+    match kind {
+        "restart" => Ok(Mark::Restart {
+            scheme: scheme(v)?,
+            exchange: exchange(v),
+        }),
+        "intercept" => v["on"]
+            .as_bool()
+            .map(Mark::Intercept)
+            .ok_or_else(|| "no on".to_owned()),
+        other => Err(format!("unknown mark {other:?}")),
+    }
+}
+
 fn role(v: &Value, mode: Mode) -> Role {
     match v["role"].as_str() {
         Some("client") => Role::Client,
@@ -292,8 +317,12 @@ pub fn parse(bytes: &[u8]) -> Result<Recording, String> {
         let parsed = utf8(line)
             .and_then(|line| serde_json::from_str::<Value>(line).map_err(|e| e.to_string()))
             .and_then(|v| {
+                let t_ms = v["t_ms"].as_u64().unwrap_or(0);
+                if let Some(kind) = v["mark"].as_str() {
+                    return Ok(Some((t_ms, Entry::Mark(mark(&v, kind)?))));
+                }
                 let event = event(&v)?;
-                Ok(event.map(|e| (v["t_ms"].as_u64().unwrap_or(0), role(&v, recording.mode), e)))
+                Ok(event.map(|e| (t_ms, Entry::Event(role(&v, recording.mode), e))))
             });
         match parsed {
             Ok(Some(entry)) => recording.events.push(entry),

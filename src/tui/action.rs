@@ -60,6 +60,10 @@ pub enum Action {
     NextStep,
     /// Lesson: show the previous step's narration again.
     PrevStep,
+    /// Replay: stop the recording's clock, or start it again.
+    PausePlayback,
+    /// Replay: play the next recorded entry now, and stay paused.
+    StepPlayback,
 }
 
 /// Where a key binding applies.
@@ -83,6 +87,8 @@ pub enum Scope {
     CanEdit,
     /// During a lesson, when no text is being typed.
     Lesson,
+    /// While a recording plays back.
+    Replay,
 }
 
 /// What decides which bindings apply.
@@ -104,6 +110,8 @@ pub struct Context {
     pub can_edit: bool,
     /// A lesson is running.
     pub lesson: bool,
+    /// A recording is playing back.
+    pub replay: bool,
 }
 
 impl Scope {
@@ -120,6 +128,7 @@ impl Scope {
             Scope::Wire => browsing && ctx.wire,
             Scope::CanEdit => browsing && ctx.can_edit,
             Scope::Lesson => browsing && ctx.lesson,
+            Scope::Replay => browsing && ctx.replay,
         }
     }
 }
@@ -203,6 +212,22 @@ pub const BINDINGS: &[Binding] = &[
         true,
         [(KeyCode::Left, NONE)],
         Action::PrevStep
+    ),
+    binding!(
+        "Space",
+        "pause/resume replay",
+        Replay,
+        true,
+        [(KeyCode::Char(' '), NONE)],
+        Action::PausePlayback
+    ),
+    binding!(
+        ".",
+        "step one event",
+        Replay,
+        true,
+        [(KeyCode::Char('.'), NONE)],
+        Action::StepPlayback
     ),
     binding!(
         "Enter",
@@ -472,6 +497,7 @@ mod tests {
         wire: true,
         can_edit: true,
         lesson: false,
+        replay: false,
     };
 
     #[test]

@@ -46,6 +46,9 @@ pub struct TamperForm {
     pub input: Input,
     /// The held message it will apply to; `None` arms it for the next message.
     pub target: Option<HeldMessage>,
+    /// The sequence number of the message a `replay` would send again: the last client
+    /// message forwarded to the server (`None` when none has been).
+    pub replays: Option<u64>,
 }
 
 impl TamperForm {
@@ -55,7 +58,31 @@ impl TamperForm {
         TamperForm {
             input: Input::new(format!("flip:{first}:0")),
             target,
+            replays: None,
         }
+    }
+
+    /// The same form, knowing which message a `replay` would send again.
+    pub fn replaying(mut self, seq: Option<u64>) -> TamperForm {
+        self.replays = seq;
+        self
+    }
+
+    /// What the action does, in words, when the grammar alone does not say: which message a
+    /// `replay` sends again.
+    pub fn explain(&self) -> Option<Result<String, String>> {
+        if self.action() != Ok(Tamper::Replay) {
+            return None;
+        }
+        Some(match self.replays {
+            Some(seq) => Ok(format!(
+                "replay sends message #{} again, the last one forwarded",
+                crate::net::seq_label(seq)
+            )),
+            None => {
+                Err("replay: no client message forwarded yet, nothing to send again".to_owned())
+            }
+        })
     }
 
     /// The action as typed, or why it does not parse.

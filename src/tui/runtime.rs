@@ -24,9 +24,10 @@ use super::state::{Mode, Request};
 use super::theme::Theme;
 use crate::crypto::{KeyExchange, Scheme};
 use crate::logging::LogRing;
+use crate::net::MitmCommand;
 use crate::net::matrix::{self, Cell};
 use crate::net::{ClientConfig, Event, MitmConfig, Role, ServerConfig, Tagged, Topology};
-use crate::record::{Recorder, Recording};
+use crate::record::{Entry, Mark, Player, Recorder, Recording};
 use crate::wire::seed::Protocol;
 
 /// Frames drawn per second at most.
@@ -145,8 +146,18 @@ impl Launch {
         }
     }
 
-    async fn start(self, out: &mpsc::Sender<Tagged>) -> Result<Topology, String> {
-        match self {
+    /// Starts what the screen runs; a replay's entries go to `replay` instead of the network's
+    /// queue, and its player is returned beside an empty topology.
+    async fn start(
+        self,
+        out: &mpsc::Sender<Tagged>,
+        replay: mpsc::Sender<Entry>,
+    ) -> Result<(Topology, Option<Player>), String> {
+        if let Launch::Replay { recording, speed } = self {
+            let player = crate::record::play(recording.events, speed, replay);
+            return Ok((Topology::new(0), Some(player)));
+        }
+        let topology = match self {
             Launch::Demo {
                 scheme,
                 exchange,
@@ -169,11 +180,9 @@ impl Launch {
             Launch::Mitm { listener, config } => {
                 Ok(Topology::new(0).with_mitm(listener, config, out))
             }
-            Launch::Replay { recording, speed } => {
-                crate::record::play(recording.events, speed, out.clone());
-                Ok(Topology::new(0))
-            }
-        }
+            Launch::Replay { .. } => Ok(Topology::new(0)),
+        };
+        topology.map(|topology| (topology, None))
     }
 }
 
@@ -200,7 +209,6 @@ pub async fn run(launch: Launch, log: LogRing, recorder: Option<Recorder>) -> io
     }
     let intercept = matches!(&launch, Launch::Mitm { config, .. } if config.intercept);
     let mut app = App::new(launch.session(), log, theme).intercepting(intercept);
-    let replaying = app.replaying();
     if let Launch::Replay { recording, .. } = &launch
         && let Some((line, why)) = recording.skipped.first()
     {
@@ -213,11 +221,12 @@ pub async fn run(launch: Launch, log: LogRing, recorder: Option<Recorder>) -> io
         app.begin_lesson(lesson.clone());
     }
     let (tx, rx) = mpsc::channel(QUEUE);
-    let topology = match launch.start(&tx).await {
-        Ok(topology) => Some(topology),
+    let (replay_tx, replay_rx) = mpsc::channel(QUEUE);
+    let (topology, player) = match launch.start(&tx, replay_tx).await {
+        Ok((topology, player)) => (Some(topology), player),
         Err(e) => {
             app.show_error(e);
-            None
+            (None, None)
         }
     };
 
@@ -228,12 +237,17 @@ pub async fn run(launch: Launch, log: LogRing, recorder: Option<Recorder>) -> io
         let _ = execute!(io::stdout(), DisableMouseCapture);
         previous(info);
     }));
-    let driver = Driver {
+    let mut driver = Driver {
         topology,
         recorder,
-        replaying,
+        player,
     };
-    let result = event_loop(&mut terminal, &mut app, driver, tx, rx).await;
+    if intercept {
+        // A recording of `mitm --intercept` starts with the switch on, as the screen did.
+        driver.mark(&mut app, Mark::Intercept(true));
+    }
+    let queues = Queues { tx, rx, replay_rx };
+    let result = event_loop(&mut terminal, &mut app, driver, queues).await;
     let _ = execute!(io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result.map(|()| ExitCode::SUCCESS)
@@ -257,8 +271,28 @@ fn draw(terminal: &mut DefaultTerminal, app: &App) -> io::Result<()> {
 struct Driver {
     topology: Option<Topology>,
     recorder: Option<Recorder>,
-    /// Events come from a recording: there is nothing to send to.
-    replaying: bool,
+    /// Events come from a recording, played by this: there is nothing to send to.
+    player: Option<Player>,
+}
+
+/// The queues into the event loop: the network's events (and the sender that the topologies
+/// it starts report on), and a replay's entries.
+struct Queues {
+    tx: mpsc::Sender<Tagged>,
+    rx: mpsc::Receiver<Tagged>,
+    replay_rx: mpsc::Receiver<Entry>,
+}
+
+/// What a request does to the session that a recording must keep, so that a replay does it.
+fn mark_of(request: &Request) -> Option<Mark> {
+    match request {
+        Request::Restart { options, .. } => Some(Mark::Restart {
+            scheme: options.scheme,
+            exchange: options.exchange,
+        }),
+        Request::Mitm(MitmCommand::Intercept(on)) => Some(Mark::Intercept(*on)),
+        _ => None,
+    }
 }
 
 impl Driver {
@@ -276,15 +310,19 @@ impl Driver {
         }
     }
 
-    /// Applies one event from the network or the recording.
+    /// Records what the screen did to the session; a write error is shown once and ends the
+    /// recording.
+    fn mark(&mut self, app: &mut App, mark: Mark) {
+        if let Some(recorder) = &mut self.recorder
+            && let Err(e) = recorder.mark(mark)
+        {
+            app.show_error(format!("recording stopped: {e}"));
+            self.recorder = None;
+        }
+    }
+
+    /// Applies one event from the network.
     fn apply(&mut self, app: &mut App, (generation, role, event): Tagged) {
-        // A replay knows nothing of restarts: its events belong to whatever is on screen.
-        let generation = if self.replaying {
-            app.played_one();
-            app.generation()
-        } else {
-            generation
-        };
         self.record(app, generation, role, &event);
         app.on_net(generation, role, event);
     }
@@ -294,9 +332,13 @@ async fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     mut driver: Driver,
-    tx: mpsc::Sender<Tagged>,
-    mut rx: mpsc::Receiver<Tagged>,
+    queues: Queues,
 ) -> io::Result<()> {
+    let Queues {
+        tx,
+        mut rx,
+        mut replay_rx,
+    } = queues;
     let size = terminal.size()?;
     app.on_terminal(&ratatui::crossterm::event::Event::Resize(
         size.width,
@@ -337,6 +379,17 @@ async fn event_loop(
                 app.settle();
                 dirty = true;
             },
+            Some(entry) = replay_rx.recv() => {
+                app.on_entry(entry);
+                for _ in 0..BATCH {
+                    match replay_rx.try_recv() {
+                        Ok(entry) => app.on_entry(entry),
+                        Err(_) => break,
+                    }
+                }
+                app.settle();
+                dirty = true;
+            },
             Some(cell) = cells.recv() => {
                 app.on_matrix(cell);
                 dirty = true;
@@ -358,9 +411,16 @@ async fn event_loop(
                 });
                 continue;
             }
-            if driver.replaying && !matches!(request, Request::RunMatrix) {
-                app.show_error(super::app::REPLAY_REFUSAL);
+            if let Some(player) = &driver.player {
+                match request {
+                    Request::Playback(control) => player.control(control),
+                    Request::RunMatrix => handle(request, &mut None, &tx, &cells_tx, app).await,
+                    _ => app.show_error(super::app::REPLAY_REFUSAL),
+                }
                 continue;
+            }
+            if let Some(mark) = mark_of(&request) {
+                driver.mark(app, mark);
             }
             handle(request, &mut driver.topology, &tx, &cells_tx, app).await;
         }
@@ -432,5 +492,7 @@ async fn handle(
         }
         // Taken apart by the event loop before it gets here.
         Request::Later(_, request) => Box::pin(handle(*request, topology, tx, cells, app)).await,
+        // Only a replay has a player to ask; live, there is nothing to pause.
+        Request::Playback(_) => {}
     }
 }

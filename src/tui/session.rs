@@ -40,6 +40,8 @@ pub enum Source {
         played: usize,
         /// Events the recording holds.
         total: usize,
+        /// The viewer paused it (it then moves one entry per step).
+        paused: bool,
     },
 }
 
@@ -88,6 +90,7 @@ impl SessionView {
             redacted_keys,
             played: 0,
             total,
+            paused: false,
         };
         self
     }
@@ -187,6 +190,13 @@ impl SessionView {
     /// `role`'s connection now stands at `state`.
     pub fn set_status(&mut self, role: Role, state: ConnState) {
         self.status.insert(role, state);
+    }
+
+    /// A replay was paused (`true`) or resumed; live, nothing happens.
+    pub fn set_paused(&mut self, on: bool) {
+        if let Source::Replay { paused, .. } = &mut self.source {
+            *paused = on;
+        }
     }
 
     /// One more event of the recording has played.

@@ -134,4 +134,6 @@ pub enum Request {
     Mitm(MitmCommand),
     /// Play the attack matrix.
     RunMatrix,
+    /// Pause, resume or step the replay of a recording.
+    Playback(crate::record::Control),
 }

@@ -77,19 +77,35 @@ impl Theme {
         )
     }
 
-    /// The verdict banner: green authentic, yellow unauthenticated, red rejected.
+    /// The mark beside a verdict: ✔ only when a tag proved the message authentic. A message
+    /// accepted without one (ecb, cbc) gets ⚠, since it may well be a forgery; ✘ rejected.
+    pub fn mark(verdict: &Verdict) -> &'static str {
+        match verdict {
+            Verdict::Authentic => "✔",
+            Verdict::Unauthenticated => "⚠",
+            Verdict::Rejected(_) => "✘",
+        }
+    }
+
+    /// The verdict banner: green authentic, amber accepted-but-unauthenticated, red rejected.
+    /// Without colour, authentic and rejected are reversed and unauthenticated is underlined
+    /// instead, so that it never passes for authentic.
     pub fn verdict(&self, verdict: &Verdict) -> Style {
         let colour = match verdict {
             Verdict::Authentic => Color::Green,
             Verdict::Unauthenticated => Color::Yellow,
             Verdict::Rejected(_) => Color::Red,
         };
+        let mono = match verdict {
+            Verdict::Unauthenticated => Modifier::BOLD | Modifier::UNDERLINED,
+            _ => Modifier::BOLD | Modifier::REVERSED,
+        };
         self.pick(
             Style::new()
                 .fg(Color::Black)
                 .bg(colour)
                 .add_modifier(Modifier::BOLD),
-            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            Style::new().add_modifier(mono),
         )
     }
 

@@ -137,7 +137,23 @@ impl App {
                     self.session.set_status(role, ConnState::Closed(reason));
                 }
                 if role == Role::Mitm {
+                    // What the attacker held on that connection will never be released: no
+                    // pane may go on calling it held.
+                    let gone: Vec<u64> = self
+                        .attacker
+                        .held
+                        .iter()
+                        .filter(|h| h.peer == peer.id)
+                        .map(|h| h.seq)
+                        .collect();
                     self.attacker.held.retain(|h| h.peer != peer.id);
+                    let conn = self.conn(Role::Mitm, peer.id);
+                    for seq in gone {
+                        let key = (conn, Direction::ToServer, seq);
+                        if let Some(journey) = self.timeline.journeys_mut().find_mut(key) {
+                            journey.held = None;
+                        }
+                    }
                 }
             }
             Event::Armed { .. } => self.on_armed(),
@@ -185,6 +201,9 @@ impl App {
                 journey.on_wire = Some(Kept::new(&wire));
                 journey.held = fate.held();
                 if let Some(hold) = fate.held() {
+                    // A held message proves the switch is on, whatever the screen last knew (a
+                    // recording made before intercept marks, or `mitm --intercept`).
+                    self.attacker.intercept = true;
                     self.attacker.held.push_back(HeldMessage {
                         peer: peer.id,
                         hold,

@@ -9,10 +9,11 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::{App, REPLAY_REFUSAL};
 use crate::crypto::{KeyExchange, Scheme, Tamper};
-use crate::net::{Direction, MitmCommand, Role};
+use crate::net::{Direction, MitmCommand, PeerId, Role};
 use crate::tui::action::{self, Action};
 use crate::tui::attacker::TamperForm;
 use crate::tui::compare::DEFAULT_PLAINTEXT;
+use crate::tui::journey::Journey;
 use crate::tui::layout::Pane;
 use crate::tui::state::{ConnState, Focus, Mode, Request, Tab};
 use crate::tui::ui::Popup;
@@ -80,12 +81,32 @@ impl App {
             Action::Edit => self.ui.set_focus(Focus::Input),
             Action::Send => self.send_typed(),
             Action::SealAgain => self.seal_compare(),
+            Action::ToggleIntercept | Action::Forward | Action::DropHeld | Action::TamperMenu
+                if self.replaying() =>
+            {
+                self.ui.show_error(REPLAY_REFUSAL);
+            }
             Action::ToggleIntercept => self.toggle_intercept(),
             Action::Forward => self.release(None),
             Action::DropHeld => self.release(Some(Tamper::Drop)),
+            Action::PausePlayback => {
+                let paused = matches!(
+                    self.session.source(),
+                    crate::tui::session::Source::Replay { paused: true, .. }
+                );
+                self.session.set_paused(!paused);
+                self.requests
+                    .push(Request::Playback(crate::record::Control::TogglePause));
+            }
+            Action::StepPlayback => {
+                self.session.set_paused(true);
+                self.requests
+                    .push(Request::Playback(crate::record::Control::Step));
+            }
             Action::TamperMenu => {
                 let target = self.attacker.held.front().cloned();
-                let form = TamperForm::new(target, self.session.scheme());
+                let replays = self.last_forwarded(target.as_ref().map(|held| held.peer));
+                let form = TamperForm::new(target, self.session.scheme()).replaying(replays);
                 self.ui.open(Popup::Tamper(form));
             }
             Action::NextStep => self.next_step(),
@@ -101,6 +122,27 @@ impl App {
     /// Shows journey `id` in the panes (a click in History, a screenshot's choice).
     pub fn select_journey(&mut self, id: u64) {
         self.timeline.pin(Some(id));
+    }
+
+    /// The sequence number of the last client message the man in the middle forwarded (on
+    /// connection `peer`, when given): what a `replay` sends again. Dropped and held messages
+    /// never reached the server, and injected copies are not the client's.
+    fn last_forwarded(&self, peer: Option<PeerId>) -> Option<u64> {
+        let conn = peer.map(|peer| self.conn(Role::Mitm, peer));
+        let held = |journey: &Journey| {
+            self.attacker
+                .held
+                .iter()
+                .any(|h| self.conn(Role::Mitm, h.peer) == journey.conn && h.seq == journey.seq)
+        };
+        self.timeline
+            .journeys()
+            .iter()
+            .rev()
+            .filter(|j| j.direction == Some(Direction::ToServer) && !j.injected)
+            .filter(|j| conn.is_none_or(|conn| conn == j.conn))
+            .find(|j| j.on_wire.is_some() && !j.dropped() && !held(j))
+            .map(|j| j.seq)
     }
 
     fn back(&mut self) {
@@ -223,6 +265,14 @@ impl App {
             return;
         }
         let on = !self.attacker.intercept;
+        self.set_intercept(on);
+        self.requests
+            .push(Request::Mitm(MitmCommand::Intercept(on)));
+    }
+
+    /// Intercept on or off, as the screen shows it. Off releases every held message, so none
+    /// of them is shown as held any longer.
+    pub(super) fn set_intercept(&mut self, on: bool) {
         self.attacker.intercept = on;
         if !on {
             for held in std::mem::take(&mut self.attacker.held) {
@@ -236,8 +286,6 @@ impl App {
                 }
             }
         }
-        self.requests
-            .push(Request::Mitm(MitmCommand::Intercept(on)));
     }
 
     fn on_tamper_key(&mut self, key: KeyEvent, event: &TermEvent) {

@@ -151,10 +151,12 @@ impl App {
         let mode = self.session.mode();
         let lab = self.ui.tab() == Tab::Lab;
         Context {
+            // A replay sends nothing, so its keys are never typed into the editor.
             typing: self.ui.focus() == Focus::Input
                 && lab
                 && mode.sender().is_some()
-                && !self.ui.too_small(),
+                && !self.ui.too_small()
+                && !self.replaying(),
             popup: self.ui.popup().is_some(),
             // A lesson sets the scheme itself, and Compare shows all of them at once.
             scheme_choice: mode == Mode::Demo && lab && self.lesson.is_none(),
@@ -163,6 +165,7 @@ impl App {
             wire: mode.has_wire() && lab,
             can_edit: mode.sender().is_some() && lab,
             lesson: self.lesson.is_some(),
+            replay: self.replaying(),
         }
     }
 
@@ -203,17 +206,49 @@ impl App {
         self.timeline.evict();
     }
 
+    /// Plays one entry of a recording: its events belong to whatever is on screen, and its
+    /// marks do to the screen what the session did.
+    pub fn on_entry(&mut self, entry: crate::record::Entry) {
+        self.played_one();
+        match entry {
+            crate::record::Entry::Event(role, event) => self.on_net(self.generation(), role, event),
+            crate::record::Entry::Mark(mark) => self.on_mark(mark),
+        }
+    }
+
+    /// Does what a recording's mark says the session did at this point: started again under
+    /// another scheme, or switched intercept.
+    fn on_mark(&mut self, mark: crate::record::Mark) {
+        match mark {
+            crate::record::Mark::Restart { scheme, exchange } => {
+                // Recordings do not carry the nonce policy; the nonce on the wire shows it.
+                self.clean_slate(scheme, exchange, crate::crypto::NoncePolicy::Random);
+            }
+            crate::record::Mark::Intercept(on) => self.set_intercept(on),
+        }
+    }
+
     /// Starts the demo again with `options`: a new generation, and a clean slate.
     fn restart(&mut self, options: crate::net::DemoOptions) {
-        let generation = self
-            .session
-            .restart(options.scheme, options.exchange, options.nonce);
-        self.timeline.clear();
-        self.attacker = Attacker::default();
+        let generation = self.clean_slate(options.scheme, options.exchange, options.nonce);
         self.ui.clear_error();
         self.requests.push(Request::Restart {
             options,
             generation,
         });
+    }
+
+    /// A new session under `scheme` and `exchange`, nothing of the old one kept; returns
+    /// the generation its events carry.
+    fn clean_slate(
+        &mut self,
+        scheme: crate::crypto::Scheme,
+        exchange: crate::crypto::KeyExchange,
+        nonce: crate::crypto::NoncePolicy,
+    ) -> u64 {
+        let generation = self.session.restart(scheme, exchange, nonce);
+        self.timeline.clear();
+        self.attacker = Attacker::default();
+        generation
     }
 }

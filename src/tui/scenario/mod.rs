@@ -175,6 +175,24 @@ pub fn screenshots(cells: Vec<Cell>) -> Vec<Shot> {
     ]
 }
 
+/// Draws `app` on a test terminal of `width` × `height`, as the snapshot tests see it.
+pub fn draw(
+    app: &App,
+    width: u16,
+    height: u16,
+) -> ratatui::Terminal<ratatui::backend::TestBackend> {
+    let backend = ratatui::backend::TestBackend::new(width, height);
+    let mut terminal = match ratatui::Terminal::new(backend) {
+        Ok(terminal) => terminal,
+        Err(never) => match never {},
+    };
+    let drawn = terminal.draw(|frame| frame.render_widget(app, frame.area()));
+    if let Err(never) = drawn {
+        match never {}
+    }
+    terminal
+}
+
 /// Draws `app` at `size` and renders the frame as SVG.
 pub fn render_svg(app: &App, size: (u16, u16)) -> String {
     let mut buf = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, size.0, size.1));

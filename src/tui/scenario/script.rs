@@ -272,6 +272,17 @@ impl Script {
                     },
                 );
             }
+            if tamper == Some(Tamper::Drop) {
+                // Never forwarded: no verdict comes back to anyone.
+                let dropped = Event::Tampered {
+                    peer,
+                    seq,
+                    action: Tamper::Drop,
+                    sealed: Bytes::new(),
+                };
+                self.emit(Role::Mitm, dropped);
+                return self;
+            }
             if let Some(action) = tamper.clone()
                 && let Ok(changed) = action.apply(scheme, &wire, None)
             {

@@ -147,10 +147,18 @@ impl Widget for StatusLine<'_> {
                     Mode::Mitm => &[Role::Mitm],
                 };
                 let mut text: Vec<String> = Vec::new();
-                if let Source::Replay { played, total, .. } = self.session.source() {
+                if let Source::Replay {
+                    played,
+                    total,
+                    paused,
+                    ..
+                } = self.session.source()
+                {
                     // A replay's connections are history: say where the playback stands first.
                     text.push(if played >= total {
                         format!("replay finished: {total} events played (q quits)")
+                    } else if paused {
+                        format!("replay paused: {played} of {total} events")
                     } else {
                         format!("replay: {played} of {total} events")
                     });

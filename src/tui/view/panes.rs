@@ -166,6 +166,13 @@ impl Widget for PlaintextPane<'_> {
             };
             let label = if sender { "sent" } else { "received" };
             let line = match (shown, journey.arrival.as_ref()) {
+                // The receiver's text against what was sealed: what changed in transit lights up.
+                (Some(text), _) if !sender && journey.plaintext.is_some() => {
+                    let sent = journey.plaintext.as_ref().map_or(&[][..], |p| &p.bytes);
+                    let mut spans = vec![Span::styled(format!("{label}: "), theme.dim())];
+                    spans.extend(changes_lit(&text.bytes, sent, theme));
+                    Line::from(spans)
+                }
                 (Some(text), _) => Line::from(vec![
                     Span::styled(format!("{label}: "), theme.dim()),
                     Span::raw(readable(&text.bytes)),
@@ -186,6 +193,41 @@ impl Widget for PlaintextPane<'_> {
         let lines: Vec<Line> = lines.into_iter().map(|l| fit(l, inner.width)).collect();
         Paragraph::new(lines).render(inner, buf);
     }
+}
+
+/// `got` as readable text, the characters whose bytes differ from `sent` lit as the hex
+/// view lights changed bytes.
+fn changes_lit(got: &[u8], sent: &[u8], theme: &Theme) -> Vec<Span<'static>> {
+    let mut spans: Vec<(bool, String)> = Vec::new();
+    let mut at = 0;
+    let mut push = |c: char, len: usize, at: usize| {
+        let changed = sent.get(at..at + len) != got.get(at..at + len);
+        let c = if c.is_control() { '·' } else { c };
+        match spans.last_mut() {
+            Some((lit, text)) if *lit == changed => text.push(c),
+            _ => spans.push((changed, c.to_string())),
+        }
+    };
+    for chunk in got.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            push(c, c.len_utf8(), at);
+            at += c.len_utf8();
+        }
+        for _ in chunk.invalid() {
+            push(char::REPLACEMENT_CHARACTER, 1, at);
+            at += 1;
+        }
+    }
+    spans
+        .into_iter()
+        .map(|(lit, text)| {
+            if lit {
+                Span::styled(text, theme.touched())
+            } else {
+                Span::raw(text)
+            }
+        })
+        .collect()
 }
 
 /// The bytes `role` saw of the current journey, and their length when cut.
@@ -293,7 +335,7 @@ pub(super) fn banner(
     let style = theme.verdict(verdict);
     let tall = area.height >= 4;
     let text = verdict.to_string();
-    let mark = if verdict.is_accepted() { "✔" } else { "✘" };
+    let mark = Theme::mark(verdict);
     let word = format!("{mark} {text}");
     // A long reason wraps within the banner (ending in … if even that is too little), so it
     // never runs over the pane's border; in a short pane it takes a second row from "decided

@@ -35,6 +35,7 @@ fn scope_note(scope: Scope) -> &'static str {
         Scope::Wire => "Wire (demo, mitm)",
         Scope::CanEdit => "",
         Scope::Lesson => "during a lesson",
+        Scope::Replay => "during a replay",
     }
 }
 
@@ -132,9 +133,12 @@ impl Widget for TamperPopup<'_> {
             ]),
             text.width,
         );
-        let status_line = match form.check(self.scheme) {
-            Ok(action) => Line::from(Span::styled(format!("ok: {action}"), theme.good())),
-            Err(e) => Line::from(Span::styled(e, theme.warning())),
+        let status_line = match (form.check(self.scheme), form.explain()) {
+            (Ok(_), Some(Ok(what))) => {
+                Line::from(Span::styled(format!("ok: {what}"), theme.good()))
+            }
+            (Ok(_), Some(Err(e))) | (Err(e), _) => Line::from(Span::styled(e, theme.warning())),
+            (Ok(action), None) => Line::from(Span::styled(format!("ok: {action}"), theme.good())),
         };
         put(buf, status.x, status.y, status_line, status.width);
         let (anatomy, touched) = form.touched(self.scheme);

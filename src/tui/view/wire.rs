@@ -119,6 +119,13 @@ impl Widget for WirePane<'_> {
                                 ("⟲", " → sent an earlier message again after it".to_owned())
                             }
                             Tamper::Drop => ("✎", " → never forwarded".to_owned()),
+                            Tamper::Forge if attacker.key_learned => (
+                                "✎",
+                                " → its own text, under the key read off the wire".into(),
+                            ),
+                            Tamper::Forge => {
+                                ("✎", " → its own text, under a key of its own".into())
+                            }
                             _ => ("✎", format!(" → sent as shown, {} bytes", sent.len)),
                         };
                         lines.push(Line::from(vec![
