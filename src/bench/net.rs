@@ -201,6 +201,7 @@ pub async fn run(
         key_exchange: KeyExchange::Psk,
         ttl: None,
         auto_reply: None,
+        verdicts: crate::net::VerdictDetail::Detailed,
         nonce: crate::crypto::NoncePolicy::Random,
         limits: Limits {
             max_clients: clients.max(1),

@@ -13,7 +13,7 @@ pub use keys::{KeyArgs, resolve_key_text};
 pub use setup::{
     SetupError, client_config, demo_configs, mitm_config, scheme_options, server_config,
 };
-pub use values::{Format, KeyExchangeArg, MAX_MAX_FRAME, MIN_MAX_FRAME, WireArg};
+pub use values::{Format, KeyExchangeArg, MAX_MAX_FRAME, MIN_MAX_FRAME, VerdictsArg, WireArg};
 
 pub use crate::logging::LogLevel;
 use values::{
@@ -210,6 +210,16 @@ pub struct ServerArgs {
     /// Reply to every accepted message with its own plaintext.
     #[arg(long)]
     pub echo: bool,
+    /// Reply to every accepted message m with m ‖ TEXT, sealed: a service that appends a
+    /// secret to what it echoes. Under ecb `cipherlab attack byte-at-a-time` reads TEXT from
+    /// the replies' ciphertext alone.
+    #[arg(long, value_name = "TEXT", conflicts_with_all = ["echo", "reply"])]
+    pub echo_append: Option<String>,
+    /// What a VERDICT says about a rejection: detailed (`rejected: bad padding`) or opaque
+    /// (just `rejected`; this server's own screen and log still show why). Opaque hides the
+    /// reason, not the acceptance: under cbc it is still a padding oracle.
+    #[arg(long, value_enum, value_name = "DETAIL", default_value_t = VerdictsArg::Detailed)]
+    pub verdicts: VerdictsArg,
     /// Most clients served at once; the next gets an ERROR.
     #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub max_clients: u32,

@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
+use super::VerdictsArg;
 use super::{ClientArgs, DemoArgs, MitmArgs, NetArgs, ServerArgs, resolve_key_text};
 use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, NoncePolicy, Scheme};
 use crate::net::{
-    AutoReply, ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, system_clock,
+    AutoReply, ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, VerdictDetail, system_clock,
 };
 use crate::wire::frame::MAX_NAME;
 use crate::wire::seed::{CBC_SEED_KEY, Protocol, default_addr, mac_address};
@@ -162,14 +163,23 @@ pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupE
         }
     }
     let (key, key_source) = server_key(given, scheme, exchange)?;
-    let auto_reply = match (&args.reply, args.echo) {
-        (Some(text), _) => Some(AutoReply::Text(text.clone())),
-        (None, true) => Some(AutoReply::Echo),
+    if wire == Protocol::Seed && args.verdicts == VerdictsArg::Opaque {
+        return Err(SetupError::Usage(
+            "--verdicts opaque is for the lab wire: each seed program answers in its own words"
+                .to_owned(),
+        ));
+    }
+    let auto_reply = match (&args.reply, args.echo, &args.echo_append) {
+        (_, _, Some(secret)) => Some(AutoReply::Append(secret.clone().into_bytes())),
+        (Some(text), _, None) => Some(AutoReply::Text(text.clone())),
+        (None, true, None) => Some(AutoReply::Echo),
         // Seed 001's client waits for a reply to every token: headless, echo unless told.
-        (None, false) if wire == Protocol::Seed && scheme == Scheme::Fernet && args.headless => {
+        (None, false, None)
+            if wire == Protocol::Seed && scheme == Scheme::Fernet && args.headless =>
+        {
             Some(AutoReply::Echo)
         }
-        (None, false) => None,
+        (None, false, None) => None,
     };
     let config = ServerConfig {
         protocol: wire,
@@ -179,6 +189,7 @@ pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupE
         key_exchange: exchange,
         ttl: args.ttl,
         auto_reply,
+        verdicts: args.verdicts.into(),
         nonce,
         limits: Limits {
             max_clients: args.max_clients as usize,
@@ -264,6 +275,7 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
         key_exchange: exchange,
         ttl: None,
         auto_reply: None,
+        verdicts: VerdictDetail::Detailed,
         nonce,
         limits: Limits::default(),
         clock: system_clock(),

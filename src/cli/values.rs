@@ -179,6 +179,24 @@ impl From<WireArg> for Protocol {
     }
 }
 
+/// How much a server's verdicts say (`--verdicts`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VerdictsArg {
+    /// Every rejection with its reason: `rejected: bad padding`.
+    Detailed,
+    /// Every rejection reads just `rejected` (acceptance still shows: still an oracle).
+    Opaque,
+}
+
+impl From<VerdictsArg> for crate::net::VerdictDetail {
+    fn from(arg: VerdictsArg) -> crate::net::VerdictDetail {
+        match arg {
+            VerdictsArg::Detailed => crate::net::VerdictDetail::Detailed,
+            VerdictsArg::Opaque => crate::net::VerdictDetail::Opaque,
+        }
+    }
+}
+
 /// A key exchange on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum KeyExchangeArg {

@@ -35,6 +35,10 @@ pub enum Reason {
     LengthMismatch,
     /// Ciphertext that is not a whole number of 16-byte AES blocks.
     NotBlockMultiple,
+    /// The receiver said only "rejected" (`server --verdicts opaque`): it keeps its reason to
+    /// itself. Not one of [`Reason::ALL`]: it is the absence of a reason, carried on the wire
+    /// as a VERDICT with no `reason` field.
+    Withheld,
 }
 
 /// The check that decided a verdict, shown on the Verification pane.
@@ -52,6 +56,8 @@ pub enum Check {
     Tag,
     /// PKCS#7 padding after decryption.
     Padding,
+    /// Unknown: the receiver gave no reason (`--verdicts opaque`).
+    Withheld,
 }
 
 impl Reason {
@@ -80,6 +86,7 @@ impl Reason {
             Reason::TooShort => "too short",
             Reason::LengthMismatch => "length field disagrees with message",
             Reason::NotBlockMultiple => "not a multiple of the block size",
+            Reason::Withheld => "no reason given",
         }
     }
 
@@ -99,6 +106,7 @@ impl Reason {
             Reason::BadVersion => Check::Version,
             Reason::TokenExpired | Reason::FutureTimestamp => Check::Timestamp,
             Reason::TooShort | Reason::LengthMismatch | Reason::NotBlockMultiple => Check::Length,
+            Reason::Withheld => Check::Withheld,
         }
     }
 }
@@ -113,6 +121,7 @@ impl Check {
             Check::Timestamp => "the token timestamp against the clock and TTL",
             Check::Tag => "the HMAC-SHA256 tag, compared in constant time",
             Check::Padding => "PKCS#7 padding after decryption (nothing checks integrity)",
+            Check::Withheld => "unknown: the receiver gives no reasons (--verdicts opaque)",
         }
     }
 }
@@ -160,11 +169,21 @@ impl Verdict {
         }
     }
 
-    /// The rejection reason, if any.
+    /// The rejection reason, if the receiver gave one (a withheld reason is none).
     pub fn reason(&self) -> Option<Reason> {
         match self {
+            Verdict::Rejected(Reason::Withheld) => None,
             Verdict::Rejected(reason) => Some(*reason),
             _ => None,
+        }
+    }
+
+    /// The verdict as a receiver run with `--verdicts opaque` reports it: every rejection
+    /// reads just `rejected`. Acceptance still shows, and that alone is a padding oracle.
+    pub fn opaque(&self) -> Verdict {
+        match self {
+            Verdict::Rejected(_) => Verdict::Rejected(Reason::Withheld),
+            other => other.clone(),
         }
     }
 
@@ -197,6 +216,7 @@ impl Verdict {
 impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Verdict::Rejected(Reason::Withheld) => f.write_str("rejected"),
             Verdict::Rejected(reason) => write!(f, "rejected: {}", reason.words()),
             other => f.write_str(other.word().as_str()),
         }
@@ -227,5 +247,14 @@ mod tests {
             assert_eq!(Reason::from_words(reason.words()), Some(reason));
         }
         assert_eq!(Reason::from_words("cosmic rays"), None);
+        assert_eq!(Reason::from_words(Reason::Withheld.words()), None);
+    }
+
+    #[test]
+    fn an_opaque_rejection_reads_just_rejected() {
+        let opaque = Verdict::Rejected(Reason::BadPadding).opaque();
+        assert_eq!(opaque.to_string(), "rejected");
+        assert_eq!(opaque.reason(), None);
+        assert_eq!(Verdict::Unauthenticated.opaque(), Verdict::Unauthenticated);
     }
 }

@@ -9,7 +9,7 @@ use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
 use super::NetError;
-use super::config::ClientConfig;
+use super::config::{ClientConfig, VerdictDetail};
 use super::event::{ClientCommand, Event, Peer};
 use super::session::{Session, emit, write_frame};
 use crate::crypto::KeyExchange;
@@ -155,6 +155,7 @@ async fn connect_and_converse(
         events: events.clone(),
         limits,
         auto_reply: None,
+        verdicts: VerdictDetail::Detailed,
         stop: CancellationToken::new(),
     };
     session.converse(commands).await;

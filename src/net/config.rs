@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::crypto::KeyExchange;
-use crate::crypto::{Key, KeySource, NoncePolicy, Scheme, Tamper, unix_now};
+use crate::crypto::{Key, KeySource, NoncePolicy, Scheme, Tamper, Verdict, unix_now};
 use crate::wire::frame::DEFAULT_MAX_FRAME;
 use crate::wire::seed::Protocol;
 
@@ -68,6 +68,42 @@ pub enum AutoReply {
     Echo,
     /// Send this text after each accepted message.
     Text(String),
+    /// Send each accepted plaintext back with these bytes appended (`--echo-append`): a
+    /// service that appends a secret to what it echoes. Under ecb the reply's ciphertext
+    /// blocks give the secret away, one byte at a time.
+    Append(Vec<u8>),
+}
+
+impl AutoReply {
+    /// The reply to an accepted message whose plaintext is `plaintext`.
+    pub fn to(&self, plaintext: &[u8]) -> Vec<u8> {
+        match self {
+            AutoReply::Echo => plaintext.to_vec(),
+            AutoReply::Text(text) => text.as_bytes().to_vec(),
+            AutoReply::Append(secret) => [plaintext, secret].concat(),
+        }
+    }
+}
+
+/// How much a server's VERDICT frames say about a rejection (`--verdicts`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VerdictDetail {
+    /// The reason goes with every rejection: `rejected: bad padding`.
+    #[default]
+    Detailed,
+    /// Every rejection reads just `rejected`; the server's own screen and log still know why.
+    /// Acceptance still shows, so under cbc it is still a padding oracle (DESIGN §9).
+    Opaque,
+}
+
+impl VerdictDetail {
+    /// The verdict as this server reports it to the sender.
+    pub fn report(self, verdict: &Verdict) -> Verdict {
+        match self {
+            VerdictDetail::Detailed => verdict.clone(),
+            VerdictDetail::Opaque => verdict.opaque(),
+        }
+    }
 }
 
 /// Everything a server needs.
@@ -87,6 +123,8 @@ pub struct ServerConfig {
     pub ttl: Option<u64>,
     /// An automatic reply to each accepted message, if any.
     pub auto_reply: Option<AutoReply>,
+    /// Whether its VERDICT frames give the reason for a rejection.
+    pub verdicts: VerdictDetail,
     /// How its replies pick their nonces (gcm, chacha).
     pub nonce: NoncePolicy,
     /// Resource limits.

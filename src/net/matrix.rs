@@ -284,6 +284,7 @@ async fn start(
             key_exchange: exchange,
             ttl: (scheme == Scheme::Fernet).then_some(60),
             auto_reply: None,
+            verdicts: crate::net::VerdictDetail::Detailed,
             nonce: if reuse {
                 crate::crypto::NoncePolicy::Fixed
             } else {

@@ -21,7 +21,8 @@ mod topology;
 pub use attack::{FORGED_TEXT, INJECTED_SEQ, seq_label};
 pub use client::run as run_client;
 pub use config::{
-    AutoReply, ClientConfig, Clock, KeyText, Limits, MitmConfig, ServerConfig, system_clock,
+    AutoReply, ClientConfig, Clock, KeyText, Limits, MitmConfig, ServerConfig, VerdictDetail,
+    system_clock,
 };
 pub use event::{
     ClientCommand, Direction, Event, Fate, HoldId, MitmCommand, Peer, PeerId, Reading,

@@ -215,6 +215,7 @@ async fn serve(
         events,
         limits: config.limits,
         auto_reply: config.auto_reply,
+        verdicts: config.verdicts,
         stop,
     };
     session.converse(commands).await;

@@ -11,7 +11,7 @@ use tokio::time::timeout;
 use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
-use super::config::{AutoReply, Clock, Limits};
+use super::config::{AutoReply, Clock, Limits, VerdictDetail};
 use super::event::{ClientCommand, Event, Peer};
 use crate::crypto::{Anatomy, Cipher, Nonce, OpenOptions, Verdict};
 use crate::wire::{Frame, LabCodec};
@@ -29,6 +29,8 @@ pub(crate) struct Session {
     pub(crate) events: mpsc::Sender<Event>,
     pub(crate) limits: Limits,
     pub(crate) auto_reply: Option<AutoReply>,
+    /// What our VERDICT frames say about a rejection (a server's `--verdicts`).
+    pub(crate) verdicts: VerdictDetail,
     pub(crate) stop: CancellationToken,
 }
 
@@ -228,24 +230,18 @@ impl Session {
                 };
                 let opened = self.cipher.open_with(&wire, &options);
                 tracing::info!(peer = %self.peer, seq, bytes = wire.len(), verdict = %opened.verdict, "verification result");
-                let verdict = opened.verdict.clone();
+                // The sender hears the reason only if this side gives reasons; the Received
+                // event below keeps the real one for our own screen and log.
+                let verdict = self.verdicts.report(&opened.verdict);
                 write_frame(
                     &mut self.framed,
-                    Frame::Verdict {
-                        seq,
-                        verdict: verdict.clone(),
-                    },
+                    Frame::Verdict { seq, verdict },
                     &self.limits,
                 )
                 .await
                 .map_err(Ending::Gone)?;
                 let reply = match (&self.auto_reply, &opened.plaintext) {
-                    (Some(AutoReply::Echo), Some(plaintext)) => {
-                        Some(Bytes::copy_from_slice(plaintext))
-                    }
-                    (Some(AutoReply::Text(text)), Some(_)) => {
-                        Some(Bytes::from(text.clone().into_bytes()))
-                    }
+                    (Some(reply), Some(plaintext)) => Some(Bytes::from(reply.to(plaintext))),
                     _ => None,
                 };
                 self.report(Event::Received {

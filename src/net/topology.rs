@@ -226,6 +226,7 @@ impl Topology {
                 key_exchange: options.exchange,
                 ttl: options.ttl,
                 auto_reply: None,
+                verdicts: crate::net::VerdictDetail::Detailed,
                 nonce: options.nonce,
                 limits: Limits::default(),
                 clock: system_clock(),

@@ -73,9 +73,13 @@ fn verdict(v: &Value) -> Result<Verdict, String> {
     match VerdictWord::parse(text(v, "verdict")?) {
         Some(VerdictWord::Authentic) => Ok(Verdict::Authentic),
         Some(VerdictWord::Unauthenticated) => Ok(Verdict::Unauthenticated),
-        Some(VerdictWord::Rejected) => Reason::from_words(text(v, "reason")?)
-            .map(Verdict::Rejected)
-            .ok_or("unknown reason".into()),
+        Some(VerdictWord::Rejected) => match v["reason"].as_str() {
+            // A server run with --verdicts opaque gives no reason.
+            None => Ok(Verdict::Rejected(Reason::Withheld)),
+            Some(words) => Reason::from_words(words)
+                .map(Verdict::Rejected)
+                .ok_or("unknown reason".into()),
+        },
         None => Err("unknown verdict".into()),
     }
 }

@@ -297,9 +297,8 @@ impl Frame {
                             invalid("VERDICT", format!("unknown reason {:?}", cut(words, 64)))
                         })?)
                     }
-                    (VerdictWord::Rejected, None) => {
-                        return Err(invalid("VERDICT", "rejected without a reason"));
-                    }
+                    // A server run with --verdicts opaque keeps its reasons to itself.
+                    (VerdictWord::Rejected, None) => Verdict::Rejected(Reason::Withheld),
                     (_, Some(_)) => {
                         return Err(invalid(
                             "VERDICT",
@@ -463,6 +462,10 @@ mod tests {
         round_trip(Frame::Verdict {
             seq: 8,
             verdict: Verdict::Rejected(Reason::BadPadding),
+        });
+        round_trip(Frame::Verdict {
+            seq: 9,
+            verdict: Verdict::Rejected(Reason::Withheld),
         });
         round_trip(Frame::Error {
             reason: "nope".into(),

@@ -43,6 +43,7 @@ pub fn server_config(scheme: Scheme, exchange: KeyExchange) -> ServerConfig {
         key_exchange: exchange,
         ttl: None,
         auto_reply: None,
+        verdicts: cipherlab::net::VerdictDetail::Detailed,
         nonce: cipherlab::crypto::NoncePolicy::Random,
         limits: Limits::default(),
         clock: system_clock(),

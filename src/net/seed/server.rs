@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::io::{TokenReader, close_gently, early_bytes, read_exactly, read_to_end, write_all};
 use crate::crypto::{Cipher, Nonce, OpenOptions, Scheme, Verdict};
-use crate::net::config::{AutoReply, ServerConfig};
+use crate::net::config::ServerConfig;
 use crate::net::event::{ClientCommand, Event, Peer};
 use crate::net::session::emit;
 use crate::wire::seed::{HMAC_FAILED, HMAC_TAG, HMAC_VERIFIED, hmac_length};
@@ -176,8 +176,7 @@ async fn fernet(
         let verdict = opened.verdict.clone();
         tracing::info!(%peer, seq = received, verdict = %verdict, "verification result");
         let answer = match (&config.auto_reply, &opened.plaintext) {
-            (Some(AutoReply::Echo), Some(text)) => Some(Bytes::copy_from_slice(text)),
-            (Some(AutoReply::Text(text)), Some(_)) => Some(Bytes::from(text.clone().into_bytes())),
+            (Some(reply), Some(text)) => Some(Bytes::from(reply.to(text))),
             _ => None,
         };
         emit(
