@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::crypto::{Key, Verdict};
-use crate::net::{Event, Peer};
+use crate::net::{Event, OracleEvent, Peer};
 use crate::wire::Frame;
 
 /// What the `key` field holds when keys are not to be shown.
@@ -129,6 +129,7 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
             earlier_seq,
         } => json!({ "peer": peer.to_string(), "seq": seq, "earlier_seq": earlier_seq }),
         Event::Armed { action } => json!({ "action": action.to_string() }),
+        Event::Oracle(oracle) => oracle_fields(oracle),
         Event::Unsent { peer, reason } => {
             json!({ "message": format!("message not sent: {reason}"), "peer": peer.to_string() })
         }
@@ -148,6 +149,50 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
         object.insert("peer_id".into(), peer.id.into());
     }
     Value::Object(object)
+}
+
+/// The fields of an oracle-lab event (DESIGN §9).
+fn oracle_fields(event: &OracleEvent) -> Value {
+    match event {
+        OracleEvent::Started {
+            attack,
+            target_len,
+            block_size,
+        } => {
+            let mut fields = json!({ "attack": attack.name(), "target_len": target_len });
+            if let Some(size) = block_size {
+                fields["block_size"] = (*size).into();
+            }
+            fields
+        }
+        OracleEvent::Byte {
+            block,
+            index,
+            value,
+            queries,
+        } => json!({ "block": block, "index": index, "value": value, "queries": queries }),
+        OracleEvent::Done {
+            attack,
+            plaintext,
+            queries,
+            seconds,
+            key_len,
+        } => {
+            let mut fields = json!({ "attack": attack.name() });
+            add_plaintext(&mut fields, plaintext);
+            fields["queries"] = (*queries).into();
+            fields["seconds"] = (*seconds).into();
+            if let Some(len) = key_len {
+                fields["key_len"] = (*len).into();
+            }
+            fields
+        }
+        OracleEvent::Failed {
+            attack,
+            reason,
+            queries,
+        } => json!({ "attack": attack.name(), "reason": reason, "queries": queries }),
+    }
 }
 
 fn peer_value(peer: &Peer) -> Value {

@@ -38,7 +38,11 @@ fn main() -> ExitCode {
         Command::Mitm(args) => !args.headless,
         Command::Lesson(args) => !args.headless && !args.list,
         Command::Replay(args) => !args.headless,
-        Command::Seal(_) | Command::Open(_) | Command::Keygen(_) | Command::Bench(_) => false,
+        Command::Seal(_)
+        | Command::Open(_)
+        | Command::Keygen(_)
+        | Command::Bench(_)
+        | Command::Attack(_) => false,
     };
     let records = match &command {
         Command::Demo(_) | Command::Server(_) | Command::Client(_) | Command::Mitm(_) => true,
@@ -128,6 +132,10 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
             &mut std::io::stderr(),
         )),
         Command::Bench(command) => bench(command),
+        Command::Attack(command) => {
+            let (config, plan, json) = cli::attack_plan(&command).map_err(|e| setup_failed(&e))?;
+            runtime(headless::attack(config, plan, front.output(None), json))
+        }
         Command::Lesson(args) => lesson(&args, &front)?,
         Command::Replay(args) => {
             let recording = record::load(&args.file).map_err(|e| failed(&e))?;

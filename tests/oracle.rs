@@ -6,10 +6,13 @@
 mod common;
 
 use bytes::Bytes;
-use cipherlab::crypto::{Cipher, KeyExchange, Reason, Scheme, Verdict};
-use cipherlab::net::{AutoReply, ClientCommand, Event, VerdictDetail};
+use cipherlab::crypto::{Cipher, Key, KeyExchange, Reason, Scheme, Verdict};
+use cipherlab::net::oracle::{self, Ending, MAX_QUERIES_PER_BYTE, Plan};
+use cipherlab::net::{
+    AttackKind, AutoReply, ClientCommand, Event, NetError, OracleEvent, ServerConfig, VerdictDetail,
+};
 use cipherlab::wire::Frame;
-use common::process;
+use common::process::{self, Proc};
 use common::*;
 
 #[tokio::test]
@@ -119,4 +122,256 @@ fn opaque_verdicts_and_echo_append_are_checked_on_the_command_line() {
     let both = run(&["server", "--echo", "--echo-append", "x"]);
     assert_eq!(both.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&both.stderr).contains("cannot be used with"));
+}
+
+/// A lab server whose events nobody reads (the attacks ask thousands of questions).
+async fn quiet_server(config: ServerConfig) -> (std::net::SocketAddr, Key) {
+    let TestServer {
+        addr, events, key, ..
+    } = start_server(config).await;
+    drop(events);
+    (addr, key)
+}
+
+/// Runs `plan` in this process against `addr`; returns how it ended and every event.
+async fn attack(
+    addr: std::net::SocketAddr,
+    plan: Plan,
+    key: Option<&Key>,
+) -> (Result<Ending, NetError>, Vec<Event>) {
+    let mut config = client_config(addr, None, key);
+    config.name = "attacker".into();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(cipherlab::net::EVENT_QUEUE);
+    let task = tokio::spawn(oracle::run(config, plan, tx));
+    let mut events = vec![];
+    let collected = tokio::time::timeout(DEADLINE * 3, async {
+        while let Some(event) = rx.recv().await {
+            events.push(event);
+        }
+    })
+    .await;
+    assert!(collected.is_ok(), "the attack hung; events: {events:?}");
+    (task.await.unwrap(), events)
+}
+
+fn oracle_events(events: &[Event]) -> Vec<&OracleEvent> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Oracle(o) => Some(o),
+            _ => None,
+        })
+        .collect()
+}
+
+fn random(len: usize) -> Vec<u8> {
+    let mut bytes = vec![0; len];
+    getrandom::getrandom(&mut bytes).unwrap();
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn padding_oracle_reads_psk_cbc_messages_from_detailed_and_opaque_verdicts() {
+    let mut plaintexts: Vec<Vec<u8>> = [1, 15, 16, 17, 100].map(random).to_vec();
+    let mut ends_in_two = random(15);
+    ends_in_two[14] = 0x02;
+    plaintexts.push(ends_in_two);
+    let mut ends_in_two_twos = random(30);
+    ends_in_two_twos[28..].copy_from_slice(&[0x02, 0x02]);
+    plaintexts.push(ends_in_two_twos);
+    plaintexts.push(b"\x02".to_vec());
+    for detail in [VerdictDetail::Detailed, VerdictDetail::Opaque] {
+        let mut config = server_config(Scheme::Cbc, KeyExchange::Psk);
+        config.verdicts = detail;
+        let (addr, key) = quiet_server(config).await;
+        let cipher = Cipher::new(&key);
+        for plain in &plaintexts {
+            let message = cipher.seal(plain).unwrap();
+            let plan = Plan::PaddingOracle {
+                message: message.clone(),
+            };
+            // The attacker has no key: under psk nothing but the verdicts helps it.
+            let (ending, events) = attack(addr, plan, None).await;
+            assert_eq!(
+                ending.unwrap(),
+                Ending::Recovered,
+                "{detail:?} {plain:02x?}"
+            );
+            let oracle = oracle_events(&events);
+            assert!(matches!(
+                oracle.first(),
+                Some(OracleEvent::Started { attack: AttackKind::PaddingOracle, target_len, .. })
+                    if *target_len == message.len() - 16
+            ));
+            let bytes: Vec<u64> = oracle
+                .iter()
+                .filter_map(|o| match o {
+                    OracleEvent::Byte { queries, .. } => Some(*queries),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(bytes.len(), message.len() - 16, "one oracle-byte per byte");
+            assert!(
+                bytes.iter().all(|&q| q <= MAX_QUERIES_PER_BYTE),
+                "{detail:?}: {bytes:?}"
+            );
+            let Some(OracleEvent::Done {
+                plaintext, queries, ..
+            }) = oracle.last()
+            else {
+                panic!("no oracle-done: {oracle:?}");
+            };
+            assert_eq!(&plaintext[..], &plain[..], "{detail:?}");
+            assert_eq!(*queries, bytes.iter().sum::<u64>());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn padding_oracle_fails_against_fernet_gcm_and_chacha_after_256_queries() {
+    for scheme in [Scheme::Fernet, Scheme::Gcm, Scheme::Chacha] {
+        for detail in [VerdictDetail::Detailed, VerdictDetail::Opaque] {
+            let mut config = server_config(scheme, KeyExchange::Psk);
+            config.verdicts = detail;
+            let (addr, key) = quiet_server(config).await;
+            let message = Cipher::new(&key).seal(&random(40)).unwrap();
+            let (ending, events) = attack(addr, Plan::PaddingOracle { message }, None).await;
+            assert_eq!(ending.unwrap(), Ending::Failed, "{scheme}");
+            let Some(OracleEvent::Failed {
+                reason, queries, ..
+            }) = oracle_events(&events).last().copied()
+            else {
+                panic!("{scheme}: no oracle-failed: {events:?}");
+            };
+            assert!(*queries <= 256, "{scheme}: {queries}");
+            let expected = match detail {
+                VerdictDetail::Detailed => {
+                    "every query rejected: tag mismatch: the verdict carries no padding information"
+                }
+                VerdictDetail::Opaque => {
+                    "every query rejected: the verdict carries no padding information"
+                }
+            };
+            assert_eq!(reason, expected, "{scheme} {detail:?}");
+        }
+    }
+}
+
+/// `cipherlab ARGS`: its exit code and its JSON lines, within the test's deadline.
+async fn attack_binary(args: Vec<String>) -> (Option<i32>, Vec<serde_json::Value>) {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let started = std::time::Instant::now();
+        let (code, lines) = Proc::cipherlab(&args, &[("CIPHERLAB_KEY", "")]).finish();
+        assert!(started.elapsed() < DEADLINE, "the attack took too long");
+        let json = lines
+            .iter()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        (code, json)
+    })
+    .await
+    .unwrap()
+}
+
+fn attack_args(kind: &str, addr: impl std::fmt::Display, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "attack".to_owned(),
+        kind.to_owned(),
+        "--connect".to_owned(),
+        addr.to_string(),
+        "--headless".to_owned(),
+        "--log-level".to_owned(),
+        "off".to_owned(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn named<'a>(lines: &'a [serde_json::Value], event: &str) -> Vec<&'a serde_json::Value> {
+    lines.iter().filter(|l| l["event"] == event).collect()
+}
+
+/// `cipherlab attack padding-oracle` on `text` sealed under a psk `scheme` server.
+async fn padding_oracle_binary(
+    scheme: Scheme,
+    text: &[u8],
+) -> (Option<i32>, Vec<serde_json::Value>) {
+    let (addr, key) = quiet_server(server_config(scheme, KeyExchange::Psk)).await;
+    let message = hex::encode(Cipher::new(&key).seal(text).unwrap());
+    attack_binary(attack_args(
+        "padding-oracle",
+        addr,
+        &["--message", &message],
+    ))
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_padding_oracle_exits_0_with_the_plaintext_and_1_against_an_aead() {
+    let (code, lines) = padding_oracle_binary(Scheme::Cbc, b"the eagle lands at noon").await;
+    assert_eq!(code, Some(0), "{lines:?}");
+    let done = named(&lines, "oracle-done");
+    assert_eq!(done[0]["plaintext"], "the eagle lands at noon");
+    assert_eq!(done[0]["attack"], "padding-oracle");
+    assert!(done[0]["seconds"].as_f64().unwrap() > 0.0);
+    assert_eq!(named(&lines, "oracle-started")[0]["target_len"], 32);
+    assert_eq!(named(&lines, "oracle-byte").len(), 32);
+
+    let (code, lines) = padding_oracle_binary(Scheme::Gcm, b"the eagle lands at noon").await;
+    assert_eq!(code, Some(1), "{lines:?}");
+    let failed = named(&lines, "oracle-failed");
+    assert_eq!(
+        failed[0]["reason"],
+        "every query rejected: tag mismatch: the verdict carries no padding information"
+    );
+    assert!(failed[0]["queries"].as_u64().unwrap() <= 256);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attacks_on_a_server_that_is_not_a_lab_server_end_with_a_clear_error() {
+    // One listener that accepts and says nothing, one that answers like a web server.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_addr = silent.local_addr().unwrap();
+    let web = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let web_addr = web.local_addr().unwrap();
+    let keep = tokio::spawn(async move {
+        let mut held = vec![];
+        loop {
+            tokio::select! {
+                Ok((stream, _)) = silent.accept() => held.push(stream),
+                Ok((mut stream, _)) = web.accept() => {
+                    use tokio::io::AsyncWriteExt;
+                    let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+                    held.push(stream);
+                }
+            }
+        }
+    });
+    let message = hex::encode([7u8; 32]);
+    let quick = ["--message", &message, "--handshake-timeout", "1"];
+    let (code, lines) = attack_binary(attack_args("padding-oracle", silent_addr, &quick)).await;
+    assert_eq!(code, Some(1));
+    let error = named(&lines, "error")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(error.contains("no WELCOME within 1 s"), "{error}");
+    assert!(
+        error.contains("a cipherlab server on the lab wire?"),
+        "{error}"
+    );
+
+    let (code, lines) = attack_binary(attack_args("padding-oracle", web_addr, &quick)).await;
+    assert_eq!(code, Some(1));
+    let error = named(&lines, "error")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(error.contains("this looks like an HTTP server"), "{error}");
+
+    let (code, lines) =
+        attack_binary(attack_args("byte-at-a-time", silent_addr, &quick[2..])).await;
+    assert_eq!(code, Some(1), "{lines:?}");
+    keep.abort();
 }

@@ -11,14 +11,17 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 pub use keys::{KeyArgs, resolve_key_text};
 pub use setup::{
-    SetupError, client_config, demo_configs, mitm_config, scheme_options, server_config,
+    SetupError, attack_plan, client_config, demo_configs, mitm_config, scheme_options,
+    server_config,
 };
-pub use values::{Format, KeyExchangeArg, MAX_MAX_FRAME, MIN_MAX_FRAME, VerdictsArg, WireArg};
+pub use values::{
+    Format, HexMessage, KeyExchangeArg, MAX_MAX_FRAME, MIN_MAX_FRAME, VerdictsArg, WireArg,
+};
 
 pub use crate::logging::LogLevel;
 use values::{
-    parse_known, parse_listen_address, parse_max_frame, parse_peer_address, parse_planned_tamper,
-    parse_speed,
+    parse_append, parse_hex_message, parse_known, parse_listen_address, parse_max_frame,
+    parse_peer_address, parse_planned_tamper, parse_speed,
 };
 
 use crate::crypto::{NoncePolicy, Scheme, Tamper};
@@ -97,6 +100,83 @@ pub enum Command {
     /// Measure: `crypto` times each scheme, `net` loads a real server on loopback.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Read without the key: attacks that ask a lab server questions and read a message or a
+    /// secret from its answers (exit 0 recovered, 1 failed, 2 usage).
+    #[command(subcommand)]
+    Attack(AttackCommand),
+}
+
+/// `cipherlab attack`: the oracle lab (DESIGN §9).
+#[derive(Debug, Subcommand)]
+pub enum AttackCommand {
+    /// Decrypt a captured cbc message (salt ‖ CT, as hex) from the server's verdicts alone:
+    /// `unauthenticated` means the padding was valid. At most 256 queries a byte; works under
+    /// psk and against `server --verdicts opaque`, and fails, saying why, against fernet, gcm
+    /// and chacha, whose tag rejects every query before the padding is looked at.
+    PaddingOracle(PaddingOracleArgs),
+    /// Recover the secret a `server --scheme ecb --echo-append TEXT` appends, by sending chosen
+    /// prefixes and comparing the replies' ciphertext blocks (never opening them). Fails under
+    /// cbc, fernet, gcm and chacha: a random IV or nonce leaves no repeated blocks.
+    ByteAtATime(ByteAtATimeArgs),
+    /// Length extension against a prefix-mac server: append TEXT to a captured message
+    /// (len ‖ m ‖ tag, as hex) for each key length from 1 to 64, and report the one accepted.
+    /// Under hmac every try is rejected.
+    Extend(ExtendArgs),
+}
+
+/// What every attack takes.
+#[derive(Debug, Args)]
+pub struct AttackArgs {
+    /// The lab server's address.
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_ADDR, value_parser = parse_peer_address)]
+    pub connect: String,
+    /// The name shown on the server's client list (and, with an exercise, whose material).
+    #[arg(long, value_name = "N", default_value = "attacker")]
+    pub name: String,
+    /// Print JSON lines (oracle-started, oracle-byte, oracle-done or oracle-failed) instead of
+    /// text.
+    #[arg(long)]
+    pub headless: bool,
+    /// Network limits.
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// `cipherlab attack padding-oracle`.
+#[derive(Debug, Args)]
+pub struct PaddingOracleArgs {
+    /// The captured message's wire bytes as hex (an `intercepted` event's `wire_hex`).
+    #[arg(long, value_name = "HEX", value_parser = parse_hex_message)]
+    pub message: HexMessage,
+    /// Where and how.
+    #[command(flatten)]
+    pub attack: AttackArgs,
+}
+
+/// `cipherlab attack byte-at-a-time`.
+#[derive(Debug, Args)]
+pub struct ByteAtATimeArgs {
+    /// The key to seal the chosen prefixes with, when the server uses psk (with `send` or
+    /// `x25519` the handshake gives one). The replies are never opened with it.
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Where and how.
+    #[command(flatten)]
+    pub attack: AttackArgs,
+}
+
+/// `cipherlab attack extend`.
+#[derive(Debug, Args)]
+pub struct ExtendArgs {
+    /// The captured message's wire bytes as hex: len ‖ m ‖ tag.
+    #[arg(long, value_name = "HEX", value_parser = parse_hex_message)]
+    pub message: HexMessage,
+    /// The text to append.
+    #[arg(long, value_name = "TEXT", value_parser = parse_append)]
+    pub append: String,
+    /// Where and how.
+    #[command(flatten)]
+    pub attack: AttackArgs,
 }
 
 impl Command {

@@ -5,7 +5,10 @@
 use std::time::Duration;
 
 use super::VerdictsArg;
-use super::{ClientArgs, DemoArgs, MitmArgs, NetArgs, ServerArgs, resolve_key_text};
+use super::{
+    AttackArgs, AttackCommand, ClientArgs, DemoArgs, MitmArgs, NetArgs, ServerArgs,
+    resolve_key_text,
+};
 use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, NoncePolicy, Scheme};
 use crate::net::{
@@ -292,6 +295,57 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
         clock: system_clock(),
     };
     Ok((server, client))
+}
+
+/// An attack's client configuration and its plan. Only byte-at-a-time takes a key (to seal
+/// its chosen prefixes under psk); the padding oracle and extend need none.
+///
+/// # Errors
+/// A usage error for a key file that cannot be read.
+pub fn attack_plan(
+    command: &AttackCommand,
+) -> Result<(ClientConfig, crate::net::oracle::Plan, bool), SetupError> {
+    use crate::net::oracle::Plan;
+    let (args, plan, key): (&AttackArgs, Plan, Option<KeyText>) = match command {
+        AttackCommand::PaddingOracle(a) => (
+            &a.attack,
+            Plan::PaddingOracle {
+                message: a.message.0.clone(),
+            },
+            None,
+        ),
+        AttackCommand::ByteAtATime(a) => (
+            &a.attack,
+            Plan::ByteAtATime,
+            resolve_key_text(&a.key, None)?,
+        ),
+        AttackCommand::Extend(a) => (
+            &a.attack,
+            Plan::Extend {
+                message: a.message.0.clone(),
+                append: a.append.clone(),
+            },
+            None,
+        ),
+    };
+    let name = args
+        .name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME)
+        .collect();
+    let config = ClientConfig {
+        protocol: Protocol::Lab,
+        connect: args.connect.clone(),
+        scheme: None,
+        name,
+        key,
+        ttl: None,
+        nonce: NoncePolicy::Random,
+        limits: limits(&args.net),
+        clock: system_clock(),
+    };
+    Ok((config, plan, args.headless))
 }
 
 /// The man in the middle's configuration.

@@ -89,6 +89,37 @@ pub(super) fn parse_known(text: &str) -> Result<(u64, String), String> {
     Ok((n, known.to_owned()))
 }
 
+/// A captured message's wire bytes, given on the command line as hex.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HexMessage(pub Vec<u8>);
+
+/// A captured message as hex (spaces and a `0x` allowed), at most a frame's worth.
+pub(super) fn parse_hex_message(text: &str) -> Result<HexMessage, String> {
+    let digits: String = text
+        .trim()
+        .trim_start_matches("0x")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let bytes = hex::decode(&digits).map_err(|e| format!("not hex: {e}"))?;
+    if bytes.is_empty() {
+        return Err("the message is empty".to_owned());
+    }
+    if bytes.len() > MAX_MAX_FRAME {
+        return Err(format!("{} bytes is more than a frame holds", bytes.len()));
+    }
+    Ok(HexMessage(bytes))
+}
+
+/// `--append TEXT` for length extension: within the tamper grammar's bound.
+pub(super) fn parse_append(text: &str) -> Result<String, String> {
+    let max = crate::crypto::tamper::MAX_TAMPER_BYTES;
+    if text.len() > max {
+        return Err(format!("{} bytes; at most {max}", text.len()));
+    }
+    Ok(text.to_owned())
+}
+
 /// `N=...` with N a message number from 1.
 fn numbered<'a>(text: &'a str, form: &str) -> Result<(u64, &'a str), String> {
     let (n, rest) = text

@@ -19,6 +19,18 @@ pub enum Encoding {
     Base64Url,
 }
 
+impl Encoding {
+    /// The wire bytes for `bytes` dissected under this encoding.
+    pub fn to_wire(self, bytes: &[u8]) -> Vec<u8> {
+        match self {
+            Encoding::Raw => bytes.to_vec(),
+            Encoding::Base64Url => base64::engine::general_purpose::URL_SAFE
+                .encode(bytes)
+                .into_bytes(),
+        }
+    }
+}
+
 /// One labelled range of a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field {
@@ -199,12 +211,7 @@ impl Anatomy {
 
     /// The wire text for these bytes: base64url for Fernet, the bytes themselves otherwise.
     pub fn to_wire(&self) -> Vec<u8> {
-        match self.encoding {
-            Encoding::Raw => self.bytes.clone(),
-            Encoding::Base64Url => base64::engine::general_purpose::URL_SAFE
-                .encode(&self.bytes)
-                .into_bytes(),
-        }
+        self.encoding.to_wire(&self.bytes)
     }
 }
 

@@ -1,7 +1,10 @@
 //! The headless front end: every network event as one JSON object per line on stdout, for
 //! scripts, tests and benchmarks. It consumes the same event stream as the screen.
 
+mod attack;
 mod input;
+
+pub use attack::attack;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -46,11 +46,24 @@ pub async fn run(
     result
 }
 
-async fn connect_and_converse(
-    config: ClientConfig,
-    commands: mpsc::Receiver<ClientCommand>,
-    events: &mpsc::Sender<Event>,
-) -> Result<(), NetError> {
+/// A lab connection whose WELCOME has arrived, before any key is settled.
+pub(crate) struct Welcomed {
+    /// The connection, its codec now taking frames up to `--max-frame`.
+    pub(crate) framed: Framed<TcpStream, LabCodec>,
+    /// The server.
+    pub(crate) peer: Peer,
+    /// What the server said.
+    pub(crate) welcome: Welcome,
+    /// Our X25519 offer, to finish if the server agrees keys.
+    pub(crate) agreement: Agreement,
+}
+
+/// Connects and shakes hands: HELLO out, WELCOME (or the server's ERROR) back, each within
+/// its deadline. Shared by the client and the attacks, which need no key to get this far.
+///
+/// # Errors
+/// [`NetError`] when the connection or handshake fails.
+pub(crate) async fn shake_hands(config: &ClientConfig) -> Result<Welcomed, NetError> {
     let limits = config.limits;
     let stream = match timeout(limits.connect_timeout, TcpStream::connect(&config.connect)).await {
         Err(_) => {
@@ -113,6 +126,26 @@ async fn connect_and_converse(
             )));
         }
     };
+    Ok(Welcomed {
+        framed,
+        peer,
+        welcome,
+        agreement,
+    })
+}
+
+async fn connect_and_converse(
+    config: ClientConfig,
+    commands: mpsc::Receiver<ClientCommand>,
+    events: &mpsc::Sender<Event>,
+) -> Result<(), NetError> {
+    let limits = config.limits;
+    let Welcomed {
+        mut framed,
+        peer,
+        welcome,
+        agreement,
+    } = shake_hands(&config).await?;
     let (key, source) = match session_key(&config, &welcome, agreement) {
         Ok(found) => found,
         Err(e) => {
@@ -163,7 +196,7 @@ async fn connect_and_converse(
 }
 
 /// The session key: read off WELCOME when the server sends it, agreed with X25519, or our own.
-fn session_key(
+pub(crate) fn session_key(
     config: &ClientConfig,
     welcome: &Welcome,
     agreement: Agreement,

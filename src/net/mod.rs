@@ -12,6 +12,7 @@ mod keystream;
 pub mod matrix;
 pub mod mitm;
 mod mode;
+pub mod oracle;
 mod roster;
 pub(crate) mod seed;
 pub mod server;
@@ -25,8 +26,8 @@ pub use config::{
     system_clock,
 };
 pub use event::{
-    ClientCommand, Direction, Event, Fate, HoldId, MitmCommand, Peer, PeerId, Reading,
-    ServerCommand,
+    AttackKind, ClientCommand, Direction, Event, Fate, HoldId, MitmCommand, OracleEvent, Peer,
+    PeerId, Reading, ServerCommand,
 };
 pub use mitm::run as run_mitm;
 pub use mode::Mode;
@@ -78,6 +79,10 @@ pub enum NetError {
         /// The session's scheme.
         scheme: Scheme,
     },
+    /// The conversation broke off: the server closed, stopped answering, or broke the
+    /// protocol.
+    #[error("{0}")]
+    Ended(String),
     /// Our pre-shared key does not fit the session's scheme.
     #[error("{origin}: {source}")]
     Key {

@@ -179,6 +179,7 @@ fn guess_peer(prefix: &[u8; 4]) -> &'static str {
         b"GET " | b"POST" | b"PUT " | b"HEAD" => {
             " (this looks like HTTP; seed 003 clients need --wire seed)"
         }
+        b"HTTP" => " (this looks like an HTTP server, not a lab server; seed 003 is --wire seed)",
         [b'g', b'A', b'A', b'A'] => {
             " (this looks like a Fernet token; seed 001 clients need --wire seed)"
         }

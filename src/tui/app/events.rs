@@ -157,6 +157,8 @@ impl App {
                 }
             }
             Event::Armed { .. } => self.on_armed(),
+            // The Oracle tab is not drawn yet; the attack front ends print these.
+            Event::Oracle(_) => {}
             Event::Unsent { reason, .. } => {
                 self.ui.show_error(format!("message not sent: {reason}"));
             }
