@@ -375,3 +375,83 @@ async fn attacks_on_a_server_that_is_not_a_lab_server_end_with_a_clear_error() {
     assert_eq!(code, Some(1), "{lines:?}");
     keep.abort();
 }
+
+/// A server of `scheme` that answers each message m with m ‖ `secret`.
+async fn echo_append_server(
+    scheme: Scheme,
+    exchange: KeyExchange,
+    secret: &[u8],
+) -> (std::net::SocketAddr, Key) {
+    let mut config = server_config(scheme, exchange);
+    config.auto_reply = Some(AutoReply::Append(secret.to_vec()));
+    quiet_server(config).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn byte_at_a_time_recovers_a_30_byte_appended_secret_under_ecb() {
+    let secret = b"session=7f3a9c21;role=teacher!";
+    assert_eq!(secret.len(), 30);
+    let (addr, _) = echo_append_server(Scheme::Ecb, KeyExchange::Send, secret).await;
+    let (code, lines) = attack_binary(attack_args("byte-at-a-time", addr, &[])).await;
+    assert_eq!(code, Some(0), "{lines:?}");
+    let started = named(&lines, "oracle-started");
+    assert_eq!(started[0]["target_len"], 30);
+    assert_eq!(started[0]["block_size"], 16);
+    let bytes = named(&lines, "oracle-byte");
+    assert_eq!(bytes.len(), 30);
+    assert!(bytes.iter().all(|b| b["queries"].as_u64().unwrap() <= 256));
+    let done = named(&lines, "oracle-done");
+    assert_eq!(done[0]["plaintext"], std::str::from_utf8(secret).unwrap());
+    assert!(done[0]["queries"].as_u64().unwrap() <= 30 * 256 + 64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn byte_at_a_time_seals_with_a_pre_shared_key_and_needs_one() {
+    let secret = b"a psk secret, appended";
+    let (addr, key) = echo_append_server(Scheme::Ecb, KeyExchange::Psk, secret).await;
+    let (ending, events) = attack(addr, Plan::ByteAtATime, Some(&key)).await;
+    assert_eq!(ending.unwrap(), Ending::Recovered);
+    assert!(matches!(
+        oracle_events(&events).last(),
+        Some(OracleEvent::Done { plaintext, .. }) if &plaintext[..] == secret
+    ));
+    // Without the key it cannot seal its questions: a usage error (exit 2) that says so.
+    let (code, lines) = attack_binary(attack_args("byte-at-a-time", addr, &[])).await;
+    assert_eq!(code, Some(2), "{lines:?}");
+    let error = named(&lines, "error")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(error.contains("pre-shared ecb key"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn byte_at_a_time_fails_where_the_iv_or_nonce_is_random() {
+    for scheme in [Scheme::Cbc, Scheme::Fernet, Scheme::Gcm, Scheme::Chacha] {
+        let (addr, _) = echo_append_server(scheme, KeyExchange::Send, b"the secret").await;
+        let (ending, events) = attack(addr, Plan::ByteAtATime, None).await;
+        assert_eq!(ending.unwrap(), Ending::Failed, "{scheme}");
+        let Some(OracleEvent::Failed {
+            reason, queries, ..
+        }) = oracle_events(&events).last().copied()
+        else {
+            panic!("{scheme}: no oracle-failed: {events:?}");
+        };
+        assert_eq!(
+            reason, "no repeated blocks: the IV or nonce is random",
+            "{scheme}"
+        );
+        assert!(*queries <= 66, "{scheme}: {queries}");
+    }
+}
+
+#[tokio::test]
+async fn byte_at_a_time_against_a_server_that_does_not_echo_says_so() {
+    let (addr, _) = quiet_server(server_config(Scheme::Ecb, KeyExchange::Send)).await;
+    let (ending, events) = attack(addr, Plan::ByteAtATime, None).await;
+    assert_eq!(ending.unwrap(), Ending::Failed);
+    assert!(matches!(
+        oracle_events(&events).last(),
+        Some(OracleEvent::Failed { reason, .. }) if reason.contains("--echo-append")
+    ));
+}

@@ -62,8 +62,9 @@ fn text(event: &Event) -> Option<String> {
             value,
             queries,
         }) => format!(
-            "  block {block} byte {index:>2}: {value:02x} {} ({queries} queries)",
-            shown(*value)
+            "  block {block} byte {index:>2}: {value:02x} {} ({})",
+            shown(*value),
+            count(*queries)
         ),
         Event::Oracle(OracleEvent::Done {
             attack,
@@ -74,8 +75,9 @@ fn text(event: &Event) -> Option<String> {
         }) => {
             let key = key_len.map_or(String::new(), |k| format!(" with a {k}-byte key"));
             format!(
-                "{}: recovered{key} in {queries} queries, {seconds:.3} s: {:?}",
+                "{}: recovered{key} in {}, {seconds:.3} s: {:?}",
                 attack.name(),
+                count(*queries),
                 String::from_utf8_lossy(plaintext)
             )
         }
@@ -89,6 +91,14 @@ fn text(event: &Event) -> Option<String> {
         ),
         _ => return None,
     })
+}
+
+/// `1 query`, `7 queries`.
+fn count(queries: u64) -> String {
+    match queries {
+        1 => "1 query".to_owned(),
+        n => format!("{n} queries"),
+    }
 }
 
 /// A byte as a character when it prints as one.

@@ -29,7 +29,7 @@ pub use padding::MAX_QUERIES_PER_BYTE;
 /// The key lengths `extend` tries.
 pub const EXTEND_KEY_LENGTHS: std::ops::RangeInclusive<usize> = 1..=64;
 /// How long a server that echoes may take to send its reply after its verdict.
-const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+const REPLY_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Which attack to run, with what it needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
