@@ -124,6 +124,33 @@ fn opaque_verdicts_and_echo_append_are_checked_on_the_command_line() {
     assert!(String::from_utf8_lossy(&both.stderr).contains("cannot be used with"));
 }
 
+#[test]
+fn attacks_refuse_bad_arguments_with_exit_2() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(process::BIN)
+            .args(["attack"])
+            .args(args)
+            .args(["--log-level", "off"])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["padding-oracle", "--connect", "127.0.0.1:1"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--message <HEX>"), "{err}");
+    let (code, err) = run(&["padding-oracle", "--message", "zz"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("not hex"), "{err}");
+    let long = "x".repeat(300);
+    let (code, err) = run(&["extend", "--message", "00", "--append", &long]);
+    assert_eq!(code, Some(2), "{err}");
+    let (code, err) = run(&["byte-at-a-time", "--connect", "127.0.0.1:0"]);
+    assert_eq!(code, Some(2), "{err}");
+}
+
 /// A lab server whose events nobody reads (the attacks ask thousands of questions).
 async fn quiet_server(config: ServerConfig) -> (std::net::SocketAddr, Key) {
     let TestServer {
@@ -453,5 +480,57 @@ async fn byte_at_a_time_against_a_server_that_does_not_echo_says_so() {
     assert!(matches!(
         oracle_events(&events).last(),
         Some(OracleEvent::Failed { reason, .. }) if reason.contains("--echo-append")
+    ));
+}
+
+/// `cipherlab attack extend` on a message the `scheme` server's 13-byte key tagged.
+async fn extend_binary(scheme: Scheme) -> (Option<i32>, Vec<serde_json::Value>) {
+    let mut config = server_config(scheme, KeyExchange::Psk);
+    config.key = Key::parse(scheme, "text:thirteen-byte").unwrap();
+    let (addr, key) = quiet_server(config).await;
+    assert_eq!(key.as_bytes().len(), 13);
+    let message = hex::encode(Cipher::new(&key).seal(b"amount=10&to=alice").unwrap());
+    let extra = ["--message", &message, "--append", "&to=mallory"];
+    attack_binary(attack_args("extend", addr, &extra)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extend_is_accepted_under_prefix_mac_with_the_key_length_and_rejected_under_hmac() {
+    let (code, lines) = extend_binary(Scheme::PrefixMac).await;
+    assert_eq!(code, Some(0), "{lines:?}");
+    let done = named(&lines, "oracle-done");
+    assert_eq!(done[0]["attack"], "extend");
+    assert_eq!(done[0]["key_len"], 13);
+    assert!(done[0]["queries"].as_u64().unwrap() <= 64);
+    let forged = done[0]["plaintext_hex"].as_str().unwrap();
+    assert!(
+        forged.starts_with(&hex::encode("amount=10&to=alice")),
+        "{forged}"
+    );
+    assert!(forged.ends_with(&hex::encode("&to=mallory")), "{forged}");
+
+    let (code, lines) = extend_binary(Scheme::Hmac).await;
+    assert_eq!(code, Some(1), "{lines:?}");
+    let failed = named(&lines, "oracle-failed");
+    assert_eq!(
+        failed[0]["reason"],
+        "every key length from 1 to 64 rejected: tag mismatch"
+    );
+    assert_eq!(failed[0]["queries"], 64);
+}
+
+#[tokio::test]
+async fn extend_against_a_scheme_without_a_tag_to_extend_fails_before_asking() {
+    let (addr, key) = quiet_server(server_config(Scheme::Cbc, KeyExchange::Psk)).await;
+    let message = Cipher::new(&key).seal(b"amount=10&to=alice").unwrap();
+    let plan = Plan::Extend {
+        message,
+        append: "&to=mallory".into(),
+    };
+    let (ending, events) = attack(addr, plan, None).await;
+    assert_eq!(ending.unwrap(), Ending::Failed);
+    assert!(matches!(
+        oracle_events(&events).last(),
+        Some(OracleEvent::Failed { queries: 0, .. })
     ));
 }
