@@ -257,6 +257,47 @@ mod tests {
     }
 
     #[test]
+    fn oracle_events_carry_the_contract_fields() {
+        use crate::net::{AttackKind, OracleEvent};
+        let line = |event| event_json(&Event::Oracle(event), false).to_string();
+        assert_eq!(
+            line(OracleEvent::Started {
+                attack: AttackKind::PaddingOracle,
+                target_len: 32,
+                block_size: None
+            }),
+            r#"{"event":"oracle-started","attack":"padding-oracle","target_len":32}"#
+        );
+        assert_eq!(
+            line(OracleEvent::Byte {
+                block: 1,
+                index: 15,
+                value: 2,
+                queries: 17
+            }),
+            r#"{"event":"oracle-byte","block":1,"index":15,"value":2,"queries":17}"#
+        );
+        assert_eq!(
+            line(OracleEvent::Done {
+                attack: AttackKind::Extend,
+                plaintext: Bytes::from_static(b"hi"),
+                queries: 13,
+                seconds: 0.5,
+                key_len: Some(13)
+            }),
+            r#"{"event":"oracle-done","attack":"extend","plaintext":"hi","queries":13,"seconds":0.5,"key_len":13}"#
+        );
+        assert_eq!(
+            line(OracleEvent::Failed {
+                attack: AttackKind::ByteAtATime,
+                reason: "no repeated blocks: the IV or nonce is random".into(),
+                queries: 18
+            }),
+            r#"{"event":"oracle-failed","attack":"byte-at-a-time","reason":"no repeated blocks: the IV or nonce is random","queries":18}"#
+        );
+    }
+
+    #[test]
     fn keys_are_redacted_unless_asked_for() {
         let key = Key::parse(Scheme::Hmac, "hunter2hunter2").unwrap();
         let event = Event::Key {

@@ -12,7 +12,9 @@
 //! - [`net`]: tokio tasks for the server, client and man in the middle. One accept loop serves
 //!   them all, and one pure attack pipeline (`net::attack`) decides what the man in the middle
 //!   does on either protocol; they report typed events over bounded channels and take
-//!   commands, and never know which front end listens.
+//!   commands, and never know which front end listens. `net::oracle` holds the attacks that
+//!   read without the key (padding oracle, ECB byte-at-a-time, length extension): their
+//!   logic pure, one lab connection for their questions.
 //! - [`json`]: the JSON event contract, shared by the headless front end and recordings.
 //! - [`headless`]: a front end that prints one JSON object per event.
 //! - [`tui`]: the ratatui front end (demo, server, client, mitm, lessons, replay). Its state
