@@ -534,3 +534,93 @@ async fn extend_against_a_scheme_without_a_tag_to_extend_fails_before_asking() {
         Some(OracleEvent::Failed { queries: 0, .. })
     ));
 }
+
+/// The README's "Reading without the key" examples, run as the shell would run them (on free
+/// ports), with each `# …` line under a command checked against what it printed. Query counts
+/// and seconds vary from run to run, so numbers before `queries`, `query` and `s` are not
+/// compared; a claimed line with `…` in it stands for lines left out.
+#[test]
+fn the_readme_oracle_examples_print_what_they_say() {
+    let readme = include_str!("../README.md");
+    let start = readme.find("## Reading without the key").unwrap();
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").unwrap() + 3];
+    let normal = |line: &str| {
+        let mut out = String::new();
+        let mut words = line.split(' ').peekable();
+        while let Some(word) = words.next() {
+            let next = words.peek().copied().unwrap_or("");
+            let unit = ["queries", "queries,", "query", "query,", "s", "s:", "s,"];
+            if word.parse::<f64>().is_ok() && unit.contains(&next) {
+                out.push_str("N ");
+            } else {
+                out.push_str(word);
+                out.push(' ');
+            }
+        }
+        out.trim_end().to_owned()
+    };
+    let bin_dir = std::path::Path::new(process::BIN).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
+    let mut blocks = 0;
+    for block in section.split("```sh\n").skip(1) {
+        let block = &block[..block.find("```").unwrap()];
+        let mut script = String::from("set -e\ntrap 'kill $(jobs -p) 2>/dev/null' EXIT\n");
+        let ports: Vec<(String, String)> = (23460..23470)
+            .map(|port| {
+                let free = std::net::TcpListener::bind("127.0.0.1:0")
+                    .unwrap()
+                    .local_addr()
+                    .unwrap();
+                (format!("127.0.0.1:{port}"), free.to_string())
+            })
+            .collect();
+        let on_free_ports = |line: &str| {
+            ports
+                .iter()
+                .fold(line.to_owned(), |line, (from, to)| line.replace(from, to))
+        };
+        let mut claims = vec![];
+        for line in block.lines() {
+            let line = on_free_ports(line);
+            if let Some(claim) = line.strip_prefix("# ") {
+                if !claim.contains('…') {
+                    claims.push(normal(claim.trim_start()));
+                }
+                continue;
+            }
+            script.push_str(&line);
+            script.push('\n');
+            if let Some(listen) = line.split("--listen 127.0.0.1:").nth(1) {
+                let port = listen.split(' ').next().unwrap();
+                script.push_str(&format!(
+                    "until (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null; do sleep 0.05; done\n"
+                ));
+            }
+        }
+        let out = std::process::Command::new("bash")
+            .args(["-c", &script])
+            .env("PATH", &path)
+            .env(
+                "CIPHERLAB_LOG_FILE",
+                std::env::temp_dir().join("cipherlab-readme-oracle.log"),
+            )
+            .env_remove("CIPHERLAB_KEY")
+            .output()
+            .unwrap();
+        let printed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| normal(l.trim_start()))
+            .collect();
+        for claim in &claims {
+            assert!(
+                printed.contains(claim),
+                "the README says {claim:?}, but the example printed:\n{}\nstderr: {}",
+                printed.join("\n"),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        blocks += 1;
+    }
+    assert_eq!(blocks, 4, "the section's examples");
+}

@@ -109,18 +109,23 @@ pub enum Command {
 /// `cipherlab attack`: the oracle lab (DESIGN §9).
 #[derive(Debug, Subcommand)]
 pub enum AttackCommand {
-    /// Decrypt a captured cbc message (salt ‖ CT, as hex) from the server's verdicts alone:
-    /// `unauthenticated` means the padding was valid. At most 256 queries a byte; works under
+    /// Decrypt a captured cbc message from the server's verdicts alone (Vaudenay 2002).
+    ///
+    /// The message is salt ‖ CT, as hex; `unauthenticated` means the padding was valid, and
+    /// each byte takes at most 256 queries. Works under
     /// psk and against `server --verdicts opaque`, and fails, saying why, against fernet, gcm
     /// and chacha, whose tag rejects every query before the padding is looked at.
     PaddingOracle(PaddingOracleArgs),
-    /// Recover the secret a `server --scheme ecb --echo-append TEXT` appends, by sending chosen
-    /// prefixes and comparing the replies' ciphertext blocks (never opening them). Fails under
+    /// Recover the secret an ecb `server --echo-append TEXT` appends to its echoes.
+    ///
+    /// It sends chosen prefixes and compares the replies' ciphertext blocks (never opening
+    /// them), one question a byte. Fails under
     /// cbc, fernet, gcm and chacha: a random IV or nonce leaves no repeated blocks.
     ByteAtATime(ByteAtATimeArgs),
-    /// Length extension against a prefix-mac server: append TEXT to a captured message
-    /// (len ‖ m ‖ tag, as hex) for each key length from 1 to 64, and report the one accepted.
-    /// Under hmac every try is rejected.
+    /// Length extension against a prefix-mac server, trying key lengths 1 to 64.
+    ///
+    /// Appends TEXT to a captured message (len ‖ m ‖ tag, as hex) for each key length and
+    /// reports the one the server accepts as authentic. Under hmac every try is rejected.
     Extend(ExtendArgs),
 }
 

@@ -8,18 +8,22 @@ use tokio::sync::mpsc;
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, Output, Printer};
 use crate::net::oracle::{self, Ending, Plan};
-use crate::net::{self, ClientConfig, Event, NetError, OracleEvent, Role};
+use crate::net::{self, AttackKind, ClientConfig, Event, NetError, OracleEvent, Role};
 
 /// Runs `plan` against the server of `config`, printing as it goes.
 pub async fn attack(config: ClientConfig, plan: Plan, out: Output, json: bool) -> ExitCode {
     let (event_tx, mut events) = mpsc::channel(net::EVENT_QUEUE);
     let task = tokio::spawn(oracle::run(config, plan, event_tx));
     let printer = Printer::new(&out, Role::Client);
+    let mut attack = None;
     while let Some(event) = events.recv().await {
+        if let Event::Oracle(OracleEvent::Started { attack: kind, .. }) = &event {
+            attack = Some(*kind);
+        }
         let printed = if json {
             printer.print(&event)
         } else {
-            say(&event)
+            say(&event, attack)
         };
         if !printed {
             break;
@@ -33,15 +37,16 @@ pub async fn attack(config: ClientConfig, plan: Plan, out: Output, json: bool) -
 }
 
 /// One event as a line of text; `false` when stdout is gone.
-fn say(event: &Event) -> bool {
-    let Some(line) = text(event) else {
+fn say(event: &Event, attack: Option<AttackKind>) -> bool {
+    let Some(line) = text(event, attack) else {
         return true;
     };
     let mut out = std::io::stdout().lock();
     writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
 }
 
-fn text(event: &Event) -> Option<String> {
+/// One event as text; `attack` is the attack under way, once `oracle-started` said.
+fn text(event: &Event, attack: Option<AttackKind>) -> Option<String> {
     Some(match event {
         Event::Connected { peer, scheme, .. } => format!("connected to {peer} ({scheme})"),
         Event::Error { message, .. } => format!("error: {message}"),
@@ -51,21 +56,35 @@ fn text(event: &Event) -> Option<String> {
             block_size,
         }) => match block_size {
             Some(block) => format!(
-                "{}: a {target_len}-byte secret in {block}-byte blocks",
+                "{}: a secret of {target_len} bytes, in {block}-byte blocks",
                 attack.name()
             ),
-            None => format!("{}: {target_len} bytes to read", attack.name()),
+            None if *attack == AttackKind::Extend => format!(
+                "extend: a message of {target_len} bytes, key lengths {} to {} to try",
+                oracle::EXTEND_KEY_LENGTHS.start(),
+                oracle::EXTEND_KEY_LENGTHS.end()
+            ),
+            None => format!(
+                "{}: {target_len} bytes of ciphertext to read",
+                attack.name()
+            ),
         },
         Event::Oracle(OracleEvent::Byte {
             block,
             index,
             value,
             queries,
-        }) => format!(
-            "  block {block} byte {index:>2}: {value:02x} {} ({})",
-            shown(*value),
-            count(*queries)
-        ),
+        }) => {
+            let place = match attack {
+                Some(AttackKind::ByteAtATime) => format!("secret byte {index:>3}"),
+                _ => format!("block {block} byte {index:>2}"),
+            };
+            format!(
+                "  {place}: {value:02x} {} ({})",
+                shown(*value),
+                count(*queries)
+            )
+        }
         Event::Oracle(OracleEvent::Done {
             attack,
             plaintext,
@@ -75,10 +94,10 @@ fn text(event: &Event) -> Option<String> {
         }) => {
             let key = key_len.map_or(String::new(), |k| format!(" with a {k}-byte key"));
             format!(
-                "{}: recovered{key} in {}, {seconds:.3} s: {:?}",
+                "{}: recovered{key} in {}, {seconds:.3} s: \"{}\"",
                 attack.name(),
                 count(*queries),
-                String::from_utf8_lossy(plaintext)
+                plaintext.escape_ascii()
             )
         }
         Event::Oracle(OracleEvent::Failed {
