@@ -154,6 +154,7 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
 /// The fields of an oracle-lab event (DESIGN §9).
 fn oracle_fields(event: &OracleEvent) -> Value {
     match event {
+        OracleEvent::Armed { attack } => json!({ "attack": attack.name() }),
         OracleEvent::Started {
             attack,
             target_len,

@@ -33,6 +33,7 @@ async fn start_relay(
             .map(|(n, a)| (*n, a.parse::<Tamper>().unwrap()))
             .collect(),
         intercept: false,
+        oracle: None,
         known: Vec::new(),
         limits,
     })

@@ -432,6 +432,7 @@ async fn a_slowloris_through_the_man_in_the_middle_is_cut_off() {
         upstream: server.addr.to_string(),
         plan: vec![],
         intercept: false,
+        oracle: None,
         known: Vec::new(),
         limits: Limits {
             frame_timeout: Duration::from_secs(5),

@@ -54,7 +54,9 @@ fn every_shipped_lesson_plays_through_with_its_expected_verdicts() {
             "hmac-integrity-not-secrecy",
             "unshared-key",
             "length-extension",
-            "aead"
+            "aead",
+            "padding-oracle",
+            "ecb-byte-at-a-time"
         ]
     );
     for name in names {

@@ -536,9 +536,9 @@ async fn extend_against_a_scheme_without_a_tag_to_extend_fails_before_asking() {
 }
 
 /// The README's "Reading without the key" examples, run as the shell would run them (on free
-/// ports), with each `# …` line under a command checked against what it printed. Query counts
-/// and seconds vary from run to run, so numbers before `queries`, `query` and `s` are not
-/// compared; a claimed line with `…` in it stands for lines left out.
+/// ports), with each `# …` line under a command checked against what it printed. Query counts,
+/// seconds and ports vary from run to run, so every number compares equal to every other; a
+/// claimed line with `…` in it stands for lines left out.
 #[test]
 fn the_readme_oracle_examples_print_what_they_say() {
     let readme = include_str!("../README.md");
@@ -547,25 +547,30 @@ fn the_readme_oracle_examples_print_what_they_say() {
     let section = &section[..section[3..].find("\n## ").unwrap() + 3];
     let normal = |line: &str| {
         let mut out = String::new();
-        let mut words = line.split(' ').peekable();
-        while let Some(word) = words.next() {
-            let next = words.peek().copied().unwrap_or("");
-            let unit = ["queries", "queries,", "query", "query,", "s", "s:", "s,"];
-            if word.parse::<f64>().is_ok() && unit.contains(&next) {
-                out.push_str("N ");
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c.is_ascii_digit() {
+                while chars
+                    .peek()
+                    .is_some_and(|n| n.is_ascii_digit() || *n == '.')
+                {
+                    chars.next();
+                }
+                out.push('N');
             } else {
-                out.push_str(word);
-                out.push(' ');
+                out.push(c);
             }
         }
-        out.trim_end().to_owned()
+        out
     };
     let bin_dir = std::path::Path::new(process::BIN).parent().unwrap();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
     let mut blocks = 0;
     for block in section.split("```sh\n").skip(1) {
         let block = &block[..block.find("```").unwrap()];
-        let mut script = String::from("set -e\ntrap 'kill $(jobs -p) 2>/dev/null' EXIT\n");
+        // The script runs in a session of its own, so that on exit it can stop every server,
+        // man in the middle and pipeline it started, and nothing else.
+        let mut script = String::from("set -e\ntrap 'trap - TERM; kill 0' EXIT\n");
         let ports: Vec<(String, String)> = (23460..23470)
             .map(|port| {
                 let free = std::net::TcpListener::bind("127.0.0.1:0")
@@ -598,8 +603,11 @@ fn the_readme_oracle_examples_print_what_they_say() {
                 ));
             }
         }
-        let out = std::process::Command::new("bash")
-            .args(["-c", &script])
+        // Bounded, so that an example that never ends fails the test instead of hanging it.
+        let scratch = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("timeout")
+            .args(["60", "setsid", "bash", "-c", &script])
+            .current_dir(scratch.path())
             .env("PATH", &path)
             .env(
                 "CIPHERLAB_LOG_FILE",
@@ -622,5 +630,150 @@ fn the_readme_oracle_examples_print_what_they_say() {
         }
         blocks += 1;
     }
-    assert_eq!(blocks, 4, "the section's examples");
+    assert_eq!(blocks, 5, "the section's examples");
+}
+
+/// A cbc server under `exchange`, a man in the middle running the padding oracle on client
+/// message 2, and a client sending `messages` through it. Returns every verdict the client
+/// got and the man in the middle's oracle events.
+async fn oracle_from_the_middle(
+    exchange: KeyExchange,
+    messages: &[&str],
+) -> (Vec<(u64, Verdict)>, Vec<OracleEvent>, Vec<Event>) {
+    let (addr, key) = quiet_server(server_config(Scheme::Cbc, exchange)).await;
+    let mut mitm = start_mitm_with(cipherlab::net::MitmConfig {
+        protocol: cipherlab::wire::seed::Protocol::Lab,
+        scheme: None,
+        upstream: addr.to_string(),
+        plan: Vec::new(),
+        intercept: false,
+        oracle: Some(2),
+        known: Vec::new(),
+        limits: cipherlab::net::Limits::default(),
+    })
+    .await;
+    let shared = (exchange == KeyExchange::Psk).then_some(&key);
+    let mut client = start_client(client_config(mitm.addr, Some(Scheme::Cbc), shared));
+    let verdicts = client.exchange(messages).await;
+    let mut oracle = vec![];
+    let mitm_events = tokio::time::timeout(DEADLINE * 3, async {
+        let mut all = vec![];
+        while let Some(event) = mitm.events.recv().await {
+            if let Event::Oracle(o) = &event {
+                oracle.push(o.clone());
+                if matches!(o, OracleEvent::Done { .. } | OracleEvent::Failed { .. }) {
+                    break;
+                }
+            }
+            all.push(event);
+        }
+        all
+    })
+    .await
+    .expect("the oracle did not finish");
+    // The client's connection is still there and still answered.
+    let more = client.exchange(&["still here?"]).await;
+    let mut verdicts = verdicts;
+    verdicts.extend(more);
+    let client_errors: Vec<Event> = drain(&mut client.events)
+        .into_iter()
+        .filter(|e| matches!(e, Event::Error { .. } | Event::Disconnected { .. }))
+        .collect();
+    assert!(client_errors.is_empty(), "{client_errors:?}");
+    (verdicts, oracle, mitm_events)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mitm_oracle_reads_the_clients_second_message_under_psk_and_x25519() {
+    let messages = [
+        "good morning",
+        "the vault code is 4-8-15-16-23-42",
+        "see you at lunch",
+        "bring the slides",
+        "bye",
+    ];
+    for exchange in [KeyExchange::Psk, KeyExchange::X25519] {
+        let (verdicts, oracle, events) = oracle_from_the_middle(exchange, &messages).await;
+        let mut seqs: Vec<u64> = verdicts.iter().map(|(seq, _)| *seq).collect();
+        seqs.sort_unstable();
+        assert_eq!(
+            seqs,
+            [1, 2, 3, 4, 5, 6],
+            "{exchange:?}: every client message answered"
+        );
+        assert!(verdicts.iter().all(|(_, v)| *v == Verdict::Unauthenticated));
+        assert!(matches!(
+            oracle.first(),
+            Some(OracleEvent::Started {
+                attack: AttackKind::PaddingOracle,
+                target_len: 48,
+                ..
+            })
+        ));
+        let Some(OracleEvent::Done { plaintext, .. }) = oracle.last() else {
+            panic!("{exchange:?}: {oracle:?}");
+        };
+        assert_eq!(&plaintext[..], messages[1].as_bytes(), "{exchange:?}");
+        let bytes = oracle
+            .iter()
+            .filter(|o| matches!(o, OracleEvent::Byte { queries, .. } if *queries <= 256))
+            .count();
+        assert_eq!(bytes, 48);
+        // The queries and their verdicts are the oracle's: none is reported as the client's.
+        assert!(!events.iter().any(|e| matches!(
+            e,
+            Event::Intercepted { frame: Frame::Verdict { seq, .. }, .. } if *seq >= cipherlab::net::ORACLE_SEQ
+        )));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mitm_oracle_armed_from_the_front_end_reads_the_next_message() {
+    let (addr, key) = quiet_server(server_config(Scheme::Cbc, KeyExchange::Psk)).await;
+    let mut mitm = start_mitm(addr, Vec::new()).await;
+    let mut client = start_client(client_config(mitm.addr, Some(Scheme::Cbc), Some(&key)));
+    client.exchange(&["not this one"]).await;
+    mitm.commands
+        .send(cipherlab::net::MitmCommand::Oracle)
+        .await
+        .unwrap();
+    wait_for(&mut mitm.events, "oracle-armed", |e| {
+        matches!(e, Event::Oracle(OracleEvent::Armed { .. }))
+    })
+    .await;
+    client.exchange(&["this one"]).await;
+    let done = wait_for(&mut mitm.events, "oracle-done", |e| {
+        matches!(e, Event::Oracle(OracleEvent::Done { .. }))
+    })
+    .await;
+    assert!(matches!(
+        done,
+        Event::Oracle(OracleEvent::Done { plaintext, .. }) if &plaintext[..] == b"this one"
+    ));
+}
+
+#[test]
+fn mitm_oracle_is_for_the_lab_wire() {
+    let out = std::process::Command::new(process::BIN)
+        .args([
+            "mitm",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            "127.0.0.1:1",
+        ])
+        .args([
+            "--wire",
+            "seed",
+            "--scheme",
+            "cbc",
+            "--oracle",
+            "1",
+            "--headless",
+        ])
+        .args(["--log-level", "off"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--oracle is for the lab wire"));
 }

@@ -219,6 +219,7 @@ async fn the_cbc_relay_bounds_its_connections_as_the_server_does() {
         upstream: upstream.addr.to_string(),
         plan: vec![],
         intercept: false,
+        oracle: None,
         known: Vec::new(),
         limits,
     })

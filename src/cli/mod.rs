@@ -384,6 +384,12 @@ pub struct MitmArgs {
     /// Hold every client message until released from the screen.
     #[arg(long)]
     pub intercept: bool,
+    /// Run the padding oracle on each client's N-th message (1-based): its queries go into
+    /// that client's own connection, numbered from 2^63 + 2^62, and the server's verdicts on
+    /// them are kept from the client. Works under x25519 too: key agreement stops the
+    /// eavesdropper, not the oracle.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub oracle: Option<u64>,
     /// Network limits.
     #[command(flatten)]
     pub net: NetArgs,

@@ -360,12 +360,20 @@ pub fn mitm_config(args: &MitmArgs) -> Result<MitmConfig, SetupError> {
         ));
     }
     scheme_options(args.scheme, wire, None)?;
+    if wire == Protocol::Seed && args.oracle.is_some() {
+        return Err(SetupError::Usage(
+            "--oracle is for the lab wire: its queries need a connection that answers each one \
+             with a verdict"
+                .to_owned(),
+        ));
+    }
     Ok(MitmConfig {
         protocol: wire,
         scheme: args.scheme,
         upstream: args.upstream.clone(),
         plan: args.tamper.clone(),
         intercept: args.intercept,
+        oracle: args.oracle,
         known: args.known.clone(),
         limits: limits(&args.net),
     })

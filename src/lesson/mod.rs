@@ -11,10 +11,10 @@ use serde::Deserialize;
 
 use crate::crypto::KeyExchange;
 use crate::crypto::{NoncePolicy, Scheme, Tamper, Verdict};
-use crate::net::DemoOptions;
+use crate::net::{AttackKind, DemoOptions, VerdictDetail};
 
 /// The lessons that ship with cipherlab, compiled in so that they work from anywhere.
-const SHIPPED: [(&str, &str); 8] = [
+const SHIPPED: [(&str, &str); 10] = [
     (
         "ecb-patterns",
         include_str!("../../assets/lessons/ecb-patterns.toml"),
@@ -44,6 +44,14 @@ const SHIPPED: [(&str, &str); 8] = [
         include_str!("../../assets/lessons/length-extension.toml"),
     ),
     ("aead", include_str!("../../assets/lessons/aead.toml")),
+    (
+        "padding-oracle",
+        include_str!("../../assets/lessons/padding-oracle.toml"),
+    ),
+    (
+        "ecb-byte-at-a-time",
+        include_str!("../../assets/lessons/ecb-byte-at-a-time.toml"),
+    ),
 ];
 
 /// Stands for 16 bytes of noise in an expected plaintext (a lesson's `expect_plaintext`, the
@@ -169,6 +177,41 @@ pub struct Step {
     /// Whether the eavesdropper reads the message.
     #[serde(default)]
     pub eavesdropper: Option<Eavesdropper>,
+    /// Start the demo again with the server's verdicts `detailed` or `opaque` (parsed at
+    /// load).
+    #[serde(default, deserialize_with = "parse_verdicts")]
+    pub verdicts: Option<VerdictDetail>,
+    /// Start the demo again with a server that answers each message m with m ‖ this.
+    #[serde(default)]
+    pub echo_append: Option<String>,
+    /// Run an attack of the oracle lab from the attacker's seat, after this step's message:
+    /// `padding-oracle` reads that message from the server's verdicts, `byte-at-a-time` the
+    /// secret an `echo_append` server appends (parsed at load).
+    #[serde(default, deserialize_with = "parse_attack")]
+    pub attack: Option<AttackKind>,
+    /// How the attack ends.
+    #[serde(default)]
+    pub expect_attack: Option<AttackExpect>,
+}
+
+/// How a lesson step's attack should end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttackExpect {
+    /// It reads the plaintext (or the secret): `oracle-done`.
+    Recovered,
+    /// It cannot: `oracle-failed`.
+    Failed,
+}
+
+impl AttackExpect {
+    /// The word in lesson files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttackExpect::Recovered => "recovered",
+            AttackExpect::Failed => "failed",
+        }
+    }
 }
 
 /// A lesson.
@@ -291,6 +334,16 @@ fn parse_known<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Known>, 
     parse_field(d)
 }
 
+fn parse_verdicts<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<VerdictDetail>, D::Error> {
+    parse_field(d)
+}
+
+fn parse_attack<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<AttackKind>, D::Error> {
+    parse_field(d)
+}
+
 /// What the man in the middle knows: client message `.0` (1-based) reads `.1`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Known(pub u64, pub String);
@@ -320,6 +373,8 @@ impl Step {
             || self.unshared_key
             || self.nonce.is_some()
             || self.known.is_some()
+            || self.verdicts.is_some()
+            || self.echo_append.is_some()
     }
 
     /// The demo this step starts from `previous`: a new scheme resets what belongs to the old
@@ -344,6 +399,12 @@ impl Step {
             .map(|Known(n, text)| (*n, text.clone()))
             .collect();
         options.unshared_client_key = self.unshared_key;
+        if let Some(verdicts) = self.verdicts {
+            options.verdicts = verdicts;
+        }
+        if self.echo_append.is_some() {
+            options.echo_append.clone_from(&self.echo_append);
+        }
         options
     }
 }
@@ -387,6 +448,25 @@ impl Lesson {
                     "expect, tamper, eavesdropper and expect_repeated_blocks need a message to send"
                         .into(),
                 ));
+            }
+            match (step.attack, step.expect_attack) {
+                (Some(AttackKind::Extend), _) => {
+                    return Err(at(
+                        "extend is played with tamper = \"extend:<keylen>:<text>\"".into(),
+                    ));
+                }
+                (Some(AttackKind::PaddingOracle), _) if step.send.is_none() => {
+                    return Err(at(
+                        "attack = \"padding-oracle\" reads the step's message: give send".into(),
+                    ));
+                }
+                (Some(_), None) => {
+                    return Err(at(
+                        "a step with an attack must say how it ends (expect_attack)".into(),
+                    ));
+                }
+                (None, Some(_)) => return Err(at("expect_attack needs an attack".into())),
+                _ => {}
             }
             // What the class is told to watch for is checked when the lesson runs headless.
             if step.send.is_some() && step.expect.is_none() {
@@ -448,6 +528,26 @@ mod tests {
             let lesson = Lesson::parse(name, text).unwrap();
             assert_eq!(lesson.name, name);
         }
+    }
+
+    #[test]
+    fn a_step_with_an_attack_says_how_it_ends_and_the_padding_oracle_needs_a_message() {
+        let lesson = |step: &str| {
+            let text = format!(
+                "name = \"x\"\ntitle = \"x\"\nsummary = \"x\"\n[[step]]\nnarration = \"x\"\nscheme = \"cbc\"\n{step}"
+            );
+            Lesson::parse("x", &text)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let no_end = lesson("attack = \"byte-at-a-time\"").unwrap_err();
+        assert!(no_end.contains("expect_attack"), "{no_end}");
+        let no_message = lesson("attack = \"padding-oracle\"\nexpect_attack = \"recovered\"");
+        assert!(no_message.unwrap_err().contains("give send"));
+        let unknown = lesson("attack = \"rowhammer\"\nexpect_attack = \"failed\"");
+        assert!(unknown.unwrap_err().contains("unknown attack"));
+        assert!(lesson("verdicts = \"opaque\"\necho_append = \"s\"").is_ok());
+        assert!(lesson("attack = \"byte-at-a-time\"\nexpect_attack = \"failed\"").is_ok());
     }
 
     #[test]

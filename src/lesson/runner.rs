@@ -8,10 +8,14 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout};
 
-use super::{Eavesdropper, Expect, Lesson};
+use super::{AttackExpect, Eavesdropper, Expect, Lesson};
 use crate::crypto::KeyExchange;
 use crate::crypto::{Anatomy, Leak, Verdict};
-use crate::net::{DemoOptions, Direction, EVENT_QUEUE, Event, MitmCommand, Role, Tagged, Topology};
+use crate::net::oracle::Plan;
+use crate::net::{
+    AttackKind, DemoOptions, Direction, EVENT_QUEUE, Event, MitmCommand, OracleEvent, Role, Tagged,
+    Topology,
+};
 use crate::wire::Frame;
 
 /// How long a step waits for its message's verdicts.
@@ -103,6 +107,16 @@ pub async fn run(
                 .await
                 .map_err(|e| format!("the man in the middle did not arm {action}: {e}"))?;
             }
+            if step.attack == Some(AttackKind::PaddingOracle) {
+                // The man in the middle reads the message through the victim's own
+                // connection, so that the oracle works whatever the key exchange.
+                live.command_mitm(MitmCommand::Oracle).await;
+                wait_until(&mut rx, generation, |role, event| {
+                    role == Role::Mitm && matches!(event, Event::Oracle(OracleEvent::Armed { .. }))
+                })
+                .await
+                .map_err(|e| format!("the man in the middle did not arm the oracle: {e}"))?;
+            }
             seq += 1;
             live.send(Role::Client, None, Bytes::from(text.clone()))
                 .await;
@@ -181,6 +195,20 @@ pub async fn run(
                 });
             }
         }
+        if let (Some(kind), Some(expected)) = (step.attack, step.expect_attack) {
+            let started = match (kind, topology.as_mut()) {
+                // Armed before the message went: it runs already.
+                (AttackKind::PaddingOracle, Some(_)) => true,
+                (AttackKind::ByteAtATime, Some(live)) => live.attack(Plan::ByteAtATime, &tx),
+                _ => false,
+            };
+            let ended = if started {
+                attack_end(&mut rx, generation).await
+            } else {
+                Err("there was nothing to attack".to_owned())
+            };
+            checks.push(attack_check(expected, ended, step.send.as_deref()));
+        }
         let step_report = StepReport {
             step: index + 1,
             narration: step.narration.clone(),
@@ -194,6 +222,80 @@ pub async fn run(
         live.shutdown().await;
     }
     Ok(reports)
+}
+
+/// How long an attack may take in a lesson.
+const ATTACK_LIMIT: Duration = Duration::from_secs(30);
+
+/// Waits for the attacker's `oracle-done` or `oracle-failed` (or its error).
+async fn attack_end(
+    rx: &mut mpsc::Receiver<Tagged>,
+    generation: u64,
+) -> Result<OracleEvent, String> {
+    let deadline = Instant::now() + ATTACK_LIMIT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match timeout(left, rx.recv()).await {
+            Ok(Some((g, Role::Mitm, Event::Oracle(end))))
+                if g == generation
+                    && matches!(end, OracleEvent::Done { .. } | OracleEvent::Failed { .. }) =>
+            {
+                return Ok(end);
+            }
+            Ok(Some((g, Role::Mitm, Event::Error { message, .. }))) if g == generation => {
+                return Err(message);
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => return Err("the demo stopped".into()),
+            Err(_) => {
+                return Err(format!(
+                    "the attack did not end within {} s",
+                    ATTACK_LIMIT.as_secs()
+                ));
+            }
+        }
+    }
+}
+
+/// The check of a step's attack: how it ended against `expected`. A padding oracle that says
+/// it recovered must have read exactly what the step sent.
+fn attack_check(
+    expected: AttackExpect,
+    ended: Result<OracleEvent, String>,
+    sent: Option<&str>,
+) -> CheckResult {
+    let (observed, ok) = match ended {
+        Ok(OracleEvent::Done {
+            attack,
+            plaintext,
+            queries,
+            ..
+        }) => {
+            let right = attack != AttackKind::PaddingOracle
+                || sent.is_none_or(|text| text.as_bytes() == &plaintext[..]);
+            (
+                format!(
+                    "recovered \"{}\" in {queries} queries",
+                    plaintext.escape_ascii()
+                ),
+                expected == AttackExpect::Recovered && right,
+            )
+        }
+        Ok(OracleEvent::Failed {
+            reason, queries, ..
+        }) => (
+            format!("failed after {queries} queries: {reason}"),
+            expected == AttackExpect::Failed,
+        ),
+        Ok(other) => (format!("{other:?}"), false),
+        Err(e) => (format!("error: {e}"), false),
+    };
+    CheckResult {
+        what: "attack",
+        expected: expected.as_str().to_owned(),
+        observed,
+        ok,
+    }
 }
 
 /// Reads events of this generation until `pred` holds.

@@ -22,8 +22,16 @@ use crate::wire::Frame;
 /// reach, so that the server's verdict on a copy is never mistaken for one on the original.
 pub const INJECTED_SEQ: u64 = 1 << 63;
 
-/// A sequence number as people read it: `7`, or `replay 1` for the first injected copy.
+/// The first sequence number of the padding oracle's queries from the man in the middle: in
+/// the injected range, a quarter of the way up, where no replay's number reaches.
+pub const ORACLE_SEQ: u64 = INJECTED_SEQ + (1 << 62);
+
+/// A sequence number as people read it: `7`, `replay 1` for the first injected copy, or
+/// `oracle 1` for the padding oracle's first query.
 pub fn seq_label(seq: u64) -> String {
+    if let Some(n) = seq.checked_sub(ORACLE_SEQ) {
+        return format!("oracle {n}");
+    }
     match seq.checked_sub(INJECTED_SEQ) {
         Some(n) => format!("replay {}", n + 1),
         None => seq.to_string(),
@@ -152,6 +160,11 @@ impl Attack {
     pub(crate) fn knowing(mut self, known: Vec<(u64, String)>) -> Attack {
         self.nonces = NonceWatch::new(known);
         self
+    }
+
+    /// The session's scheme, once known.
+    pub(crate) fn scheme(&self) -> Option<Scheme> {
+        self.scheme
     }
 
     /// The session's scheme, as the server announced it.

@@ -97,12 +97,31 @@ pub enum VerdictDetail {
 }
 
 impl VerdictDetail {
+    /// The word on the command line and in lesson files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerdictDetail::Detailed => "detailed",
+            VerdictDetail::Opaque => "opaque",
+        }
+    }
+
     /// The verdict as this server reports it to the sender.
     pub fn report(self, verdict: &Verdict) -> Verdict {
         match self {
             VerdictDetail::Detailed => verdict.clone(),
             VerdictDetail::Opaque => verdict.opaque(),
         }
+    }
+}
+
+impl std::str::FromStr for VerdictDetail {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<VerdictDetail, String> {
+        [VerdictDetail::Detailed, VerdictDetail::Opaque]
+            .into_iter()
+            .find(|d| d.as_str() == text)
+            .ok_or_else(|| format!("verdicts must be detailed or opaque, got {text:?}"))
     }
 }
 
@@ -181,6 +200,9 @@ pub struct MitmConfig {
     pub known: Vec<(u64, String)>,
     /// Start holding client messages until the front end releases them.
     pub intercept: bool,
+    /// Run the padding oracle on each connection's N-th client message (1-based), its
+    /// queries injected into that connection (`--oracle N`).
+    pub oracle: Option<u64>,
     /// Resource limits.
     pub limits: Limits,
 }

@@ -319,10 +319,32 @@ impl AttackKind {
     }
 }
 
+impl std::str::FromStr for AttackKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<AttackKind, String> {
+        [
+            AttackKind::PaddingOracle,
+            AttackKind::ByteAtATime,
+            AttackKind::Extend,
+        ]
+        .into_iter()
+        .find(|a| a.name() == text)
+        .ok_or_else(|| {
+            format!("unknown attack {text:?} (expected padding-oracle, byte-at-a-time or extend)")
+        })
+    }
+}
+
 /// How an attack of the oracle lab is getting on. [`OracleEvent::name`] holds the contract's
 /// names for these events.
 #[derive(Clone, Debug, PartialEq)]
 pub enum OracleEvent {
+    /// The man in the middle will run `attack` on the next client message.
+    Armed {
+        /// Which attack.
+        attack: AttackKind,
+    },
     /// The attack has its target.
     Started {
         /// Which attack.
@@ -371,6 +393,7 @@ impl OracleEvent {
     /// The event's name in the product contract.
     pub fn name(&self) -> &'static str {
         match self {
+            OracleEvent::Armed { .. } => "oracle-armed",
             OracleEvent::Started { .. } => "oracle-started",
             OracleEvent::Byte { .. } => "oracle-byte",
             OracleEvent::Done { .. } => "oracle-done",
@@ -404,6 +427,10 @@ pub enum MitmCommand {
         /// What to do to it first.
         tamper: Option<Tamper>,
     },
+    /// Run the padding oracle on the next client message, on whichever connection sends one:
+    /// its queries go into that connection (the server's verdicts on them kept from the
+    /// client). Answered with `oracle-armed`.
+    Oracle,
     /// Close every connection and stop.
     Shutdown,
 }

@@ -19,7 +19,7 @@ pub mod server;
 mod session;
 mod topology;
 
-pub use attack::{FORGED_TEXT, INJECTED_SEQ, seq_label};
+pub use attack::{FORGED_TEXT, INJECTED_SEQ, ORACLE_SEQ, seq_label};
 pub use client::run as run_client;
 pub use config::{
     AutoReply, ClientConfig, Clock, KeyText, Limits, MitmConfig, ServerConfig, VerdictDetail,

@@ -9,8 +9,13 @@ use tokio::task::JoinHandle;
 use tokio::time::{Duration, timeout};
 use tracing::Instrument;
 
-use super::config::{ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, system_clock};
+use std::net::SocketAddr;
+
+use super::config::{
+    AutoReply, ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, VerdictDetail, system_clock,
+};
 use super::event::{ClientCommand, Event, MitmCommand, PeerId, ServerCommand};
+use super::oracle::Plan;
 use super::{EVENT_QUEUE, NetError};
 use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, NoncePolicy, Scheme, Tamper};
@@ -45,6 +50,10 @@ pub struct DemoOptions {
     pub nonce: NoncePolicy,
     /// Plaintexts the man in the middle knows (`--known`).
     pub known: Vec<(u64, String)>,
+    /// What the server's verdicts say about a rejection (`--verdicts`).
+    pub verdicts: VerdictDetail,
+    /// The server answers each message m with m ‖ this (`--echo-append`).
+    pub echo_append: Option<String>,
 }
 
 impl DemoOptions {
@@ -57,6 +66,8 @@ impl DemoOptions {
             unshared_client_key: false,
             nonce: NoncePolicy::Random,
             known: Vec::new(),
+            verdicts: VerdictDetail::Detailed,
+            echo_append: None,
         }
     }
 }
@@ -86,6 +97,8 @@ pub struct Topology {
     client: Option<mpsc::Sender<ClientCommand>>,
     server: Option<mpsc::Sender<ServerCommand>>,
     mitm: Option<mpsc::Sender<MitmCommand>>,
+    /// The server's address, on a loopback chain: where an attacker of its own connects.
+    server_addr: Option<SocketAddr>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -112,8 +125,39 @@ impl Topology {
             client: None,
             server: None,
             mitm: None,
+            server_addr: None,
             tasks: Vec::new(),
         }
+    }
+
+    /// Starts an attack of the oracle lab against this chain's server, from a connection of
+    /// its own (the attacker's seat: its events are tagged [`Role::Mitm`]). Returns false when
+    /// there is no server to attack.
+    pub fn attack(&mut self, plan: Plan, out: &mpsc::Sender<Tagged>) -> bool {
+        let Some(addr) = self.server_addr else {
+            return false;
+        };
+        let config = ClientConfig {
+            protocol: Protocol::Lab,
+            connect: addr.to_string(),
+            scheme: None,
+            name: "attacker".to_owned(),
+            key: None,
+            ttl: None,
+            nonce: NoncePolicy::Random,
+            limits: Limits::default(),
+            clock: system_clock(),
+        };
+        let (event_tx, events) = mpsc::channel(EVENT_QUEUE);
+        self.tasks.push(tokio::spawn(
+            async move {
+                let _ = super::oracle::run(config, plan, event_tx).await;
+            }
+            .in_current_span(),
+        ));
+        self.tasks
+            .push(forward(self.generation, Role::Mitm, events, out.clone()));
+        true
     }
 
     /// This topology's generation.
@@ -225,8 +269,11 @@ impl Topology {
                 key_source: KeySource::Generated,
                 key_exchange: options.exchange,
                 ttl: options.ttl,
-                auto_reply: None,
-                verdicts: crate::net::VerdictDetail::Detailed,
+                auto_reply: options
+                    .echo_append
+                    .as_ref()
+                    .map(|text| AutoReply::Append(text.clone().into_bytes())),
+                verdicts: options.verdicts,
                 nonce: options.nonce,
                 limits: Limits::default(),
                 clock: system_clock(),
@@ -285,6 +332,7 @@ impl Topology {
             upstream: server_addr.to_string(),
             plan,
             intercept: false,
+            oracle: None,
             known,
             limits: Limits::default(),
         };
@@ -299,7 +347,9 @@ impl Topology {
             limits: Limits::default(),
             clock: server.clock.clone(),
         };
-        Ok(Topology::empty(generation)
+        let mut topology = Topology::empty(generation);
+        topology.server_addr = Some(server_addr);
+        Ok(topology
             .with_server(server_listener, server, out)
             .with_mitm(mitm_listener, mitm, out)
             .with_client(client, out))

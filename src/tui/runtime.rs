@@ -490,6 +490,11 @@ async fn handle(
         Request::RunMatrix => {
             tokio::spawn(matrix::run_all(cells.clone()));
         }
+        Request::Attack(plan) => {
+            if !topology.as_mut().is_some_and(|t| t.attack(plan, tx)) {
+                app.show_error("no server to attack");
+            }
+        }
         // Taken apart by the event loop before it gets here.
         Request::Later(_, request) => Box::pin(handle(*request, topology, tx, cells, app)).await,
         // Only a replay has a player to ask; live, there is nothing to pause.

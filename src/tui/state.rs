@@ -134,6 +134,9 @@ pub enum Request {
     Mitm(MitmCommand),
     /// Play the attack matrix.
     RunMatrix,
+    /// Run an attack of the oracle lab against the demo's server, from a connection of its own
+    /// (a lesson's `attack = "byte-at-a-time"`).
+    Attack(crate::net::oracle::Plan),
     /// Pause, resume or step the replay of a recording.
     Playback(crate::record::Control),
 }

@@ -238,6 +238,7 @@ pub async fn start_mitm(
         upstream: upstream.to_string(),
         plan,
         intercept: false,
+        oracle: None,
         known: Vec::new(),
         limits: Limits::default(),
     })

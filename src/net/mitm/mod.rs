@@ -7,8 +7,11 @@
 //! them are reported but not passed to the client, which never sent them.
 
 mod end;
+mod oracle;
 
 use end::unreachable_upstream;
+use oracle::OracleRun;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -60,6 +63,7 @@ pub async fn run(
         config,
         events: events.clone(),
         armed: Arc::default(),
+        oracle_armed: Arc::default(),
         intercept,
         intercept_rx,
     };
@@ -72,6 +76,8 @@ struct LabRelay {
     config: MitmConfig,
     events: mpsc::Sender<Event>,
     armed: Arc<Armed>,
+    /// The padding oracle waits for the next client message.
+    oracle_armed: Arc<AtomicBool>,
     intercept: watch::Sender<bool>,
     intercept_rx: watch::Receiver<bool>,
 }
@@ -91,6 +97,7 @@ impl Service for LabRelay {
             config: self.config.clone(),
             events: self.events.clone(),
             armed: self.armed.clone(),
+            oracle_armed: self.oracle_armed.clone(),
             intercept: self.intercept_rx.clone(),
             stop,
         };
@@ -105,6 +112,10 @@ impl Service for LabRelay {
     ) -> Flow {
         match command {
             MitmCommand::Arm(action) => emit(events, self.armed.arm(action)).await,
+            MitmCommand::Oracle => {
+                self.oracle_armed.store(true, Ordering::SeqCst);
+                emit(events, oracle::armed()).await;
+            }
             MitmCommand::Intercept(on) => {
                 let _ = self.intercept.send(on);
             }
@@ -123,6 +134,7 @@ struct Shared {
     config: MitmConfig,
     events: mpsc::Sender<Event>,
     armed: Arc<Armed>,
+    oracle_armed: Arc<AtomicBool>,
     intercept: watch::Receiver<bool>,
     stop: CancellationToken,
 }
@@ -141,6 +153,14 @@ struct Relay {
     welcomed: bool,
     /// The server said BYE: its closing the connection afterwards is no failure.
     server_said_bye: bool,
+    /// The client message the padding oracle is to read (`--oracle N`).
+    oracle_at: Option<u64>,
+    /// Armed from the front end for the next client message, on any connection.
+    oracle_armed: Arc<AtomicBool>,
+    /// The padding oracle under way on this connection.
+    oracle: Option<OracleRun>,
+    /// The client has left while the oracle still reads: nothing more goes to it.
+    client_gone: bool,
 }
 
 /// How a relayed connection ended.
@@ -164,6 +184,7 @@ async fn relay(
         config,
         events,
         armed,
+        oracle_armed,
         mut intercept,
         stop,
     } = shared;
@@ -209,6 +230,10 @@ async fn relay(
         attack: Attack::new(None, config.plan).knowing(config.known),
         welcomed: false,
         server_said_bye: false,
+        oracle_at: config.oracle,
+        oracle_armed,
+        oracle: None,
+        client_gone: false,
     };
     // Both sides are watched: a client or a server that dribbles a frame, or a connection
     // with no traffic for --idle-timeout, closes; so does an upstream that never says WELCOME.
@@ -221,13 +246,18 @@ async fn relay(
         let may_hold = relay.attack.may_hold();
         let step = tokio::select! {
             _ = watchdog.tick() => relay.check(&mut from_client, &mut from_server, started),
-            frame = relay.client.next(), if may_hold => match frame {
+            frame = relay.client.next(), if may_hold && !relay.client_gone => match frame {
                 Some(Ok(frame)) => {
                     from_client.activity();
                     let intercepting = *intercept.borrow();
                     relay.on_client_frame(frame, intercepting).await
                 }
                 Some(Err(e)) => Err(End::Fault { at: Direction::ToServer, reason: e.to_string() }),
+                // The padding oracle keeps the victim's session open to finish reading.
+                None if relay.oracle.is_some() => {
+                    relay.client_gone = true;
+                    Ok(())
+                }
                 None => Err(End::Closed("the client closed the connection".to_owned())),
             },
             frame = relay.server.next() => match frame {
@@ -265,6 +295,9 @@ async fn relay(
         if let Err(end) = step {
             break end;
         }
+        if relay.client_gone && relay.oracle.is_none() {
+            break End::Closed("the client closed the connection".to_owned());
+        }
     };
     relay.finish(end).await;
 }
@@ -281,6 +314,9 @@ impl Relay {
     }
 
     async fn send_downstream(&mut self, frame: Frame) -> Result<(), End> {
+        if self.client_gone {
+            return Ok(());
+        }
         write_frame(&mut self.client, frame, &self.limits)
             .await
             .map_err(End::Closed)
@@ -301,19 +337,31 @@ impl Relay {
             if let Frame::Hello(hello) = &frame {
                 self.name = hello.name.clone();
             }
+            if matches!(frame, Frame::Bye { .. }) && self.oracle.is_some() {
+                // The server would close the session the oracle is asking through: the relay
+                // says BYE itself once the oracle has finished.
+                self.intercepted(Direction::ToServer, &frame, Fate::KeptBack)
+                    .await;
+                return Ok(());
+            }
             self.intercepted(Direction::ToServer, &frame, Fate::Forwarded)
                 .await;
             return self.send_upstream(frame).await;
         };
         let armed = self.armed.take();
-        let (outcome, events) = self
-            .attack
-            .arrive(self.peer, seq, wire, armed, intercepting);
+        let (outcome, events) =
+            self.attack
+                .arrive(self.peer, seq, wire.clone(), armed, intercepting);
         self.report(events).await;
         match outcome {
-            Outcome::Held => Ok(()),
-            Outcome::Deliver(delivery) => self.deliver(delivery).await,
+            Outcome::Held => {}
+            Outcome::Deliver(delivery) => self.deliver(delivery).await?,
         }
+        // The oracle reads the message as the client sealed it, after it has gone on.
+        if self.oracle_due(self.attack.messages()) {
+            self.start_oracle(seq, &wire).await?;
+        }
+        Ok(())
     }
 
     async fn on_server_frame(&mut self, frame: Frame) -> Result<(), End> {
@@ -334,7 +382,12 @@ impl Relay {
                 let (peer, name, scheme) = (self.peer, self.name.clone(), welcome.scheme);
                 self.emit(Event::Connected { peer, name, scheme }).await;
             }
-            Frame::Verdict { seq, .. } => fate = self.attack.answer(*seq),
+            Frame::Verdict { seq, verdict } => {
+                if self.oracle_verdict(*seq, verdict).await? {
+                    return Ok(());
+                }
+                fate = self.attack.answer(*seq);
+            }
             Frame::Bye { .. } => self.server_said_bye = true,
             Frame::Data { seq, sealed: wire } => {
                 let read = self

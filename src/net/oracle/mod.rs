@@ -118,11 +118,7 @@ async fn attack(
         },
     )
     .await;
-    let run = Run {
-        kind: plan.kind(),
-        events,
-        started: Instant::now(),
-    };
+    let run = Run::new(plan.kind(), events);
     let ending = match plan {
         Plan::PaddingOracle { message } => run.padding_oracle(&mut line, message).await,
         Plan::ByteAtATime => run.byte_at_a_time(&mut line).await,
@@ -132,19 +128,43 @@ async fn attack(
     ending
 }
 
-/// One attack under way: what it reports, and since when.
-struct Run<'a> {
+/// One attack under way: what it reports, and since when. The man in the middle's oracle
+/// reports through one too.
+pub(crate) struct Run<'a> {
     kind: AttackKind,
     events: &'a mpsc::Sender<Event>,
     started: Instant,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    /// An attack of `kind` starting now, reporting on `events`.
+    pub(crate) fn new(kind: AttackKind, events: &'a mpsc::Sender<Event>) -> Run<'a> {
+        Run::resumed(kind, events, Instant::now())
+    }
+
+    /// An attack of `kind` that started at `started`, reporting on `events`.
+    pub(crate) fn resumed(
+        kind: AttackKind,
+        events: &'a mpsc::Sender<Event>,
+        started: Instant,
+    ) -> Run<'a> {
+        Run {
+            kind,
+            events,
+            started,
+        }
+    }
+
     async fn report(&self, event: OracleEvent) {
         emit(self.events, Event::Oracle(event)).await;
     }
 
-    async fn started(&self, target_len: usize, block_size: Option<usize>) {
+    pub(crate) async fn started(&self, target_len: usize, block_size: Option<usize>) {
+        tracing::info!(
+            attack = self.kind.name(),
+            target_len,
+            "oracle attack started"
+        );
         let event = OracleEvent::Started {
             attack: self.kind,
             target_len,
@@ -153,7 +173,12 @@ impl Run<'_> {
         self.report(event).await;
     }
 
-    async fn done(&self, plaintext: Vec<u8>, queries: u64, key_len: Option<usize>) -> Ending {
+    pub(crate) async fn done(
+        &self,
+        plaintext: Vec<u8>,
+        queries: u64,
+        key_len: Option<usize>,
+    ) -> Ending {
         let event = OracleEvent::Done {
             attack: self.kind,
             plaintext: Bytes::from(plaintext),
@@ -165,7 +190,8 @@ impl Run<'_> {
         Ending::Recovered
     }
 
-    async fn failed(&self, reason: String, queries: u64) -> Ending {
+    pub(crate) async fn failed(&self, reason: String, queries: u64) -> Ending {
+        tracing::info!(attack = self.kind.name(), %reason, queries, "oracle attack failed");
         let event = OracleEvent::Failed {
             attack: self.kind,
             reason,
@@ -176,7 +202,11 @@ impl Run<'_> {
     }
 
     /// Reports how a byte-by-byte attack ended.
-    async fn finish(&self, end: Option<Result<Vec<u8>, String>>, queries: u64) -> Ending {
+    pub(crate) async fn finish(
+        &self,
+        end: Option<Result<Vec<u8>, String>>,
+        queries: u64,
+    ) -> Ending {
         match end {
             Some(Ok(plaintext)) => self.done(plaintext, queries, None).await,
             Some(Err(reason)) => self.failed(reason, queries).await,
@@ -184,7 +214,7 @@ impl Run<'_> {
         }
     }
 
-    async fn byte(&self, found: padding::Found) {
+    pub(crate) async fn byte(&self, found: padding::Found) {
         let event = OracleEvent::Byte {
             block: found.block,
             index: found.index,

@@ -103,6 +103,16 @@ impl Shared {
         match command {
             MitmCommand::Shutdown => return Flow::Stop,
             MitmCommand::Arm(action) => self.emit(self.armed.arm(action)).await,
+            MitmCommand::Oracle => {
+                let message = "the padding oracle runs on the lab wire: its queries need a \
+                               connection that answers each one with a verdict"
+                    .to_owned();
+                self.emit(Event::Error {
+                    peer: None,
+                    message,
+                })
+                .await;
+            }
             MitmCommand::Intercept(_) | MitmCommand::Release { .. } => {
                 let message = super::NO_HOLD_ON_SEED_WIRE.to_owned();
                 self.emit(Event::Error {

@@ -157,7 +157,10 @@ impl App {
                 }
             }
             Event::Armed { .. } => self.on_armed(),
-            // The Oracle tab is not drawn yet; the attack front ends print these.
+            // The man in the middle armed the padding oracle: a lesson's message goes now.
+            Event::Oracle(crate::net::OracleEvent::Armed { .. }) => self.on_armed(),
+            // The Oracle tab is not drawn yet; the attack front ends print these, and the Log
+            // pane shows how each attack ended.
             Event::Oracle(_) => {}
             Event::Unsent { reason, .. } => {
                 self.ui.show_error(format!("message not sent: {reason}"));

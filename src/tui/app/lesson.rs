@@ -6,7 +6,8 @@ use bytes::Bytes;
 use super::App;
 use crate::crypto::KeyExchange;
 use crate::lesson::{Lesson, Show};
-use crate::net::{DemoOptions, MitmCommand, Role};
+use crate::net::oracle::Plan;
+use crate::net::{AttackKind, DemoOptions, MitmCommand, Role};
 use crate::tui::lesson::LessonState;
 use crate::tui::state::{Focus, Request, Tab};
 
@@ -70,6 +71,16 @@ impl App {
             });
         }
         let tamper = step.tamper;
+        // A lesson's attack: the padding oracle is armed in the man in the middle for the
+        // step's message (which then waits for it, as for a tamper); byte-at-a-time asks the
+        // server from a connection of its own.
+        let oracle = step.attack == Some(AttackKind::PaddingOracle);
+        if oracle {
+            self.requests.push(Request::Mitm(MitmCommand::Oracle));
+        }
+        if step.attack == Some(AttackKind::ByteAtATime) {
+            self.requests.push(Request::Attack(Plan::ByteAtATime));
+        }
         if let Some(state) = &mut self.lesson
             && step.send.is_some()
         {
@@ -90,6 +101,11 @@ impl App {
             match tamper {
                 Some(action) => {
                     self.requests.push(Request::Mitm(MitmCommand::Arm(action)));
+                    if let Some(state) = &mut self.lesson {
+                        state.pending_send = Some(send);
+                    }
+                }
+                None if oracle => {
                     if let Some(state) = &mut self.lesson {
                         state.pending_send = Some(send);
                     }
