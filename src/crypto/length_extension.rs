@@ -43,7 +43,7 @@ pub fn extend(message: &[u8], tag: &[u8; 32], key_len: usize, more: &[u8]) -> Ex
     tail.extend_from_slice(&sha256_padding(hashed + more.len()));
     let blocks: Vec<GenericArray<u8, _>> = tail
         .chunks_exact(BLOCK)
-        .map(|chunk| GenericArray::clone_from_slice(chunk))
+        .map(GenericArray::clone_from_slice)
         .collect();
     compress256(&mut state, &blocks);
     let mut forged = [0u8; 32];
