@@ -544,9 +544,20 @@ fn check_sizes(tamper: Tamper) -> Result<Tamper, TamperError> {
             too_long("the XOR", bytes.len())
         }
         Tamper::Rewrite { from, to, .. } if from.len() != to.len() => {
+            // Typed text may be long: quote the start of each, the sizes say the rest.
+            let quote = |t: &str| {
+                let start: String = t.chars().take(24).collect();
+                if start.len() < t.len() {
+                    format!("{start}…")
+                } else {
+                    start
+                }
+            };
             Err(TamperError::Bytes(format!(
-                "rewrite keeps the length: '{from}' is {} bytes and '{to}' is {}",
+                "rewrite keeps the length: '{}' is {} bytes and '{}' is {}",
+                quote(from),
                 from.len(),
+                quote(to),
                 to.len()
             )))
         }
