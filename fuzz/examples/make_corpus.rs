@@ -143,12 +143,14 @@ fn frame_seeds(out: &Path) -> std::io::Result<()> {
             key_exchange: KeyExchange::Send,
             key: Some(key_texts(Scheme::Fernet)[0].into()),
             agreement: None,
+            name: None,
         }),
         Frame::Welcome(Welcome {
             scheme: Scheme::Hmac,
             key_exchange: KeyExchange::Psk,
             key: None,
             agreement: None,
+            name: None,
         }),
     ];
     for (i, scheme) in Scheme::ALL.into_iter().enumerate() {
@@ -189,6 +191,7 @@ fn frame_seeds(out: &Path) -> std::io::Result<()> {
         key_exchange: KeyExchange::X25519,
         key: None,
         agreement: Some([0x42; 32]),
+        name: None,
     }));
 
     let mut session = Vec::new();

@@ -60,6 +60,12 @@ pub enum Action {
     NextStep,
     /// Lesson: show the previous step's narration again.
     PrevStep,
+    /// Server: order the client list by the next key (name, last activity, verdict).
+    SortClients,
+    /// Client: stop trying to reconnect.
+    StopReconnecting,
+    /// Client: try the server again after the client stopped.
+    Reconnect,
 }
 
 /// Where a key binding applies.
@@ -83,6 +89,12 @@ pub enum Scope {
     CanEdit,
     /// During a lesson, when no text is being typed.
     Lesson,
+    /// The server's client list, when no text is being typed.
+    Roster,
+    /// A client waiting to reconnect, even while typing.
+    Retrying,
+    /// A client that has stopped, even while typing.
+    Offline,
 }
 
 /// What decides which bindings apply.
@@ -104,6 +116,12 @@ pub struct Context {
     pub can_edit: bool,
     /// A lesson is running.
     pub lesson: bool,
+    /// The server's client list is showing.
+    pub roster: bool,
+    /// The client is waiting to reconnect.
+    pub retrying: bool,
+    /// The client has stopped (it gave up, was told to stop, or the server closed for good).
+    pub offline: bool,
 }
 
 impl Scope {
@@ -120,6 +138,9 @@ impl Scope {
             Scope::Wire => browsing && ctx.wire,
             Scope::CanEdit => browsing && ctx.can_edit,
             Scope::Lesson => browsing && ctx.lesson,
+            Scope::Roster => browsing && ctx.roster,
+            Scope::Retrying => !ctx.popup && ctx.retrying,
+            Scope::Offline => !ctx.popup && ctx.offline,
         }
     }
 }
@@ -285,6 +306,30 @@ pub const BINDINGS: &[Binding] = &[
         Action::PickScheme(Scheme::Hmac)
     ),
     binding!(
+        "Ctrl-R",
+        "stop reconnecting",
+        Retrying,
+        true,
+        [(KeyCode::Char('r'), CTRL)],
+        Action::StopReconnecting
+    ),
+    binding!(
+        "Ctrl-R",
+        "reconnect",
+        Offline,
+        true,
+        [(KeyCode::Char('r'), CTRL)],
+        Action::Reconnect
+    ),
+    binding!(
+        "o",
+        "sort clients",
+        Roster,
+        true,
+        [(KeyCode::Char('o'), NONE)],
+        Action::SortClients
+    ),
+    binding!(
         "i",
         "type a message",
         CanEdit,
@@ -448,6 +493,9 @@ mod tests {
         wire: true,
         can_edit: true,
         lesson: false,
+        roster: false,
+        retrying: false,
+        offline: false,
     };
 
     #[test]
@@ -524,6 +572,37 @@ mod tests {
         );
         let labels: Vec<&str> = hints(&lesson).iter().map(|(k, _)| *k).collect();
         assert!(labels.contains(&"→ Space"), "{labels:?}");
+    }
+
+    #[test]
+    fn o_sorts_the_client_list_and_ctrl_r_stops_or_restarts_a_reconnecting_client() {
+        let server = Context {
+            roster: true,
+            ..BROWSING
+        };
+        assert_eq!(
+            lookup(&key(KeyCode::Char('o')), &server),
+            Some(Action::SortClients)
+        );
+        assert_eq!(lookup(&key(KeyCode::Char('o')), &BROWSING), None);
+        let ctrl_r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL);
+        let retrying = Context {
+            typing: true,
+            retrying: true,
+            ..BROWSING
+        };
+        assert_eq!(lookup(&ctrl_r, &retrying), Some(Action::StopReconnecting));
+        let offline = Context {
+            typing: true,
+            offline: true,
+            ..BROWSING
+        };
+        assert_eq!(lookup(&ctrl_r, &offline), Some(Action::Reconnect));
+        assert_eq!(lookup(&ctrl_r, &BROWSING), None);
+        let hints = |ctx: &Context| hints(ctx).iter().map(|(_, h)| *h).collect::<Vec<_>>();
+        assert!(hints(&server).contains(&"sort clients"));
+        assert!(hints(&retrying).contains(&"stop reconnecting"));
+        assert!(hints(&offline).contains(&"reconnect"));
     }
 
     #[test]

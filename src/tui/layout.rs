@@ -195,6 +195,17 @@ fn column(area: Rect, role: Role, editor: bool, panes: &mut Vec<(Pane, Rect)>) {
     };
     let plaintext = if editor && roomy { 4 } else { 3 };
     let verification = if roomy { 5 } else { 3 };
+    stack(area, role, (key, plaintext, verification), panes);
+}
+
+/// Key, Plaintext, Ciphertext and Verification one above the other, with these heights for
+/// all but the Ciphertext, which takes the rest.
+fn stack(
+    area: Rect,
+    role: Role,
+    (key, plaintext, verification): (u16, u16, u16),
+    panes: &mut Vec<(Pane, Rect)>,
+) {
     let parts = rows(
         area,
         [
@@ -286,30 +297,29 @@ fn single(body: Rect, role: Role, panes: &mut Vec<(Pane, Rect)>) {
     panes.push((Pane::Log, parts[3]));
 }
 
+/// The server: the class list down the left, as tall as the screen allows (at 200×50 it
+/// shows 33 clients, at 80×24 twelve), the selected message's panes on the right, History
+/// and Log below.
 fn server(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
-    let parts = rows(
-        body,
-        [
-            Constraint::Length(7),
-            Constraint::Length(4),
-            Constraint::Fill(1),
-            Constraint::Length(7),
-        ],
-    );
-    let top = cols(
-        parts[0],
-        [Constraint::Percentage(60), Constraint::Percentage(40)],
-    );
-    panes.push((Pane::Clients, top[0]));
-    panes.push((Pane::Key(Role::Server), top[1]));
-    panes.push((Pane::Plaintext(Role::Server), parts[1]));
-    let middle = cols(
-        parts[2],
-        [Constraint::Percentage(60), Constraint::Percentage(40)],
-    );
-    panes.push((Pane::Ciphertext(Role::Server), middle[0]));
-    panes.push((Pane::Verification(Role::Server), middle[1]));
-    bottom(parts[3], panes);
+    let history = (body.height / 4).max(6);
+    let [top, rest] = body.layout(&Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(history),
+    ]));
+    let [clients, message] = top.layout(&Layout::horizontal([
+        Constraint::Percentage(55),
+        Constraint::Percentage(45),
+    ]));
+    panes.push((Pane::Clients, clients));
+    // The key's three lines, the editor and the verdict with its reason keep their rows when
+    // there is room; the hex view takes the rest.
+    let heights = if message.height >= 22 {
+        (5, 4, 5)
+    } else {
+        (3, 3, 3)
+    };
+    stack(message, Role::Server, heights, panes);
+    bottom(rest, panes);
 }
 
 fn mitm(body: Rect, panes: &mut Vec<(Pane, Rect)>) {

@@ -139,6 +139,7 @@ impl Script {
                 key_exchange: exchange,
                 key,
                 agreement: None,
+                name: None,
             });
             self.emit(
                 Role::Mitm,
@@ -166,6 +167,7 @@ impl Script {
                     peer: self.client_peer,
                     name: "student".into(),
                     scheme,
+                    listed_as: None,
                 },
             );
         }
@@ -176,6 +178,7 @@ impl Script {
                     peer: self.client_peer,
                     name: "student".into(),
                     scheme,
+                    listed_as: None,
                 },
             );
             self.log("connected peer=127.0.0.1:50412 name=student");
@@ -187,6 +190,7 @@ impl Script {
                     peer: self.server_peer,
                     name: "server".into(),
                     scheme,
+                    listed_as: None,
                 },
             );
             let source = if exchange == KeyExchange::Send {
@@ -387,6 +391,7 @@ impl Script {
                 peer,
                 name: name.to_owned(),
                 scheme,
+                listed_as: None,
             },
         );
         let wire = self.seal(text);

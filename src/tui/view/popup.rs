@@ -35,6 +35,9 @@ fn scope_note(scope: Scope) -> &'static str {
         Scope::Wire => "Wire (demo, mitm)",
         Scope::CanEdit => "",
         Scope::Lesson => "during a lesson",
+        Scope::Roster => "server's client list",
+        Scope::Retrying => "client, reconnecting",
+        Scope::Offline => "client, disconnected",
     }
 }
 
