@@ -97,6 +97,7 @@ impl App {
             }
             Action::SortClients => self.clients.cycle_sort(),
             Action::StopReconnecting => {
+                self.ui.clear_error();
                 let stopped = "stopped reconnecting: Ctrl-R tries again".to_owned();
                 self.session
                     .set_status(Role::Client, ConnState::Closed(stopped));

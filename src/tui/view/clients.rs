@@ -71,9 +71,18 @@ impl Widget for ClientsPane<'_> {
         } else {
             block
         };
-        // Addresses are never cut (a cut port is a wrong port): the counts go first when narrow.
-        let address_width = shown.iter().map(|c| address(c).len()).max().unwrap_or(7) as u16;
-        let wide = area.width >= 14 + address_width + 5 + 5 + 16 + 4 + 7;
+        // Addresses are never cut (a cut port is a wrong port): the counts go first when
+        // narrow, then the address, so that a verdict (`rejected: tag mismatch`) stays whole.
+        let address_width = shown
+            .iter()
+            .map(|c| address(c).chars().count())
+            .max()
+            .unwrap_or(7) as u16;
+        // Names as long as the longest shown, within reason (a name is at most 64).
+        let longest = shown.iter().map(|c| c.name.chars().count()).max();
+        let name_width = longest.unwrap_or(4).clamp(4, 20) as u16;
+        let wide = area.width >= name_width + address_width + 5 + 5 + 16 + 4 + 7;
+        let addresses = wide || area.width >= name_width.min(12) + address_width + 22 + 4 + 5;
         let rows = shown.iter().enumerate().map(|(i, c)| {
             let verdict = match &c.last_verdict {
                 Some(v) => Cell::from(Span::styled(v.to_string(), theme.verdict_text(v))),
@@ -90,13 +99,15 @@ impl Widget for ClientsPane<'_> {
                     verdict,
                     gone,
                 ]
-            } else {
+            } else if addresses {
                 vec![
                     Cell::from(c.name.clone()),
                     Cell::from(address(c)),
                     verdict,
                     gone,
                 ]
+            } else {
+                vec![Cell::from(c.name.clone()), verdict, gone]
             });
             if start + i == selected {
                 row.style(theme.selected())
@@ -107,7 +118,7 @@ impl Widget for ClientsPane<'_> {
         let (widths, header) = if wide {
             (
                 vec![
-                    Constraint::Length(14),
+                    Constraint::Length(name_width),
                     Constraint::Length(address_width),
                     Constraint::Length(5),
                     Constraint::Length(5),
@@ -116,15 +127,24 @@ impl Widget for ClientsPane<'_> {
                 ],
                 vec!["name", "address", "in", "out", "last verdict", ""],
             )
-        } else {
+        } else if addresses {
             (
                 vec![
-                    Constraint::Max(10),
+                    Constraint::Length(name_width.min(12)),
                     Constraint::Length(address_width),
                     Constraint::Fill(1),
                     Constraint::Length(4),
                 ],
                 vec!["name", "address", "last verdict", ""],
+            )
+        } else {
+            (
+                vec![
+                    Constraint::Length(name_width.min(16)),
+                    Constraint::Fill(1),
+                    Constraint::Length(4),
+                ],
+                vec!["name", "last verdict", ""],
             )
         };
         Table::new(rows, widths)
