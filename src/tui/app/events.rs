@@ -35,6 +35,8 @@ impl App {
                 } else {
                     if role == Role::Client {
                         self.session.client_connected(listed_as);
+                        // "Not connected" is stale news now.
+                        self.ui.clear_error();
                     }
                     self.session
                         .set_status(role, ConnState::Connected(peer.addr));
