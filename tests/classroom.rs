@@ -814,3 +814,60 @@ fn a_reconnected_client_keeps_each_connections_messages_apart() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_headless_client_sends_again_what_a_crashed_server_left_without_a_verdict() {
+    use cipherlab::wire::{Frame, LabCodec, Welcome};
+    use futures_util::{SinkExt, StreamExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let client = Proc::cipherlab(
+        &[
+            "client",
+            "--headless",
+            "--connect",
+            &addr.to_string(),
+            "--key",
+            CLASS_KEY,
+            "--message",
+            "do not lose me",
+        ],
+        &[],
+    );
+    // A server that takes the message and crashes before its verdict.
+    let (stream, _) = listener.accept().await.unwrap();
+    let mut doomed = tokio_util::codec::Framed::new(stream, LabCodec::default());
+    let hello = doomed.next().await.unwrap().unwrap();
+    assert!(matches!(hello, Frame::Hello(_)), "{hello:?}");
+    let welcome = Welcome {
+        scheme: Scheme::Hmac,
+        key_exchange: KeyExchange::Psk,
+        key: None,
+        agreement: None,
+        name: Some("tester".into()),
+    };
+    doomed.send(Frame::Welcome(welcome)).await.unwrap();
+    let data = doomed.next().await.unwrap().unwrap();
+    assert!(matches!(data, Frame::Data { seq: 1, .. }), "{data:?}");
+    drop((doomed, listener));
+    // The server comes back; the message is sent again and judged.
+    let mut config = server_config(Scheme::Hmac, KeyExchange::Psk);
+    config.key = scenario::fixed_key(Scheme::Hmac);
+    let mut server = start_server_at(addr, config).await;
+    let event = wait_for(&mut server.events, "the message again", |e| {
+        matches!(e, Event::Received { .. })
+    })
+    .await;
+    let Event::Received { opened, .. } = event else {
+        unreachable!()
+    };
+    assert_eq!(opened.plaintext.as_deref(), Some(&b"do not lose me"[..]));
+    let (code, lines) = tokio::task::spawn_blocking(move || client.finish())
+        .await
+        .unwrap();
+    let text = lines.join("\n");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("\"event\":\"reconnecting\""), "{text}");
+    assert_eq!(text.matches("\"event\":\"sent\"").count(), 2, "{text}");
+    assert_eq!(text.matches("\"event\":\"verdict\"").count(), 1, "{text}");
+}

@@ -144,7 +144,12 @@ impl ClientList {
     }
 
     fn compare(&self, a: &ClientRow, b: &ClientRow) -> Ordering {
-        let by_name = || a.name.to_lowercase().cmp(&b.name.to_lowercase());
+        // Case-insensitive, without allocating: this runs on every frame drawn.
+        let by_name = || {
+            let (x, y) = (a.name.chars(), b.name.chars());
+            x.flat_map(char::to_lowercase)
+                .cmp(y.flat_map(char::to_lowercase))
+        };
         b.connected.cmp(&a.connected).then_with(|| match self.sort {
             Sort::Name => by_name(),
             Sort::Activity => b.last_active.cmp(&a.last_active),

@@ -168,6 +168,7 @@ impl App {
             lesson: self.lesson.is_some(),
             roster: mode == Mode::Server && lab,
             retrying: mode == Mode::Client
+                && !self.replaying()
                 && matches!(
                     self.session.status(Role::Client),
                     Some(ConnState::Reconnecting { .. })
