@@ -378,8 +378,13 @@ impl Script {
         self
     }
 
-    /// Another client joins the server (server mode) and sends `text`.
-    pub fn another_client(mut self, name: &str, port: u16, text: &str) -> Script {
+    /// Another client joins the server (server mode) and sends nothing yet.
+    pub fn silent_client(mut self, name: &str, port: u16) -> Script {
+        self.join(name, port);
+        self
+    }
+
+    fn join(&mut self, name: &str, port: u16) -> Peer {
         let peer = Peer {
             id: u64::from(port),
             addr: addr(port),
@@ -394,6 +399,12 @@ impl Script {
                 listed_as: None,
             },
         );
+        peer
+    }
+
+    /// Another client joins the server (server mode) and sends `text`.
+    pub fn another_client(mut self, name: &str, port: u16, text: &str) -> Script {
+        let peer = self.join(name, port);
         let wire = self.seal(text);
         let opened = self.cipher.open_with(
             &wire,
