@@ -871,3 +871,40 @@ async fn a_headless_client_sends_again_what_a_crashed_server_left_without_a_verd
     assert_eq!(text.matches("\"event\":\"sent\"").count(), 2, "{text}");
     assert_eq!(text.matches("\"event\":\"verdict\"").count(), 1, "{text}");
 }
+
+#[test]
+fn a_click_on_a_client_picks_whom_the_operator_replies_to() {
+    use cipherlab::tui::state::Request;
+    use ratatui::crossterm::event::{Event as TermEvent, MouseButton, MouseEvent, MouseEventKind};
+    let mut app = server_screen();
+    for (id, name) in [(1, "dave"), (2, "alice"), (3, "carol"), (4, "bob")] {
+        app.on_net(
+            0,
+            Role::Server,
+            connected(peer(id, 50_000 + id as u16), name),
+        );
+    }
+    // Row 0 of the header, then the pane's border and its column titles: carol is on row 5.
+    let text = screen(&app, 120, 36);
+    assert!(text.lines().nth(5).unwrap().contains("carol"), "{text}");
+    let click = |kind| {
+        TermEvent::Mouse(MouseEvent {
+            kind,
+            column: 4,
+            row: 5,
+            modifiers: ratatui::crossterm::event::KeyModifiers::NONE,
+        })
+    };
+    app.on_terminal(&click(MouseEventKind::Down(MouseButton::Left)));
+    app.on_terminal(&click(MouseEventKind::Up(MouseButton::Left)));
+    app.apply(Action::Edit);
+    type_and_enter(&mut app, "see you");
+    assert_eq!(
+        app.take_requests(),
+        [Request::Send {
+            role: Role::Server,
+            to: Some(3),
+            plaintext: Bytes::from("see you"),
+        }]
+    );
+}

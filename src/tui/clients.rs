@@ -282,6 +282,13 @@ impl ClientList {
         self.selected = Some(rows[there].key);
     }
 
+    /// Selects the row at `position` in the order shown (a click).
+    pub fn select_at(&mut self, position: usize) {
+        if let Some(row) = self.rows().get(position) {
+            self.selected = Some(row.key);
+        }
+    }
+
     /// The connected client the operator replies to, if the selection is one.
     pub fn reply_to(&self) -> Option<PeerId> {
         self.rows()

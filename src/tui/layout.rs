@@ -4,6 +4,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
+use super::clients::ClientList;
 use super::state::{Focus, Mode, Tab};
 use super::timeline::Timeline;
 use crate::net::Role;
@@ -154,6 +155,17 @@ impl Areas {
         self.panes.iter().find(|(_, r)| hit(r)).map(|(p, _)| *p)
     }
 
+    /// The position (in the order shown) of the client drawn on screen row `y` of the
+    /// Clients pane.
+    pub fn clients_row(&self, clients: &ClientList, y: u16) -> Option<usize> {
+        let area = self.get(Pane::Clients)?;
+        let height = clients_height(area);
+        let row = y.checked_sub(area.y + 2)? as usize;
+        let len = clients.rows().len();
+        let at = clients_start(clients.selected(), len, height) + row;
+        (row < height && at < len).then_some(at)
+    }
+
     /// The journey drawn on screen row `y` of the History pane.
     pub fn history_row(&self, timeline: &Timeline, y: u16) -> Option<u64> {
         let area = self.get(Pane::History)?;
@@ -166,6 +178,21 @@ impl Areas {
         let start = history_start(timeline, height);
         timeline.journeys().iter().nth(start + row).map(|j| j.id)
     }
+}
+
+/// The client rows the Clients pane has room for (below its border and column titles).
+pub fn clients_height(area: Rect) -> usize {
+    area.height.saturating_sub(3) as usize
+}
+
+/// The first client row shown, so that the selection is in view in a window of `height` rows.
+pub fn clients_start(selected: usize, len: usize, height: usize) -> usize {
+    if len <= height {
+        return 0;
+    }
+    selected
+        .saturating_sub(height.saturating_sub(1))
+        .min(len - height)
 }
 
 /// The first journey the History pane shows, so that the selection (or the latest) is visible.

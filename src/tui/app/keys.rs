@@ -327,6 +327,11 @@ impl App {
                 {
                     self.select_journey(id);
                 }
+                if pane == Pane::Clients
+                    && let Some(at) = areas.clients_row(&self.clients, mouse.row)
+                {
+                    self.clients.select_at(at);
+                }
             }
             _ => {}
         }

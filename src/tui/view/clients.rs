@@ -9,6 +9,7 @@ use ratatui::widgets::{Cell, Row, Table, Widget};
 
 use super::{pane_block, put, title};
 use crate::tui::clients::{ClientList, ClientRow, RowKey};
+use crate::tui::layout::{clients_height, clients_start};
 use crate::tui::theme::Theme;
 
 /// The server's client list.
@@ -16,16 +17,6 @@ pub(crate) struct ClientsPane<'a> {
     pub clients: &'a ClientList,
     pub focused: bool,
     pub theme: &'a Theme,
-}
-
-/// The first row shown, so that the selection is in view in a window of `height` rows.
-pub(crate) fn first_shown(selected: usize, len: usize, height: usize) -> usize {
-    if len <= height {
-        return 0;
-    }
-    selected
-        .saturating_sub(height.saturating_sub(1))
-        .min(len - height)
 }
 
 /// The address column: the socket address, or for a folded seed row its IP and how many
@@ -61,8 +52,8 @@ impl Widget for ClientsPane<'_> {
             );
             return;
         }
-        let height = area.height.saturating_sub(3) as usize;
-        let start = first_shown(selected, list.len(), height);
+        let height = clients_height(area);
+        let start = clients_start(selected, list.len(), height);
         let shown = &list[start..list.len().min(start + height)];
         let below = list.len() - start - shown.len();
         let block = if start > 0 || below > 0 {
