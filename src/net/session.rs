@@ -162,9 +162,15 @@ impl Session {
         let shutdown = self.stop.clone();
         let mut next_seq: u64 = 1;
         let mut awaiting: BTreeSet<u64> = BTreeSet::new();
-        let mut first = Ok(());
+        // A backlog that cannot be written means the connection is gone already.
+        let mut broken = None;
         for plaintext in backlog {
-            first = first.and(self.send(plaintext, &mut next_seq, &mut awaiting).await);
+            if broken.is_some() {
+                self.unsent("the connection broke before it was sent".to_owned())
+                    .await;
+            } else if let Err(reason) = self.send(plaintext, &mut next_seq, &mut awaiting).await {
+                broken = Some(reason);
+            }
         }
         // A frame that has started to arrive must finish within `frame_timeout`, and a quiet
         // connection closes after `idle_timeout`: either would otherwise hold its slot forever.
@@ -172,7 +178,7 @@ impl Session {
         watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut watch = Watch::new();
         let ending = loop {
-            if let Err(reason) = std::mem::replace(&mut first, Ok(())) {
+            if let Some(reason) = broken.take() {
                 break Ending::Lost(reason);
             }
             let may_send = awaiting.len() < self.limits.max_in_flight;
@@ -356,6 +362,14 @@ impl Session {
         }
     }
 
+    async fn unsent(&self, reason: String) {
+        self.report(Event::Unsent {
+            peer: self.peer,
+            reason,
+        })
+        .await;
+    }
+
     fn log_peer_verdict(&self, seq: u64, verdict: &Verdict) {
         tracing::info!(peer = %self.peer, seq, verdict = %verdict, "peer verdict");
     }
@@ -401,15 +415,16 @@ impl Session {
         {
             tracing::info!(peer = %self.peer, seq, tag = %hex::encode(tag), "tag made");
         }
-        write_frame(
-            &mut self.framed,
-            Frame::Data {
-                seq,
-                sealed: wire.clone(),
-            },
-            &self.limits,
-        )
-        .await?;
+        let data = Frame::Data {
+            seq,
+            sealed: wire.clone(),
+        };
+        if let Err(reason) = write_frame(&mut self.framed, data, &self.limits).await {
+            // Said, so that nobody waits for its verdict: the connection is gone.
+            self.unsent(format!("the connection broke while it was sent ({reason})"))
+                .await;
+            return Err(reason);
+        }
         awaiting.insert(seq);
         tracing::info!(peer = %self.peer, seq, bytes = wire.len(), "message sent");
         self.report(Event::Sent {
