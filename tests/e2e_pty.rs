@@ -2,6 +2,8 @@
 //! read the verdict off the screen, quit, and find the terminal restored.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::num::NonZeroU16;
 use std::sync::mpsc;
@@ -464,4 +466,59 @@ fn a_recorded_scheme_switch_and_intercept_replay_as_they_happened_and_a_replay_p
     pty.send(b"\x03");
     assert!(pty.wait_exit().success());
     let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn a_client_started_before_its_server_connects_keeps_unsent_text_and_survives_a_restart() {
+    use common::process::Proc;
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let mut pty = Pty::spawn(
+        &["client", "--connect", &addr, "--name", "alice"],
+        120,
+        36,
+        &[],
+    );
+    pty.wait_for("client: reconnecting, try 1 of 12");
+    pty.wait_for("Ctrl-R stop reconnecting");
+    // Enter while there is no server: the text stays, and the screen says it was not sent.
+    pty.send(b"hello before the server\r");
+    let screen = pty.wait_for("the message was not sent");
+    assert!(screen.contains("> hello before the server"), "{screen}");
+    let server = |addr: &str| {
+        Proc::cipherlab(
+            &["server", "--headless", "--scheme", "ecb", "--listen", addr],
+            &[],
+        )
+    };
+    let first = server(&addr);
+    pty.wait_for(&format!("connected to {addr} as alice"));
+    // The same text, sent now.
+    pty.send(b"\r");
+    let screen = pty.wait_for("unauthenticated");
+    assert!(screen.contains("sent: hello before the server"), "{screen}");
+    // The instructor restarts the server (under another scheme): the client comes back.
+    assert_eq!(first.stop(), Some(0));
+    pty.wait_for("client: reconnecting");
+    let _second = Proc::cipherlab(
+        &[
+            "server",
+            "--headless",
+            "--scheme",
+            "fernet",
+            "--listen",
+            &addr,
+        ],
+        &[],
+    );
+    pty.wait_for("client · fernet");
+    pty.wait_for(&format!("connected to {addr} as alice"));
+    pty.send(b"after the restart\r");
+    let screen = pty.wait_for("✔ authentic");
+    assert!(screen.contains("History — 2 of 2"), "{screen}");
+    pty.send(b"\x03");
+    assert!(pty.wait_exit().success());
 }

@@ -266,6 +266,7 @@ fn ten_thousand_messages_keep_state_bounded() {
                     peer,
                     name: format!("c{i}"),
                     scheme: Scheme::Hmac,
+                    listed_as: None,
                 },
             );
         }
@@ -388,6 +389,7 @@ fn the_server_operator_replies_to_the_selected_client() {
     use cipherlab::tui::state::Request;
     let mut app = scenario::server(Scheme::Fernet);
     app.focus_on(Focus::Clients);
+    app.apply(Action::Home);
     app.apply(Action::Down);
     app.apply(Action::Edit);
     for c in "see you".chars() {
@@ -527,6 +529,7 @@ fn a_client_and_a_man_in_the_middle_show_the_session_the_handshake_set() {
         peer,
         name: "server".into(),
         scheme: Scheme::Hmac,
+        listed_as: None,
     };
     client.on_net(0, Role::Client, connected);
     let key = Key::parse(Scheme::Hmac, "text:k").unwrap();
@@ -557,6 +560,7 @@ fn a_client_and_a_man_in_the_middle_show_the_session_the_handshake_set() {
         key_exchange: KeyExchange::Psk,
         key: None,
         agreement: None,
+        name: None,
     });
     let frames = [
         (Direction::ToClient, welcome),
@@ -816,6 +820,7 @@ fn a_man_in_the_middle_does_not_guess_the_scheme_before_the_handshake() {
         peer,
         name: "alice".to_owned(),
         scheme: Scheme::Hmac,
+        listed_as: None,
     };
     app.on_net(0, Role::Mitm, connected);
     let text = screen_text(&draw(&app, 120, 36));

@@ -184,12 +184,14 @@ fn frame_seeds(out: &Path) -> std::io::Result<()> {
             key_exchange: KeyExchange::Send,
             key: Some(key_texts(Scheme::Fernet)[0].into()),
             agreement: None,
+            name: None,
         }),
         Frame::Welcome(Welcome {
             scheme: Scheme::Hmac,
             key_exchange: KeyExchange::Psk,
             key: None,
             agreement: None,
+            name: None,
         }),
     ];
     for (i, scheme) in Scheme::ALL[..FIRST_RELEASE].iter().copied().enumerate() {
@@ -230,6 +232,7 @@ fn frame_seeds(out: &Path) -> std::io::Result<()> {
         key_exchange: KeyExchange::X25519,
         key: None,
         agreement: Some([0x42; 32]),
+        name: None,
     }));
     // The later schemes: their messages, and their names in HELLO and WELCOME.
     for (i, scheme) in Scheme::ALL.into_iter().enumerate().skip(FIRST_RELEASE) {

@@ -254,6 +254,11 @@ pub struct ClientArgs {
     /// Reject Fernet tokens older than this many seconds (fernet only).
     #[arg(long, value_name = "SECS")]
     pub ttl: Option<u64>,
+    /// Tries to reach the server again when it cannot be reached or goes away, waiting 0.5 s,
+    /// then twice as long each time up to 10 s; 0 never retries (lab wire) [default: 12, about
+    /// a minute and a half; headless 5, about 15 s].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=crate::net::Retry::MAX_ATTEMPTS as i64))]
+    pub retries: Option<u32>,
     /// Network limits.
     #[command(flatten)]
     pub net: NetArgs,

@@ -8,7 +8,7 @@ use super::{ClientArgs, DemoArgs, MitmArgs, NetArgs, ServerArgs, resolve_key_tex
 use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, NoncePolicy, Scheme};
 use crate::net::{
-    AutoReply, ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, system_clock,
+    AutoReply, ClientConfig, KeyText, Limits, MitmConfig, Retry, ServerConfig, system_clock,
 };
 use crate::wire::frame::MAX_NAME;
 use crate::wire::seed::{CBC_SEED_KEY, Protocol, default_addr, mac_address};
@@ -234,10 +234,24 @@ pub fn client_config(args: &ClientArgs) -> Result<(ClientConfig, Vec<String>), S
         key,
         ttl: args.ttl,
         nonce,
-        limits: limits(&args.net),
+        limits: Limits {
+            retry: client_retry(args),
+            ..limits(&args.net)
+        },
         clock: system_clock(),
     };
     Ok((config, messages))
+}
+
+/// How a client retries: `--retries`, or a minute and a half on the screen (a class whose
+/// server restarts) and 15 s headless (a script should not hang long on a dead server).
+fn client_retry(args: &ClientArgs) -> Retry {
+    let default = if args.headless {
+        Retry::HEADLESS
+    } else {
+        Retry::SCREEN
+    };
+    args.retries.map_or(default, |n| default.with_attempts(n))
 }
 
 /// The demo's server and client: one fresh key, sent in the clear or shared in-process.

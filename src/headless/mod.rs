@@ -214,6 +214,11 @@ pub async fn client(config: ClientConfig, messages: Vec<String>, out: Output) ->
 }
 
 /// Runs a client conversation, printing with `printer`; returns the exit status.
+///
+/// On the lab wire the client comes back after losing its server (`reconnecting` events);
+/// meanwhile no input is read, and messages that were sent but got no verdict before the
+/// connection broke are sent again on the next one, so that every message still gets its
+/// verdict (the server may then have seen one twice).
 async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer) -> ExitCode {
     let (command_tx, command_rx) = mpsc::channel(config.limits.queue_depth);
     let (event_tx, mut events) = mpsc::channel(net::EVENT_QUEUE);
@@ -237,6 +242,9 @@ async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer
     };
     let mut input_done = false;
     let mut said_bye = false;
+    // Seed clients are always ready; a lab client between connections reads no input.
+    let mut connected = seed;
+    let mut unanswered = Unanswered::default();
     loop {
         tokio::select! {
             event = events.recv() => {
@@ -246,33 +254,34 @@ async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer
                 }
                 match &event {
                     Event::Connected { .. } => {
+                        connected = true;
                         if let Some(messages) = pending_messages.take() {
                             lines = Some(input::feed(messages, max_line));
                         }
+                        for message in unanswered.take_lost() {
+                            let _ = command_tx.send(ClientCommand::Send(message)).await;
+                        }
                     }
-                    Event::Sent { .. } => tally.sent += 1,
+                    Event::Sent { seq, plaintext, .. } => {
+                        tally.sent += 1;
+                        unanswered.sent(*seq, plaintext);
+                    }
                     Event::Unsent { .. } => tally.unsent += 1,
-                    Event::Verdict { verdict, .. } => {
+                    Event::Verdict { seq, verdict, .. } => {
+                        unanswered.answered(*seq);
                         tally.verdicts += 1;
                         tally.accepted += usize::from(verdict.is_accepted());
                     }
-                    // A lab conversation ends here; seed clients reconnect per message and end
-                    // when their task does.
+                    // A lab conversation may come back (a `reconnecting` event follows), or
+                    // end, when the client task stops; seed clients reconnect per message.
                     Event::Disconnected { .. } if !seed => {
-                        if !input_done {
-                            // The conversation ended with input still to send: that is a
-                            // failure, whoever closed, not a polite goodbye.
-                            let message = "the connection ended before every message was sent"
-                                .to_owned();
-                            printer.print(&Event::Error { peer: None, message });
-                            tally.unsent += 1;
-                        }
-                        break;
+                        connected = false;
+                        unanswered.lost();
                     }
                     _ => {}
                 }
             }
-            line = recv_line(&mut lines), if !input_done => match line {
+            line = recv_line(&mut lines), if !input_done && connected => match line {
                 Some(Ok(message)) => {
                     tally.queued += 1;
                     if command_tx.send(ClientCommand::Send(message)).await.is_err() {
@@ -292,11 +301,51 @@ async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer
             let _ = command_tx.send(ClientCommand::Disconnect).await;
         }
     }
+    // (Only once input began: a client that never connected has said why already.)
+    if !seed && !input_done && !said_bye && pending_messages.is_none() {
+        // The conversation ended with input still to send: that is a failure, whoever
+        // closed, not a polite goodbye.
+        let message = "the connection ended before every message was sent".to_owned();
+        printer.print(&Event::Error {
+            peer: None,
+            message,
+        });
+        tally.unsent += 1;
+    }
     drop(command_tx);
     match net_task.await {
         Ok(Err(NetError::MissingKey { .. } | NetError::Key { .. })) => ExitCode::from(EXIT_USAGE),
         Ok(Ok(())) if tally.all_accepted() => ExitCode::from(EXIT_OK),
         _ => ExitCode::from(EXIT_FAILED),
+    }
+}
+
+/// A lab client's messages sent on the current connection and still awaiting their verdict,
+/// and those a broken connection left without one, to send again on the next. Bounded by
+/// the connection's in-flight limit.
+#[derive(Default)]
+struct Unanswered {
+    awaiting: std::collections::BTreeMap<u64, bytes::Bytes>,
+    lost: Vec<bytes::Bytes>,
+}
+
+impl Unanswered {
+    fn sent(&mut self, seq: u64, plaintext: &bytes::Bytes) {
+        self.awaiting.insert(seq, plaintext.clone());
+    }
+
+    fn answered(&mut self, seq: u64) {
+        self.awaiting.remove(&seq);
+    }
+
+    /// The connection broke: what awaited a verdict is to be sent again.
+    fn lost(&mut self) {
+        let awaiting = std::mem::take(&mut self.awaiting);
+        self.lost.extend(awaiting.into_values());
+    }
+
+    fn take_lost(&mut self) -> Vec<bytes::Bytes> {
+        std::mem::take(&mut self.lost)
     }
 }
 

@@ -130,10 +130,27 @@ pub enum Event {
     Connected {
         /// Who.
         peer: Peer,
-        /// The name the client gave, or the server's role.
+        /// The name the client gave (unique on the server, `alice-2` when another `alice` is
+        /// connected), or the server's role.
         name: String,
         /// The session's scheme.
         scheme: Scheme,
+        /// On a lab client: the name the server lists it under, told in WELCOME (`None`
+        /// elsewhere, or from an older server).
+        listed_as: Option<String>,
+    },
+    /// A lab client lost its server, or could not reach it, and tries again after `delay`.
+    Reconnecting {
+        /// The server's address, as given.
+        addr: String,
+        /// This try's number, from 1.
+        attempt: u32,
+        /// Tries before giving up (`--retries`).
+        attempts: u32,
+        /// The wait before it.
+        delay: std::time::Duration,
+        /// Why the last connection failed or ended.
+        reason: String,
     },
     /// The key in use, and where it came from.
     Key {
@@ -267,7 +284,10 @@ impl Event {
             | Event::NonceReused { peer, .. }
             | Event::Unsent { peer, .. } => Some(*peer),
             Event::Error { peer, .. } => *peer,
-            Event::Listening { .. } | Event::Key { .. } | Event::Armed { .. } => None,
+            Event::Listening { .. }
+            | Event::Key { .. }
+            | Event::Armed { .. }
+            | Event::Reconnecting { .. } => None,
         }
     }
 
@@ -276,6 +296,7 @@ impl Event {
         match self {
             Event::Listening { .. } => "listening",
             Event::Connected { .. } => "connected",
+            Event::Reconnecting { .. } => "reconnecting",
             Event::Key { .. } => "key",
             Event::Sent { .. } => "sent",
             Event::Received { .. } => "received",

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -15,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::accept::{Connection, Flow, Service, accept_loop, lab_refusal};
 use super::config::ServerConfig;
 use super::event::{ClientCommand, Event, Peer, ServerCommand};
+use super::names::{Claim, Names};
 use super::roster::Roster;
 use super::seed;
 use super::session::{Session, emit, write_frame};
@@ -61,10 +63,22 @@ pub async fn run(
             accept_loop(listener, limits, service, commands, events, shutdown).await
         }
         (Protocol::Lab, _) => {
+            // Names are unique among the clients connected at once (`alice`, `alice-2`).
+            let names = Arc::new(Names::default());
             let service = Server {
                 config,
                 events: events.clone(),
-                serve,
+                serve: move |stream, peer, config, events, orders, stop| {
+                    serve(
+                        stream,
+                        peer,
+                        config,
+                        events,
+                        orders,
+                        stop,
+                        Arc::clone(&names),
+                    )
+                },
             };
             accept_loop(listener, limits, service, commands, events, shutdown).await
         }
@@ -144,12 +158,14 @@ async fn serve(
     peer: Peer,
     config: ServerConfig,
     events: mpsc::Sender<Event>,
-    commands: mpsc::Receiver<ClientCommand>,
+    mut commands: mpsc::Receiver<ClientCommand>,
     stop: CancellationToken,
+    names: Arc<Names>,
 ) {
     let _ = stream.set_nodelay(true);
     let mut framed = Framed::new(stream, LabCodec::for_handshake());
-    let (name, agreed) = match handshake(&mut framed, peer, &config).await {
+    // The name is held until the conversation ends, then free for the next one to ask.
+    let (claim, agreed) = match handshake(&mut framed, peer, &config, &names).await {
         Ok(shook) => {
             framed.codec_mut().handshake_done(config.limits.max_frame);
             shook
@@ -184,6 +200,7 @@ async fn serve(
             return;
         }
     };
+    let name = claim.name().to_owned();
     tracing::info!(%peer, %name, "connected");
     emit(
         &events,
@@ -191,6 +208,7 @@ async fn serve(
             peer,
             name,
             scheme: config.scheme,
+            listed_as: None,
         },
     )
     .await;
@@ -217,15 +235,21 @@ async fn serve(
         auto_reply: config.auto_reply,
         stop,
     };
-    session.converse(commands).await;
+    session.converse(&mut commands).await;
+    drop(claim);
 }
 
-/// Waits for HELLO, checks it, and answers WELCOME. Returns the client's display name.
+/// How a refusal for asking the wrong scheme begins; a client does not retry it.
+pub(crate) const SCHEME_MISMATCH: &str = "scheme mismatch";
+
+/// Waits for HELLO, checks it, and answers WELCOME with the name the client is listed under
+/// (the one it asked for, unless another client has it). Returns that name, held.
 async fn handshake(
     framed: &mut Framed<TcpStream, LabCodec>,
     peer: Peer,
     config: &ServerConfig,
-) -> Result<(String, Option<Key>), String> {
+    names: &Arc<Names>,
+) -> Result<(Claim, Option<Key>), String> {
     let limit = config.limits.handshake_timeout;
     let hello = match timeout(limit, framed.next()).await {
         Err(_) => {
@@ -243,7 +267,7 @@ async fn handshake(
         && asked != config.scheme
     {
         return Err(format!(
-            "scheme mismatch: this server speaks {}, the client asked for {asked}",
+            "{SCHEME_MISMATCH}: this server speaks {}, the client asked for {asked}",
             config.scheme
         ));
     }
@@ -262,19 +286,24 @@ async fn handshake(
             (None, Some(public), Some(key))
         }
     };
+    let wanted = if hello.name.is_empty() {
+        format!("client-{}", peer.id)
+    } else {
+        hello.name
+    };
+    let claim = names.claim(&wanted);
+    if claim.name() != wanted {
+        tracing::info!(%peer, %wanted, listed_as = claim.name(), "name in use: suffixed");
+    }
     let welcome = Frame::Welcome(Welcome {
         scheme: config.scheme,
         key_exchange: config.key_exchange,
         key,
         agreement,
+        name: Some(claim.name().to_owned()),
     });
     write_frame(framed, welcome, &config.limits).await?;
-    let name = if hello.name.is_empty() {
-        format!("client-{}", peer.id)
-    } else {
-        hello.name
-    };
-    Ok((name, agreed))
+    Ok((claim, agreed))
 }
 
 /// Binds a listener, reporting the address in the error.

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::config::{AutoReply, Clock, Limits};
 use super::event::{ClientCommand, Event, Peer};
 use crate::crypto::{Anatomy, Cipher, Nonce, OpenOptions, Verdict};
-use crate::wire::{Frame, LabCodec};
+use crate::wire::{Frame, FrameError, LabCodec};
 
 /// How often a session checks for a frame that is arriving too slowly.
 const WATCHDOG: std::time::Duration = std::time::Duration::from_secs(1);
@@ -32,14 +32,31 @@ pub(crate) struct Session {
     pub(crate) stop: CancellationToken,
 }
 
+/// The reason a server gives in its BYE when it shuts down: a client may come back.
+pub(crate) const SHUTTING_DOWN: &str = "server shutting down";
+
 /// Why a conversation ended, and whether we should still say something to the peer.
 enum Ending {
     /// We chose to close: say BYE with this reason.
     Bye(String),
-    /// The peer broke the protocol: say ERROR with this reason.
-    Fault(String),
-    /// The peer left or the socket failed: nothing more can be said.
+    /// The peer broke the protocol: say ERROR with this reason. The flag says the stream
+    /// itself broke (a socket error, or a close mid-frame), as when the peer vanishes.
+    Fault(String, bool),
+    /// The peer closed on purpose (a BYE for its own reasons): nothing more can be said.
     Gone(String),
+    /// The peer went away: it shut down, vanished, reported an error, or the socket failed.
+    Lost(String),
+}
+
+/// How a conversation ended, for a client deciding whether to come back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Parted {
+    /// This side closed it, or the peer did on purpose, or broke the protocol: coming back
+    /// would end the same way.
+    Ended,
+    /// The peer went away (it shut down, crashed or the network failed), with this reason:
+    /// it may well be back.
+    Lost(String),
 }
 
 /// Watches a connection for the two ways a peer can hold a slot without using it: a frame
@@ -130,23 +147,46 @@ impl Session {
     }
 
     /// Runs until either side closes, a command says so, or `shutdown` fires; then reports
-    /// `disconnected`.
-    pub(crate) async fn converse(mut self, mut commands: mpsc::Receiver<ClientCommand>) {
+    /// `disconnected` and says how it ended.
+    pub(crate) async fn converse(self, commands: &mut mpsc::Receiver<ClientCommand>) -> Parted {
+        self.converse_after(Vec::new(), commands).await
+    }
+
+    /// [`Session::converse`], sending `backlog` first (what a reconnecting client was asked
+    /// to send while it had no connection).
+    pub(crate) async fn converse_after(
+        mut self,
+        backlog: Vec<Bytes>,
+        commands: &mut mpsc::Receiver<ClientCommand>,
+    ) -> Parted {
         let shutdown = self.stop.clone();
         let mut next_seq: u64 = 1;
         let mut awaiting: BTreeSet<u64> = BTreeSet::new();
+        // A backlog that cannot be written means the connection is gone already.
+        let mut broken = None;
+        for plaintext in backlog {
+            if broken.is_some() {
+                self.unsent("the connection broke before it was sent".to_owned())
+                    .await;
+            } else if let Err(reason) = self.send(plaintext, &mut next_seq, &mut awaiting).await {
+                broken = Some(reason);
+            }
+        }
         // A frame that has started to arrive must finish within `frame_timeout`, and a quiet
         // connection closes after `idle_timeout`: either would otherwise hold its slot forever.
         let mut watchdog = tokio::time::interval(WATCHDOG);
         watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut watch = Watch::new();
         let ending = loop {
+            if let Some(reason) = broken.take() {
+                break Ending::Lost(reason);
+            }
             let may_send = awaiting.len() < self.limits.max_in_flight;
             tokio::select! {
                 _ = watchdog.tick() => {
                     let partial = !self.framed.read_buffer().is_empty();
                     match watch.check(partial, &self.limits) {
-                        Some(Stall::SlowFrame(reason)) => break Ending::Fault(reason),
+                        Some(Stall::SlowFrame(reason)) => break Ending::Fault(reason, false),
                         Some(Stall::Idle(reason)) => break Ending::Bye(reason),
                         None => {}
                     }
@@ -158,20 +198,27 @@ impl Session {
                             break ending;
                         }
                     }
-                    Some(Err(e)) => break Ending::Fault(e.to_string()),
-                    None => break Ending::Gone("connection closed by peer".to_owned()),
+                    Some(Err(e)) => {
+                        let broken = matches!(e, FrameError::Io(_) | FrameError::Truncated { .. });
+                        break Ending::Fault(e.to_string(), broken);
+                    }
+                    None => break Ending::Lost("connection closed by peer".to_owned()),
                 },
                 command = commands.recv(), if may_send => match command {
                     Some(ClientCommand::Send(plaintext)) => {
                         watch.activity();
                         if let Err(reason) = self.send(plaintext, &mut next_seq, &mut awaiting).await {
-                            break Ending::Gone(reason);
+                            break Ending::Lost(reason);
                         }
                     }
                     Some(ClientCommand::Disconnect) | None => break Ending::Bye("goodbye".to_owned()),
                 },
-                () = shutdown.cancelled() => break Ending::Bye("server shutting down".to_owned()),
+                () = shutdown.cancelled() => break Ending::Bye(SHUTTING_DOWN.to_owned()),
             }
+        };
+        let parted = match &ending {
+            Ending::Bye(_) | Ending::Gone(_) | Ending::Fault(_, false) => Parted::Ended,
+            Ending::Lost(reason) | Ending::Fault(reason, true) => Parted::Lost(reason.clone()),
         };
         let reason = match ending {
             Ending::Bye(reason) => {
@@ -185,7 +232,7 @@ impl Session {
                 .await;
                 reason
             }
-            Ending::Fault(reason) => {
+            Ending::Fault(reason, _) => {
                 tracing::warn!(peer = %self.peer, %reason, "protocol error; closing");
                 self.report(Event::Error {
                     peer: Some(self.peer),
@@ -202,7 +249,7 @@ impl Session {
                 .await;
                 reason
             }
-            Ending::Gone(reason) => reason,
+            Ending::Gone(reason) | Ending::Lost(reason) => reason,
         };
         tracing::info!(peer = %self.peer, %reason, unanswered = awaiting.len(), "disconnected");
         self.report(Event::Disconnected {
@@ -211,6 +258,7 @@ impl Session {
             unanswered: awaiting.len(),
         })
         .await;
+        parted
     }
 
     /// Handles one frame from the peer; `Err` ends the conversation.
@@ -238,7 +286,7 @@ impl Session {
                     &self.limits,
                 )
                 .await
-                .map_err(Ending::Gone)?;
+                .map_err(Ending::Lost)?;
                 let reply = match (&self.auto_reply, &opened.plaintext) {
                     (Some(AutoReply::Echo), Some(plaintext)) => {
                         Some(Bytes::copy_from_slice(plaintext))
@@ -259,7 +307,7 @@ impl Session {
                     if awaiting.len() < self.limits.max_in_flight {
                         self.send(reply, next_seq, awaiting)
                             .await
-                            .map_err(Ending::Gone)?;
+                            .map_err(Ending::Lost)?;
                     } else {
                         let reason = format!(
                             "automatic reply skipped: {} messages await a verdict",
@@ -276,9 +324,10 @@ impl Session {
             }
             Frame::Verdict { seq, verdict } => {
                 if !awaiting.remove(&seq) {
-                    return Err(Ending::Fault(format!(
-                        "VERDICT for message {seq}, which is not awaiting one"
-                    )));
+                    return Err(Ending::Fault(
+                        format!("VERDICT for message {seq}, which is not awaiting one"),
+                        false,
+                    ));
                 }
                 self.log_peer_verdict(seq, &verdict);
                 self.report(Event::Verdict {
@@ -289,6 +338,10 @@ impl Session {
                 .await;
                 Ok(())
             }
+            // A server shutting down (to restart, say) may be back: a client comes back.
+            Frame::Bye {
+                reason: Some(reason),
+            } if reason == SHUTTING_DOWN => Err(Ending::Lost(format!("peer said BYE: {reason}"))),
             Frame::Bye { reason } => Err(Ending::Gone(match reason {
                 Some(reason) => format!("peer said BYE: {reason}"),
                 None => "peer said BYE".to_owned(),
@@ -300,13 +353,21 @@ impl Session {
                     message: message.clone(),
                 })
                 .await;
-                Err(Ending::Gone(message))
+                Err(Ending::Lost(message))
             }
-            Frame::Hello(_) | Frame::Welcome(_) => Err(Ending::Fault(format!(
-                "unexpected {} after the handshake",
-                frame.kind_name()
-            ))),
+            Frame::Hello(_) | Frame::Welcome(_) => Err(Ending::Fault(
+                format!("unexpected {} after the handshake", frame.kind_name()),
+                false,
+            )),
         }
+    }
+
+    async fn unsent(&self, reason: String) {
+        self.report(Event::Unsent {
+            peer: self.peer,
+            reason,
+        })
+        .await;
     }
 
     fn log_peer_verdict(&self, seq: u64, verdict: &Verdict) {
@@ -354,15 +415,16 @@ impl Session {
         {
             tracing::info!(peer = %self.peer, seq, tag = %hex::encode(tag), "tag made");
         }
-        write_frame(
-            &mut self.framed,
-            Frame::Data {
-                seq,
-                sealed: wire.clone(),
-            },
-            &self.limits,
-        )
-        .await?;
+        let data = Frame::Data {
+            seq,
+            sealed: wire.clone(),
+        };
+        if let Err(reason) = write_frame(&mut self.framed, data, &self.limits).await {
+            // Said, so that nobody waits for its verdict: the connection is gone.
+            self.unsent(format!("the connection broke while it was sent ({reason})"))
+                .await;
+            return Err(reason);
+        }
         awaiting.insert(seq);
         tracing::info!(peer = %self.peer, seq, bytes = wire.len(), "message sent");
         self.report(Event::Sent {

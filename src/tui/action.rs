@@ -64,6 +64,12 @@ pub enum Action {
     PausePlayback,
     /// Replay: play the next recorded entry now, and stay paused.
     StepPlayback,
+    /// Server: order the client list by the next key (name, last activity, verdict).
+    SortClients,
+    /// Client: stop trying to reconnect.
+    StopReconnecting,
+    /// Client: try the server again after the client stopped.
+    Reconnect,
 }
 
 /// Where a key binding applies.
@@ -89,6 +95,12 @@ pub enum Scope {
     Lesson,
     /// While a recording plays back.
     Replay,
+    /// The server's client list, when no text is being typed.
+    Roster,
+    /// A client waiting to reconnect, even while typing.
+    Retrying,
+    /// A client that has stopped, even while typing.
+    Offline,
 }
 
 /// What decides which bindings apply.
@@ -112,6 +124,12 @@ pub struct Context {
     pub lesson: bool,
     /// A recording is playing back.
     pub replay: bool,
+    /// The server's client list is showing.
+    pub roster: bool,
+    /// The client is waiting to reconnect.
+    pub retrying: bool,
+    /// The client has stopped (it gave up, was told to stop, or the server closed for good).
+    pub offline: bool,
 }
 
 impl Scope {
@@ -129,6 +147,9 @@ impl Scope {
             Scope::CanEdit => browsing && ctx.can_edit,
             Scope::Lesson => browsing && ctx.lesson,
             Scope::Replay => browsing && ctx.replay,
+            Scope::Roster => browsing && ctx.roster,
+            Scope::Retrying => !ctx.popup && ctx.retrying,
+            Scope::Offline => !ctx.popup && ctx.offline,
         }
     }
 }
@@ -334,6 +355,30 @@ pub const BINDINGS: &[Binding] = &[
         Action::PickScheme(Scheme::Chacha)
     ),
     binding!(
+        "Ctrl-R",
+        "stop reconnecting",
+        Retrying,
+        true,
+        [(KeyCode::Char('r'), CTRL)],
+        Action::StopReconnecting
+    ),
+    binding!(
+        "Ctrl-R",
+        "reconnect",
+        Offline,
+        true,
+        [(KeyCode::Char('r'), CTRL)],
+        Action::Reconnect
+    ),
+    binding!(
+        "o",
+        "sort clients",
+        Roster,
+        true,
+        [(KeyCode::Char('o'), NONE)],
+        Action::SortClients
+    ),
+    binding!(
         "i",
         "type a message",
         CanEdit,
@@ -498,6 +543,9 @@ mod tests {
         can_edit: true,
         lesson: false,
         replay: false,
+        roster: false,
+        retrying: false,
+        offline: false,
     };
 
     #[test]
@@ -574,6 +622,37 @@ mod tests {
         );
         let labels: Vec<&str> = hints(&lesson).iter().map(|(k, _)| *k).collect();
         assert!(labels.contains(&"→ Space"), "{labels:?}");
+    }
+
+    #[test]
+    fn o_sorts_the_client_list_and_ctrl_r_stops_or_restarts_a_reconnecting_client() {
+        let server = Context {
+            roster: true,
+            ..BROWSING
+        };
+        assert_eq!(
+            lookup(&key(KeyCode::Char('o')), &server),
+            Some(Action::SortClients)
+        );
+        assert_eq!(lookup(&key(KeyCode::Char('o')), &BROWSING), None);
+        let ctrl_r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL);
+        let retrying = Context {
+            typing: true,
+            retrying: true,
+            ..BROWSING
+        };
+        assert_eq!(lookup(&ctrl_r, &retrying), Some(Action::StopReconnecting));
+        let offline = Context {
+            typing: true,
+            offline: true,
+            ..BROWSING
+        };
+        assert_eq!(lookup(&ctrl_r, &offline), Some(Action::Reconnect));
+        assert_eq!(lookup(&ctrl_r, &BROWSING), None);
+        let hints = |ctx: &Context| hints(ctx).iter().map(|(_, h)| *h).collect::<Vec<_>>();
+        assert!(hints(&server).contains(&"sort clients"));
+        assert!(hints(&retrying).contains(&"stop reconnecting"));
+        assert!(hints(&offline).contains(&"reconnect"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
+use super::clients::ClientList;
 use super::state::{Focus, Mode, Tab};
 use super::timeline::Timeline;
 use crate::net::Role;
@@ -154,6 +155,17 @@ impl Areas {
         self.panes.iter().find(|(_, r)| hit(r)).map(|(p, _)| *p)
     }
 
+    /// The position (in the order shown) of the client drawn on screen row `y` of the
+    /// Clients pane.
+    pub fn clients_row(&self, clients: &ClientList, y: u16) -> Option<usize> {
+        let area = self.get(Pane::Clients)?;
+        let height = clients_height(area);
+        let row = y.checked_sub(area.y + 2)? as usize;
+        let len = clients.rows().len();
+        let at = clients_start(clients.selected(), len, height) + row;
+        (row < height && at < len).then_some(at)
+    }
+
     /// The journey drawn on screen row `y` of the History pane.
     pub fn history_row(&self, timeline: &Timeline, y: u16) -> Option<u64> {
         let area = self.get(Pane::History)?;
@@ -166,6 +178,21 @@ impl Areas {
         let start = history_start(timeline, height);
         timeline.journeys().iter().nth(start + row).map(|j| j.id)
     }
+}
+
+/// The client rows the Clients pane has room for (below its border and column titles).
+pub fn clients_height(area: Rect) -> usize {
+    area.height.saturating_sub(3) as usize
+}
+
+/// The first client row shown, so that the selection is in view in a window of `height` rows.
+pub fn clients_start(selected: usize, len: usize, height: usize) -> usize {
+    if len <= height {
+        return 0;
+    }
+    selected
+        .saturating_sub(height.saturating_sub(1))
+        .min(len - height)
 }
 
 /// The first journey the History pane shows, so that the selection (or the latest) is visible.
@@ -195,6 +222,17 @@ fn column(area: Rect, role: Role, editor: bool, panes: &mut Vec<(Pane, Rect)>) {
     };
     let plaintext = if editor && roomy { 4 } else { 3 };
     let verification = if roomy { 5 } else { 3 };
+    stack(area, role, (key, plaintext, verification), panes);
+}
+
+/// Key, Plaintext, Ciphertext and Verification one above the other, with these heights for
+/// all but the Ciphertext, which takes the rest.
+fn stack(
+    area: Rect,
+    role: Role,
+    (key, plaintext, verification): (u16, u16, u16),
+    panes: &mut Vec<(Pane, Rect)>,
+) {
     let parts = rows(
         area,
         [
@@ -286,30 +324,29 @@ fn single(body: Rect, role: Role, panes: &mut Vec<(Pane, Rect)>) {
     panes.push((Pane::Log, parts[3]));
 }
 
+/// The server: the class list down the left, as tall as the screen allows (at 200×50 it
+/// shows 33 clients, at 80×24 twelve), the selected message's panes on the right, History
+/// and Log below.
 fn server(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
-    let parts = rows(
-        body,
-        [
-            Constraint::Length(7),
-            Constraint::Length(4),
-            Constraint::Fill(1),
-            Constraint::Length(7),
-        ],
-    );
-    let top = cols(
-        parts[0],
-        [Constraint::Percentage(60), Constraint::Percentage(40)],
-    );
-    panes.push((Pane::Clients, top[0]));
-    panes.push((Pane::Key(Role::Server), top[1]));
-    panes.push((Pane::Plaintext(Role::Server), parts[1]));
-    let middle = cols(
-        parts[2],
-        [Constraint::Percentage(60), Constraint::Percentage(40)],
-    );
-    panes.push((Pane::Ciphertext(Role::Server), middle[0]));
-    panes.push((Pane::Verification(Role::Server), middle[1]));
-    bottom(parts[3], panes);
+    let history = (body.height / 4).max(6);
+    let [top, rest] = body.layout(&Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(history),
+    ]));
+    let [clients, message] = top.layout(&Layout::horizontal([
+        Constraint::Percentage(55),
+        Constraint::Percentage(45),
+    ]));
+    panes.push((Pane::Clients, clients));
+    // The key's three lines, the editor and the verdict with its reason keep their rows when
+    // there is room; the hex view takes the rest.
+    let heights = if message.height >= 22 {
+        (5, 4, 5)
+    } else {
+        (3, 3, 3)
+    };
+    stack(message, Role::Server, heights, panes);
+    bottom(rest, panes);
 }
 
 fn mitm(body: Rect, panes: &mut Vec<(Pane, Rect)>) {

@@ -490,6 +490,20 @@ async fn handle(
         Request::RunMatrix => {
             tokio::spawn(matrix::run_all(cells.clone()));
         }
+        Request::StopReconnecting => {
+            if let Some(topology) = topology {
+                topology.stop_client().await;
+            }
+        }
+        Request::Reconnect => {
+            let restarted = match topology {
+                Some(topology) => topology.restart_client(tx).await,
+                None => false,
+            };
+            if !restarted {
+                app.show_error("no client to reconnect");
+            }
+        }
         // Taken apart by the event loop before it gets here.
         Request::Later(_, request) => Box::pin(handle(*request, topology, tx, cells, app)).await,
         // Only a replay has a player to ask; live, there is nothing to pause.

@@ -94,6 +94,17 @@ pub enum ConnState {
     Listening(SocketAddr),
     /// In a conversation with this peer.
     Connected(SocketAddr),
+    /// A client waiting to try its server again.
+    Reconnecting {
+        /// This try's number, from 1.
+        attempt: u32,
+        /// Tries before it gives up.
+        attempts: u32,
+        /// The wait before the try.
+        delay: std::time::Duration,
+        /// Why the last connection failed or ended.
+        reason: String,
+    },
     /// The conversation ended.
     Closed(String),
 }
@@ -136,4 +147,8 @@ pub enum Request {
     RunMatrix,
     /// Pause, resume or step the replay of a recording.
     Playback(crate::record::Control),
+    /// A client that stopped (it gave up, or was told to stop) tries its server again.
+    Reconnect,
+    /// A client waiting to reconnect stops trying.
+    StopReconnecting,
 }

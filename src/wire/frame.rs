@@ -21,8 +21,9 @@ pub const DEFAULT_MAX_FRAME: usize = 1024 * 1024;
 /// The longest client name kept, in characters; longer names are cut.
 pub const MAX_NAME: usize = 64;
 /// The largest frame body accepted before the handshake is done. The largest HELLO is 353
-/// bytes (a 64-character name and an X25519 offer) and the largest WELCOME 2,113 (a 1,024-byte
-/// hmac key sent in the clear as hex), so 4 KiB holds every handshake.
+/// bytes (a 64-character name and an X25519 offer) and the largest WELCOME 2,379 (a 1,024-byte
+/// hmac key sent in the clear as hex, and the client's 64-character name), so 4 KiB holds
+/// every handshake.
 pub const MAX_HANDSHAKE_FRAME: usize = 4096;
 /// The longest reason text kept in VERDICT, ERROR and BYE frames, in characters.
 pub const MAX_REASON: usize = 256;
@@ -49,6 +50,9 @@ pub struct Welcome {
     pub key: Option<String>,
     /// The server's X25519 public key, present only under [`KeyExchange::X25519`].
     pub agreement: Option<[u8; 32]>,
+    /// The name the server lists this client under: the one it asked for, or with a suffix
+    /// (`alice-2`) when another client already goes by it. Older servers send none.
+    pub name: Option<String>,
 }
 
 /// One lab frame.
@@ -114,6 +118,8 @@ struct WelcomeJson {
     key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     x25519: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
 }
 
 /// An X25519 public key as base64url text, as HELLO and WELCOME carry it.
@@ -272,6 +278,7 @@ impl Frame {
                     key_exchange: welcome.key_exchange,
                     key: welcome.key,
                     agreement,
+                    name: welcome.name.map(|name| cut(&name, MAX_NAME)),
                 }))
             }
             kind::DATA => {
@@ -352,6 +359,7 @@ impl Frame {
                     key_exchange: welcome.key_exchange,
                     key: welcome.key.clone(),
                     x25519: welcome.agreement.as_ref().map(public_key_text),
+                    name: welcome.name.clone(),
                 };
                 write_json(out, &body);
             }
@@ -423,6 +431,30 @@ mod tests {
     }
 
     #[test]
+    fn the_largest_welcome_with_a_name_fits_the_handshake_limit() {
+        // A 1,024-byte hmac key in the clear, and 64 four-byte characters of name.
+        let welcome = Frame::Welcome(Welcome {
+            scheme: Scheme::Hmac,
+            key_exchange: KeyExchange::Send,
+            key: Some(format!("hex:{}", "ab".repeat(1024))),
+            agreement: None,
+            name: Some("𝄞".repeat(MAX_NAME)),
+        });
+        let body = welcome.to_bytes().len() - 4;
+        assert_eq!(body, 2379);
+        assert!(body <= MAX_HANDSHAKE_FRAME);
+    }
+
+    #[test]
+    fn an_older_welcome_without_a_name_still_parses() {
+        let body = br#"W{"version":1,"scheme":"ecb","key_exchange":"psk"}"#;
+        let Frame::Welcome(welcome) = Frame::parse(Bytes::from_static(body)).unwrap() else {
+            panic!("not a WELCOME");
+        };
+        assert_eq!(welcome.name, None);
+    }
+
+    #[test]
     fn every_kind_round_trips() {
         round_trip(Frame::Hello(Hello {
             scheme: Some(Scheme::Ecb),
@@ -439,18 +471,21 @@ mod tests {
             key_exchange: KeyExchange::Send,
             key: Some("k".into()),
             agreement: None,
+            name: Some("alice-2".into()),
         }));
         round_trip(Frame::Welcome(Welcome {
             scheme: Scheme::Hmac,
             key_exchange: KeyExchange::Psk,
             key: None,
             agreement: None,
+            name: None,
         }));
         round_trip(Frame::Welcome(Welcome {
             scheme: Scheme::Cbc,
             key_exchange: KeyExchange::X25519,
             key: None,
             agreement: Some([3; 32]),
+            name: Some("bob".into()),
         }));
         round_trip(Frame::Data {
             seq: 7,

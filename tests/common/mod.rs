@@ -50,7 +50,12 @@ pub fn server_config(scheme: Scheme, exchange: KeyExchange) -> ServerConfig {
 }
 
 pub async fn start_server(config: ServerConfig) -> TestServer {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    start_server_at("127.0.0.1:0".parse().unwrap(), config).await
+}
+
+/// A server on `addr`: port 0 for any, or a port freed by a server that has stopped.
+pub async fn start_server_at(addr: SocketAddr, config: ServerConfig) -> TestServer {
+    let listener = TcpListener::bind(addr).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let key = config.key.clone();
     let (commands, command_rx) = mpsc::channel(64);

@@ -38,6 +38,7 @@ pub(crate) async fn serve(
             peer,
             name,
             scheme: config.scheme,
+            listed_as: None,
         },
     )
     .await;

@@ -164,6 +164,7 @@ impl Widget for &App {
         chrome::StatusLine {
             session: &self.session,
             error: self.ui.error(),
+            connected: self.clients.connected(),
             theme: &self.theme,
         }
         .render(areas.status, buf);

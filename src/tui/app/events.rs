@@ -20,17 +20,42 @@ impl App {
             Event::Listening { addr } => {
                 self.session.set_status(role, ConnState::Listening(addr));
             }
-            Event::Connected { peer, name, scheme } => {
+            Event::Connected {
+                peer,
+                name,
+                scheme,
+                listed_as,
+            } => {
                 // A client or a man in the middle learns the scheme from the handshake.
                 if matches!(mode, Mode::Client | Mode::Mitm) {
                     self.session.connected(scheme);
                 }
-                if role == Role::Server && mode == Mode::Server {
+                if self.session.listens(role) {
                     self.clients.add(peer, name);
                 } else {
+                    if role == Role::Client {
+                        self.session.client_connected(listed_as);
+                        // "Not connected" is stale news now.
+                        self.ui.clear_error();
+                    }
                     self.session
                         .set_status(role, ConnState::Connected(peer.addr));
                 }
+            }
+            Event::Reconnecting {
+                attempt,
+                attempts,
+                delay,
+                reason,
+                ..
+            } => {
+                let state = ConnState::Reconnecting {
+                    attempt,
+                    attempts,
+                    delay,
+                    reason,
+                };
+                self.session.set_status(role, state);
             }
             Event::Key {
                 key,
@@ -131,8 +156,9 @@ impl App {
                 self.timeline.journeys_mut().entry(key).nonce_reused = Some(earlier_seq);
             }
             Event::Disconnected { peer, reason, .. } => {
-                if let Some(row) = self.client_row(role, peer) {
-                    row.connected = false;
+                // One client leaving a listener is that client's news, not the listener's.
+                if self.session.listens(role) {
+                    self.clients.gone(peer);
                 } else {
                     self.session.set_status(role, ConnState::Closed(reason));
                 }
@@ -160,7 +186,34 @@ impl App {
             Event::Unsent { reason, .. } => {
                 self.ui.show_error(format!("message not sent: {reason}"));
             }
+            Event::Error {
+                peer: Some(peer),
+                message,
+            } if self.session.listens(role) => {
+                let warning = self.about(peer, message);
+                self.ui.show_error(warning);
+            }
+            // A client's own error with no connection is its last word: it has stopped.
+            Event::Error {
+                peer: None,
+                message,
+            } if role == Role::Client => {
+                self.session
+                    .set_status(role, ConnState::Closed(message.clone()));
+                self.ui.show_error(message);
+            }
             Event::Error { message, .. } => self.ui.show_error(message),
+        }
+    }
+
+    /// A warning about one connection of a listener, saying which one.
+    fn about(&self, peer: Peer, message: String) -> String {
+        let addr = peer.addr.to_string();
+        let lab = self.session.protocol() == crate::wire::seed::Protocol::Lab;
+        match self.clients.name_of(peer.id) {
+            _ if message.contains(&addr) => message,
+            Some(name) if lab => format!("{name} ({addr}): {message}"),
+            _ => format!("{addr}: {message}"),
         }
     }
 
@@ -217,14 +270,17 @@ impl App {
     }
 
     /// The connection number journeys are keyed by: the server's and the attacker's view of
-    /// each client, and 0 where there is only one conversation.
+    /// each client, a client's count of its connections (each numbers its messages from 1
+    /// again), and 0 in the demo, where the three roles see one conversation.
     pub(super) fn conn(&self, role: Role, peer: PeerId) -> PeerId {
         match (self.session.mode(), role) {
             (Mode::Server, Role::Server) | (Mode::Mitm, Role::Mitm) => peer,
+            (Mode::Client, Role::Client) => self.session.connection(),
             _ => 0,
         }
     }
 
+    /// The server view's row for `peer`, marked active.
     fn client_row(
         &mut self,
         role: Role,
@@ -233,7 +289,7 @@ impl App {
         if role != Role::Server || self.session.mode() != Mode::Server {
             return None;
         }
-        self.clients.row_mut(peer.id)
+        self.clients.active(peer)
     }
 }
 

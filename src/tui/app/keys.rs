@@ -116,6 +116,19 @@ impl App {
                     self.requests.push(Request::RunMatrix);
                 }
             }
+            Action::SortClients => self.clients.cycle_sort(),
+            Action::StopReconnecting => {
+                self.ui.clear_error();
+                let stopped = "stopped reconnecting: Ctrl-R tries again".to_owned();
+                self.session
+                    .set_status(Role::Client, ConnState::Closed(stopped));
+                self.requests.push(Request::StopReconnecting);
+            }
+            Action::Reconnect => {
+                self.ui.clear_error();
+                self.session.set_status(Role::Client, ConnState::Starting);
+                self.requests.push(Request::Reconnect);
+            }
         }
     }
 
@@ -214,11 +227,11 @@ impl App {
             },
             _ => None,
         };
+        // The text stays in the editor: nothing typed is lost to a connection that is not up.
         if mode == Mode::Client
-            && let Some(ConnState::Closed(reason)) = self.session.status(Role::Client)
+            && let Some(why) = self.not_connected()
         {
-            // The text stays in the editor: nothing typed is lost to a closed connection.
-            let message = format!("not connected ({reason}): the message was not sent");
+            let message = format!("not connected ({why}): the message was not sent; it stays here");
             self.ui.show_error(message);
             return;
         }
@@ -230,6 +243,20 @@ impl App {
             to,
             plaintext: Bytes::from(text),
         });
+    }
+
+    /// Why a client cannot send now, if it cannot: it has no connection, or is between two.
+    fn not_connected(&self) -> Option<String> {
+        let lab = self.session.protocol() == crate::wire::seed::Protocol::Lab;
+        match self.session.status(Role::Client) {
+            Some(ConnState::Closed(reason)) => Some(reason.clone()),
+            Some(ConnState::Reconnecting {
+                attempt, attempts, ..
+            }) => Some(format!("reconnecting, try {attempt} of {attempts}")),
+            // A seed client connects per message; a lab client must finish its handshake.
+            None | Some(ConnState::Starting) if lab => Some("no handshake yet".to_owned()),
+            _ => None,
+        }
     }
 
     fn seal_compare(&mut self) {
@@ -355,6 +382,11 @@ impl App {
                     && let Some(id) = areas.history_row(&self.timeline, mouse.row)
                 {
                     self.select_journey(id);
+                }
+                if pane == Pane::Clients
+                    && let Some(at) = areas.clients_row(&self.clients, mouse.row)
+                {
+                    self.clients.select_at(at);
                 }
             }
             _ => {}

@@ -17,12 +17,13 @@ use super::clients::ClientList;
 use super::journey::Journey;
 use super::lesson::LessonState;
 use super::session::{SessionView, Source};
-use super::state::{Focus, Mode, Request, Tab};
+use super::state::{ConnState, Focus, Mode, Request, Tab};
 use super::tabs::TabStates;
 use super::theme::Theme;
 use super::timeline::Timeline;
 use super::ui::UiState;
 use crate::logging::LogRing;
+use crate::net::Role;
 use crate::net::matrix::Cell;
 
 /// Shown when someone tries to send during a replay.
@@ -46,11 +47,13 @@ pub struct App {
 impl App {
     /// A fresh screen for `session`.
     pub fn new(session: SessionView, log: LogRing, theme: Theme) -> App {
+        // Seed clients connect once per message and give no name: one row per address.
+        let fold = session.protocol() == crate::wire::seed::Protocol::Seed;
         App {
             ui: UiState::new(session.mode()),
             session,
             timeline: Timeline::default(),
-            clients: ClientList::default(),
+            clients: ClientList::new(fold),
             attacker: Attacker::default(),
             editor: Input::default(),
             tabs: TabStates::new(false),
@@ -166,6 +169,19 @@ impl App {
             can_edit: mode.sender().is_some() && lab,
             lesson: self.lesson.is_some(),
             replay: self.replaying(),
+            roster: mode == Mode::Server && lab,
+            retrying: mode == Mode::Client
+                && !self.replaying()
+                && matches!(
+                    self.session.status(Role::Client),
+                    Some(ConnState::Reconnecting { .. })
+                ),
+            offline: mode == Mode::Client
+                && !self.replaying()
+                && matches!(
+                    self.session.status(Role::Client),
+                    Some(ConnState::Closed(_))
+                ),
         }
     }
 

@@ -141,6 +141,7 @@ impl Script {
                 key_exchange: exchange,
                 key,
                 agreement: None,
+                name: None,
             });
             self.emit(
                 Role::Mitm,
@@ -168,6 +169,7 @@ impl Script {
                     peer: self.client_peer,
                     name: "student".into(),
                     scheme,
+                    listed_as: None,
                 },
             );
         }
@@ -178,6 +180,7 @@ impl Script {
                     peer: self.client_peer,
                     name: "student".into(),
                     scheme,
+                    listed_as: None,
                 },
             );
             self.log("connected peer=127.0.0.1:50412 name=student");
@@ -189,6 +192,7 @@ impl Script {
                     peer: self.server_peer,
                     name: "server".into(),
                     scheme,
+                    listed_as: None,
                 },
             );
             let source = if exchange == KeyExchange::Send {
@@ -393,8 +397,13 @@ impl Script {
         self
     }
 
-    /// Another client joins the server (server mode) and sends `text`.
-    pub fn another_client(mut self, name: &str, port: u16, text: &str) -> Script {
+    /// Another client joins the server (server mode) and sends nothing yet.
+    pub fn silent_client(mut self, name: &str, port: u16) -> Script {
+        self.join(name, port);
+        self
+    }
+
+    fn join(&mut self, name: &str, port: u16) -> Peer {
         let peer = Peer {
             id: u64::from(port),
             addr: addr(port),
@@ -406,8 +415,15 @@ impl Script {
                 peer,
                 name: name.to_owned(),
                 scheme,
+                listed_as: None,
             },
         );
+        peer
+    }
+
+    /// Another client joins the server (server mode) and sends `text`.
+    pub fn another_client(mut self, name: &str, port: u16, text: &str) -> Script {
+        let peer = self.join(name, port);
         let wire = self.seal(text);
         let opened = self.cipher.open_with(
             &wire,

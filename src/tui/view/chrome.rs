@@ -123,53 +123,100 @@ fn state_text(role: Role, state: Option<&ConnState>) -> String {
         None | Some(ConnState::Starting) => format!("{name}: starting"),
         Some(ConnState::Listening(addr)) => format!("{name}: listening on {addr}"),
         Some(ConnState::Connected(addr)) => format!("{name}: connected to {addr}"),
+        Some(ConnState::Reconnecting {
+            attempt,
+            attempts,
+            delay,
+            reason,
+        }) => format!(
+            "{name}: reconnecting, try {attempt} of {attempts} in {} ({reason})",
+            seconds(*delay)
+        ),
         Some(ConnState::Closed(reason)) => format!("{name}: closed ({reason})"),
     }
 }
 
-/// The status line: the latest error, or each role's connection (and a replay's progress).
+/// A wait as the status line says it: `0.5 s`, `4 s`.
+fn seconds(delay: std::time::Duration) -> String {
+    if delay.subsec_millis() == 0 {
+        format!("{} s", delay.as_secs())
+    } else {
+        format!("{:.1} s", delay.as_secs_f64())
+    }
+}
+
+/// The status line: each role's connection (and a replay's progress), or the latest error.
+/// A listener (the server view, the mitm view) keeps saying that it listens, and how many
+/// clients it has, with a problem of one connection after it as a warning about that one.
 pub(crate) struct StatusLine<'a> {
     pub session: &'a SessionView,
     pub error: Option<&'a str>,
+    /// Clients connected to the listener.
+    pub connected: usize,
     pub theme: &'a Theme,
+}
+
+impl StatusLine<'_> {
+    /// Where the playback stands, then each role's connection.
+    fn states(&self) -> String {
+        let roles: &[Role] = match self.session.mode() {
+            Mode::Demo => &[Role::Client, Role::Mitm, Role::Server],
+            Mode::Client => &[Role::Client],
+            Mode::Server => &[Role::Server],
+            Mode::Mitm => &[Role::Mitm],
+        };
+        let mut text: Vec<String> = Vec::new();
+        if let Source::Replay {
+            played,
+            total,
+            paused,
+            ..
+        } = self.session.source()
+        {
+            // A replay's connections are history: say where the playback stands first.
+            text.push(if played >= total {
+                format!("replay finished: {total} events played (q quits)")
+            } else if paused {
+                format!("replay paused: {played} of {total} events")
+            } else {
+                format!("replay: {played} of {total} events")
+            });
+        }
+        for role in roles {
+            let status = self.session.status(*role);
+            let mut state = state_text(*role, status);
+            if self.session.listens(*role) && matches!(status, Some(ConnState::Listening(_))) {
+                let clients = if self.connected == 1 {
+                    "client"
+                } else {
+                    "clients"
+                };
+                state.push_str(&format!(" · {} {clients}", self.connected));
+            }
+            // The name the server gave (another alice may have come first).
+            if let (Role::Client, Some(ConnState::Connected(_)), Some(name)) =
+                (role, status, self.session.listed_as())
+            {
+                state.push_str(&format!(" as {name}"));
+            }
+            text.push(state);
+        }
+        text.join(" · ")
+    }
 }
 
 impl Widget for StatusLine<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
+        let listener = self.session.listens(Role::Server) || self.session.listens(Role::Mitm);
         let line = match self.error {
+            // A listener's problems are about one connection: it still listens.
+            Some(error) if listener => Line::from(vec![
+                Span::styled(format!(" {}", self.states()), theme.dim()),
+                Span::styled(format!(" · ⚠ {error}"), theme.warning()),
+            ]),
             Some(error) => Line::from(Span::styled(format!(" ⚠ {error}"), theme.warning())),
-            None => {
-                let roles: &[Role] = match self.session.mode() {
-                    Mode::Demo => &[Role::Client, Role::Mitm, Role::Server],
-                    Mode::Client => &[Role::Client],
-                    Mode::Server => &[Role::Server],
-                    Mode::Mitm => &[Role::Mitm],
-                };
-                let mut text: Vec<String> = Vec::new();
-                if let Source::Replay {
-                    played,
-                    total,
-                    paused,
-                    ..
-                } = self.session.source()
-                {
-                    // A replay's connections are history: say where the playback stands first.
-                    text.push(if played >= total {
-                        format!("replay finished: {total} events played (q quits)")
-                    } else if paused {
-                        format!("replay paused: {played} of {total} events")
-                    } else {
-                        format!("replay: {played} of {total} events")
-                    });
-                }
-                text.extend(
-                    roles
-                        .iter()
-                        .map(|r| state_text(*r, self.session.status(*r))),
-                );
-                Line::from(Span::styled(format!(" {}", text.join(" · ")), theme.dim()))
-            }
+            None => Line::from(Span::styled(format!(" {}", self.states()), theme.dim())),
         };
         put(buf, area.x, area.y, line, area.width);
     }

@@ -18,7 +18,7 @@ use crate::tui::timeline::Timeline;
 fn client_name(clients: &ClientList, conn: crate::net::PeerId) -> String {
     let name = clients
         .name_of(conn)
-        .map_or_else(|| format!("client {conn}"), str::to_owned);
+        .unwrap_or_else(|| format!("client {conn}"));
     match name.char_indices().nth(12) {
         Some((cut, _)) => format!("{}…", &name[..cut]),
         None => name,
@@ -72,7 +72,7 @@ impl Widget for HistoryPane<'_> {
             };
             let seq = if journey.injected {
                 "replay".to_owned()
-            } else if self.mode == Mode::Server {
+            } else if matches!(self.mode, Mode::Server | Mode::Mitm) {
                 // Numbers count per connection, so with a class connected each row says whose
                 // message it is (or to whom the operator replied).
                 format!(

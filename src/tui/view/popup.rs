@@ -36,6 +36,9 @@ fn scope_note(scope: Scope) -> &'static str {
         Scope::CanEdit => "",
         Scope::Lesson => "during a lesson",
         Scope::Replay => "during a replay",
+        Scope::Roster => "server's client list",
+        Scope::Retrying => "client, reconnecting",
+        Scope::Offline => "client, disconnected",
     }
 }
 
