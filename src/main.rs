@@ -13,7 +13,7 @@ use cipherlab::crypto::KeyExchange;
 use cipherlab::crypto::Scheme;
 use cipherlab::lesson::Lesson;
 use cipherlab::logging::{self, LogRing};
-use cipherlab::net::Mode;
+use cipherlab::net::{Mode, Role};
 use cipherlab::record::{self, Header, Recorder, Tape};
 use cipherlab::tui::{self, Launch};
 use cipherlab::{bench, headless, net, oneshot};
@@ -152,6 +152,10 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
             runtime(async move {
                 let listener = match net::server::bind(&listen).await {
                     Ok(listener) => listener,
+                    Err(e) if args.headless => {
+                        headless::Printer::new(&front.output(recorder), Role::Server).failure(&e);
+                        return failed(&e.to_string());
+                    }
                     Err(e) => return failed(&e.to_string()),
                 };
                 if args.headless {
@@ -171,6 +175,10 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
             runtime(async move {
                 let listener = match net::server::bind(&args.listen).await {
                     Ok(listener) => listener,
+                    Err(e) if args.headless => {
+                        headless::Printer::new(&front.output(recorder), Role::Mitm).failure(&e);
+                        return failed(&e.to_string());
+                    }
                     Err(e) => return failed(&e.to_string()),
                 };
                 if args.headless {

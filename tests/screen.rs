@@ -1052,3 +1052,75 @@ fn a_restart_with_another_scheme_keeps_the_editor_taking_typing() {
         "typing goes to the editor at once, as at start"
     );
 }
+
+// ----- The screen as a presenter meets it (issue 13) ------------------------------------------
+
+/// The columns of row `y`'s cells whose symbol is `symbol`.
+fn columns_of(terminal: &Terminal<TestBackend>, y: u16, symbol: &str) -> Vec<u16> {
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.width)
+        .filter(|&x| buffer[(x, y)].symbol() == symbol)
+        .collect()
+}
+
+#[test]
+fn a_stale_error_clears_once_a_later_action_succeeds() {
+    let mut app = scenario::demo(Scheme::Cbc);
+    app.focus_on(Focus::Wire);
+    app.apply(Action::Forward);
+    assert!(
+        screen_text(&draw(&app, 140, 42)).contains("no message is held"),
+        "forwarding with nothing held says why"
+    );
+    app.apply(Action::ToggleIntercept);
+    assert_eq!(app.ui().error(), None);
+    assert!(!screen_text(&draw(&app, 140, 42)).contains("no message is held"));
+    // A tamper form that refused an action, then took a good one, leaves no refusal behind.
+    hold_one(&mut app);
+    app.apply(Action::TamperMenu);
+    type_text(&mut app, "paste:5");
+    press(&mut app, ratatui::crossterm::event::KeyCode::Enter);
+    assert!(app.ui().error().is_some(), "paste:5 is refused");
+    type_text(&mut app, "flip:16:0");
+    press(&mut app, ratatui::crossterm::event::KeyCode::Enter);
+    assert!(app.ui().popup().is_none());
+    assert_eq!(app.ui().error(), None);
+}
+
+#[test]
+fn an_emoji_in_a_message_keeps_the_history_border_and_verdict_in_place() {
+    use cipherlab::crypto::KeyExchange;
+    use cipherlab::tui::scenario::Script;
+    use cipherlab::tui::state::Tab;
+    let app = Script::new(Mode::Client, Scheme::Hmac, KeyExchange::Psk)
+        .message("thumbs 👍👍 up ❤️ 漢字 and a long tail of words", None)
+        .message("plain", None)
+        .finish(Tab::Lab);
+    for (width, height) in [(80, 24), (120, 36)] {
+        let terminal = draw(&app, width, height);
+        let text = screen_text(&terminal);
+        let rows: Vec<&str> = text.lines().collect();
+        let top = rows.iter().position(|r| r.contains("┌History")).unwrap() as u16;
+        let right = *columns_of(&terminal, top, "┐").last().unwrap();
+        for y in [top + 1, top + 2] {
+            assert!(
+                columns_of(&terminal, y, "│").contains(&right),
+                "{width}x{height}: the border moved on row {y}:\n{text}"
+            );
+            assert!(
+                rows[y as usize].contains("authentic │"),
+                "{width}x{height}: the verdict is whole on row {y}:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_frames_list_says_held_as_everything_else_does() {
+    let mut app = scenario::demo(Scheme::Ecb);
+    app.apply(Action::ToggleIntercept);
+    hold_one(&mut app);
+    let text = screen_text(&draw(&app, 140, 42));
+    assert!(text.contains("seq 5, 32 bytes (held)"), "{text}");
+    assert!(!text.contains("kept back"), "{text}");
+}

@@ -157,7 +157,7 @@ impl App {
             kind: frame.kind_name(),
             len: bytes.len(),
             summary,
-            forwarded: fate.forwarded(),
+            fate,
         });
         let conn = self.conn(Role::Mitm, peer.id);
         match frame {

@@ -56,8 +56,10 @@ impl App {
         }
     }
 
-    /// Carries out one action.
+    /// Carries out one action. An error in the status line speaks of what was done before:
+    /// each action starts with a clean one, and shows its own if it fails.
     pub fn apply(&mut self, action: Action) {
+        self.ui.clear_error();
         match action {
             Action::ForceQuit | Action::Quit => self.ui.quit(),
             Action::Help => self.ui.open(Popup::Help),
@@ -112,7 +114,6 @@ impl App {
         } else {
             self.timeline.follow_latest();
         }
-        self.ui.clear_error();
     }
 
     fn switch_tab(&mut self, step: isize) {
@@ -174,7 +175,6 @@ impl App {
         }
         self.editor.reset();
         self.timeline.follow_latest();
-        self.ui.clear_error();
         self.requests.push(Request::Send {
             role,
             to,
@@ -262,6 +262,7 @@ impl App {
                     };
                     self.requests.push(Request::Mitm(request));
                     self.ui.close_popup();
+                    self.ui.clear_error();
                 }
                 Err(message) => self.ui.show_error(message),
             },

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::{fit, pane_block, readable, title};
+use super::{columns, cut, fit, pane_block, readable, title};
 use crate::logging::LogRing;
 use crate::net::Direction;
 use crate::tui::clients::ClientList;
@@ -19,10 +19,10 @@ fn client_name(clients: &ClientList, conn: crate::net::PeerId) -> String {
     let name = clients
         .name_of(conn)
         .map_or_else(|| format!("client {conn}"), str::to_owned);
-    match name.char_indices().nth(12) {
-        Some((cut, _)) => format!("{}…", &name[..cut]),
-        None => name,
+    if columns(&name) <= 12 {
+        return name;
     }
+    format!("{}…", cut(&name, 12).0)
 }
 
 /// Messages both ways, newest last, with their verdicts.
@@ -94,10 +94,11 @@ impl Widget for HistoryPane<'_> {
                 None => Span::styled("…", theme.dim()),
             };
             let verdict_width = verdict.width();
-            let fixed = 2 + seq.len() + 2 + 1;
+            let fixed = 2 + columns(&seq) + 2 + 1;
             let room = (inner.width as usize).saturating_sub(fixed + verdict_width + 1);
-            let text: String = text.chars().take(room).collect();
-            let pad = room.saturating_sub(text.chars().count());
+            // Columns, not chars: an emoji fills two, and the border must stay put.
+            let (text, used) = cut(&text, room);
+            let pad = room.saturating_sub(used);
             let line = Line::from(vec![
                 Span::raw(format!("{arrow} {seq} {mark}")),
                 Span::raw(format!("{text}{} ", " ".repeat(pad))),

@@ -21,7 +21,7 @@ pub(crate) use picture::PicturePane;
 pub(crate) use popup::{HelpPopup, TamperPopup};
 pub(crate) use wire::WirePane;
 
-use ratatui::buffer::Buffer;
+use ratatui::buffer::{Buffer, CellWidth};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
@@ -108,6 +108,31 @@ pub(crate) fn fit(line: Line<'static>, width: u16) -> Line<'static> {
     }
     spans.push(Span::raw("…"));
     Line::from(spans).style(line.style)
+}
+
+/// The longest start of `text` that fills at most `width` terminal columns, and the columns it
+/// fills. Counted as the buffer counts them (graphemes, an emoji or a CJK character filling
+/// two), so that what follows lands where it was meant to.
+pub(crate) fn cut(text: &str, width: usize) -> (String, usize) {
+    let mut used = 0;
+    let mut kept = String::new();
+    for grapheme in Span::raw(text).styled_graphemes(ratatui::style::Style::new()) {
+        let w = usize::from(grapheme.symbol.cell_width());
+        if used + w > width {
+            break;
+        }
+        used += w;
+        kept.push_str(grapheme.symbol);
+    }
+    (kept, used)
+}
+
+/// The terminal columns `text` fills, as the buffer counts them.
+pub(crate) fn columns(text: &str) -> usize {
+    Span::raw(text)
+        .styled_graphemes(ratatui::style::Style::new())
+        .map(|g| usize::from(g.symbol.cell_width()))
+        .sum()
 }
 
 /// Draws a line cut to `width` (see [`fit`]).

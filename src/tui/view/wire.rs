@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 use super::hex::HexView;
 use super::{fit, pane_block, put, readable};
 use crate::crypto::{Anatomy, Leak, Scheme, Tamper};
+use crate::net::Fate;
 use crate::tui::attacker::{Attacker, TamperForm};
 use crate::tui::journey::Journey;
 use crate::tui::theme::Theme;
@@ -164,7 +165,12 @@ impl Widget for WirePane<'_> {
             .iter()
             .skip(attacker.frames.len().saturating_sub(shown))
             .map(|f| {
-                let kept = if f.forwarded { "" } else { " (kept back)" };
+                // The words of the Wire pane's head and the Verification pane: `held`.
+                let kept = match f.fate {
+                    Fate::Forwarded => "",
+                    Fate::Held(_) => " (held)",
+                    Fate::KeptBack => " (not passed on: it answers a replay)",
+                };
                 let line = Line::from(vec![
                     Span::raw(format!("{} ", f.direction.arrow())),
                     Span::styled(format!("{:<7}", f.kind), theme.key()),
