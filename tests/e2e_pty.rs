@@ -125,6 +125,9 @@ impl Drop for Pty {
 fn type_a_message_in_the_demo_read_authentic_and_quit() {
     let mut pty = Pty::spawn(&[], 120, 36, &[]);
     pty.wait_for("received-in-clear");
+    // Keys are commands until i starts typing; the footer says when they are text.
+    pty.send(b"i");
+    pty.wait_for("TYPING");
     pty.send(b"hello from the pty");
     pty.wait_for("> hello from the pty");
     pty.send(b"\r");
@@ -159,11 +162,34 @@ fn scheme_keys_restart_the_demo_and_ctrl_c_always_quits() {
     pty.wait_for("q quit");
     pty.send(b"1");
     pty.wait_for("demo · ecb");
-    // The new demo takes typing at once, as the first did; wait for its client to connect.
+    // Wait for the new demo's client to connect, then type (i first: keys are commands).
     pty.wait_for("client: connected");
-    pty.send(b"YELLOW SUBMARINEYELLOW SUBMARINE\r");
+    pty.send(b"iYELLOW SUBMARINEYELLOW SUBMARINE\r");
     pty.wait_for("unauthenticated");
     pty.send(b"\x03");
+    assert!(pty.wait_exit().success());
+}
+
+#[test]
+fn the_demos_first_keys_are_commands_before_and_after_a_restart() {
+    let mut pty = Pty::spawn(&["demo", "--scheme", "fernet"], 80, 24, &[]);
+    let screen = pty.wait_for("client: connected");
+    assert!(screen.contains("q quit  ?/F1 help  i type"), "{screen}");
+    // A presenter's first ? opens help, and q closes it rather than typing.
+    pty.send(b"?");
+    pty.wait_for("Help — Esc closes");
+    pty.send(b"q");
+    pty.wait_for("q quit  ?/F1 help");
+    // 1 then 3: two scheme keys, the second after the restart the first caused.
+    pty.send(b"1");
+    pty.wait_for("demo · ecb");
+    pty.send(b"3");
+    let screen = pty.wait_for("demo · fernet");
+    assert!(
+        screen.contains("> press i to type"),
+        "nothing was typed:\n{screen}"
+    );
+    pty.send(b"q");
     assert!(pty.wait_exit().success());
 }
 
@@ -179,7 +205,7 @@ fn a_tiny_terminal_gets_a_clear_message() {
 fn the_mouse_wheel_and_clicks_are_understood() {
     let mut pty = Pty::spawn(&[], 120, 36, &[]);
     pty.wait_for("received-in-clear");
-    pty.send(b"one\r");
+    pty.send(b"ione\r");
     pty.wait_for("#1");
     pty.send(b"two\r");
     pty.wait_for("#2");
@@ -283,7 +309,7 @@ fn a_recorded_screen_session_replays_on_the_screen() {
         &[],
     );
     pty.wait_for("pre-shared");
-    pty.send(b"recorded for the class\r");
+    pty.send(b"irecorded for the class\r");
     pty.wait_for("authentic");
     pty.send(b"\x03");
     assert!(pty.wait_exit().success());
@@ -300,7 +326,7 @@ fn a_recorded_screen_session_replays_on_the_screen() {
     // The status line says when the whole recording has played.
     pty.wait_for("replay finished:");
     // Nothing can be sent from a replay, and it says so.
-    pty.send(b"x\r");
+    pty.send(b"ihi\r");
     pty.wait_for("this is a replay of a recording");
     pty.send(b"\x03");
     assert!(pty.wait_exit().success());

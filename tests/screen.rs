@@ -66,10 +66,13 @@ fn awaiting(mode: Mode, assumed: Scheme) -> App {
     App::new(session, cipherlab::logging::LogRing::default(), theme)
 }
 
-/// Types `text` into whatever takes typing now (the editor, or the tamper form after
-/// clearing it).
+/// Types `text` as a person does: into the tamper form when it is open (after clearing it),
+/// else into the editor, pressing `i` first as keys are commands until then.
 fn type_text(app: &mut App, text: &str) {
     use ratatui::crossterm::event::KeyCode;
+    if app.ui().popup().is_none() && !app.context().typing {
+        press(app, KeyCode::Char('i'));
+    }
     for _ in 0..24 {
         press(app, KeyCode::Backspace);
     }
@@ -172,14 +175,52 @@ async fn matrix_tab_after_run_all() {
 }
 
 #[test]
-fn help_popup_lists_every_key() {
+fn help_lists_the_keys_that_apply_here_grouped_with_enters_two_meanings_apart() {
     let mut app = scenario::demo(Scheme::Fernet);
     app.apply(Action::Help);
     let terminal = draw(&app, 120, 40);
     insta::assert_snapshot!("help", terminal.backend());
     let text = screen_text(&terminal);
-    for key in cipherlab::tui::action::listed() {
-        assert!(text.contains(key.label), "help lacks {}", key.label);
+    for shown in [
+        "While typing",
+        "Enter     seal and send the text",
+        "The man in the middle (Wire)",
+        "Enter     forward the held message",
+        "The demo",
+        "e         exchange: send, psk, x25519",
+        "\\         zoom the pane, and back",
+        "h         hide or show keys",
+    ] {
+        assert!(text.contains(shown), "help lacks {shown:?}:\n{text}");
+    }
+    for absent in ["seal again", "run all attacks", "next step"] {
+        assert!(
+            !text.contains(absent),
+            "{absent:?} does not apply here:\n{text}"
+        );
+    }
+    // On the Compare tab of a client, the keys are the Compare tab's, and nothing of the Wire.
+    let mut client = scenario::client(Scheme::Ecb);
+    client.apply(Action::NextTab);
+    client.apply(Action::Help);
+    let text = screen_text(&draw(&client, 120, 40));
+    assert!(text.contains("s         seal again"), "{text}");
+    for absent in ["intercept", "forward the held", "The demo", "seal and send"] {
+        assert!(
+            !text.contains(absent),
+            "{absent:?} on a client's Compare tab:\n{text}"
+        );
+    }
+    // At 80x24 every group still shows, in two columns.
+    let text = screen_text(&draw(&app, 80, 24));
+    for heading in [
+        "Anywhere",
+        "While typing",
+        "When not typing",
+        "The Lab tab",
+        "The demo",
+    ] {
+        assert!(text.contains(heading), "{heading}:\n{text}");
     }
 }
 
@@ -994,7 +1035,8 @@ fn going_back_in_a_lesson_shows_that_steps_message_again() {
 fn the_help_popup_takes_every_key_until_it_closes() {
     use ratatui::crossterm::event::KeyCode;
     let mut app = scenario::demo(Scheme::Fernet);
-    assert!(app.context().typing, "the demo starts in the editor");
+    press(&mut app, KeyCode::Char('i'));
+    assert!(app.context().typing, "i starts typing");
     press(&mut app, KeyCode::F(1));
     assert!(app.ui().popup().is_some(), "F1 opens help while typing");
     let focus = app.ui().focus();
@@ -1021,7 +1063,8 @@ fn the_help_popup_takes_every_key_until_it_closes() {
 
 #[test]
 fn the_footer_keeps_a_help_hint_while_typing() {
-    let app = scenario::demo(Scheme::Fernet);
+    let mut app = scenario::demo(Scheme::Fernet);
+    app.apply(Action::Edit);
     assert!(app.context().typing);
     let text = screen_text(&draw(&app, 140, 42));
     let footer = text.lines().last().unwrap_or_default();
@@ -1029,28 +1072,108 @@ fn the_footer_keeps_a_help_hint_while_typing() {
 }
 
 #[test]
-fn a_restart_with_another_scheme_keeps_the_editor_taking_typing() {
+fn the_first_keys_are_commands_and_stay_commands_after_a_restart() {
+    use cipherlab::tui::state::Request;
     use ratatui::crossterm::event::KeyCode;
-    let mut app = scenario::demo(Scheme::Fernet);
-    press(&mut app, KeyCode::Esc);
-    assert!(
-        !app.context().typing,
-        "Esc leaves the editor, so 2 is a command"
-    );
-    press(&mut app, KeyCode::Char('2'));
-    assert!(
+    let restarts = |app: &mut App| {
         app.take_requests()
-            .iter()
-            .any(|r| matches!(r, cipherlab::tui::state::Request::Restart { .. })),
-        "2 restarted the demo"
-    );
-    assert_eq!(app.ui().focus(), Focus::Input);
-    press(&mut app, KeyCode::Char('h'));
+            .into_iter()
+            .filter_map(|r| match r {
+                Request::Restart { options, .. } => Some(options.scheme),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    for mode in [Mode::Demo, Mode::Client] {
+        let app = match mode {
+            Mode::Demo => scenario::demo(Scheme::Fernet),
+            _ => scenario::client(Scheme::Fernet),
+        };
+        assert!(
+            !app.context().typing,
+            "{mode:?} starts with keys as commands"
+        );
+        let footer = screen_text(&draw(&app, 80, 24));
+        let footer = footer.lines().last().unwrap_or_default();
+        assert!(
+            footer.contains("q quit") && footer.contains("?/F1 help") && footer.contains("i type"),
+            "{mode:?}: {footer}"
+        );
+    }
+    let mut app = scenario::demo(Scheme::Fernet);
+    press(&mut app, KeyCode::Char('?'));
+    assert!(app.ui().popup().is_some(), "the first ? opens help");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('3'));
     assert_eq!(
-        app.typed(),
-        "h",
-        "typing goes to the editor at once, as at start"
+        restarts(&mut app),
+        [Scheme::Ecb, Scheme::Fernet],
+        "1 then 3: both are scheme keys, before and after the restart"
     );
+    assert_eq!(app.typed(), "");
+    // Typing is chosen, and the footer says it is on.
+    press(&mut app, KeyCode::Char('i'));
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(app.typed(), "q");
+    assert!(!app.wants_quit());
+    let text = screen_text(&draw(&app, 80, 24));
+    let footer = text.lines().last().unwrap_or_default();
+    assert!(
+        footer.contains("TYPING") && footer.contains("Esc commands"),
+        "{footer}"
+    );
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.wants_quit());
+}
+
+#[test]
+fn a_scheme_key_keeps_the_key_exchange_and_e_cycles_it() {
+    use cipherlab::crypto::KeyExchange;
+    use cipherlab::tui::state::Request;
+    let mut app = scenario::demo(Scheme::Fernet);
+    let restart = |app: &mut App, action: Action| {
+        app.apply(action);
+        app.take_requests()
+            .into_iter()
+            .find_map(|r| match r {
+                Request::Restart { options, .. } => Some((options.scheme, options.exchange)),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(
+        restart(&mut app, Action::CycleExchange),
+        (Scheme::Fernet, KeyExchange::Psk)
+    );
+    assert_eq!(
+        restart(&mut app, Action::CycleExchange),
+        (Scheme::Fernet, KeyExchange::X25519)
+    );
+    assert_eq!(
+        restart(&mut app, Action::PickScheme(Scheme::Ecb)),
+        (Scheme::Ecb, KeyExchange::X25519),
+        "x25519 stays x25519 under another scheme"
+    );
+    assert!(
+        screen_text(&draw(&app, 120, 36)).contains("demo · ecb · key agreed (x25519)"),
+        "the header says so at once"
+    );
+    assert_eq!(
+        restart(&mut app, Action::CycleExchange),
+        (Scheme::Ecb, KeyExchange::Send)
+    );
+    // The e key is the screen's way to choose it, in the demo only.
+    use ratatui::crossterm::event::KeyCode;
+    press(&mut app, KeyCode::Char('e'));
+    assert!(matches!(
+        app.take_requests().as_slice(),
+        [Request::Restart { options, .. }] if options.exchange == KeyExchange::Psk
+    ));
+    let mut client = scenario::client(Scheme::Fernet);
+    press(&mut client, KeyCode::Char('e'));
+    assert!(client.take_requests().is_empty(), "a client cannot choose");
 }
 
 // ----- The screen as a presenter meets it (issue 13) ------------------------------------------
@@ -1123,4 +1246,41 @@ fn the_frames_list_says_held_as_everything_else_does() {
     let text = screen_text(&draw(&app, 140, 42));
     assert!(text.contains("seq 5, 32 bytes (held)"), "{text}");
     assert!(!text.contains("kept back"), "{text}");
+}
+
+#[test]
+fn backslash_zooms_the_focused_pane_to_the_whole_screen_and_back() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut app = scenario::demo(Scheme::Ecb);
+    app.focus_on(Focus::Wire);
+    press(&mut app, KeyCode::Char('\\'));
+    let terminal = draw(&app, 80, 24);
+    insta::assert_snapshot!("zoomed_wire_80x24", terminal.backend());
+    let text = screen_text(&terminal);
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(
+        rows[1].starts_with("\"┌Wire"),
+        "the Wire pane fills the body:\n{text}"
+    );
+    assert!(
+        !text.contains("┌Key") && !text.contains("┌History"),
+        "{text}"
+    );
+    assert!(text.contains("ZOOM"), "the header says so:\n{text}");
+    // The zoom follows the focus, and Esc (or \\ again) puts every pane back.
+    press(&mut app, KeyCode::BackTab);
+    let text = screen_text(&draw(&app, 200, 50));
+    assert!(
+        text.lines().nth(1).unwrap().starts_with("\"┌Ciphertext"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Esc);
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(
+        text.contains("┌Key") && text.contains("┌Wire") && !text.contains("ZOOM"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Char('\\'));
+    press(&mut app, KeyCode::Char('\\'));
+    assert!(screen_text(&draw(&app, 80, 24)).contains("┌Key"));
 }

@@ -68,6 +68,8 @@ pub struct LayoutInput {
     pub tab: Tab,
     /// During a lesson, the rows its narration needs at this width (borders included).
     pub narration: Option<u16>,
+    /// The pane zoomed to the whole body of the Lab tab, if one is (`\`).
+    pub zoom: Option<Focus>,
 }
 
 /// The computed layout.
@@ -127,11 +129,14 @@ impl Areas {
             Tab::Compare => panes.push((Pane::Compare, body)),
             Tab::Matrix => panes.push((Pane::Matrix, body)),
             Tab::Picture => panes.push((Pane::Picture, body)),
-            Tab::Lab => match input.mode {
-                Mode::Demo => demo(body, &mut panes),
-                Mode::Client => single(body, Role::Client, &mut panes),
-                Mode::Server => server(body, &mut panes),
-                Mode::Mitm => mitm(body, &mut panes),
+            Tab::Lab => match input.zoom.and_then(|focus| zoomed(input.mode, focus)) {
+                Some(pane) => panes.push((pane, body)),
+                None => match input.mode {
+                    Mode::Demo => demo(body, &mut panes),
+                    Mode::Client => single(body, Role::Client, &mut panes),
+                    Mode::Server => server(body, &mut panes),
+                    Mode::Mitm => mitm(body, &mut panes),
+                },
             },
         }
         Areas {
@@ -165,6 +170,21 @@ impl Areas {
         }
         let start = history_start(timeline, height);
         timeline.journeys().iter().nth(start + row).map(|j| j.id)
+    }
+}
+
+/// The pane that shows `focus` in `mode`, the one a zoom gives the whole screen: the sender's
+/// editor and Ciphertext (the man in the middle's, in the mitm), or the focused list.
+fn zoomed(mode: Mode, focus: Focus) -> Option<Pane> {
+    let own = mode.sender().unwrap_or(Role::Mitm);
+    match focus {
+        Focus::Input => mode.sender().map(Pane::Plaintext),
+        Focus::Ciphertext => Some(Pane::Ciphertext(own)),
+        Focus::Wire if mode.has_wire() => Some(Pane::Wire),
+        Focus::Clients if mode == Mode::Server => Some(Pane::Clients),
+        Focus::History => Some(Pane::History),
+        Focus::Log => Some(Pane::Log),
+        Focus::Wire | Focus::Clients => None,
     }
 }
 

@@ -7,7 +7,7 @@ use ratatui::widgets::Widget;
 
 use super::App;
 use crate::tui::layout::{Areas, LayoutInput, Pane};
-use crate::tui::state::Focus;
+use crate::tui::state::{Focus, Zoom};
 use crate::tui::ui::Popup;
 use crate::tui::view::{self, chrome, history, panes};
 
@@ -21,6 +21,7 @@ impl App {
                 .lesson
                 .as_ref()
                 .map(|lesson| view::narration_height(lesson, &self.theme, area.width)),
+            zoom: (self.ui.zoom() == Zoom::Focused).then_some(self.ui.focus()),
         };
         Areas::compute(&input, area)
     }
@@ -151,6 +152,7 @@ impl Widget for &App {
                 self.timeline.follow(),
                 crate::tui::timeline::Follow::Frozen(_)
             ),
+            zoomed: self.ui.zoom() == Zoom::Focused && self.ui.tab() == crate::tui::state::Tab::Lab,
             theme: &self.theme,
         }
         .render(areas.header, buf);
@@ -170,7 +172,11 @@ impl Widget for &App {
             self.pane(pane, rect, buf);
         }
         match self.ui.popup() {
-            Some(Popup::Help) => view::HelpPopup { theme: &self.theme }.render(area, buf),
+            Some(Popup::Help) => view::HelpPopup {
+                context: self.context(),
+                theme: &self.theme,
+            }
+            .render(area, buf),
             Some(Popup::Tamper(form)) => view::TamperPopup {
                 form,
                 scheme: self.session.scheme(),

@@ -14,7 +14,7 @@ use crate::tui::action::{self, Action};
 use crate::tui::attacker::TamperForm;
 use crate::tui::compare::DEFAULT_PLAINTEXT;
 use crate::tui::layout::Pane;
-use crate::tui::state::{ConnState, Focus, Mode, Request, Tab};
+use crate::tui::state::{ConnState, Focus, Mode, Request, Tab, Zoom};
 use crate::tui::ui::Popup;
 
 impl App {
@@ -68,7 +68,29 @@ impl App {
             Action::FocusPrev => self.ui.cycle_focus(self.session.mode(), -1),
             Action::NextTab => self.switch_tab(1),
             Action::PrevTab => self.switch_tab(-1),
-            Action::PickScheme(scheme) => self.pick_scheme(scheme),
+            Action::PickScheme(scheme) => {
+                // The key exchange stays as chosen: x25519 is still x25519 under ecb.
+                let exchange = self
+                    .session
+                    .exchange()
+                    .unwrap_or(KeyExchange::default_for(scheme));
+                self.restart_demo(scheme, exchange);
+            }
+            Action::CycleExchange => {
+                let next = match self.session.exchange() {
+                    Some(KeyExchange::Send) => KeyExchange::Psk,
+                    Some(KeyExchange::Psk) => KeyExchange::X25519,
+                    Some(KeyExchange::X25519) | None => KeyExchange::Send,
+                };
+                self.restart_demo(self.session.scheme(), next);
+            }
+            Action::HideKeys => self.ui.show_keys(self.ui.keys().toggled()),
+            Action::Zoom => self.ui.set_zoom(match self.ui.zoom() {
+                Zoom::Tiled => Zoom::Focused,
+                Zoom::Focused => Zoom::Tiled,
+            }),
+            Action::SchemesLeft => self.ui.shift_schemes(-1, Scheme::ALL.len()),
+            Action::SchemesRight => self.ui.shift_schemes(1, Scheme::ALL.len()),
             Action::Up => self.scroll_by(-1),
             Action::Down => self.scroll_by(1),
             Action::PageUp => self.scroll_by(-10),
@@ -109,7 +131,9 @@ impl App {
         if self.ui.close_popup() {
             return;
         }
-        if self.ui.focus() == Focus::Input {
+        if self.ui.zoom() == Zoom::Focused && self.ui.focus() != Focus::Input {
+            self.ui.set_zoom(Zoom::Tiled);
+        } else if self.ui.focus() == Focus::Input {
             self.ui.set_focus(Focus::History);
         } else {
             self.timeline.follow_latest();
@@ -122,14 +146,13 @@ impl App {
         }
     }
 
-    fn pick_scheme(&mut self, scheme: Scheme) {
+    /// Starts the demo again under `scheme` and `exchange`. The focus stays where it was, so
+    /// keys stay commands: `1` then `3` picks ecb, then fernet.
+    fn restart_demo(&mut self, scheme: Scheme, exchange: KeyExchange) {
         if self.session.mode() != Mode::Demo || self.ui.tab() != Tab::Lab || self.lesson.is_some() {
             return;
         }
-        let options = crate::net::DemoOptions::new(scheme, KeyExchange::default_for(scheme));
-        self.restart(options);
-        // The new demo starts as the first did: with the editor taking typing at once.
-        self.ui.set_focus(Focus::start(Mode::Demo));
+        self.restart(crate::net::DemoOptions::new(scheme, exchange));
     }
 
     fn scroll_by(&mut self, delta: isize) {

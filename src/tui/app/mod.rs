@@ -78,6 +78,14 @@ impl App {
         self.ui.set_focus(focus);
     }
 
+    /// Key material starts hidden (`--hide-keys`): a projector in front of a class.
+    pub fn hiding_keys(mut self, hidden: bool) -> App {
+        if hidden {
+            self.ui.show_keys(super::state::KeyDisplay::Hidden);
+        }
+        self
+    }
+
     /// The man in the middle starts with intercept `on` (`--intercept`).
     pub fn intercepting(mut self, on: bool) -> App {
         self.attacker.intercept = on;
@@ -156,11 +164,13 @@ impl App {
                 && mode.sender().is_some()
                 && !self.ui.too_small(),
             popup: self.ui.popup().is_some(),
+            lab,
             // A lesson sets the scheme itself, and Compare shows all of them at once.
             scheme_choice: mode == Mode::Demo && lab && self.lesson.is_none(),
             compare: self.ui.tab() == Tab::Compare,
             matrix: self.ui.tab() == Tab::Matrix,
             wire: mode.has_wire() && lab,
+            held: !self.attacker.held.is_empty(),
             can_edit: mode.sender().is_some() && lab,
             lesson: self.lesson.is_some(),
         }
