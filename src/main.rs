@@ -15,7 +15,7 @@ use cipherlab::lesson::Lesson;
 use cipherlab::logging::{self, LogRing};
 use cipherlab::net::{Mode, Role};
 use cipherlab::record::{self, Header, Recorder, Tape};
-use cipherlab::tui::{self, Launch};
+use cipherlab::tui::{self, Launch, ScreenOptions};
 use cipherlab::{bench, headless, net, oneshot};
 
 fn main() -> ExitCode {
@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         scheme: Scheme::Fernet,
         key_exchange: None,
         headless: false,
+        hide_keys: false,
         messages: Vec::new(),
     }));
     let on_screen = match &command {
@@ -139,7 +140,8 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 runtime(async move { headless::replay(recording, speed, &out).await })
             } else {
                 let launch = Launch::Replay { recording, speed };
-                runtime(async move { screen(tui::run(launch, ring, None).await) })
+                let options = ScreenOptions::hiding_keys(args.hide_keys);
+                runtime(async move { screen(tui::run(launch, options, ring, None).await) })
             }
         }
         Command::Server(args) => {
@@ -161,7 +163,9 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 if args.headless {
                     headless::server(listener, config, front.output(recorder)).await
                 } else {
-                    screen(tui::run(Launch::Server { listener, config }, ring, recorder).await)
+                    let options = ScreenOptions::hiding_keys(args.hide_keys);
+                    let launch = Launch::Server { listener, config };
+                    screen(tui::run(launch, options, ring, recorder).await)
                 }
             })
         }
@@ -184,7 +188,9 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 if args.headless {
                     headless::mitm(listener, config, front.output(recorder)).await
                 } else {
-                    screen(tui::run(Launch::Mitm { listener, config }, ring, recorder).await)
+                    let options = ScreenOptions::hiding_keys(args.hide_keys);
+                    let launch = Launch::Mitm { listener, config };
+                    screen(tui::run(launch, options, ring, recorder).await)
                 }
             })
         }
@@ -199,7 +205,8 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 runtime(headless::client(config, messages, front.output(recorder)))
             } else {
                 let launch = Launch::Client { config };
-                runtime(async move { screen(tui::run(launch, ring, recorder).await) })
+                let options = ScreenOptions::hiding_keys(args.hide_keys);
+                runtime(async move { screen(tui::run(launch, options, ring, recorder).await) })
             }
         }
         Command::Demo(args) if args.headless => {
@@ -223,7 +230,8 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 exchange: Some(exchange),
             })?;
             let launch = Launch::Demo { scheme, exchange };
-            runtime(async move { screen(tui::run(launch, ring, recorder).await) })
+            let options = ScreenOptions::hiding_keys(args.hide_keys);
+            runtime(async move { screen(tui::run(launch, options, ring, recorder).await) })
         }
     })
 }
@@ -285,8 +293,9 @@ fn lesson(args: &cli::LessonArgs, front: &Front) -> Result<ExitCode, ExitCode> {
             exchange: first.and_then(|s| s.key_exchange),
         })?;
         let (launch, ring) = (Launch::Lesson { lesson }, front.ring.clone());
+        let options = ScreenOptions::hiding_keys(args.hide_keys);
         return Ok(runtime(async move {
-            screen(tui::run(launch, ring, recorder).await)
+            screen(tui::run(launch, options, ring, recorder).await)
         }));
     }
     Ok(runtime(async move {

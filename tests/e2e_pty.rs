@@ -94,6 +94,20 @@ impl Pty {
         }
     }
 
+    /// Waits until `needle` is no longer on screen, then returns the screen.
+    fn wait_gone(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.parser.screen().contents().contains(needle) {
+            let screen = self.parser.screen().contents();
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {needle:?} to go; screen:\n{screen}"
+            );
+            self.pump(Duration::from_millis(50));
+        }
+        self.parser.screen().contents()
+    }
+
     fn send(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).unwrap();
         self.writer.flush().unwrap();
@@ -189,6 +203,22 @@ fn the_demos_first_keys_are_commands_before_and_after_a_restart() {
         screen.contains("> press i to type"),
         "nothing was typed:\n{screen}"
     );
+    pty.send(b"q");
+    assert!(pty.wait_exit().success());
+}
+
+#[test]
+fn hide_keys_starts_the_projector_with_keys_hidden_and_h_shows_them() {
+    let mut pty = Pty::spawn(&["demo", "--hide-keys", "--scheme", "fernet"], 200, 50, &[]);
+    let screen = pty.wait_for("client: connected");
+    assert_eq!(screen.matches("Key — hidden").count(), 2, "{screen}");
+    assert!(
+        screen.contains("‹hidden: h shows it› · fingerprint"),
+        "{screen}"
+    );
+    pty.send(b"h");
+    let screen = pty.wait_gone("Key — hidden");
+    assert!(!screen.contains("‹hidden"), "{screen}");
     pty.send(b"q");
     assert!(pty.wait_exit().success());
 }

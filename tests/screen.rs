@@ -1284,3 +1284,53 @@ fn backslash_zooms_the_focused_pane_to_the_whole_screen_and_back() {
     press(&mut app, KeyCode::Char('\\'));
     assert!(screen_text(&draw(&app, 80, 24)).contains("┌Key"));
 }
+
+#[test]
+fn hidden_keys_appear_nowhere_on_screen_and_the_key_panes_say_so() {
+    use cipherlab::crypto::KeyExchange;
+    use cipherlab::tui::scenario::Script;
+    use cipherlab::tui::state::{KeyDisplay, Tab};
+    // Fernet with the key sent in the clear: the key is in both Key panes and in the WELCOME
+    // frame the Wire pane lists; an hmac text key with a quote in it, as JSON escapes it.
+    for scheme in [Scheme::Fernet, Scheme::Hmac] {
+        for mode in [Mode::Demo, Mode::Mitm] {
+            let app = Script::new(mode, scheme, KeyExchange::Send)
+                .message("hello, lab", None)
+                .finish(Tab::Lab);
+            let key = scenario::fixed_key(scheme).to_text().to_string();
+            let shown = screen_text(&draw(&app, 200, 50));
+            assert!(
+                shown.contains(&key),
+                "{scheme} {mode:?}: shown at first:\n{shown}"
+            );
+            let app = app.showing_keys(KeyDisplay::Hidden);
+            let text = screen_text(&draw(&app, 200, 50));
+            assert!(
+                !text.contains(&key),
+                "{scheme} {mode:?}: the key is hidden:\n{text}"
+            );
+            assert!(
+                text.contains("Key — hidden") && text.contains("‹hidden: h shows it›"),
+                "{scheme} {mode:?}: the Key pane says so:\n{text}"
+            );
+            // The mitm's Wire pane is wide enough to show the WELCOME's JSON whole.
+            assert!(
+                mode == Mode::Demo || text.contains("\"key\":\"‹hidden›\""),
+                "{scheme} {mode:?}: the WELCOME line hides it:\n{text}"
+            );
+            assert!(
+                text.contains(&scenario::fixed_key(scheme).fingerprint()),
+                "the fingerprint still shows, to compare keys:\n{text}"
+            );
+        }
+    }
+    // h shows it again, and hides it once more.
+    let mut app = scenario::demo(Scheme::Ecb).showing_keys(KeyDisplay::Hidden);
+    let key = scenario::fixed_key(Scheme::Ecb).to_text().to_string();
+    app.apply(Action::HideKeys);
+    assert!(screen_text(&draw(&app, 140, 42)).contains(&key));
+    press(&mut app, ratatui::crossterm::event::KeyCode::Char('h'));
+    let terminal = draw(&app, 80, 24);
+    insta::assert_snapshot!("hidden_keys_80x24", terminal.backend());
+    assert!(!screen_text(&terminal).contains(&key[..12]));
+}

@@ -23,6 +23,8 @@ pub struct FrameLine {
     pub len: usize,
     /// A short readable summary (the JSON of control frames, the seq of DATA).
     pub summary: String,
+    /// The summary with the key hidden, when it holds one (a WELCOME that sends the key).
+    pub redacted: Option<String>,
     /// Whether it was passed on, held, or kept back.
     pub fate: Fate,
 }

@@ -55,6 +55,7 @@ impl App {
             Pane::Key(role) => panes::KeyPane {
                 session: &self.session,
                 role,
+                keys: self.ui.keys(),
                 theme,
             }
             .render(area, buf),
@@ -109,6 +110,7 @@ impl App {
                 },
                 focused: focus == Focus::Wire,
                 scroll: self.ui.scroll(Focus::Wire),
+                keys: self.ui.keys(),
                 theme,
             }
             .render(area, buf),

@@ -78,11 +78,9 @@ impl App {
         self.ui.set_focus(focus);
     }
 
-    /// Key material starts hidden (`--hide-keys`): a projector in front of a class.
-    pub fn hiding_keys(mut self, hidden: bool) -> App {
-        if hidden {
-            self.ui.show_keys(super::state::KeyDisplay::Hidden);
-        }
+    /// Key material starts shown or hidden (`--hide-keys`: a projector in front of a class).
+    pub fn showing_keys(mut self, keys: super::state::KeyDisplay) -> App {
+        self.ui.show_keys(keys);
         self
     }
 

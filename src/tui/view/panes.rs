@@ -13,7 +13,7 @@ use crate::crypto::{KeyExchange, Scheme};
 use crate::net::Role;
 use crate::tui::journey::{Journey, Kept};
 use crate::tui::session::{Handshake, SessionView};
-use crate::tui::state::ConnState;
+use crate::tui::state::{ConnState, KeyDisplay};
 use crate::tui::theme::Theme;
 
 /// Whether `role` sent the journey's message (otherwise it received it).
@@ -25,6 +25,8 @@ fn is_sender(role: Role, journey: &Journey) -> bool {
 pub(crate) struct KeyPane<'a> {
     pub session: &'a SessionView,
     pub role: Role,
+    /// Hidden on a projector: the pane says so, and shows only the fingerprint.
+    pub keys: KeyDisplay,
     pub theme: &'a Theme,
 }
 
@@ -33,17 +35,29 @@ impl Widget for KeyPane<'_> {
         let (theme, role, session) = (self.theme, self.role, self.session);
         let awaiting = matches!(session.handshake(), Handshake::Awaiting { .. });
         let sent_in_clear = session.exchange() == Some(KeyExchange::Send);
-        let block = pane_block("Key", false, theme);
+        let hidden = self.keys == KeyDisplay::Hidden;
+        let block = pane_block(if hidden { "Key — hidden" } else { "Key" }, false, theme);
         let inner = block.inner(area);
         block.render(area, buf);
         let mut lines = Vec::new();
         match session.key(role) {
             Some(view) => {
-                // The key itself first: showing it is the lesson.
-                lines.push(Line::from(Span::styled(
-                    view.key.to_text().to_string(),
-                    theme.key(),
-                )));
+                // The key itself first: showing it is the lesson, unless the class must not.
+                lines.push(if hidden {
+                    // The fingerprint first: enough to check two sides hold the same key. In a
+                    // narrow pane the title alone says it is hidden.
+                    let fingerprint = format!("fingerprint {}", view.key.fingerprint());
+                    if inner.width < 40 {
+                        Line::from(Span::raw(fingerprint))
+                    } else {
+                        Line::from(vec![
+                            Span::styled(HIDDEN_KEY, theme.dim()),
+                            Span::raw(format!(" · {fingerprint}")),
+                        ])
+                    }
+                } else {
+                    Line::from(Span::styled(view.key.to_text().to_string(), theme.key()))
+                });
                 let how = if role == Role::Mitm {
                     Span::styled("read off the wire: the attacker has it ⚠", theme.warning())
                 } else if view.exchange == KeyExchange::Send {
@@ -104,6 +118,9 @@ impl Widget for KeyPane<'_> {
         }
     }
 }
+
+/// What stands where a hidden key would be drawn.
+pub(crate) const HIDDEN_KEY: &str = "‹hidden: h shows it›";
 
 /// A role's plaintext, with the editor for the sender.
 pub(crate) struct PlaintextPane<'a> {

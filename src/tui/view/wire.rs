@@ -12,6 +12,7 @@ use crate::crypto::{Anatomy, Leak, Scheme, Tamper};
 use crate::net::Fate;
 use crate::tui::attacker::{Attacker, TamperForm};
 use crate::tui::journey::Journey;
+use crate::tui::state::KeyDisplay;
 use crate::tui::theme::Theme;
 
 /// What an eavesdropper without the key still learns from `bytes`.
@@ -40,6 +41,8 @@ pub(crate) struct WirePane<'a> {
     pub form: Option<&'a TamperForm>,
     pub focused: bool,
     pub scroll: usize,
+    /// Hidden on a projector: a key read off the wire is not drawn either.
+    pub keys: KeyDisplay,
     pub theme: &'a Theme,
 }
 
@@ -171,11 +174,15 @@ impl Widget for WirePane<'_> {
                     Fate::Held(_) => " (held)",
                     Fate::KeptBack => " (not passed on: it answers a replay)",
                 };
+                let summary = match (&f.redacted, self.keys) {
+                    (Some(redacted), KeyDisplay::Hidden) => redacted,
+                    _ => &f.summary,
+                };
                 let line = Line::from(vec![
                     Span::raw(format!("{} ", f.direction.arrow())),
                     Span::styled(format!("{:<7}", f.kind), theme.key()),
                     Span::styled(format!("{:>5} B ", f.len), theme.dim()),
-                    Span::raw(format!("{}{kept}", f.summary)),
+                    Span::raw(format!("{summary}{kept}")),
                 ]);
                 fit(line, frames.width)
             })
