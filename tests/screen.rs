@@ -1334,3 +1334,50 @@ fn hidden_keys_appear_nowhere_on_screen_and_the_key_panes_say_so() {
     insta::assert_snapshot!("hidden_keys_80x24", terminal.backend());
     assert!(!screen_text(&terminal).contains(&key[..12]));
 }
+
+#[test]
+fn compare_seals_the_text_just_sent_or_being_typed() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut app = scenario::client(Scheme::Cbc);
+    let compared = |app: &App| {
+        let text = screen_text(&draw(app, 120, 36));
+        text.lines()
+            .find(|l| l.contains("Plaintext: "))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    press(&mut app, KeyCode::Char(']'));
+    assert!(
+        compared(&app).contains("Plaintext: see you in class "),
+        "nothing typed or sent yet: the message on screen"
+    );
+    press(&mut app, KeyCode::Char('['));
+    type_text(&mut app, "pay bob 10");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.typed(), "", "sent");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(']'));
+    assert!(
+        compared(&app).contains("Plaintext: pay bob 10 "),
+        "{}",
+        compared(&app)
+    );
+    press(&mut app, KeyCode::Char('['));
+    type_text(&mut app, "still typing");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(']'));
+    assert!(
+        compared(&app).contains("Plaintext: still typing   (sealed 1 time"),
+        "{}",
+        compared(&app)
+    );
+    // The same text again is not a new text: s seals it again and counts.
+    press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Char('['));
+    press(&mut app, KeyCode::Char(']'));
+    assert!(
+        compared(&app).contains("(sealed 2 times"),
+        "{}",
+        compared(&app)
+    );
+}

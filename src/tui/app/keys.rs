@@ -140,8 +140,13 @@ impl App {
         }
     }
 
+    /// Moves along the tabs. Arriving on Compare seals the text of the moment, unless that is
+    /// what it shows already (then `s` seals it again).
     fn switch_tab(&mut self, step: isize) {
-        if self.ui.switch_tab(step) == Tab::Compare && self.tabs.compare.rows.is_empty() {
+        if self.ui.switch_tab(step) == Tab::Compare
+            && (self.tabs.compare.rows.is_empty()
+                || self.tabs.compare.plaintext != self.compare_text())
+        {
             self.seal_compare();
         }
     }
@@ -198,6 +203,7 @@ impl App {
         }
         self.editor.reset();
         self.timeline.follow_latest();
+        self.tabs.compare.sent(&text);
         self.requests.push(Request::Send {
             role,
             to,
@@ -205,13 +211,26 @@ impl App {
         });
     }
 
-    fn seal_compare(&mut self) {
+    /// What the Compare tab seals: the text being typed, else the text last sent from here,
+    /// else the message on screen, else two equal blocks for ECB to give away.
+    fn compare_text(&self) -> String {
         let typed = self.editor.value();
-        let text = if typed.is_empty() {
-            DEFAULT_PLAINTEXT.to_owned()
-        } else {
-            typed.to_owned()
-        };
+        if !typed.is_empty() {
+            return typed.to_owned();
+        }
+        if let Some(sent) = self.tabs.compare.last_sent() {
+            return sent.to_owned();
+        }
+        self.timeline
+            .current()
+            .and_then(|j| j.best_plaintext())
+            .map(|p| String::from_utf8_lossy(&p.bytes).into_owned())
+            .filter(|text| !text.is_empty())
+            .unwrap_or_else(|| DEFAULT_PLAINTEXT.to_owned())
+    }
+
+    fn seal_compare(&mut self) {
+        let text = self.compare_text();
         self.tabs.compare.seal(&text);
     }
 

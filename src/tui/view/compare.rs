@@ -39,7 +39,7 @@ impl Widget for ComparePane<'_> {
                 ),
             ]),
             Line::from(Span::styled(
-                "Type in the Lab tab's editor to compare your own text. Same input, same output? Watch which columns change.",
+                "It seals what you type on the Lab tab, or last sent there. Same input, same output? Watch which columns change.",
                 theme.dim(),
             )),
         ];
