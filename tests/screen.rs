@@ -162,14 +162,20 @@ fn compare_tab_and_sealing_again() {
     );
 }
 
-#[tokio::test]
-async fn matrix_tab_after_run_all() {
+/// Every cell of the attack matrix, played for real on loopback.
+async fn every_cell() -> Vec<cipherlab::net::matrix::Cell> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     tokio::spawn(cipherlab::net::matrix::run_all(tx));
     let mut cells = vec![];
     while let Some(cell) = rx.recv().await {
         cells.push(cell);
     }
+    cells
+}
+
+#[tokio::test]
+async fn matrix_tab_after_run_all() {
+    let cells = every_cell().await;
     let app = scenario::matrix(cells);
     insta::assert_snapshot!("matrix", draw(&app, 140, 24).backend());
 }
@@ -1263,7 +1269,7 @@ fn backslash_zooms_the_focused_pane_to_the_whole_screen_and_back() {
         "the Wire pane fills the body:\n{text}"
     );
     assert!(
-        !text.contains("┌Key") && !text.contains("┌History"),
+        !text.contains("Key─") && !text.contains("┌History"),
         "{text}"
     );
     assert!(text.contains("ZOOM"), "the header says so:\n{text}");
@@ -1277,12 +1283,12 @@ fn backslash_zooms_the_focused_pane_to_the_whole_screen_and_back() {
     press(&mut app, KeyCode::Esc);
     let text = screen_text(&draw(&app, 80, 24));
     assert!(
-        text.contains("┌Key") && text.contains("┌Wire") && !text.contains("ZOOM"),
+        text.contains("Key─") && text.contains("┌Wire") && !text.contains("ZOOM"),
         "{text}"
     );
     press(&mut app, KeyCode::Char('\\'));
     press(&mut app, KeyCode::Char('\\'));
-    assert!(screen_text(&draw(&app, 80, 24)).contains("┌Key"));
+    assert!(screen_text(&draw(&app, 80, 24)).contains("Key─"));
 }
 
 #[test]
@@ -1380,4 +1386,155 @@ fn compare_seals_the_text_just_sent_or_being_typed() {
         "{}",
         compared(&app)
     );
+}
+
+// ----- 80×24, the projector's size in many rooms ------------------------------------------
+
+/// The demo's second message (two equal ECB blocks) selected, as a presenter shows it.
+fn ecb_blocks() -> App {
+    let mut app = scenario::demo(Scheme::Ecb);
+    let second = app
+        .timeline()
+        .journeys()
+        .iter()
+        .nth(1)
+        .map(|j| j.id)
+        .unwrap();
+    app.select_journey(second);
+    app
+}
+
+/// Row `y` of the screen, from column `from`, `len` columns long.
+fn cells(terminal: &Terminal<TestBackend>, y: u16, from: u16, len: u16) -> String {
+    let buffer = terminal.backend().buffer();
+    (from..from + len)
+        .map(|x| buffer[(x, y)].symbol())
+        .collect()
+}
+
+#[test]
+fn at_80x24_ecbs_equal_blocks_are_both_in_view_on_the_lab_tab() {
+    let terminal = draw(&ecb_blocks(), 80, 24);
+    insta::assert_snapshot!("demo_ecb_blocks_80x24", terminal.backend());
+    let text = screen_text(&terminal);
+    let rows: Vec<&str> = text.lines().collect();
+    let top = rows.iter().position(|r| r.contains("┌Ciphertext")).unwrap() as u16;
+    // The client's Ciphertext pane: block 0 in its first two rows, block 1 in the next two.
+    let row = |i: u16| cells(&terminal, top + 1 + i, 1, 22);
+    assert!(
+        row(0).starts_with("0000 ") && row(3).starts_with("0018 "),
+        "{text}"
+    );
+    assert_eq!(row(0)[5..], row(2)[5..], "block 1 repeats block 0:\n{text}");
+    assert_eq!(row(1)[5..], row(3)[5..], "{text}");
+    assert!(
+        rows[top as usize + 5].contains("■repeat"),
+        "the legend, in the border:\n{text}"
+    );
+}
+
+#[test]
+fn at_80x24_the_header_warning_and_the_eavesdropper_line_stay_whole_after_a_tamper() {
+    let terminal = draw(&scenario::demo(Scheme::Ecb), 80, 24);
+    insta::assert_snapshot!("demo_ecb_tampered_80x24", terminal.backend());
+    let text = screen_text(&terminal);
+    assert!(
+        text.lines().next().unwrap().contains("key in the clear ⚠"),
+        "{text}"
+    );
+    let wire: String = (0..24)
+        .map(|y| cells(&terminal, y, 28, 24).trim_end().to_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(wire.contains("✎ swap:0:1"), "{text}");
+    assert!(
+        wire.contains("eavesdropper reads: pay bob 10 coinspay eve 99 coins"),
+        "the whole plaintext the attacker read:\n{text}"
+    );
+}
+
+#[test]
+fn at_80x24_a_held_message_says_how_to_let_it_go_and_cuts_nothing_silently() {
+    let mut app = scenario::demo(Scheme::Cbc);
+    app.apply(Action::ToggleIntercept);
+    let cipher = cipherlab::crypto::Cipher::new(&scenario::fixed_key(Scheme::Cbc));
+    let wire = Bytes::from(cipher.seal(b"hold me").unwrap());
+    app.on_net(
+        0,
+        Role::Client,
+        Event::Sent {
+            peer: peer_at(12_345),
+            seq: 4,
+            plaintext: Bytes::from_static(b"hold me"),
+            sealed: wire.clone(),
+        },
+    );
+    app.on_net(
+        0,
+        Role::Mitm,
+        Event::Intercepted {
+            peer: peer_at(50_412),
+            direction: cipherlab::net::Direction::ToServer,
+            frame: cipherlab::wire::Frame::Data {
+                seq: 4,
+                sealed: wire,
+            },
+            fate: cipherlab::net::Fate::Held(1),
+        },
+    );
+    let terminal = draw(&app, 80, 24);
+    insta::assert_snapshot!("demo_held_80x24", terminal.backend());
+    let text = screen_text(&terminal);
+    assert!(
+        text.contains("intercept ON: 1 held") && text.contains("Enter forward, d drop"),
+        "{text}"
+    );
+    assert!(text.contains("held by the attacker…"), "{text}");
+    assert!(!text.contains("the mi "), "{text}");
+    let footer = text.lines().last().unwrap();
+    assert!(footer.contains("Enter forward held"), "{footer}");
+}
+
+#[test]
+fn at_80x24_a_clients_history_keeps_the_message_text_after_a_tamper() {
+    use cipherlab::crypto::{KeyExchange, Tamper};
+    use cipherlab::tui::scenario::Script;
+    use cipherlab::tui::state::Tab;
+    let app = Script::new(Mode::Client, Scheme::Fernet, KeyExchange::Send)
+        .message("hi, how are you ?", None)
+        .message("pay bob 10 coins", Some(Tamper::Flip { byte: 30, bit: 0 }))
+        .finish(Tab::Lab);
+    let terminal = draw(&app, 80, 24);
+    insta::assert_snapshot!("client_tampered_80x24", terminal.backend());
+    let text = screen_text(&terminal);
+    let row = text
+        .lines()
+        .find(|l| l.contains("→ #2"))
+        .unwrap_or_default();
+    assert!(
+        row.contains("pay bob 10 coins") && row.contains("rejected"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn at_80x24_matrix_cells_keep_their_words_whole() {
+    let cells = every_cell().await;
+    let words: std::collections::BTreeSet<String> = cells
+        .iter()
+        .flat_map(|c| c.outcome.summary.split_whitespace().map(str::to_owned))
+        .collect();
+    let terminal = draw(&scenario::matrix(cells), 80, 24);
+    insta::assert_snapshot!("matrix_80x24", terminal.backend());
+    let text = screen_text(&terminal);
+    for line in text.lines().skip(5).take(16) {
+        let cells = line.trim_matches('"').get(12..).unwrap_or_default();
+        for word in cells.split_whitespace() {
+            let word = word.trim_end_matches('…');
+            assert!(
+                words.iter().any(|w| w == word) || word.is_empty(),
+                "{word:?} is not a whole word of any cell:\n{text}"
+            );
+        }
+    }
 }

@@ -732,6 +732,33 @@ mod tests {
     }
 
     #[test]
+    fn the_arrows_page_the_matrix_schemes_but_step_a_lesson_first() {
+        let matrix = Context {
+            lab: false,
+            matrix: true,
+            scheme_choice: false,
+            wire: false,
+            ..BROWSING
+        };
+        assert_eq!(
+            lookup(&key(KeyCode::Right), &matrix),
+            Some(Action::SchemesRight)
+        );
+        assert_eq!(
+            lookup(&key(KeyCode::Left), &matrix),
+            Some(Action::SchemesLeft)
+        );
+        let lesson = Context {
+            lesson: true,
+            ..matrix
+        };
+        assert_eq!(
+            lookup(&key(KeyCode::Right), &lesson),
+            Some(Action::NextStep)
+        );
+    }
+
+    #[test]
     fn the_footer_comes_from_the_same_table() {
         let labels: Vec<&str> = hints(&BROWSING).iter().map(|(k, _)| *k).collect();
         assert!(

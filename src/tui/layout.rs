@@ -259,16 +259,21 @@ fn demo(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
             Constraint::Ratio(1, 3),
         ],
     );
+    // On a short screen (80×24) the column names go into the panes' own titles, and their row
+    // to the Ciphertext panes.
+    let titled = top.height >= 20;
     for (role, area) in [
         (Role::Client, columns[0]),
         (Role::Mitm, columns[1]),
         (Role::Server, columns[2]),
     ] {
         let [title, inner] = area.layout(&Layout::vertical([
-            Constraint::Length(1),
+            Constraint::Length(u16::from(titled)),
             Constraint::Fill(1),
         ]));
-        panes.push((Pane::Column(role), title));
+        if titled {
+            panes.push((Pane::Column(role), title));
+        }
         if role == Role::Mitm {
             panes.push((Pane::Wire, inner));
         } else {
@@ -281,13 +286,21 @@ fn demo(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
 }
 
 fn single(body: Rect, role: Role, panes: &mut Vec<(Pane, Rect)>) {
+    // At 80×24 the Log gives rows to the Ciphertext, and History gets the width its rows need
+    // to keep a message's text beside its verdict.
+    let log = if body.height >= 28 { 7 } else { 4 };
+    let (hex, history) = if body.width >= 100 {
+        (60, 40)
+    } else {
+        (55, 45)
+    };
     let parts = rows(
         body,
         [
             Constraint::Length(5),
             Constraint::Length(4),
             Constraint::Fill(1),
-            Constraint::Length(7),
+            Constraint::Length(log),
         ],
     );
     let top = cols(
@@ -299,7 +312,7 @@ fn single(body: Rect, role: Role, panes: &mut Vec<(Pane, Rect)>) {
     panes.push((Pane::Plaintext(role), parts[1]));
     let middle = cols(
         parts[2],
-        [Constraint::Percentage(60), Constraint::Percentage(40)],
+        [Constraint::Percentage(hex), Constraint::Percentage(history)],
     );
     panes.push((Pane::Ciphertext(role), middle[0]));
     panes.push((Pane::History, middle[1]));

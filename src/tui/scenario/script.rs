@@ -264,10 +264,13 @@ impl Script {
                     },
                 );
             }
-            if let Some(action) = tamper
-                && let Ok(changed) = action.apply(scheme, &wire, None)
-            {
-                arriving = Bytes::from(changed);
+        }
+        // The attacker acts whether or not this screen sees it (a client's does not).
+        if let Some(action) = tamper
+            && let Ok(changed) = action.apply(scheme, &wire, None)
+        {
+            arriving = Bytes::from(changed);
+            if wire_role {
                 self.emit(
                     Role::Mitm,
                     Event::Tampered {

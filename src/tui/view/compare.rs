@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::hex::HexView;
+use super::hex::{HexView, Legend};
 use super::{pane_block, put, title};
 use crate::tui::compare::Compare;
 use crate::tui::theme::Theme;
@@ -102,6 +102,7 @@ impl Widget for ComparePane<'_> {
                 touched: &[],
                 full_len: None,
                 compact: false,
+                legend: Legend::Below,
             }
             .render(hex, buf);
         }

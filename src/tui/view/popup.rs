@@ -8,7 +8,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
-use super::hex::HexView;
+use super::hex::{HexView, Legend};
 use super::{fit, pane_block, put};
 use crate::crypto::Scheme;
 use crate::tui::action::{Binding, Context, help_groups};
@@ -178,6 +178,7 @@ impl Widget for TamperPopup<'_> {
                 touched: &touched,
                 full_len: None,
                 compact: false,
+                legend: Legend::Below,
             }
             .render(hex, buf);
         }

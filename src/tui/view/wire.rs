@@ -3,15 +3,16 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::hex::HexView;
-use super::{fit, pane_block, put, readable};
+use super::hex::{HexView, Legend};
+use super::{fit, pane_block, readable, wrap};
 use crate::crypto::{Anatomy, Leak, Scheme, Tamper};
 use crate::net::Fate;
 use crate::tui::attacker::{Attacker, TamperForm};
-use crate::tui::journey::Journey;
+use crate::tui::journey::{Journey, Kept};
 use crate::tui::state::KeyDisplay;
 use crate::tui::theme::Theme;
 
@@ -43,7 +44,134 @@ pub(crate) struct WirePane<'a> {
     pub scroll: usize,
     /// Hidden on a projector: a key read off the wire is not drawn either.
     pub keys: KeyDisplay,
+    /// The pane heads the demo's middle column, which has no title row of its own.
+    pub column: bool,
     pub theme: &'a Theme,
+}
+
+/// One thing the Wire pane says about the message: what the attacker did, or what it read.
+struct Said {
+    lead: String,
+    lead_style: Style,
+    text: String,
+    style: Style,
+}
+
+impl Said {
+    fn whole(&self) -> String {
+        format!("{}{}", self.lead, self.text)
+    }
+
+    /// The rows it takes at `width`.
+    fn rows(&self, width: usize) -> usize {
+        wrap(&self.whole(), width, usize::MAX).len().max(1)
+    }
+
+    /// Its lines in at most `rows` rows of `width`, ending in `…` when cut.
+    fn lines(&self, width: usize, rows: usize) -> Vec<Line<'static>> {
+        let lead = self.lead.trim_end();
+        wrap(&self.whole(), width, rows)
+            .into_iter()
+            .enumerate()
+            .map(|(i, row)| match row.strip_prefix(lead) {
+                Some(rest) if i == 0 && !lead.is_empty() => Line::from(vec![
+                    Span::styled(lead.to_owned(), self.lead_style),
+                    Span::styled(rest.to_owned(), self.style),
+                ]),
+                _ => Line::from(Span::styled(row, self.style)),
+            })
+            .collect()
+    }
+}
+
+/// Shares `budget` rows among things that want `wanted` rows each: when there are too few, the
+/// first ones give way to one row each before the last (what the eavesdropper reads) does.
+fn share(wanted: &[usize], budget: usize) -> Vec<usize> {
+    let mut rows = wanted.to_vec();
+    let last = rows.len().saturating_sub(1);
+    while rows.iter().sum::<usize>() > budget {
+        let cut = (0..last)
+            .filter(|&i| rows[i] > 1)
+            .max_by_key(|&i| rows[i])
+            .or((rows.get(last).is_some_and(|&r| r > 1)).then_some(last));
+        match cut {
+            Some(i) => rows[i] -= 1,
+            None => break,
+        }
+    }
+    rows
+}
+
+impl WirePane<'_> {
+    /// The intercept state and, while it holds messages, how to let them go: in one line when
+    /// it fits, else in two, never cut in the middle of a key.
+    fn head(&self, width: usize) -> Vec<Line<'static>> {
+        let theme = self.theme;
+        let attacker = self.attacker;
+        let forms: Vec<Vec<String>> = if attacker.intercept && attacker.held.is_empty() {
+            vec![
+                vec!["intercept ON: the next client message is held".to_owned()],
+                vec!["intercept ON: 0 held".to_owned()],
+            ]
+        } else if attacker.intercept {
+            let held = format!("intercept ON: {} held", attacker.held.len());
+            vec![
+                vec![format!("{held} (Enter forward, d drop, t tamper)")],
+                vec![held.clone(), "Enter forward, d drop, t tamper".to_owned()],
+                vec![held, "Enter forward, d drop".to_owned()],
+            ]
+        } else {
+            vec![
+                vec!["intercept off (x to hold messages)".to_owned()],
+                vec!["intercept off (x holds)".to_owned()],
+            ]
+        };
+        let style = if attacker.intercept {
+            theme.warning()
+        } else {
+            theme.dim()
+        };
+        let fits = |form: &&Vec<String>| form.iter().all(|l| super::columns(l) <= width);
+        let form = forms.iter().find(fits).or(forms.last()).cloned();
+        form.unwrap_or_default()
+            .into_iter()
+            .map(|line| fit(Line::from(Span::styled(line, style)), width as u16))
+            .collect()
+    }
+
+    /// What the attacker did to `journey` and what it could read of `kept`.
+    fn said(&self, journey: &Journey, kept: &Kept, anatomy: &Anatomy) -> Vec<Said> {
+        let theme = self.theme;
+        let mut said = Vec::new();
+        for (action, sent) in &journey.tampered {
+            let (mark, what) = match action {
+                Tamper::Replay => ("⟲", " → sent an earlier message again after it".to_owned()),
+                Tamper::Drop => ("✎", " → never forwarded".to_owned()),
+                _ => ("✎", format!(" → sent as shown, {} bytes", sent.len)),
+            };
+            said.push(Said {
+                lead: format!("{mark} {action}"),
+                lead_style: theme.warning(),
+                text: what,
+                style: Style::new(),
+            });
+        }
+        said.push(match &journey.eavesdropped {
+            Some(text) => Said {
+                lead: "eavesdropper reads: ".to_owned(),
+                lead_style: theme.warning(),
+                text: readable(&text.bytes),
+                style: Style::new(),
+            },
+            None => Said {
+                lead: String::new(),
+                lead_style: theme.good(),
+                text: visible(self.scheme, anatomy, kept.len),
+                style: theme.good(),
+            },
+        });
+        said
+    }
 }
 
 impl Widget for WirePane<'_> {
@@ -51,29 +179,19 @@ impl Widget for WirePane<'_> {
         let theme = self.theme;
         let scheme = self.scheme;
         let attacker = self.attacker;
-        let block = pane_block("Wire", self.focused, theme);
-        let inner = block.inner(area);
-        block.render(area, buf);
-        let frames_height = (inner.height / 3).clamp(2, 8);
-        let [head, middle, reads, frames] = inner.layout(&Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(3),
-            Constraint::Length(frames_height),
-        ]));
-
-        let intercept = if attacker.intercept {
-            Span::styled(
-                format!(
-                    "intercept ON: {} held (Enter forward, d drop, t tamper)",
-                    attacker.held.len()
-                ),
-                theme.warning(),
+        let title = if self.column {
+            super::title(
+                "Wire · the man in the middle".to_owned(),
+                &super::title("Wire · man in the middle".to_owned(), "Wire", area.width),
+                area.width,
             )
         } else {
-            Span::styled("intercept off (x to hold messages)", theme.dim())
+            "Wire".to_owned()
         };
-        put(buf, head.x, head.y, Line::from(intercept), head.width);
+        let block = pane_block(title, self.focused, theme);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let width = usize::from(inner.width);
 
         let journey = self.journey;
         // After a tamper, the bytes that went on are shown, with the attacker's changes lit;
@@ -92,57 +210,64 @@ impl Widget for WirePane<'_> {
         } else {
             forwarded.or(original)
         };
-        match shown {
-            Some(kept) => {
-                let anatomy = Anatomy::dissect(scheme, &kept.bytes);
+        let anatomy = shown.map(|kept| Anatomy::dissect(scheme, &kept.bytes));
+        let said = match (journey, shown, &anatomy) {
+            (Some(j), Some(kept), Some(anatomy)) => self.said(j, kept, anatomy),
+            _ => Vec::new(),
+        };
+
+        // Rows, in the order they matter: the intercept state, what the attacker read (the
+        // lesson), the bytes (a block's worth at least), then the frames going past.
+        let head = self.head(width);
+        let height = usize::from(inner.height);
+        let wanted: Vec<usize> = said.iter().map(|s| s.rows(width)).collect();
+        let spare = height.saturating_sub(head.len() + 2 + 3);
+        let rows = share(&wanted, spare.max(said.len().min(1)));
+        let said_rows: usize = rows.iter().sum();
+        let frames_height = (inner.height / 3)
+            .clamp(2, 8)
+            .min(
+                inner
+                    .height
+                    .saturating_sub((head.len() + said_rows + 5) as u16),
+            )
+            .max(2);
+        let [head_area, middle, reads, frames] = inner.layout(&Layout::vertical([
+            Constraint::Length(head.len() as u16),
+            Constraint::Fill(1),
+            Constraint::Length(said_rows as u16),
+            Constraint::Length(frames_height),
+        ]));
+        Paragraph::new(head).render(head_area, buf);
+
+        match (shown, &anatomy) {
+            (Some(kept), Some(anatomy)) => {
                 let touched = match (self.form, forwarded, original) {
                     (Some(form), _, _) => form.touched(scheme).1,
                     (_, Some(_), Some(original)) => {
-                        super::panes::differences(scheme, original, &anatomy)
+                        super::panes::differences(scheme, original, anatomy)
                     }
                     _ => vec![],
                 };
                 let scroll = self.scroll;
                 HexView {
-                    anatomy: &anatomy,
+                    anatomy,
                     theme: *theme,
                     scroll,
                     touched: &touched,
                     full_len: kept.is_cut().then_some(kept.len),
                     compact: inner.width < 48,
+                    legend: Legend::Below,
                 }
                 .render(middle, buf);
-                let mut lines = Vec::new();
-                if let Some(j) = journey {
-                    for (action, sent) in &j.tampered {
-                        let (mark, what) = match action {
-                            Tamper::Replay => {
-                                ("⟲", " → sent an earlier message again after it".to_owned())
-                            }
-                            Tamper::Drop => ("✎", " → never forwarded".to_owned()),
-                            _ => ("✎", format!(" → sent as shown, {} bytes", sent.len)),
-                        };
-                        lines.push(Line::from(vec![
-                            Span::styled(format!("{mark} {action}"), theme.warning()),
-                            Span::raw(what),
-                        ]));
-                    }
-                    match &j.eavesdropped {
-                        Some(text) => lines.push(Line::from(vec![
-                            Span::styled("eavesdropper reads: ", theme.warning()),
-                            Span::raw(readable(&text.bytes)),
-                        ])),
-                        None => lines.push(Line::from(Span::styled(
-                            visible(scheme, &anatomy, kept.len),
-                            theme.good(),
-                        ))),
-                    }
-                }
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: true })
-                    .render(reads, buf);
+                let lines: Vec<Line> = said
+                    .iter()
+                    .zip(rows)
+                    .flat_map(|(said, rows)| said.lines(width, rows))
+                    .collect();
+                Paragraph::new(lines).render(reads, buf);
             }
-            None => {
+            _ => {
                 let text = if attacker.frames.is_empty() {
                     "nothing on the wire yet"
                 } else {
