@@ -1538,3 +1538,29 @@ async fn at_80x24_matrix_cells_keep_their_words_whole() {
         }
     }
 }
+
+#[test]
+fn a_replay_keeps_its_progress_in_view_beside_an_error_the_recording_holds() {
+    let replay = session(
+        Mode::Demo,
+        Scheme::Hmac,
+        cipherlab::crypto::KeyExchange::Psk,
+    )
+    .replaying(false, 2);
+    let theme = cipherlab::tui::Theme { mono: true };
+    let mut app = App::new(replay, cipherlab::logging::LogRing::default(), theme);
+    let error = Event::Error {
+        peer: None,
+        message: "the server closed the connection without BYE".to_owned(),
+    };
+    app.on_net(0, Role::Mitm, error);
+    app.played_one();
+    app.played_one();
+    let text = screen_text(&draw(&app, 120, 36));
+    let status = text.lines().nth(34).unwrap_or_default();
+    assert!(
+        status.contains("replay finished: 2 events played")
+            && status.contains("⚠ the server closed the connection without BYE"),
+        "{status}"
+    );
+}

@@ -200,8 +200,25 @@ pub(crate) struct StatusLine<'a> {
 impl Widget for StatusLine<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
+        // A replay's connections are history: where the playback stands comes first, even
+        // beside an error the recording holds.
+        let replay = match self.session.source() {
+            Source::Replay { played, total, .. } if played >= total => {
+                Some(format!("replay finished: {total} events played (q quits)"))
+            }
+            Source::Replay { played, total, .. } => {
+                Some(format!("replay: {played} of {total} events"))
+            }
+            Source::Live => None,
+        };
         let line = match self.error {
-            Some(error) => Line::from(Span::styled(format!(" ⚠ {error}"), theme.warning())),
+            Some(error) => Line::from(vec![
+                Span::styled(
+                    replay.map(|r| format!(" {r} ·")).unwrap_or_default(),
+                    theme.dim(),
+                ),
+                Span::styled(format!(" ⚠ {error}"), theme.warning()),
+            ]),
             None => {
                 let roles: &[Role] = match self.session.mode() {
                     Mode::Demo => &[Role::Client, Role::Mitm, Role::Server],
@@ -209,15 +226,7 @@ impl Widget for StatusLine<'_> {
                     Mode::Server => &[Role::Server],
                     Mode::Mitm => &[Role::Mitm],
                 };
-                let mut text: Vec<String> = Vec::new();
-                if let Source::Replay { played, total, .. } = self.session.source() {
-                    // A replay's connections are history: say where the playback stands first.
-                    text.push(if played >= total {
-                        format!("replay finished: {total} events played (q quits)")
-                    } else {
-                        format!("replay: {played} of {total} events")
-                    });
-                }
+                let mut text: Vec<String> = replay.into_iter().collect();
                 text.extend(
                     roles
                         .iter()
