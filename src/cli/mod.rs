@@ -149,6 +149,10 @@ pub struct ReplayArgs {
     /// Print the events as JSON lines instead of drawing the screen.
     #[arg(long)]
     pub headless: bool,
+    /// On the screen: hide key material, for a pre-shared key the class should not see on the
+    /// projector (`h` shows it again).
+    #[arg(long)]
+    pub hide_keys: bool,
 }
 
 /// `cipherlab demo`.
@@ -168,6 +172,10 @@ pub struct DemoArgs {
     /// Print events as JSON lines instead of drawing the screen.
     #[arg(long)]
     pub headless: bool,
+    /// On the screen: hide key material, for a pre-shared key the class should not see on the
+    /// projector (`h` shows it again).
+    #[arg(long)]
+    pub hide_keys: bool,
     /// With --headless: messages to send (default: a short scripted conversation).
     #[arg(long = "message", value_name = "M")]
     pub messages: Vec<String>,
@@ -201,6 +209,10 @@ pub struct ServerArgs {
     /// Print events as JSON lines instead of drawing the screen.
     #[arg(long)]
     pub headless: bool,
+    /// On the screen: hide key material, for a pre-shared key the class should not see on the
+    /// projector (`h` shows it again).
+    #[arg(long)]
+    pub hide_keys: bool,
     /// Reject Fernet tokens older than this many seconds (fernet only).
     #[arg(long, value_name = "SECS")]
     pub ttl: Option<u64>,
@@ -247,6 +259,10 @@ pub struct ClientArgs {
     /// Print events as JSON lines instead of drawing the screen.
     #[arg(long)]
     pub headless: bool,
+    /// On the screen: hide key material, for a pre-shared key the class should not see on the
+    /// projector (`h` shows it again).
+    #[arg(long)]
+    pub hide_keys: bool,
     /// Send this message (repeatable); headless, it then waits for every verdict and exits
     /// 0 only if the server accepted them all. Without it, each stdin line is sent.
     #[arg(long = "message", value_name = "M")]
@@ -282,6 +298,10 @@ pub struct MitmArgs {
     /// Print events as JSON lines instead of drawing the screen.
     #[arg(long)]
     pub headless: bool,
+    /// On the screen: hide key material, for a pre-shared key the class should not see on the
+    /// projector (`h` shows it again).
+    #[arg(long)]
+    pub hide_keys: bool,
     /// Apply ACTION to each client's N-th message (1-based); repeatable. ACTION is one of
     /// flip:<byte>:<bit>, iv-flip:<byte>:<bit>, swap:<i>:<j>, paste:<i>, truncate, replay, drop,
     /// forge, xor:<byte>:<hex>, rewrite:<pos>:<from>:<to>, extend:<keylen>:<text>.
@@ -364,6 +384,10 @@ pub struct LessonArgs {
     /// only if every expectation held.
     #[arg(long)]
     pub headless: bool,
+    /// On the screen: hide key material, for a pre-shared key the class should not see on the
+    /// projector (`h` shows it again).
+    #[arg(long)]
+    pub hide_keys: bool,
 }
 
 /// `cipherlab bench`.

@@ -35,7 +35,8 @@ pub struct Output {
 /// Writes JSON lines to stdout, flushing each so that a reader sees events as they happen.
 pub struct Printer {
     show_keys: bool,
-    extra: Option<(&'static str, &'static str)>,
+    /// Every line says which role printed it (the demo's two streams), as recordings do.
+    names_role: bool,
     role: Option<Role>,
     tape: Option<Tape>,
 }
@@ -45,16 +46,17 @@ impl Printer {
     pub fn new(out: &Output, role: Role) -> Printer {
         Printer {
             show_keys: out.show_keys,
-            extra: None,
+            names_role: false,
             role: Some(role),
             tape: out.tape.clone(),
         }
     }
 
-    /// A printer that adds one constant field to every line (the demo's `"side"`).
-    pub fn tagged(out: &Output, role: Role, field: &'static str, value: &'static str) -> Printer {
+    /// A printer that names `role` on every line with the `"role"` field recordings use (the
+    /// demo prints two roles' events on one stdout).
+    pub fn naming_role(out: &Output, role: Role) -> Printer {
         Printer {
-            extra: Some((field, value)),
+            names_role: true,
             ..Printer::new(out, role)
         }
     }
@@ -67,6 +69,15 @@ impl Printer {
             Some(tape) => tape.record_then(self.role, event, || self.write(event, None)),
             None => self.write(event, None),
         }
+    }
+
+    /// Prints a failure that stopped a headless mode before it ran (a port already in use) as
+    /// the contract's `error` event, so that a script reading stdout learns why, as stderr says.
+    pub fn failure(&self, failure: &impl std::fmt::Display) -> bool {
+        self.print(&Event::Error {
+            peer: None,
+            message: failure.to_string(),
+        })
     }
 
     /// Prints one replayed event with its `"role"`.
@@ -82,9 +93,7 @@ impl Printer {
             tracing::info!(scheme = %key.scheme(), source = source.as_str(), key = %&*key.to_text(), "key in use");
         }
         let mut json = event_json(event, self.show_keys);
-        if let Some((field, value)) = self.extra {
-            json[field] = value.into();
-        }
+        let role = role.or(self.role.filter(|_| self.names_role));
         if let Some(role) = role {
             json["role"] = record::role_name(role).into();
         }
@@ -358,7 +367,7 @@ pub const DEMO_SCRIPT: [&str; 3] = [
 ];
 
 /// `cipherlab demo --headless`: a server and a client on loopback in one process, both event
-/// streams printed with a `"side"` field.
+/// streams printed with the `"role"` field of recordings.
 pub async fn demo(
     server_config: ServerConfig,
     mut client_config: ClientConfig,
@@ -368,7 +377,9 @@ pub async fn demo(
     let listener = match TcpListener::bind("127.0.0.1:0").await {
         Ok(listener) => listener,
         Err(e) => {
-            eprintln!("cipherlab: cannot listen on 127.0.0.1: {e}");
+            let failure = format!("cannot listen on 127.0.0.1: {e}");
+            Printer::naming_role(&out, Role::Server).failure(&failure);
+            eprintln!("cipherlab: {failure}");
             return ExitCode::from(EXIT_FAILED);
         }
     };
@@ -385,7 +396,7 @@ pub async fn demo(
         event_tx,
         std::future::pending(),
     ));
-    let printer = Printer::tagged(&out, Role::Server, "side", "server");
+    let printer = Printer::naming_role(&out, Role::Server);
     let server_printer = tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             printer.print(&event);
@@ -399,7 +410,7 @@ pub async fn demo(
     let status = converse(
         client_config,
         messages,
-        &Printer::tagged(&out, Role::Client, "side", "client"),
+        &Printer::naming_role(&out, Role::Client),
     )
     .await;
     let _ = command_tx.send(net::ServerCommand::Shutdown).await;

@@ -275,7 +275,7 @@ impl Session {
                     ttl: self.ttl,
                 };
                 let opened = self.cipher.open_with(&wire, &options);
-                tracing::info!(peer = %self.peer, seq, bytes = wire.len(), verdict = %opened.verdict, "verification result");
+                tracing::info!(peer = %self.peer, seq = %super::seq_label(seq), bytes = wire.len(), verdict = %opened.verdict, "verification result");
                 let verdict = opened.verdict.clone();
                 write_frame(
                     &mut self.framed,

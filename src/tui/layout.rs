@@ -69,6 +69,8 @@ pub struct LayoutInput {
     pub tab: Tab,
     /// During a lesson, the rows its narration needs at this width (borders included).
     pub narration: Option<u16>,
+    /// The pane zoomed to the whole body of the Lab tab, if one is (`\`).
+    pub zoom: Option<Focus>,
 }
 
 /// The computed layout.
@@ -128,11 +130,14 @@ impl Areas {
             Tab::Compare => panes.push((Pane::Compare, body)),
             Tab::Matrix => panes.push((Pane::Matrix, body)),
             Tab::Picture => panes.push((Pane::Picture, body)),
-            Tab::Lab => match input.mode {
-                Mode::Demo => demo(body, &mut panes),
-                Mode::Client => single(body, Role::Client, &mut panes),
-                Mode::Server => server(body, &mut panes),
-                Mode::Mitm => mitm(body, &mut panes),
+            Tab::Lab => match input.zoom.and_then(|focus| zoomed(input.mode, focus)) {
+                Some(pane) => panes.push((pane, body)),
+                None => match input.mode {
+                    Mode::Demo => demo(body, &mut panes),
+                    Mode::Client => single(body, Role::Client, &mut panes),
+                    Mode::Server => server(body, &mut panes),
+                    Mode::Mitm => mitm(body, &mut panes),
+                },
             },
         }
         Areas {
@@ -193,6 +198,21 @@ pub fn clients_start(selected: usize, len: usize, height: usize) -> usize {
     selected
         .saturating_sub(height.saturating_sub(1))
         .min(len - height)
+}
+
+/// The pane that shows `focus` in `mode`, the one a zoom gives the whole screen: the sender's
+/// editor and Ciphertext (the man in the middle's, in the mitm), or the focused list.
+fn zoomed(mode: Mode, focus: Focus) -> Option<Pane> {
+    let own = mode.sender().unwrap_or(Role::Mitm);
+    match focus {
+        Focus::Input => mode.sender().map(Pane::Plaintext),
+        Focus::Ciphertext => Some(Pane::Ciphertext(own)),
+        Focus::Wire if mode.has_wire() => Some(Pane::Wire),
+        Focus::Clients if mode == Mode::Server => Some(Pane::Clients),
+        Focus::History => Some(Pane::History),
+        Focus::Log => Some(Pane::Log),
+        Focus::Wire | Focus::Clients => None,
+    }
 }
 
 /// The first journey the History pane shows, so that the selection (or the latest) is visible.
@@ -277,16 +297,21 @@ fn demo(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
             Constraint::Ratio(1, 3),
         ],
     );
+    // On a short screen (80×24) the column names go into the panes' own titles, and their row
+    // to the Ciphertext panes.
+    let titled = top.height >= 20;
     for (role, area) in [
         (Role::Client, columns[0]),
         (Role::Mitm, columns[1]),
         (Role::Server, columns[2]),
     ] {
         let [title, inner] = area.layout(&Layout::vertical([
-            Constraint::Length(1),
+            Constraint::Length(u16::from(titled)),
             Constraint::Fill(1),
         ]));
-        panes.push((Pane::Column(role), title));
+        if titled {
+            panes.push((Pane::Column(role), title));
+        }
         if role == Role::Mitm {
             panes.push((Pane::Wire, inner));
         } else {
@@ -299,13 +324,21 @@ fn demo(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
 }
 
 fn single(body: Rect, role: Role, panes: &mut Vec<(Pane, Rect)>) {
+    // At 80×24 the Log gives rows to the Ciphertext, and History gets the width its rows need
+    // to keep a message's text beside its verdict.
+    let log = if body.height >= 28 { 7 } else { 4 };
+    let (hex, history) = if body.width >= 100 {
+        (60, 40)
+    } else {
+        (55, 45)
+    };
     let parts = rows(
         body,
         [
             Constraint::Length(5),
             Constraint::Length(4),
             Constraint::Fill(1),
-            Constraint::Length(7),
+            Constraint::Length(log),
         ],
     );
     let top = cols(
@@ -317,7 +350,7 @@ fn single(body: Rect, role: Role, panes: &mut Vec<(Pane, Rect)>) {
     panes.push((Pane::Plaintext(role), parts[1]));
     let middle = cols(
         parts[2],
-        [Constraint::Percentage(60), Constraint::Percentage(40)],
+        [Constraint::Percentage(hex), Constraint::Percentage(history)],
     );
     panes.push((Pane::Ciphertext(role), middle[0]));
     panes.push((Pane::History, middle[1]));

@@ -227,17 +227,28 @@ impl App {
                 format!("seq {}: {verdict}", crate::net::seq_label(*seq))
             }
             // Control frames are JSON after the length and kind: readable as they are.
-            _ => String::from_utf8_lossy(bytes.get(5..).unwrap_or_default())
-                .chars()
-                .take(120)
-                .collect(),
+            _ => String::from_utf8_lossy(bytes.get(5..).unwrap_or_default()).into_owned(),
         };
+        // A WELCOME that sends the key holds it: a projector hides it (as it went on the wire,
+        // escaped in the JSON), so the hidden form is made before the line is cut short.
+        let redacted = match &frame {
+            Frame::Welcome(welcome) => welcome.key.as_deref().map(|key| {
+                let escaped = serde_json::to_string(key).unwrap_or_default();
+                let escaped = escaped.trim_matches('"');
+                summary
+                    .replace(escaped, "‹hidden›")
+                    .replace(key, "‹hidden›")
+            }),
+            _ => None,
+        };
+        let short = |text: String| text.chars().take(120).collect::<String>();
         self.attacker.record(FrameLine {
             direction,
             kind: frame.kind_name(),
             len: bytes.len(),
-            summary,
-            forwarded: fate.forwarded(),
+            summary: short(summary),
+            redacted: redacted.map(short),
+            fate,
         });
         let conn = self.conn(Role::Mitm, peer.id);
         match frame {

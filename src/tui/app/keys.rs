@@ -15,7 +15,7 @@ use crate::tui::attacker::TamperForm;
 use crate::tui::compare::DEFAULT_PLAINTEXT;
 use crate::tui::journey::Journey;
 use crate::tui::layout::Pane;
-use crate::tui::state::{ConnState, Focus, Mode, Request, Tab};
+use crate::tui::state::{ConnState, Focus, Mode, Request, Tab, Zoom};
 use crate::tui::ui::Popup;
 
 impl App {
@@ -57,8 +57,10 @@ impl App {
         }
     }
 
-    /// Carries out one action.
+    /// Carries out one action. An error in the status line speaks of what was done before:
+    /// each action starts with a clean one, and shows its own if it fails.
     pub fn apply(&mut self, action: Action) {
+        self.ui.clear_error();
         match action {
             Action::ForceQuit | Action::Quit => self.ui.quit(),
             Action::Help => self.ui.open(Popup::Help),
@@ -67,7 +69,29 @@ impl App {
             Action::FocusPrev => self.ui.cycle_focus(self.session.mode(), -1),
             Action::NextTab => self.switch_tab(1),
             Action::PrevTab => self.switch_tab(-1),
-            Action::PickScheme(scheme) => self.pick_scheme(scheme),
+            Action::PickScheme(scheme) => {
+                // The key exchange stays as chosen: x25519 is still x25519 under ecb.
+                let exchange = self
+                    .session
+                    .exchange()
+                    .unwrap_or(KeyExchange::default_for(scheme));
+                self.restart_demo(scheme, exchange);
+            }
+            Action::CycleExchange => {
+                let next = match self.session.exchange() {
+                    Some(KeyExchange::Send) => KeyExchange::Psk,
+                    Some(KeyExchange::Psk) => KeyExchange::X25519,
+                    Some(KeyExchange::X25519) | None => KeyExchange::Send,
+                };
+                self.restart_demo(self.session.scheme(), next);
+            }
+            Action::HideKeys => self.ui.show_keys(self.ui.keys().toggled()),
+            Action::Zoom => self.ui.set_zoom(match self.ui.zoom() {
+                Zoom::Tiled => Zoom::Focused,
+                Zoom::Focused => Zoom::Tiled,
+            }),
+            Action::SchemesLeft => self.ui.shift_schemes(-1, Scheme::ALL.len()),
+            Action::SchemesRight => self.ui.shift_schemes(1, Scheme::ALL.len()),
             Action::Up => self.scroll_by(-1),
             Action::Down => self.scroll_by(1),
             Action::PageUp => self.scroll_by(-10),
@@ -162,36 +186,41 @@ impl App {
         if self.ui.close_popup() {
             return;
         }
-        if self.ui.focus() == Focus::Input {
+        if self.ui.zoom() == Zoom::Focused && self.ui.focus() != Focus::Input {
+            self.ui.set_zoom(Zoom::Tiled);
+        } else if self.ui.focus() == Focus::Input {
             self.ui.set_focus(Focus::History);
         } else {
             self.timeline.follow_latest();
         }
-        self.ui.clear_error();
     }
 
+    /// Moves along the tabs. Arriving on Compare seals the text of the moment, unless that is
+    /// what it shows already (then `s` seals it again).
     fn switch_tab(&mut self, step: isize) {
-        if self.ui.switch_tab(step) == Tab::Compare && self.tabs.compare.rows.is_empty() {
+        if self.ui.switch_tab(step) == Tab::Compare
+            && (self.tabs.compare.rows.is_empty()
+                || self.tabs.compare.plaintext != self.compare_text())
+        {
             self.seal_compare();
         }
     }
 
-    fn pick_scheme(&mut self, scheme: Scheme) {
+    /// Starts the demo again under `scheme` and `exchange`. The focus stays where it was, so
+    /// keys stay commands: `1` then `3` picks ecb, then fernet.
+    fn restart_demo(&mut self, scheme: Scheme, exchange: KeyExchange) {
         if self.session.mode() != Mode::Demo || self.ui.tab() != Tab::Lab || self.lesson.is_some() {
             return;
         }
         // A nonce policy carries over to the other scheme with a nonce; the rest have none.
-        let options = crate::net::DemoOptions {
+        self.restart(crate::net::DemoOptions {
             nonce: if scheme.takes_nonce() {
                 self.session.nonce()
             } else {
                 crate::crypto::NoncePolicy::Random
             },
-            ..crate::net::DemoOptions::new(scheme, KeyExchange::default_for(scheme))
-        };
-        self.restart(options);
-        // The new demo starts as the first did: with the editor taking typing at once.
-        self.ui.set_focus(Focus::start(Mode::Demo));
+            ..crate::net::DemoOptions::new(scheme, exchange)
+        });
     }
 
     fn scroll_by(&mut self, delta: isize) {
@@ -237,7 +266,7 @@ impl App {
         }
         self.editor.reset();
         self.timeline.follow_latest();
-        self.ui.clear_error();
+        self.tabs.compare.sent(&text);
         self.requests.push(Request::Send {
             role,
             to,
@@ -259,13 +288,26 @@ impl App {
         }
     }
 
-    fn seal_compare(&mut self) {
+    /// What the Compare tab seals: the text being typed, else the text last sent from here,
+    /// else the message on screen, else two equal blocks for ECB to give away.
+    fn compare_text(&self) -> String {
         let typed = self.editor.value();
-        let text = if typed.is_empty() {
-            DEFAULT_PLAINTEXT.to_owned()
-        } else {
-            typed.to_owned()
-        };
+        if !typed.is_empty() {
+            return typed.to_owned();
+        }
+        if let Some(sent) = self.tabs.compare.last_sent() {
+            return sent.to_owned();
+        }
+        self.timeline
+            .current()
+            .and_then(|j| j.best_plaintext())
+            .map(|p| String::from_utf8_lossy(&p.bytes).into_owned())
+            .filter(|text| !text.is_empty())
+            .unwrap_or_else(|| DEFAULT_PLAINTEXT.to_owned())
+    }
+
+    fn seal_compare(&mut self) {
+        let text = self.compare_text();
         self.tabs.compare.seal(&text);
     }
 
@@ -345,6 +387,7 @@ impl App {
                     };
                     self.requests.push(Request::Mitm(request));
                     self.ui.close_popup();
+                    self.ui.clear_error();
                 }
                 Err(message) => self.ui.show_error(message),
             },

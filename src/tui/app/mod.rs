@@ -81,6 +81,12 @@ impl App {
         self.ui.set_focus(focus);
     }
 
+    /// Key material starts shown or hidden (`--hide-keys`: a projector in front of a class).
+    pub fn showing_keys(mut self, keys: super::state::KeyDisplay) -> App {
+        self.ui.show_keys(keys);
+        self
+    }
+
     /// The man in the middle starts with intercept `on` (`--intercept`).
     pub fn intercepting(mut self, on: bool) -> App {
         self.attacker.intercept = on;
@@ -161,11 +167,13 @@ impl App {
                 && !self.ui.too_small()
                 && !self.replaying(),
             popup: self.ui.popup().is_some(),
+            lab,
             // A lesson sets the scheme itself, and Compare shows all of them at once.
             scheme_choice: mode == Mode::Demo && lab && self.lesson.is_none(),
             compare: self.ui.tab() == Tab::Compare,
             matrix: self.ui.tab() == Tab::Matrix,
             wire: mode.has_wire() && lab,
+            held: !self.attacker.held.is_empty(),
             can_edit: mode.sender().is_some() && lab,
             lesson: self.lesson.is_some(),
             replay: self.replaying(),

@@ -276,8 +276,10 @@ impl Script {
                     },
                 );
             }
-            if tamper == Some(Tamper::Drop) {
-                // Never forwarded: no verdict comes back to anyone.
+        }
+        if tamper == Some(Tamper::Drop) {
+            // Never forwarded: no verdict comes back to anyone.
+            if wire_role {
                 let dropped = Event::Tampered {
                     peer,
                     seq,
@@ -285,12 +287,15 @@ impl Script {
                     sealed: Bytes::new(),
                 };
                 self.emit(Role::Mitm, dropped);
-                return self;
             }
-            if let Some(action) = tamper.clone()
-                && let Ok(changed) = action.apply(scheme, &wire, None)
-            {
-                arriving = Bytes::from(changed);
+            return self;
+        }
+        // The attacker acts whether or not this screen sees it (a client's does not).
+        if let Some(action) = tamper.clone()
+            && let Ok(changed) = action.apply(scheme, &wire, None)
+        {
+            arriving = Bytes::from(changed);
+            if wire_role {
                 self.emit(
                     Role::Mitm,
                     Event::Tampered {
