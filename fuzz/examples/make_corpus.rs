@@ -251,6 +251,7 @@ fn frame_seeds(out: &Path) -> std::io::Result<()> {
         key_exchange: KeyExchange::Send,
         key: Some(key_texts(Scheme::Chacha)[0].into()),
         agreement: None,
+        name: Some("dave-2".into()),
     }));
 
     let mut session = Vec::new();

@@ -81,17 +81,15 @@ impl Widget for KeyPane<'_> {
                     Span::raw(format!("{} · ", view.source.as_str())),
                     how,
                 ]));
-                let mut about = vec![Span::styled(
-                    format!(
-                        "{} · fingerprint {}",
-                        view.key.describe(),
-                        view.key.fingerprint()
-                    ),
-                    theme.dim(),
-                )];
+                // The nonce policy before the fingerprint, so that a narrow pane keeps the fault.
+                let mut about = vec![Span::styled(view.key.describe(), theme.dim())];
                 if session.scheme().takes_nonce() && role != Role::Mitm {
                     about.push(nonce_words(session.nonce(), theme));
                 }
+                about.push(Span::styled(
+                    format!(" · fingerprint {}", view.key.fingerprint()),
+                    theme.dim(),
+                ));
                 lines.push(Line::from(about));
             }
             None if awaiting => {
@@ -138,10 +136,8 @@ impl Widget for KeyPane<'_> {
 /// This end's nonce policy, after the key's description: the fault in the warning colour.
 fn nonce_words(nonce: NoncePolicy, theme: &Theme) -> Span<'static> {
     match nonce {
-        NoncePolicy::Fixed => Span::styled(
-            " · ✘ nonce fixed: every message repeats the keystream",
-            theme.warning(),
-        ),
+        // Short, so that it survives a narrow pane; the Wire pane says what it costs.
+        NoncePolicy::Fixed => Span::styled(" · ✘ nonce fixed", theme.warning()),
         other => Span::styled(format!(" · nonce {other}"), theme.dim()),
     }
 }
