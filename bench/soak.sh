@@ -10,7 +10,7 @@ cargo build --release --quiet
 # Wherever cargo puts its builds (CARGO_TARGET_DIR, a config file), not only ./target.
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 status=0
-for scheme in ecb cbc fernet hmac; do
+for scheme in ecb cbc fernet hmac prefix-mac gcm chacha; do
     out="$("$TARGET_DIR/release/cipherlab" bench net --scheme "$scheme" --clients "$CLIENTS" --messages "$MESSAGES" --size 64 --json || true)"
     python3 - "$scheme" "$CLIENTS" "$MESSAGES" "$out" <<'PY' || status=1
 import json, sys
