@@ -154,6 +154,48 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
         Event::Unsent { peer, reason } => {
             json!({ "message": format!("message not sent: {reason}"), "peer": peer.to_string() })
         }
+        Event::SentWire { peer, seq, sealed } => {
+            json!({ "seq": seq, "peer": peer.to_string(), "raw": true, "wire_hex": hex::encode(sealed) })
+        }
+        Event::Task { peer, task } => json!({
+            "peer": peer.to_string(),
+            "exercise": task.exercise,
+            "text": task.text,
+            "material": task.material,
+        }),
+        Event::Result {
+            peer,
+            correct,
+            reason,
+        } => json!({
+            "peer": peer.to_string(),
+            "result": if *correct { crate::wire::frame::CORRECT } else { crate::wire::frame::INCORRECT },
+            "reason": reason,
+        }),
+        Event::Notice { peer, text } => json!({ "peer": peer.to_string(), "text": text }),
+        Event::Progress {
+            peer,
+            name,
+            exercise,
+            progress,
+        } => {
+            let mut fields = json!({
+                "peer": peer.to_string(),
+                "name": name,
+                "exercise": exercise,
+                "tries": progress.tries(),
+            });
+            match progress {
+                crate::net::exercise::Progress::Solved { taken, .. } => {
+                    fields["state"] = "solved".into();
+                    fields["seconds"] = json!((taken.as_secs_f64() * 10.0).round() / 10.0);
+                }
+                crate::net::exercise::Progress::Working { .. } => {
+                    fields["state"] = "working".into();
+                }
+            }
+            fields
+        }
         Event::Error { peer, message } => {
             let mut fields = json!({ "message": message });
             if let Some(peer) = peer {

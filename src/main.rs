@@ -39,7 +39,11 @@ fn main() -> ExitCode {
         Command::Mitm(args) => !args.headless,
         Command::Lesson(args) => !args.headless && !args.list,
         Command::Replay(args) => !args.headless,
-        Command::Seal(_) | Command::Open(_) | Command::Keygen(_) | Command::Bench(_) => false,
+        Command::Seal(_)
+        | Command::Open(_)
+        | Command::Keygen(_)
+        | Command::Bench(_)
+        | Command::Exercise(_) => false,
     };
     let records = match &command {
         Command::Demo(_) | Command::Server(_) | Command::Client(_) | Command::Mitm(_) => true,
@@ -130,6 +134,17 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
         )),
         Command::Bench(command) => bench(command),
         Command::Lesson(args) => lesson(&args, &front)?,
+        Command::Exercise(_) => {
+            for exercise in cipherlab::net::exercise::Exercise::shipped() {
+                println!(
+                    "{:<20} {:<11} {}",
+                    exercise.name,
+                    exercise.scheme.name(),
+                    exercise.title
+                );
+            }
+            ExitCode::SUCCESS
+        }
         Command::Replay(args) => {
             let recording = record::load(&args.file).map_err(|e| failed(&e))?;
             let speed = args.speed;
@@ -203,7 +218,16 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 exchange: None,
             })?;
             if args.headless {
-                runtime(headless::client(config, messages, front.output(recorder)))
+                let student = headless::Student {
+                    wires: args.send_wire.iter().cloned().map(Into::into).collect(),
+                    answers: args.answers.clone(),
+                };
+                runtime(headless::student(
+                    config,
+                    messages,
+                    student,
+                    front.output(recorder),
+                ))
             } else {
                 let launch = Launch::Client { config };
                 let options = ScreenOptions::hiding_keys(args.hide_keys);

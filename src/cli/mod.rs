@@ -92,6 +92,8 @@ pub enum Command {
     Keygen(KeygenArgs),
     /// Guided walkthroughs for a live lab: `--list`, or a lesson's name (or a .toml file).
     Lesson(LessonArgs),
+    /// Exercises a server hosts for a class (`server --exercise NAME`): `--list` names them.
+    Exercise(ExerciseArgs),
     /// Play a session recorded with --record back on the screen, at real or faster speed.
     Replay(ReplayArgs),
     /// Measure: `crypto` times each scheme, `net` loads a real server on loopback.
@@ -222,6 +224,15 @@ pub struct ServerArgs {
     /// Reply to every accepted message with its own plaintext.
     #[arg(long)]
     pub echo: bool,
+    /// Host an exercise: a shipped one's name (`cipherlab exercise --list`) or a .toml file.
+    /// Its scheme and key exchange replace --scheme and --key-exchange; under psk without a
+    /// key, the server makes one that students never see.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub exercise: Option<String>,
+    /// With --exercise: write one CSV row per attempt and per solve to FILE, as they happen
+    /// (time,student,address,exercise,event,tries,seconds).
+    #[arg(long, value_name = "FILE", requires = "exercise")]
+    pub results: Option<PathBuf>,
     /// Most clients served at once; the next gets an ERROR.
     #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub max_clients: u32,
@@ -267,6 +278,14 @@ pub struct ClientArgs {
     /// 0 only if the server accepted them all. Without it, each stdin line is sent.
     #[arg(long = "message", value_name = "M")]
     pub messages: Vec<String>,
+    /// Send these bytes, given as hex, as a DATA frame's message without sealing them
+    /// (repeatable, lab wire): bytes a student made. Without a key under psk, the client
+    /// connects with a random key of its own.
+    #[arg(long = "send-wire", value_name = "HEX", value_parser = parse_wire_hex)]
+    pub send_wire: Vec<Vec<u8>>,
+    /// Answer the server's exercise with TEXT (repeatable, lab wire); each gets a `result`.
+    #[arg(long = "answer", value_name = "TEXT")]
+    pub answers: Vec<String>,
     /// Reject Fernet tokens older than this many seconds (fernet only).
     #[arg(long, value_name = "SECS")]
     pub ttl: Option<u64>,
@@ -388,6 +407,23 @@ pub struct LessonArgs {
     /// projector (`h` shows it again).
     #[arg(long)]
     pub hide_keys: bool,
+}
+
+/// `cipherlab exercise`.
+#[derive(Debug, Args)]
+pub struct ExerciseArgs {
+    /// List the exercises that ship with cipherlab.
+    #[arg(long, required = true)]
+    pub list: bool,
+}
+
+/// Hex wire bytes for `--send-wire`: at most 1 MiB, spaces allowed.
+fn parse_wire_hex(text: &str) -> Result<Vec<u8>, String> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.len() > 2 * crate::wire::frame::DEFAULT_MAX_FRAME {
+        return Err("more than 1 MiB of wire bytes".to_owned());
+    }
+    hex::decode(&compact).map_err(|e| format!("not hex: {e}"))
 }
 
 /// `cipherlab bench`.

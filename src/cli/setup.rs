@@ -131,10 +131,24 @@ fn server_key(
 /// # Errors
 /// A [`SetupError`] for a missing or unusable key.
 pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupError> {
-    let scheme = args.scheme;
+    let exercise = args
+        .exercise
+        .as_deref()
+        .map(crate::net::exercise::Exercise::find)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let scheme = exercise.as_ref().map_or(args.scheme, |e| e.scheme);
     let wire = Protocol::from(args.wire);
+    if exercise.is_some() && wire == Protocol::Seed {
+        return Err(SetupError::Usage(
+            "--exercise needs the lab wire: the seed protocols have no TASK or ANSWER".to_owned(),
+        ));
+    }
     let nonce = scheme_options(Some(scheme), wire, args.nonce)?;
-    let chosen = args.key_exchange.map(KeyExchange::from);
+    let chosen = exercise
+        .as_ref()
+        .map(|e| e.key_exchange)
+        .or(args.key_exchange.map(KeyExchange::from));
     let exchange = match wire {
         Protocol::Lab => chosen.unwrap_or(KeyExchange::default_for(scheme)),
         Protocol::Seed => {
@@ -161,7 +175,27 @@ pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupE
             _ => {}
         }
     }
-    let (key, key_source) = server_key(given, scheme, exchange)?;
+    let (key, key_source) = match (&exercise, given) {
+        // The class must not have the key: the server makes its own.
+        (Some(_), None) => Key::generate(scheme)
+            .map(|key| (key, KeySource::Generated))
+            .map_err(|e| e.to_string())?,
+        (_, given) => server_key(given, scheme, exchange)?,
+    };
+    let class = match exercise {
+        Some(exercise) => {
+            let results = args
+                .results
+                .as_deref()
+                .map(crate::net::exercise::Results::create)
+                .transpose()
+                .map_err(|e| e.to_string())?;
+            let class = crate::net::exercise::Class::new(exercise, &key, nonce, results)
+                .map_err(|e| e.to_string())?;
+            Some(std::sync::Arc::new(class))
+        }
+        None => None,
+    };
     let auto_reply = match (&args.reply, args.echo) {
         (Some(text), _) => Some(AutoReply::Text(text.clone())),
         (None, true) => Some(AutoReply::Echo),
@@ -185,6 +219,7 @@ pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupE
             ..limits(&args.net)
         },
         clock: system_clock(),
+        class,
     };
     Ok((config, address(args.listen.as_ref(), wire, Some(scheme))))
 }
@@ -209,6 +244,11 @@ pub fn client_config(args: &ClientArgs) -> Result<(ClientConfig, Vec<String>), S
     if wire == Protocol::Seed && scheme == Some(Scheme::Hmac) && key.is_none() {
         return Err(SetupError::SeedKeyMissing);
     }
+    if wire == Protocol::Seed && !(args.send_wire.is_empty() && args.answers.is_empty()) {
+        return Err(SetupError::Usage(
+            "--send-wire and --answer need the lab wire".to_owned(),
+        ));
+    }
     let mut messages = args.messages.clone();
     if args.mac {
         messages.push(mac_address().ok_or_else(|| {
@@ -231,6 +271,7 @@ pub fn client_config(args: &ClientArgs) -> Result<(ClientConfig, Vec<String>), S
         connect: address(args.connect.as_ref(), wire, scheme),
         scheme,
         name,
+        keyless: key.is_none() && (!args.send_wire.is_empty() || !args.answers.is_empty()),
         key,
         ttl: args.ttl,
         nonce,
@@ -281,6 +322,7 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
         nonce,
         limits: Limits::default(),
         clock: system_clock(),
+        class: None,
     };
     let client = ClientConfig {
         protocol: crate::wire::seed::Protocol::Lab,
@@ -288,6 +330,7 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
         scheme: Some(scheme),
         name: "demo-client".to_owned(),
         key: shared,
+        keyless: false,
         ttl: None,
         nonce,
         limits: Limits::default(),

@@ -219,7 +219,35 @@ impl Tally {
 /// `cipherlab client --headless`: sends each `--message` (or each stdin line), waits for
 /// every verdict, and exits 0 only if the server accepted them all.
 pub async fn client(config: ClientConfig, messages: Vec<String>, out: Output) -> ExitCode {
-    converse(config, messages, &Printer::new(&out, Role::Client)).await
+    converse(
+        config,
+        messages,
+        Student::default(),
+        &Printer::new(&out, Role::Client),
+    )
+    .await
+}
+
+/// What a student's headless client sends besides messages: wire bytes as they are
+/// (`--send-wire`) and answers (`--answer`), after the messages, on the first connection.
+#[derive(Clone, Debug, Default)]
+pub struct Student {
+    /// Raw DATA payloads.
+    pub wires: Vec<bytes::Bytes>,
+    /// ANSWER texts.
+    pub answers: Vec<String>,
+}
+
+/// `cipherlab client --headless` with `--send-wire` or `--answer`: as [`client`], and each
+/// answer waits for its `result` (exit 0 only if every one is `correct` and every message and
+/// wire was accepted).
+pub async fn student(
+    config: ClientConfig,
+    messages: Vec<String>,
+    student: Student,
+    out: Output,
+) -> ExitCode {
+    converse(config, messages, student, &Printer::new(&out, Role::Client)).await
 }
 
 /// Runs a client conversation, printing with `printer`; returns the exit status.
@@ -228,7 +256,12 @@ pub async fn client(config: ClientConfig, messages: Vec<String>, out: Output) ->
 /// meanwhile no input is read, and messages that were sent but got no verdict before the
 /// connection broke are sent again on the next one, so that every message still gets its
 /// verdict (the server may then have seen one twice).
-async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer) -> ExitCode {
+async fn converse(
+    config: ClientConfig,
+    messages: Vec<String>,
+    student: Student,
+    printer: &Printer,
+) -> ExitCode {
     let (command_tx, command_rx) = mpsc::channel(config.limits.queue_depth);
     let (event_tx, mut events) = mpsc::channel(net::EVENT_QUEUE);
     let max_line = config.limits.max_frame;
@@ -254,6 +287,9 @@ async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer
     // Seed clients are always ready; a lab client between connections reads no input.
     let mut connected = seed;
     let mut unanswered = Unanswered::default();
+    let mut student = Some(student);
+    // Answers sent and still waiting for their RESULT.
+    let mut answers_out: usize = 0;
     loop {
         tokio::select! {
             event = events.recv() => {
@@ -270,6 +306,26 @@ async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer
                         for message in unanswered.take_lost() {
                             let _ = command_tx.send(ClientCommand::Send(message)).await;
                         }
+                        // Wire bytes and answers go once, on the first connection.
+                        if let Some(student) = student.take() {
+                            for wire in student.wires {
+                                tally.queued += 1;
+                                let _ = command_tx.send(ClientCommand::SendWire(wire)).await;
+                            }
+                            for answer in student.answers {
+                                tally.queued += 1;
+                                answers_out += 1;
+                                let _ = command_tx.send(ClientCommand::Answer(answer)).await;
+                            }
+                        }
+                    }
+                    Event::SentWire { .. } => tally.sent += 1,
+                    // A RESULT that answers an ANSWER settles it; one telling a solve by a
+                    // message (before that message's verdict) does not.
+                    Event::Result { correct, .. } if answers_out > 0 => {
+                        answers_out -= 1;
+                        tally.verdicts += 1;
+                        tally.accepted += usize::from(*correct);
                     }
                     Event::Sent { seq, plaintext, .. } => {
                         tally.sent += 1;
@@ -410,6 +466,7 @@ pub async fn demo(
     let status = converse(
         client_config,
         messages,
+        Student::default(),
         &Printer::naming_role(&out, Role::Client),
     )
     .await;

@@ -156,6 +156,10 @@ impl<'a> Lab<'a> {
                             self.unsent(reason).await;
                         }
                     }
+                    Some(ClientCommand::SendWire(_) | ClientCommand::Answer(_)) => {
+                        self.unsent("not connected: wire bytes and answers are not kept for the next connection".to_owned()).await;
+                    }
+                    Some(ClientCommand::Notice(_)) => {}
                     Some(ClientCommand::Disconnect) | None => return false,
                 },
             }
@@ -243,6 +247,11 @@ async fn connect(
             welcome
         }
         Ok(Some(Ok(Frame::Error { reason }))) => return Err(NetError::Refused(reason)),
+        Ok(Some(Ok(Frame::Unknown { kind }))) => {
+            return Err(NetError::Handshake(
+                FrameError::UnknownKind(kind).to_string(),
+            ));
+        }
         Ok(Some(Ok(other))) => {
             return Err(NetError::Handshake(format!(
                 "expected WELCOME, got {}",
@@ -295,6 +304,7 @@ async fn connect(
         limits,
         auto_reply: None,
         stop: CancellationToken::new(),
+        seat: super::session::Seat::Client,
     })
 }
 
@@ -318,6 +328,9 @@ fn session_key(
                 origin: given.origin.clone(),
                 source,
             }),
+        (KeyExchange::Psk, _, None) if config.keyless => Key::generate(scheme)
+            .map(|key| (key, KeySource::Generated))
+            .map_err(|e| NetError::Handshake(e.to_string())),
         (KeyExchange::Psk, _, None) => Err(NetError::MissingKey { scheme }),
         (KeyExchange::X25519, _, _) => {
             let server = welcome.agreement.ok_or_else(|| {

@@ -147,6 +147,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// The clock used to judge Fernet timestamps.
     pub clock: Clock,
+    /// The exercise hosted (`--exercise`), with the class's material and progress.
+    pub class: Option<Arc<super::exercise::Class>>,
 }
 
 /// A client's key, before the session's scheme is known.
@@ -171,6 +173,9 @@ pub struct ClientConfig {
     pub name: String,
     /// The pre-shared key, used when the server says `psk`.
     pub key: Option<KeyText>,
+    /// A student without the server's key (`--send-wire`, `--answer`): under psk with no key,
+    /// connect anyway with a random key of its own, whose messages the server will reject.
+    pub keyless: bool,
     /// Reject Fernet tokens older than this many seconds.
     pub ttl: Option<u64>,
     /// How its messages pick their nonces (gcm, chacha).

@@ -11,7 +11,9 @@ use bytes::Bytes;
 
 use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, Opened, Scheme, Tamper, Verdict};
-use crate::wire::Frame;
+use crate::wire::{Frame, Task};
+
+use super::exercise::Progress;
 
 /// A connection's number, unique within one server or client run.
 pub type PeerId = u64;
@@ -260,6 +262,49 @@ pub enum Event {
         /// The sequence number of the earlier message under the same nonce.
         earlier_seq: u64,
     },
+    /// Wire bytes sent as they are (`--send-wire`): no plaintext, the student made them.
+    SentWire {
+        /// To whom.
+        peer: Peer,
+        /// Our sequence number for it.
+        seq: u64,
+        /// The bytes.
+        sealed: Bytes,
+    },
+    /// A client was given its exercise (TASK).
+    Task {
+        /// The server.
+        peer: Peer,
+        /// The task and this student's material.
+        task: Task,
+    },
+    /// A client learned whether it solved the exercise (RESULT).
+    Result {
+        /// The server.
+        peer: Peer,
+        /// `correct` or not.
+        correct: bool,
+        /// Why.
+        reason: String,
+    },
+    /// A NOTICE from the instructor arrived.
+    Notice {
+        /// The server.
+        peer: Peer,
+        /// The line.
+        text: String,
+    },
+    /// On a server hosting an exercise: a student's progress changed (a try, or the solve).
+    Progress {
+        /// The student's connection.
+        peer: Peer,
+        /// The name they are listed under.
+        name: String,
+        /// The exercise.
+        exercise: String,
+        /// Where they stand.
+        progress: Progress,
+    },
     /// Something failed; `peer` says which connection, if any.
     Error {
         /// The connection at fault, if one.
@@ -282,7 +327,12 @@ impl Event {
             | Event::Tampered { peer, .. }
             | Event::Eavesdropped { peer, .. }
             | Event::NonceReused { peer, .. }
-            | Event::Unsent { peer, .. } => Some(*peer),
+            | Event::Unsent { peer, .. }
+            | Event::SentWire { peer, .. }
+            | Event::Task { peer, .. }
+            | Event::Result { peer, .. }
+            | Event::Notice { peer, .. }
+            | Event::Progress { peer, .. } => Some(*peer),
             Event::Error { peer, .. } => *peer,
             Event::Listening { .. }
             | Event::Key { .. }
@@ -298,7 +348,11 @@ impl Event {
             Event::Connected { .. } => "connected",
             Event::Reconnecting { .. } => "reconnecting",
             Event::Key { .. } => "key",
-            Event::Sent { .. } => "sent",
+            Event::Sent { .. } | Event::SentWire { .. } => "sent",
+            Event::Task { .. } => "task",
+            Event::Result { .. } => "result",
+            Event::Notice { .. } => "notice",
+            Event::Progress { .. } => "progress",
             Event::Received { .. } => "received",
             Event::Verdict { .. } => "verdict",
             Event::Disconnected { .. } => "disconnected",
@@ -317,6 +371,12 @@ impl Event {
 pub enum ClientCommand {
     /// Seal and send this plaintext.
     Send(Bytes),
+    /// Send these bytes as a DATA frame's message, unsealed: bytes the student made.
+    SendWire(Bytes),
+    /// Send an ANSWER to the exercise.
+    Answer(String),
+    /// Send a NOTICE (a server, to its client).
+    Notice(String),
     /// Say BYE and close.
     Disconnect,
 }
@@ -355,6 +415,8 @@ pub enum ServerCommand {
     Broadcast(Bytes),
     /// Say BYE to one client and close its connection.
     Kick(PeerId),
+    /// Send a NOTICE, a line from the instructor, to every connected client.
+    Notice(String),
     /// Say BYE to everyone, wait for the connections to finish, and stop.
     Shutdown,
 }

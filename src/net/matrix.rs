@@ -291,6 +291,7 @@ async fn start(
             },
             limits: Limits::default(),
             clock,
+            class: None,
         },
         plan,
         known: if reuse {

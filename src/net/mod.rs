@@ -8,6 +8,7 @@ mod attack;
 mod client;
 mod config;
 mod event;
+pub mod exercise;
 mod keystream;
 pub mod matrix;
 pub mod mitm;

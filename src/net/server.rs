@@ -16,10 +16,11 @@ use tokio_util::sync::CancellationToken;
 use super::accept::{Connection, Flow, Service, accept_loop, lab_refusal};
 use super::config::ServerConfig;
 use super::event::{ClientCommand, Event, Peer, ServerCommand};
+use super::exercise::Desk;
 use super::names::{Claim, Names};
 use super::roster::Roster;
 use super::seed;
-use super::session::{Session, emit, write_frame};
+use super::session::{Seat, Session, emit, write_frame};
 use crate::crypto::KeyExchange;
 use crate::crypto::agreement::Agreement;
 use crate::crypto::{Cipher, Key, KeySource, Scheme};
@@ -146,6 +147,18 @@ where
                 }
             }
             ServerCommand::Kick(id) => roster.route(id, ClientCommand::Disconnect, events).await,
+            ServerCommand::Notice(text) => {
+                let text: String = text
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(crate::wire::frame::MAX_NOTICE)
+                    .collect();
+                for id in roster.ids() {
+                    roster
+                        .route(id, ClientCommand::Notice(text.clone()), events)
+                        .await;
+                }
+            }
             ServerCommand::Shutdown => return Flow::Stop,
         }
         Flow::Continue
@@ -206,12 +219,49 @@ async fn serve(
         &events,
         Event::Connected {
             peer,
-            name,
+            name: name.clone(),
             scheme: config.scheme,
             listed_as: None,
         },
     )
     .await;
+    // With an exercise, the student's task and own material follow WELCOME.
+    let mut desk = None;
+    if let Some(class) = &config.class {
+        match class.task_for(&name) {
+            Ok(task) => {
+                if let Err(reason) =
+                    write_frame(&mut framed, Frame::Task(task), &config.limits).await
+                {
+                    tracing::warn!(%peer, %reason, "cannot send the task");
+                }
+                if let Some(progress) = class.progress_of(&name) {
+                    let exercise = class.exercise().name.clone();
+                    let event = Event::Progress {
+                        peer,
+                        name: name.clone(),
+                        exercise,
+                        progress,
+                    };
+                    emit(&events, event).await;
+                }
+                desk = Some(Desk {
+                    class: Arc::clone(class),
+                    name,
+                });
+            }
+            Err(message) => {
+                emit(
+                    &events,
+                    Event::Error {
+                        peer: Some(peer),
+                        message,
+                    },
+                )
+                .await
+            }
+        }
+    }
     let cipher = match &agreed {
         Some(key) => {
             let event = Event::Key {
@@ -234,6 +284,7 @@ async fn serve(
         limits: config.limits,
         auto_reply: config.auto_reply,
         stop,
+        seat: Seat::Server(desk),
     };
     session.converse(&mut commands).await;
     drop(claim);
@@ -261,6 +312,9 @@ async fn handshake(
         Ok(None) => return Err("connection closed before HELLO".to_owned()),
         Ok(Some(Err(e))) => return Err(e.to_string()),
         Ok(Some(Ok(Frame::Hello(hello)))) => hello,
+        Ok(Some(Ok(Frame::Unknown { kind }))) => {
+            return Err(crate::wire::FrameError::UnknownKind(kind).to_string());
+        }
         Ok(Some(Ok(other))) => return Err(format!("expected HELLO, got {}", other.kind_name())),
     };
     if let Some(asked) = hello.scheme

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::config::{AutoReply, Clock, Limits};
 use super::event::{ClientCommand, Event, Peer};
+use super::exercise::Desk;
 use crate::crypto::{Anatomy, Cipher, Nonce, OpenOptions, Verdict};
 use crate::wire::{Frame, FrameError, LabCodec};
 
@@ -30,6 +31,16 @@ pub(crate) struct Session {
     pub(crate) limits: Limits,
     pub(crate) auto_reply: Option<AutoReply>,
     pub(crate) stop: CancellationToken,
+    pub(crate) seat: Seat,
+}
+
+/// Which end of a lab connection this session is, for the exercise frames each end may send:
+/// TASK, RESULT and NOTICE come from servers, ANSWER from clients.
+pub(crate) enum Seat {
+    /// A client.
+    Client,
+    /// A server, with the student's desk when it hosts an exercise.
+    Server(Option<Desk>),
 }
 
 /// The reason a server gives in its BYE when it shuts down: a client may come back.
@@ -211,6 +222,24 @@ impl Session {
                             break Ending::Lost(reason);
                         }
                     }
+                    Some(ClientCommand::SendWire(sealed)) => {
+                        watch.activity();
+                        if let Err(reason) = self.send_wire(sealed, &mut next_seq, &mut awaiting).await {
+                            break Ending::Lost(reason);
+                        }
+                    }
+                    Some(ClientCommand::Answer(text)) => {
+                        watch.activity();
+                        if let Err(reason) = write_frame(&mut self.framed, Frame::Answer { text }, &self.limits).await {
+                            break Ending::Lost(reason);
+                        }
+                    }
+                    Some(ClientCommand::Notice(text)) => {
+                        watch.activity();
+                        if let Err(reason) = write_frame(&mut self.framed, Frame::Notice { text }, &self.limits).await {
+                            break Ending::Lost(reason);
+                        }
+                    }
                     Some(ClientCommand::Disconnect) | None => break Ending::Bye("goodbye".to_owned()),
                 },
                 () = shutdown.cancelled() => break Ending::Bye(SHUTTING_DOWN.to_owned()),
@@ -277,6 +306,28 @@ impl Session {
                 let opened = self.cipher.open_with(&wire, &options);
                 tracing::info!(peer = %self.peer, seq = %super::seq_label(seq), bytes = wire.len(), verdict = %opened.verdict, "verification result");
                 let verdict = opened.verdict.clone();
+                let outcome = match &self.seat {
+                    Seat::Server(Some(desk)) => desk.class.on_message(
+                        &desk.name,
+                        self.peer.addr,
+                        opened
+                            .plaintext
+                            .as_deref()
+                            .filter(|_| verdict.is_accepted()),
+                    ),
+                    _ => None,
+                };
+                // Only the solve is told, and before the verdict, so that a client that stops
+                // at its last verdict has heard it: every other message has its verdict.
+                if let Some(outcome) = outcome.as_ref().filter(|o| o.correct) {
+                    let result = Frame::Result {
+                        correct: true,
+                        reason: outcome.reason.clone(),
+                    };
+                    write_frame(&mut self.framed, result, &self.limits)
+                        .await
+                        .map_err(Ending::Lost)?;
+                }
                 write_frame(
                     &mut self.framed,
                     Frame::Verdict {
@@ -303,6 +354,9 @@ impl Session {
                     opened,
                 })
                 .await;
+                if let Some(outcome) = outcome {
+                    self.progress(outcome.progress).await;
+                }
                 if let Some(reply) = reply {
                     if awaiting.len() < self.limits.max_in_flight {
                         self.send(reply, next_seq, awaiting)
@@ -359,7 +413,145 @@ impl Session {
                 format!("unexpected {} after the handshake", frame.kind_name()),
                 false,
             )),
+            Frame::Answer { text } => self.on_answer(text).await,
+            Frame::Task(task) if matches!(self.seat, Seat::Client) => {
+                self.report(Event::Task {
+                    peer: self.peer,
+                    task,
+                })
+                .await;
+                Ok(())
+            }
+            Frame::Result { correct, reason } if matches!(self.seat, Seat::Client) => {
+                self.report(Event::Result {
+                    peer: self.peer,
+                    correct,
+                    reason,
+                })
+                .await;
+                Ok(())
+            }
+            Frame::Notice { text } if matches!(self.seat, Seat::Client) => {
+                self.report(Event::Notice {
+                    peer: self.peer,
+                    text,
+                })
+                .await;
+                Ok(())
+            }
+            Frame::Task(_) | Frame::Result { .. } | Frame::Notice { .. } => Err(Ending::Fault(
+                format!(
+                    "a client may not send {}: only the server gives tasks, results and notices",
+                    frame.kind_name()
+                ),
+                false,
+            )),
+            // A newer peer's kind: said, and the conversation goes on.
+            Frame::Unknown { kind } => {
+                let message = format!(
+                    "{} (sent by a newer peer?): ignored",
+                    FrameError::UnknownKind(kind)
+                );
+                tracing::warn!(peer = %self.peer, %message, "unknown frame");
+                self.report(Event::Error {
+                    peer: Some(self.peer),
+                    message,
+                })
+                .await;
+                Ok(())
+            }
         }
+    }
+
+    /// An ANSWER: checked against the student's own secret when an exercise is running.
+    async fn on_answer(&mut self, text: String) -> Result<(), Ending> {
+        let desk = match &self.seat {
+            Seat::Client => {
+                return Err(Ending::Fault(
+                    "a server may not send ANSWER: only students answer".to_owned(),
+                    false,
+                ));
+            }
+            Seat::Server(desk) => desk.clone(),
+        };
+        let (correct, reason, progress) = match desk {
+            Some(desk) => {
+                let outcome = desk.class.on_answer(&desk.name, self.peer.addr, &text);
+                (outcome.correct, outcome.reason, Some(outcome.progress))
+            }
+            None => {
+                let reason =
+                    "ANSWER with no exercise running: this server was started without --exercise"
+                        .to_owned();
+                self.report(Event::Error {
+                    peer: Some(self.peer),
+                    message: reason.clone(),
+                })
+                .await;
+                (false, reason, None)
+            }
+        };
+        write_frame(
+            &mut self.framed,
+            Frame::Result { correct, reason },
+            &self.limits,
+        )
+        .await
+        .map_err(Ending::Lost)?;
+        if let Some(progress) = progress {
+            self.progress(progress).await;
+        }
+        Ok(())
+    }
+
+    async fn progress(&self, progress: super::exercise::Progress) {
+        if let Seat::Server(Some(desk)) = &self.seat {
+            self.report(Event::Progress {
+                peer: self.peer,
+                name: desk.name.clone(),
+                exercise: desk.class.exercise().name.clone(),
+                progress,
+            })
+            .await;
+        }
+    }
+
+    /// Sends bytes as they are in a DATA frame (`--send-wire`): the student sealed them.
+    async fn send_wire(
+        &mut self,
+        sealed: Bytes,
+        next_seq: &mut u64,
+        awaiting: &mut BTreeSet<u64>,
+    ) -> Result<(), String> {
+        if 1 + 8 + sealed.len() > self.limits.max_frame {
+            let reason = format!(
+                "{} bytes of wire are over the {}-byte frame limit (--max-frame)",
+                sealed.len(),
+                self.limits.max_frame
+            );
+            self.unsent(reason).await;
+            return Ok(());
+        }
+        let seq = *next_seq;
+        *next_seq += 1;
+        let data = Frame::Data {
+            seq,
+            sealed: sealed.clone(),
+        };
+        if let Err(reason) = write_frame(&mut self.framed, data, &self.limits).await {
+            self.unsent(format!("the connection broke while it was sent ({reason})"))
+                .await;
+            return Err(reason);
+        }
+        awaiting.insert(seq);
+        tracing::info!(peer = %self.peer, seq, bytes = sealed.len(), "wire bytes sent");
+        self.report(Event::SentWire {
+            peer: self.peer,
+            seq,
+            sealed,
+        })
+        .await;
+        Ok(())
     }
 
     async fn unsent(&self, reason: String) {

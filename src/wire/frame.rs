@@ -25,8 +25,19 @@ pub const MAX_NAME: usize = 64;
 /// hmac key sent in the clear as hex, and the client's 64-character name), so 4 KiB holds
 /// every handshake.
 pub const MAX_HANDSHAKE_FRAME: usize = 4096;
-/// The longest reason text kept in VERDICT, ERROR and BYE frames, in characters.
+/// The longest reason text kept in VERDICT, ERROR, BYE and RESULT frames, in characters.
 pub const MAX_REASON: usize = 256;
+/// The largest ANSWER body accepted, in bytes: refused from the frame's length alone, before
+/// its JSON is parsed. An answer is a recovered secret or a short word, never a file.
+pub const MAX_ANSWER_FRAME: usize = 1024;
+/// The longest NOTICE text, in characters: one line from the instructor.
+pub const MAX_NOTICE: usize = 512;
+/// The longest exercise name in a TASK, in characters.
+pub const MAX_EXERCISE_NAME: usize = 64;
+/// The longest task text in a TASK, in characters.
+pub const MAX_TASK_TEXT: usize = 4096;
+/// The longest material in a TASK, in characters (hex of a captured message).
+pub const MAX_MATERIAL: usize = 16 * 1024;
 
 /// The first frame a client sends.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +97,41 @@ pub enum Frame {
         /// Why, if the sender said.
         reason: Option<String>,
     },
+    /// Server → client: the exercise this student is to solve, with their own material.
+    Task(Task),
+    /// Client → server: an answer to the task (at most [`MAX_ANSWER_FRAME`] bytes of frame).
+    Answer {
+        /// The answer as typed.
+        text: String,
+    },
+    /// Server → client: whether an answer (or a message) solved the task.
+    Result {
+        /// `correct` or `incorrect`.
+        correct: bool,
+        /// A short reason.
+        reason: String,
+    },
+    /// Server → every client: a line from the instructor.
+    Notice {
+        /// The line.
+        text: String,
+    },
+    /// A frame of a kind this side does not know (a newer peer's): reported, never fatal.
+    Unknown {
+        /// Its kind byte.
+        kind: u8,
+    },
+}
+
+/// What a TASK frame carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Task {
+    /// The exercise's name (`rewrite-role`).
+    pub exercise: String,
+    /// What the student is to do.
+    pub text: String,
+    /// The student's own material, as hex (empty when there is none).
+    pub material: String,
 }
 
 /// The kind byte of each frame: readable ASCII, so a hex dump shows `H`, `W`, `D`...
@@ -96,7 +142,36 @@ mod kind {
     pub const VERDICT: u8 = b'V';
     pub const ERROR: u8 = b'E';
     pub const BYE: u8 = b'B';
+    pub const TASK: u8 = b'T';
+    pub const ANSWER: u8 = b'A';
+    pub const RESULT: u8 = b'R';
+    pub const NOTICE: u8 = b'N';
 }
+
+#[derive(Serialize, Deserialize)]
+struct TaskJson {
+    exercise: String,
+    text: String,
+    #[serde(default)]
+    material: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TextJson {
+    text: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ResultJson {
+    result: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The words of a RESULT frame.
+pub const CORRECT: &str = "correct";
+/// The words of a RESULT frame.
+pub const INCORRECT: &str = "incorrect";
 
 #[derive(Serialize, Deserialize)]
 struct HelloJson {
@@ -231,6 +306,11 @@ impl Frame {
             Frame::Verdict { .. } => "VERDICT",
             Frame::Error { .. } => "ERROR",
             Frame::Bye { .. } => "BYE",
+            Frame::Task(_) => "TASK",
+            Frame::Answer { .. } => "ANSWER",
+            Frame::Result { .. } => "RESULT",
+            Frame::Notice { .. } => "NOTICE",
+            Frame::Unknown { .. } => "UNKNOWN",
         }
     }
 
@@ -332,6 +412,51 @@ impl Frame {
                     reason: bye.reason.map(|r| cut(&r, MAX_REASON)),
                 })
             }
+            kind::TASK => {
+                let task: TaskJson = json("TASK", &body)?;
+                if !task.material.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(invalid("TASK", "the material is not hex"));
+                }
+                Ok(Frame::Task(Task {
+                    exercise: cut(&task.exercise, MAX_EXERCISE_NAME),
+                    text: task.text.chars().take(MAX_TASK_TEXT).collect(),
+                    material: task.material.chars().take(MAX_MATERIAL).collect(),
+                }))
+            }
+            kind::ANSWER => {
+                // Checked from the length alone, before the JSON is parsed.
+                if body.len() + 1 > MAX_ANSWER_FRAME {
+                    return Err(FrameError::AnswerTooLarge {
+                        len: body.len() + 1,
+                        max: MAX_ANSWER_FRAME,
+                    });
+                }
+                let answer: TextJson = json("ANSWER", &body)?;
+                Ok(Frame::Answer { text: answer.text })
+            }
+            kind::RESULT => {
+                let result: ResultJson = json("RESULT", &body)?;
+                let correct = match result.result.as_str() {
+                    CORRECT => true,
+                    INCORRECT => false,
+                    other => {
+                        return Err(invalid(
+                            "RESULT",
+                            format!("unknown result {:?}", cut(other, 32)),
+                        ));
+                    }
+                };
+                Ok(Frame::Result {
+                    correct,
+                    reason: cut(&result.reason, MAX_REASON),
+                })
+            }
+            kind::NOTICE => {
+                let notice: TextJson = json("NOTICE", &body)?;
+                Ok(Frame::Notice {
+                    text: cut(&notice.text, MAX_NOTICE),
+                })
+            }
             other => Err(FrameError::UnknownKind(other)),
         }
     }
@@ -399,6 +524,32 @@ impl Frame {
                     },
                 );
             }
+            Frame::Task(task) => {
+                out.put_u8(kind::TASK);
+                let body = TaskJson {
+                    exercise: task.exercise.clone(),
+                    text: task.text.clone(),
+                    material: task.material.clone(),
+                };
+                write_json(out, &body);
+            }
+            Frame::Answer { text } => {
+                out.put_u8(kind::ANSWER);
+                write_json(out, &TextJson { text: text.clone() });
+            }
+            Frame::Result { correct, reason } => {
+                out.put_u8(kind::RESULT);
+                let body = ResultJson {
+                    result: (if *correct { CORRECT } else { INCORRECT }).to_owned(),
+                    reason: reason.clone(),
+                };
+                write_json(out, &body);
+            }
+            Frame::Notice { text } => {
+                out.put_u8(kind::NOTICE);
+                write_json(out, &TextJson { text: text.clone() });
+            }
+            Frame::Unknown { kind } => out.put_u8(*kind),
         }
         let body_len = out.len() - start - 4;
         // Bodies we build are far below 4 GiB; saturate rather than wrap if one ever is not.
@@ -503,9 +654,47 @@ mod tests {
             reason: "nope".into(),
         });
         round_trip(Frame::Bye { reason: None });
+        round_trip(Frame::Task(Task {
+            exercise: "rewrite-role".into(),
+            text: "Make the server read \"role\":\"teacher\".".into(),
+            material: "00ff".into(),
+        }));
+        round_trip(Frame::Answer {
+            text: "secret".into(),
+        });
+        round_trip(Frame::Result {
+            correct: false,
+            reason: "not the secret".into(),
+        });
+        round_trip(Frame::Notice {
+            text: "five minutes left".into(),
+        });
         round_trip(Frame::Bye {
             reason: Some("server shutting down".into()),
         });
+    }
+
+    #[test]
+    fn an_oversized_answer_is_refused_from_its_length_before_parsing() {
+        let mut body = b"A".to_vec();
+        body.extend(std::iter::repeat_n(b'x', MAX_ANSWER_FRAME));
+        let err = Frame::parse(Bytes::from(body)).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "ANSWER frame of 1025 bytes exceeds the maximum of 1024 bytes"
+        );
+    }
+
+    #[test]
+    fn a_result_says_correct_or_incorrect_and_nothing_else() {
+        let parse = |b: &'static [u8]| Frame::parse(Bytes::from_static(b));
+        assert!(
+            parse(br#"R{"result":"maybe"}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown result")
+        );
+        assert!(parse(br#"T{"exercise":"x","text":"t","material":"zz"}"#).is_err());
     }
 
     #[test]

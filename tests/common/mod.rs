@@ -46,6 +46,7 @@ pub fn server_config(scheme: Scheme, exchange: KeyExchange) -> ServerConfig {
         nonce: cipherlab::crypto::NoncePolicy::Random,
         limits: Limits::default(),
         clock: system_clock(),
+        class: None,
     }
 }
 
@@ -115,6 +116,7 @@ pub fn client_config(addr: SocketAddr, scheme: Option<Scheme>, key: Option<&Key>
             text: format!("hex:{}", hex::encode(k.as_bytes())).into(),
             origin: "test".into(),
         }),
+        keyless: false,
         ttl: None,
         nonce: cipherlab::crypto::NoncePolicy::Random,
         limits: Limits::default(),

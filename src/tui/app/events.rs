@@ -203,6 +203,23 @@ impl App {
                 self.ui.show_error(message);
             }
             Event::Error { message, .. } => self.ui.show_error(message),
+            // The exercise's words, shown where the screen shows news.
+            Event::Task { task, .. } => {
+                self.ui
+                    .show_error(format!("task {}: {}", task.exercise, task.text));
+            }
+            Event::Result {
+                correct, reason, ..
+            } => {
+                let word = if correct {
+                    "✔ correct"
+                } else {
+                    "✘ incorrect"
+                };
+                self.ui.show_error(format!("{word}: {reason}"));
+            }
+            Event::Notice { text, .. } => self.ui.show_error(format!("notice: {text}")),
+            Event::SentWire { .. } | Event::Progress { .. } => {}
         }
     }
 
