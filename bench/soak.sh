@@ -7,9 +7,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 CLIENTS="${1:-500}"
 MESSAGES="${2:-200}"
 cargo build --release --quiet
+# Wherever cargo puts its builds (CARGO_TARGET_DIR, a config file), not only ./target.
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 status=0
-for scheme in ecb cbc fernet hmac; do
-    out="$(target/release/cipherlab bench net --scheme "$scheme" --clients "$CLIENTS" --messages "$MESSAGES" --size 64 --json || true)"
+for scheme in ecb cbc fernet hmac prefix-mac gcm chacha; do
+    out="$("$TARGET_DIR/release/cipherlab" bench net --scheme "$scheme" --clients "$CLIENTS" --messages "$MESSAGES" --size 64 --json || true)"
     python3 - "$scheme" "$CLIENTS" "$MESSAGES" "$out" <<'PY' || status=1
 import json, sys
 scheme, clients, messages, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]

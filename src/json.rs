@@ -16,9 +16,31 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
     object.insert("event".into(), event.name().into());
     let fields = match event {
         Event::Listening { addr } => json!({ "addr": addr.to_string() }),
-        Event::Connected { peer, name, scheme } => {
-            json!({ "peer": peer.to_string(), "peer_id": peer.id, "name": name, "scheme": scheme.name() })
+        Event::Connected {
+            peer,
+            name,
+            scheme,
+            listed_as,
+        } => {
+            let mut fields = json!({ "peer": peer.to_string(), "peer_id": peer.id, "name": name, "scheme": scheme.name() });
+            if let Some(listed_as) = listed_as {
+                fields["listed_as"] = listed_as.as_str().into();
+            }
+            fields
         }
+        Event::Reconnecting {
+            addr,
+            attempt,
+            attempts,
+            delay,
+            reason,
+        } => json!({
+            "addr": addr,
+            "attempt": attempt,
+            "attempts": attempts,
+            "delay_ms": delay.as_millis() as u64,
+            "reason": reason,
+        }),
         Event::Key {
             key,
             source,
@@ -132,6 +154,48 @@ pub fn event_json(event: &Event, show_keys: bool) -> Value {
         Event::Oracle(oracle) => oracle_fields(oracle),
         Event::Unsent { peer, reason } => {
             json!({ "message": format!("message not sent: {reason}"), "peer": peer.to_string() })
+        }
+        Event::SentWire { peer, seq, sealed } => {
+            json!({ "seq": seq, "peer": peer.to_string(), "raw": true, "wire_hex": hex::encode(sealed) })
+        }
+        Event::Task { peer, task } => json!({
+            "peer": peer.to_string(),
+            "exercise": task.exercise,
+            "text": task.text,
+            "material": task.material,
+        }),
+        Event::Result {
+            peer,
+            correct,
+            reason,
+        } => json!({
+            "peer": peer.to_string(),
+            "result": if *correct { crate::wire::frame::CORRECT } else { crate::wire::frame::INCORRECT },
+            "reason": reason,
+        }),
+        Event::Notice { peer, text } => json!({ "peer": peer.to_string(), "text": text }),
+        Event::Progress {
+            peer,
+            name,
+            exercise,
+            progress,
+        } => {
+            let mut fields = json!({
+                "peer": peer.to_string(),
+                "name": name,
+                "exercise": exercise,
+                "tries": progress.tries(),
+            });
+            match progress {
+                crate::net::exercise::Progress::Solved { taken, .. } => {
+                    fields["state"] = "solved".into();
+                    fields["seconds"] = json!((taken.as_secs_f64() * 10.0).round() / 10.0);
+                }
+                crate::net::exercise::Progress::Working { .. } => {
+                    fields["state"] = "working".into();
+                }
+            }
+            fields
         }
         Event::Error { peer, message } => {
             let mut fields = json!({ "message": message });
@@ -314,6 +378,28 @@ mod tests {
                 .to_string()
                 .contains(r#""key":"hunter2hunter2""#)
         );
+    }
+
+    #[test]
+    fn a_client_says_how_it_reconnects_and_what_it_is_called() {
+        let event = Event::Reconnecting {
+            addr: "127.0.0.1:12345".into(),
+            attempt: 2,
+            attempts: 5,
+            delay: std::time::Duration::from_millis(1000),
+            reason: "cannot connect to 127.0.0.1:12345: refused".into(),
+        };
+        assert_eq!(
+            event_json(&event, false).to_string(),
+            r#"{"event":"reconnecting","addr":"127.0.0.1:12345","attempt":2,"attempts":5,"delay_ms":1000,"reason":"cannot connect to 127.0.0.1:12345: refused"}"#
+        );
+        let event = Event::Connected {
+            peer: peer(),
+            name: "server".into(),
+            scheme: Scheme::Ecb,
+            listed_as: Some("alice-2".into()),
+        };
+        assert_eq!(event_json(&event, false)["listed_as"], "alice-2");
     }
 
     #[test]

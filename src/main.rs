@@ -13,9 +13,9 @@ use cipherlab::crypto::KeyExchange;
 use cipherlab::crypto::Scheme;
 use cipherlab::lesson::Lesson;
 use cipherlab::logging::{self, LogRing};
-use cipherlab::net::Mode;
+use cipherlab::net::{Mode, Role};
 use cipherlab::record::{self, Header, Recorder, Tape};
-use cipherlab::tui::{self, Launch};
+use cipherlab::tui::{self, Launch, ScreenOptions};
 use cipherlab::{bench, headless, net, oneshot};
 
 fn main() -> ExitCode {
@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         key_exchange: None,
         nonce: None,
         headless: false,
+        hide_keys: false,
         messages: Vec::new(),
     }));
     let on_screen = match &command {
@@ -42,7 +43,8 @@ fn main() -> ExitCode {
         | Command::Open(_)
         | Command::Keygen(_)
         | Command::Bench(_)
-        | Command::Attack(_) => false,
+        | Command::Attack(_)
+        | Command::Exercise(_) => false,
     };
     let records = match &command {
         Command::Demo(_) | Command::Server(_) | Command::Client(_) | Command::Mitm(_) => true,
@@ -137,6 +139,17 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
             runtime(headless::attack(config, plan, front.output(None), json))
         }
         Command::Lesson(args) => lesson(&args, &front)?,
+        Command::Exercise(_) => {
+            for exercise in cipherlab::net::exercise::Exercise::shipped() {
+                println!(
+                    "{:<20} {:<11} {}",
+                    exercise.name,
+                    exercise.scheme.name(),
+                    exercise.title
+                );
+            }
+            ExitCode::SUCCESS
+        }
         Command::Replay(args) => {
             let recording = record::load(&args.file).map_err(|e| failed(&e))?;
             let speed = args.speed;
@@ -148,7 +161,8 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 runtime(async move { headless::replay(recording, speed, &out).await })
             } else {
                 let launch = Launch::Replay { recording, speed };
-                runtime(async move { screen(tui::run(launch, ring, None).await) })
+                let options = ScreenOptions::hiding_keys(args.hide_keys);
+                runtime(async move { screen(tui::run(launch, options, ring, None).await) })
             }
         }
         Command::Server(args) => {
@@ -161,12 +175,18 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
             runtime(async move {
                 let listener = match net::server::bind(&listen).await {
                     Ok(listener) => listener,
+                    Err(e) if args.headless => {
+                        headless::Printer::new(&front.output(recorder), Role::Server).failure(&e);
+                        return failed(&e.to_string());
+                    }
                     Err(e) => return failed(&e.to_string()),
                 };
                 if args.headless {
                     headless::server(listener, config, front.output(recorder)).await
                 } else {
-                    screen(tui::run(Launch::Server { listener, config }, ring, recorder).await)
+                    let options = ScreenOptions::hiding_keys(args.hide_keys);
+                    let launch = Launch::Server { listener, config };
+                    screen(tui::run(launch, options, ring, recorder).await)
                 }
             })
         }
@@ -180,12 +200,18 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
             runtime(async move {
                 let listener = match net::server::bind(&args.listen).await {
                     Ok(listener) => listener,
+                    Err(e) if args.headless => {
+                        headless::Printer::new(&front.output(recorder), Role::Mitm).failure(&e);
+                        return failed(&e.to_string());
+                    }
                     Err(e) => return failed(&e.to_string()),
                 };
                 if args.headless {
                     headless::mitm(listener, config, front.output(recorder)).await
                 } else {
-                    screen(tui::run(Launch::Mitm { listener, config }, ring, recorder).await)
+                    let options = ScreenOptions::hiding_keys(args.hide_keys);
+                    let launch = Launch::Mitm { listener, config };
+                    screen(tui::run(launch, options, ring, recorder).await)
                 }
             })
         }
@@ -197,10 +223,20 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 exchange: None,
             })?;
             if args.headless {
-                runtime(headless::client(config, messages, front.output(recorder)))
+                let student = headless::Student {
+                    wires: args.send_wire.iter().cloned().map(Into::into).collect(),
+                    answers: args.answers.clone(),
+                };
+                runtime(headless::student(
+                    config,
+                    messages,
+                    student,
+                    front.output(recorder),
+                ))
             } else {
                 let launch = Launch::Client { config };
-                runtime(async move { screen(tui::run(launch, ring, recorder).await) })
+                let options = ScreenOptions::hiding_keys(args.hide_keys);
+                runtime(async move { screen(tui::run(launch, options, ring, recorder).await) })
             }
         }
         Command::Demo(args) if args.headless => {
@@ -234,7 +270,8 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 exchange,
                 nonce,
             };
-            runtime(async move { screen(tui::run(launch, ring, recorder).await) })
+            let options = ScreenOptions::hiding_keys(args.hide_keys);
+            runtime(async move { screen(tui::run(launch, options, ring, recorder).await) })
         }
     })
 }
@@ -296,8 +333,9 @@ fn lesson(args: &cli::LessonArgs, front: &Front) -> Result<ExitCode, ExitCode> {
             exchange: first.and_then(|s| s.key_exchange),
         })?;
         let (launch, ring) = (Launch::Lesson { lesson }, front.ring.clone());
+        let options = ScreenOptions::hiding_keys(args.hide_keys);
         return Ok(runtime(async move {
-            screen(tui::run(launch, ring, recorder).await)
+            screen(tui::run(launch, options, ring, recorder).await)
         }));
     }
     Ok(runtime(async move {

@@ -244,6 +244,31 @@ impl Drop for ServerProcess {
     }
 }
 
+/// A headless man in the middle on a free port in front of `upstream`, with `extra` arguments:
+/// the process, and its first event (`listening`, with the address it took).
+fn start_mitm(upstream: &str, extra: &[&str]) -> (Child, Value) {
+    let mut mitm = Command::new(BIN)
+        .args([
+            "mitm",
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+        ])
+        .arg(upstream)
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(mitm.stdout.take().unwrap());
+    let listening = next_json(&mut lines);
+    // Keep reading, so that the man in the middle never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
+    (mitm, listening)
+}
+
 fn next_json(lines: &mut impl BufRead) -> Value {
     let mut line = String::new();
     lines.read_line(&mut line).unwrap();
@@ -736,24 +761,8 @@ fn port_0_is_for_listening_only() {
     // Listening on port 0 still picks a free port, and a man in the middle there relays.
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(&["--scheme", "ecb"], &dir.path().join("server.log"));
-    let mut mitm = Command::new(BIN)
-        .args([
-            "mitm",
-            "--headless",
-            "--listen",
-            "127.0.0.1:0",
-            "--upstream",
-        ])
-        .arg(&server.addr)
-        .arg("--log-file")
-        .arg(dir.path().join("mitm.log"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(mitm.stdout.take().unwrap());
-    let listening = next_json(&mut lines);
+    let log = dir.path().join("mitm.log");
+    let (mut mitm, listening) = start_mitm(&server.addr, &["--log-file", log.to_str().unwrap()]);
     let _ = mitm.kill();
     let _ = mitm.wait();
     assert_eq!(listening["event"], "listening", "{listening}");
@@ -837,4 +846,91 @@ fn bench_net_refuses_at_once_when_even_the_hard_open_file_limit_is_too_low() {
         "{stderr}"
     );
     assert!(started.elapsed() < Duration::from_secs(5), "it stalled");
+}
+
+#[test]
+fn a_headless_server_or_mitm_on_a_port_in_use_prints_a_json_error_event() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    for args in [
+        &["server", "--headless", "--listen", &addr][..],
+        &[
+            "mitm",
+            "--headless",
+            "--listen",
+            &addr,
+            "--upstream",
+            "127.0.0.1:9",
+        ],
+    ] {
+        let output = run(args, b"");
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stdout = text(&output.stdout);
+        let events: Vec<Value> = stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(
+            events.iter().any(|e| e["event"] == "error"
+                && e["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(&format!("cannot listen on {addr}")))),
+            "{args:?}: {stdout}"
+        );
+        assert!(
+            text(&output.stderr).contains("cannot listen on"),
+            "{args:?}"
+        );
+    }
+    drop(taken);
+}
+
+#[test]
+fn the_log_names_an_injected_copy_replay_n_not_its_raw_sequence_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let server = ServerProcess::start(&["--scheme", "cbc"], &log);
+    let (mut mitm, listening) = start_mitm(
+        &server.addr,
+        &["--tamper", "2=replay", "--log-level", "off"],
+    );
+    let addr = listening["addr"].as_str().unwrap().to_owned();
+    let client = run(
+        &[
+            "client",
+            "--headless",
+            "--connect",
+            &addr,
+            "--message",
+            "pay bob 10",
+            "--message",
+            "hi",
+        ],
+        b"",
+    );
+    assert_eq!(client.status.code(), Some(0), "{}", text(&client.stderr));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let results = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let results: Vec<String> = text
+            .lines()
+            .filter(|l| l.contains("verification result"))
+            .map(str::to_owned)
+            .collect();
+        if results.len() >= 3 || Instant::now() > deadline {
+            break results;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let _ = mitm.kill();
+    let _ = mitm.wait();
+    assert_eq!(server.stop(), Some(0));
+    assert!(
+        results.iter().any(|l| l.contains("seq=replay 1")),
+        "{results:#?}"
+    );
+    assert!(
+        results.iter().all(|l| !l.contains("9223372036854775808")),
+        "{results:#?}"
+    );
 }

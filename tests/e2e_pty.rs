@@ -2,6 +2,8 @@
 //! read the verdict off the screen, quit, and find the terminal restored.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::num::NonZeroU16;
 use std::sync::mpsc;
@@ -94,6 +96,20 @@ impl Pty {
         }
     }
 
+    /// Waits until `needle` is no longer on screen, then returns the screen.
+    fn wait_gone(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.parser.screen().contents().contains(needle) {
+            let screen = self.parser.screen().contents();
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {needle:?} to go; screen:\n{screen}"
+            );
+            self.pump(Duration::from_millis(50));
+        }
+        self.parser.screen().contents()
+    }
+
     fn send(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).unwrap();
         self.writer.flush().unwrap();
@@ -125,6 +141,9 @@ impl Drop for Pty {
 fn type_a_message_in_the_demo_read_authentic_and_quit() {
     let mut pty = Pty::spawn(&[], 120, 36, &[]);
     pty.wait_for("received-in-clear");
+    // Keys are commands until i starts typing; the footer says when they are text.
+    pty.send(b"i");
+    pty.wait_for("TYPING");
     pty.send(b"hello from the pty");
     pty.wait_for("> hello from the pty");
     pty.send(b"\r");
@@ -159,11 +178,50 @@ fn scheme_keys_restart_the_demo_and_ctrl_c_always_quits() {
     pty.wait_for("q quit");
     pty.send(b"1");
     pty.wait_for("demo · ecb");
-    // The new demo takes typing at once, as the first did; wait for its client to connect.
+    // Wait for the new demo's client to connect, then type (i first: keys are commands).
     pty.wait_for("client: connected");
-    pty.send(b"YELLOW SUBMARINEYELLOW SUBMARINE\r");
+    pty.send(b"iYELLOW SUBMARINEYELLOW SUBMARINE\r");
     pty.wait_for("unauthenticated");
     pty.send(b"\x03");
+    assert!(pty.wait_exit().success());
+}
+
+#[test]
+fn the_demos_first_keys_are_commands_before_and_after_a_restart() {
+    let mut pty = Pty::spawn(&["demo", "--scheme", "fernet"], 80, 24, &[]);
+    let screen = pty.wait_for("client: connected");
+    assert!(screen.contains("q quit  ?/F1 help  i type"), "{screen}");
+    // A presenter's first ? opens help, and q closes it rather than typing.
+    pty.send(b"?");
+    pty.wait_for("Help — Esc closes");
+    pty.send(b"q");
+    pty.wait_for("q quit  ?/F1 help");
+    // 1 then 3: two scheme keys, the second after the restart the first caused.
+    pty.send(b"1");
+    pty.wait_for("demo · ecb");
+    pty.send(b"3");
+    let screen = pty.wait_for("demo · fernet");
+    assert!(
+        screen.contains("> press i to type"),
+        "nothing was typed:\n{screen}"
+    );
+    pty.send(b"q");
+    assert!(pty.wait_exit().success());
+}
+
+#[test]
+fn hide_keys_starts_the_projector_with_keys_hidden_and_h_shows_them() {
+    let mut pty = Pty::spawn(&["demo", "--hide-keys", "--scheme", "fernet"], 200, 50, &[]);
+    let screen = pty.wait_for("client: connected");
+    assert_eq!(screen.matches("Key — hidden").count(), 2, "{screen}");
+    assert!(
+        screen.contains("‹hidden: h shows it› · fingerprint"),
+        "{screen}"
+    );
+    pty.send(b"h");
+    let screen = pty.wait_gone("Key — hidden");
+    assert!(!screen.contains("‹hidden"), "{screen}");
+    pty.send(b"q");
     assert!(pty.wait_exit().success());
 }
 
@@ -179,7 +237,7 @@ fn a_tiny_terminal_gets_a_clear_message() {
 fn the_mouse_wheel_and_clicks_are_understood() {
     let mut pty = Pty::spawn(&[], 120, 36, &[]);
     pty.wait_for("received-in-clear");
-    pty.send(b"one\r");
+    pty.send(b"ione\r");
     pty.wait_for("#1");
     pty.send(b"two\r");
     pty.wait_for("#2");
@@ -283,7 +341,7 @@ fn a_recorded_screen_session_replays_on_the_screen() {
         &[],
     );
     pty.wait_for("pre-shared");
-    pty.send(b"recorded for the class\r");
+    pty.send(b"irecorded for the class\r");
     pty.wait_for("authentic");
     pty.send(b"\x03");
     assert!(pty.wait_exit().success());
@@ -300,7 +358,7 @@ fn a_recorded_screen_session_replays_on_the_screen() {
     // The status line says when the whole recording has played.
     pty.wait_for("replay finished:");
     // Nothing can be sent from a replay, and it says so.
-    pty.send(b"x\r");
+    pty.send(b"ihi\r");
     pty.wait_for("this is a replay of a recording");
     pty.send(b"\x03");
     assert!(pty.wait_exit().success());
@@ -401,14 +459,14 @@ fn a_recorded_scheme_switch_and_intercept_replay_as_they_happened_and_a_replay_p
         &[],
     );
     pty.wait_for("received-in-clear");
-    pty.send(b"first under fernet\r");
+    pty.send(b"ifirst under fernet\r");
     pty.wait_for("authentic");
     pty.send(b"\x1b");
     pty.wait_for("q quit");
     pty.send(b"2");
     pty.wait_for("demo · cbc");
     pty.wait_for("client: connected");
-    pty.send(b"then under cbc\r");
+    pty.send(b"ithen under cbc\r");
     pty.wait_for("received: then under cbc");
     pty.send(b"\x1b");
     pty.wait_for("q quit");
@@ -427,7 +485,7 @@ fn a_recorded_scheme_switch_and_intercept_replay_as_they_happened_and_a_replay_p
 
     // Paused at once, a replay moves one event per `.`: step to the held message.
     let mut pty = Pty::spawn(&["replay", path, "--speed", "0.01"], 140, 42, &[]);
-    pty.wait_for("Space pause/resume replay");
+    pty.wait_for("Space pause/resume");
     pty.send(b" ");
     let mut screen = pty.wait_for("replay paused:");
     while !screen.contains("intercept ON: 1 held") {
@@ -464,4 +522,59 @@ fn a_recorded_scheme_switch_and_intercept_replay_as_they_happened_and_a_replay_p
     pty.send(b"\x03");
     assert!(pty.wait_exit().success());
     let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn a_client_started_before_its_server_connects_keeps_unsent_text_and_survives_a_restart() {
+    use common::process::Proc;
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let mut pty = Pty::spawn(
+        &["client", "--connect", &addr, "--name", "alice"],
+        120,
+        36,
+        &[],
+    );
+    pty.wait_for("client: reconnecting, try 1 of 12");
+    pty.wait_for("Ctrl-R stop reconnecting");
+    // Enter while there is no server: the text stays, and the screen says it was not sent.
+    pty.send(b"ihello before the server\r");
+    let screen = pty.wait_for("the message was not sent");
+    assert!(screen.contains("> hello before the server"), "{screen}");
+    let server = |addr: &str| {
+        Proc::cipherlab(
+            &["server", "--headless", "--scheme", "ecb", "--listen", addr],
+            &[],
+        )
+    };
+    let first = server(&addr);
+    pty.wait_for(&format!("connected to {addr} as alice"));
+    // The same text, sent now.
+    pty.send(b"\r");
+    let screen = pty.wait_for("unauthenticated");
+    assert!(screen.contains("sent: hello before the server"), "{screen}");
+    // The instructor restarts the server (under another scheme): the client comes back.
+    assert_eq!(first.stop(), Some(0));
+    pty.wait_for("client: reconnecting");
+    let _second = Proc::cipherlab(
+        &[
+            "server",
+            "--headless",
+            "--scheme",
+            "fernet",
+            "--listen",
+            &addr,
+        ],
+        &[],
+    );
+    pty.wait_for("client · fernet");
+    pty.wait_for(&format!("connected to {addr} as alice"));
+    pty.send(b"after the restart\r");
+    let screen = pty.wait_for("✔ authentic");
+    assert!(screen.contains("History — 2 of 2"), "{screen}");
+    pty.send(b"\x03");
+    assert!(pty.wait_exit().success());
 }

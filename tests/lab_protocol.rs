@@ -153,15 +153,25 @@ async fn hello_with_the_wrong_scheme_is_a_mismatch() {
 }
 
 #[tokio::test]
-async fn garbage_after_the_handshake_closes_only_that_connection() {
-    let (server, mut client) = server_with_good_client().await;
+async fn an_unknown_kind_after_the_handshake_is_reported_and_the_connection_kept() {
+    let (mut server, mut client) = server_with_good_client().await;
     let mut raw = RawPeer::connect(server.addr).await;
     assert!(matches!(raw.hello(None).await, Frame::Welcome(_)));
+    // A newer peer's frame kind: an error event, and the conversation goes on.
     raw.send_raw(b"\x00\x00\x00\x03Qxx").await;
-    let frames = raw.read_until_closed().await;
-    assert_eq!(
-        error_reason(&frames).as_deref(),
-        Some("unknown frame kind 0x51")
+    let reported = wait_for(&mut server.events, "the unknown kind reported", |e| {
+        matches!(e, Event::Error { message, .. } if message.contains("unknown frame kind 0x51"))
+    })
+    .await;
+    assert!(matches!(reported, Event::Error { peer: Some(_), .. }));
+    raw.send(&Frame::Data {
+        seq: 1,
+        sealed: Bytes::from_static(b"not a token"),
+    })
+    .await;
+    assert!(
+        matches!(raw.read_frame().await, Some(Frame::Verdict { seq: 1, .. })),
+        "the connection survived the unknown kind"
     );
     good_client_still_served(&mut client).await;
 }

@@ -30,7 +30,7 @@ fn the_documented_exchange_decodes_and_re_encodes_exactly() {
     let doc =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/PROTOCOL.md")).unwrap();
     let blocks = hex_blocks(&doc);
-    assert_eq!(blocks.len(), 5);
+    assert_eq!(blocks.len(), 9);
     let mut frames = vec![];
     for bytes in &blocks {
         let mut buf = BytesMut::from(&bytes[..]);
@@ -47,7 +47,12 @@ fn the_documented_exchange_decodes_and_re_encodes_exactly() {
         frames.push(frame);
     }
     let kinds: Vec<_> = frames.iter().map(Frame::kind_name).collect();
-    assert_eq!(kinds, ["HELLO", "WELCOME", "DATA", "VERDICT", "BYE"]);
+    assert_eq!(
+        kinds,
+        [
+            "HELLO", "WELCOME", "DATA", "VERDICT", "BYE", "TASK", "ANSWER", "RESULT", "NOTICE"
+        ]
+    );
     // The DATA frame really is "hello, lab" under the WELCOME's key.
     let (Frame::Welcome(welcome), Frame::Data { sealed: wire, .. }) = (&frames[1], &frames[2])
     else {

@@ -49,11 +49,11 @@ fn record_demo(file: &str, extra: &[&str]) -> (PathBuf, Vec<String>) {
 }
 
 /// The parts of an event that a replay must reproduce: everything but where it was printed
-/// from (`side`, `role`) and when (`t_ms`).
+/// from (`role`) and when (`t_ms`).
 fn essence(line: &str) -> Value {
     let mut value: Value = serde_json::from_str(line).unwrap();
     let fields = value.as_object_mut().unwrap();
-    for transient in ["side", "role", "t_ms"] {
+    for transient in ["role", "t_ms"] {
         fields.remove(transient);
     }
     value
@@ -88,6 +88,23 @@ fn named(lines: &[String], name: &str) -> Vec<Value> {
 }
 
 #[test]
+fn the_headless_demo_names_each_lines_role_as_recordings_do() {
+    let (code, printed, stderr) = run(&["demo", "--headless", "--message", "hi"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let mut roles = std::collections::BTreeSet::new();
+    for line in &printed {
+        let value: Value = serde_json::from_str(line).unwrap();
+        assert!(value.get("side").is_none(), "no `side` field: {line}");
+        roles.insert(value["role"].as_str().unwrap_or_default().to_owned());
+    }
+    assert_eq!(
+        roles.into_iter().collect::<Vec<_>>(),
+        ["client", "server"],
+        "{printed:?}"
+    );
+}
+
+#[test]
 fn a_recorded_demo_replays_event_for_event() {
     let (path, printed) = record_demo("demo.jsonl", &["--scheme", "ecb", "--log-secrets"]);
 
@@ -103,7 +120,7 @@ fn a_recorded_demo_replays_event_for_event() {
     for (line, shown) in recorded[1..].iter().zip(&printed) {
         let value: Value = serde_json::from_str(line).unwrap();
         let shown: Value = serde_json::from_str(shown).unwrap();
-        assert_eq!(value["role"], shown["side"], "{line}");
+        assert_eq!(value["role"], shown["role"], "{line}");
         let t = value["t_ms"].as_u64().unwrap();
         assert!(t >= last, "time goes backwards at {line}");
         last = t;
@@ -125,7 +142,7 @@ fn a_recorded_demo_replays_event_for_event() {
     for (line, shown) in replayed.iter().zip(&printed) {
         let line: Value = serde_json::from_str(line).unwrap();
         let shown: Value = serde_json::from_str(shown).unwrap();
-        assert_eq!(line["role"], shown["side"]);
+        assert_eq!(line["role"], shown["role"]);
     }
     assert_eq!(named(&replayed, "verdict").len(), 3);
     assert_eq!(named(&replayed, "key").len(), 2);

@@ -66,10 +66,13 @@ fn awaiting(mode: Mode, assumed: Scheme) -> App {
     App::new(session, cipherlab::logging::LogRing::default(), theme)
 }
 
-/// Types `text` into whatever takes typing now (the editor, or the tamper form after
-/// clearing it).
+/// Types `text` as a person does: into the tamper form when it is open (after clearing it),
+/// else into the editor, pressing `i` first as keys are commands until then.
 fn type_text(app: &mut App, text: &str) {
     use ratatui::crossterm::event::KeyCode;
+    if app.ui().popup().is_none() && !app.context().typing {
+        press(app, KeyCode::Char('i'));
+    }
     for _ in 0..24 {
         press(app, KeyCode::Backspace);
     }
@@ -159,27 +162,71 @@ fn compare_tab_and_sealing_again() {
     );
 }
 
-#[tokio::test]
-async fn matrix_tab_after_run_all() {
+/// Every cell of the attack matrix, played for real on loopback.
+async fn every_cell() -> Vec<cipherlab::net::matrix::Cell> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     tokio::spawn(cipherlab::net::matrix::run_all(tx));
     let mut cells = vec![];
     while let Some(cell) = rx.recv().await {
         cells.push(cell);
     }
+    cells
+}
+
+#[tokio::test]
+async fn matrix_tab_after_run_all() {
+    let cells = every_cell().await;
     let app = scenario::matrix(cells);
     insta::assert_snapshot!("matrix", draw(&app, 140, 24).backend());
 }
 
 #[test]
-fn help_popup_lists_every_key() {
+fn help_lists_the_keys_that_apply_here_grouped_with_enters_two_meanings_apart() {
     let mut app = scenario::demo(Scheme::Fernet);
     app.apply(Action::Help);
     let terminal = draw(&app, 120, 40);
     insta::assert_snapshot!("help", terminal.backend());
     let text = screen_text(&terminal);
-    for key in cipherlab::tui::action::listed() {
-        assert!(text.contains(key.label), "help lacks {}", key.label);
+    for shown in [
+        "While typing",
+        "Enter     seal and send the text",
+        "The man in the middle (Wire)",
+        "Enter     forward the held message",
+        "The demo",
+        "e         exchange: send, psk, x25519",
+        "\\         zoom the pane, and back",
+        "h         hide or show keys",
+    ] {
+        assert!(text.contains(shown), "help lacks {shown:?}:\n{text}");
+    }
+    for absent in ["seal again", "run all attacks", "next step"] {
+        assert!(
+            !text.contains(absent),
+            "{absent:?} does not apply here:\n{text}"
+        );
+    }
+    // On the Compare tab of a client, the keys are the Compare tab's, and nothing of the Wire.
+    let mut client = scenario::client(Scheme::Ecb);
+    client.apply(Action::NextTab);
+    client.apply(Action::Help);
+    let text = screen_text(&draw(&client, 120, 40));
+    assert!(text.contains("s         seal again"), "{text}");
+    for absent in ["intercept", "forward the held", "The demo", "seal and send"] {
+        assert!(
+            !text.contains(absent),
+            "{absent:?} on a client's Compare tab:\n{text}"
+        );
+    }
+    // At 80x24 every group still shows, in two columns.
+    let text = screen_text(&draw(&app, 80, 24));
+    for heading in [
+        "Anywhere",
+        "While typing",
+        "When not typing",
+        "The Lab tab",
+        "The demo",
+    ] {
+        assert!(text.contains(heading), "{heading}:\n{text}");
     }
 }
 
@@ -266,6 +313,7 @@ fn ten_thousand_messages_keep_state_bounded() {
                     peer,
                     name: format!("c{i}"),
                     scheme: Scheme::Hmac,
+                    listed_as: None,
                 },
             );
         }
@@ -388,6 +436,7 @@ fn the_server_operator_replies_to_the_selected_client() {
     use cipherlab::tui::state::Request;
     let mut app = scenario::server(Scheme::Fernet);
     app.focus_on(Focus::Clients);
+    app.apply(Action::Home);
     app.apply(Action::Down);
     app.apply(Action::Edit);
     for c in "see you".chars() {
@@ -527,6 +576,7 @@ fn a_client_and_a_man_in_the_middle_show_the_session_the_handshake_set() {
         peer,
         name: "server".into(),
         scheme: Scheme::Hmac,
+        listed_as: None,
     };
     client.on_net(0, Role::Client, connected);
     let key = Key::parse(Scheme::Hmac, "text:k").unwrap();
@@ -557,6 +607,7 @@ fn a_client_and_a_man_in_the_middle_show_the_session_the_handshake_set() {
         key_exchange: KeyExchange::Psk,
         key: None,
         agreement: None,
+        name: None,
     });
     let frames = [
         (Direction::ToClient, welcome),
@@ -816,6 +867,7 @@ fn a_man_in_the_middle_does_not_guess_the_scheme_before_the_handshake() {
         peer,
         name: "alice".to_owned(),
         scheme: Scheme::Hmac,
+        listed_as: None,
     };
     app.on_net(0, Role::Mitm, connected);
     let text = screen_text(&draw(&app, 120, 36));
@@ -999,7 +1051,8 @@ fn going_back_in_a_lesson_shows_that_steps_message_again() {
 fn the_help_popup_takes_every_key_until_it_closes() {
     use ratatui::crossterm::event::KeyCode;
     let mut app = scenario::demo(Scheme::Fernet);
-    assert!(app.context().typing, "the demo starts in the editor");
+    press(&mut app, KeyCode::Char('i'));
+    assert!(app.context().typing, "i starts typing");
     press(&mut app, KeyCode::F(1));
     assert!(app.ui().popup().is_some(), "F1 opens help while typing");
     let focus = app.ui().focus();
@@ -1026,7 +1079,8 @@ fn the_help_popup_takes_every_key_until_it_closes() {
 
 #[test]
 fn the_footer_keeps_a_help_hint_while_typing() {
-    let app = scenario::demo(Scheme::Fernet);
+    let mut app = scenario::demo(Scheme::Fernet);
+    app.apply(Action::Edit);
     assert!(app.context().typing);
     let text = screen_text(&draw(&app, 140, 42));
     let footer = text.lines().last().unwrap_or_default();
@@ -1034,26 +1088,506 @@ fn the_footer_keeps_a_help_hint_while_typing() {
 }
 
 #[test]
-fn a_restart_with_another_scheme_keeps_the_editor_taking_typing() {
+fn the_first_keys_are_commands_and_stay_commands_after_a_restart() {
+    use cipherlab::tui::state::Request;
     use ratatui::crossterm::event::KeyCode;
-    let mut app = scenario::demo(Scheme::Fernet);
-    press(&mut app, KeyCode::Esc);
-    assert!(
-        !app.context().typing,
-        "Esc leaves the editor, so 2 is a command"
-    );
-    press(&mut app, KeyCode::Char('2'));
-    assert!(
+    let restarts = |app: &mut App| {
         app.take_requests()
-            .iter()
-            .any(|r| matches!(r, cipherlab::tui::state::Request::Restart { .. })),
-        "2 restarted the demo"
-    );
-    assert_eq!(app.ui().focus(), Focus::Input);
-    press(&mut app, KeyCode::Char('h'));
+            .into_iter()
+            .filter_map(|r| match r {
+                Request::Restart { options, .. } => Some(options.scheme),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    for mode in [Mode::Demo, Mode::Client] {
+        let app = match mode {
+            Mode::Demo => scenario::demo(Scheme::Fernet),
+            _ => scenario::client(Scheme::Fernet),
+        };
+        assert!(
+            !app.context().typing,
+            "{mode:?} starts with keys as commands"
+        );
+        let footer = screen_text(&draw(&app, 80, 24));
+        let footer = footer.lines().last().unwrap_or_default();
+        assert!(
+            footer.contains("q quit") && footer.contains("?/F1 help") && footer.contains("i type"),
+            "{mode:?}: {footer}"
+        );
+    }
+    let mut app = scenario::demo(Scheme::Fernet);
+    press(&mut app, KeyCode::Char('?'));
+    assert!(app.ui().popup().is_some(), "the first ? opens help");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('3'));
     assert_eq!(
-        app.typed(),
-        "h",
-        "typing goes to the editor at once, as at start"
+        restarts(&mut app),
+        [Scheme::Ecb, Scheme::Fernet],
+        "1 then 3: both are scheme keys, before and after the restart"
+    );
+    assert_eq!(app.typed(), "");
+    // Typing is chosen, and the footer says it is on.
+    press(&mut app, KeyCode::Char('i'));
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(app.typed(), "q");
+    assert!(!app.wants_quit());
+    let text = screen_text(&draw(&app, 80, 24));
+    let footer = text.lines().last().unwrap_or_default();
+    assert!(
+        footer.contains("TYPING") && footer.contains("Esc commands"),
+        "{footer}"
+    );
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.wants_quit());
+}
+
+#[test]
+fn a_scheme_key_keeps_the_key_exchange_and_e_cycles_it() {
+    use cipherlab::crypto::KeyExchange;
+    use cipherlab::tui::state::Request;
+    let mut app = scenario::demo(Scheme::Fernet);
+    let restart = |app: &mut App, action: Action| {
+        app.apply(action);
+        app.take_requests()
+            .into_iter()
+            .find_map(|r| match r {
+                Request::Restart { options, .. } => Some((options.scheme, options.exchange)),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(
+        restart(&mut app, Action::CycleExchange),
+        (Scheme::Fernet, KeyExchange::Psk)
+    );
+    assert_eq!(
+        restart(&mut app, Action::CycleExchange),
+        (Scheme::Fernet, KeyExchange::X25519)
+    );
+    assert_eq!(
+        restart(&mut app, Action::PickScheme(Scheme::Ecb)),
+        (Scheme::Ecb, KeyExchange::X25519),
+        "x25519 stays x25519 under another scheme"
+    );
+    assert!(
+        screen_text(&draw(&app, 120, 36)).contains("demo · ecb · key agreed (x25519)"),
+        "the header says so at once"
+    );
+    assert_eq!(
+        restart(&mut app, Action::CycleExchange),
+        (Scheme::Ecb, KeyExchange::Send)
+    );
+    // The e key is the screen's way to choose it, in the demo only.
+    use ratatui::crossterm::event::KeyCode;
+    press(&mut app, KeyCode::Char('e'));
+    assert!(matches!(
+        app.take_requests().as_slice(),
+        [Request::Restart { options, .. }] if options.exchange == KeyExchange::Psk
+    ));
+    let mut client = scenario::client(Scheme::Fernet);
+    press(&mut client, KeyCode::Char('e'));
+    assert!(client.take_requests().is_empty(), "a client cannot choose");
+}
+
+// ----- The screen as a presenter meets it (issue 13) ------------------------------------------
+
+/// The columns of row `y`'s cells whose symbol is `symbol`.
+fn columns_of(terminal: &Terminal<TestBackend>, y: u16, symbol: &str) -> Vec<u16> {
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.width)
+        .filter(|&x| buffer[(x, y)].symbol() == symbol)
+        .collect()
+}
+
+#[test]
+fn a_stale_error_clears_once_a_later_action_succeeds() {
+    let mut app = scenario::demo(Scheme::Cbc);
+    app.focus_on(Focus::Wire);
+    app.apply(Action::Forward);
+    assert!(
+        screen_text(&draw(&app, 140, 42)).contains("no message is held"),
+        "forwarding with nothing held says why"
+    );
+    app.apply(Action::ToggleIntercept);
+    assert_eq!(app.ui().error(), None);
+    assert!(!screen_text(&draw(&app, 140, 42)).contains("no message is held"));
+    // A tamper form that refused an action, then took a good one, leaves no refusal behind.
+    hold_one(&mut app);
+    app.apply(Action::TamperMenu);
+    type_text(&mut app, "paste:5");
+    press(&mut app, ratatui::crossterm::event::KeyCode::Enter);
+    assert!(app.ui().error().is_some(), "paste:5 is refused");
+    type_text(&mut app, "flip:16:0");
+    press(&mut app, ratatui::crossterm::event::KeyCode::Enter);
+    assert!(app.ui().popup().is_none());
+    assert_eq!(app.ui().error(), None);
+}
+
+#[test]
+fn an_emoji_in_a_message_keeps_the_history_border_and_verdict_in_place() {
+    use cipherlab::crypto::KeyExchange;
+    use cipherlab::tui::scenario::Script;
+    use cipherlab::tui::state::Tab;
+    let app = Script::new(Mode::Client, Scheme::Hmac, KeyExchange::Psk)
+        .message("thumbs 👍👍 up ❤️ 漢字 and a long tail of words", None)
+        .message("plain", None)
+        .finish(Tab::Lab);
+    for (width, height) in [(80, 24), (120, 36)] {
+        let terminal = draw(&app, width, height);
+        let text = screen_text(&terminal);
+        let rows: Vec<&str> = text.lines().collect();
+        let top = rows.iter().position(|r| r.contains("┌History")).unwrap() as u16;
+        let right = *columns_of(&terminal, top, "┐").last().unwrap();
+        for y in [top + 1, top + 2] {
+            assert!(
+                columns_of(&terminal, y, "│").contains(&right),
+                "{width}x{height}: the border moved on row {y}:\n{text}"
+            );
+            assert!(
+                rows[y as usize].contains("authentic │"),
+                "{width}x{height}: the verdict is whole on row {y}:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_frames_list_says_held_as_everything_else_does() {
+    let mut app = scenario::demo(Scheme::Ecb);
+    app.apply(Action::ToggleIntercept);
+    hold_one(&mut app);
+    let text = screen_text(&draw(&app, 140, 42));
+    assert!(text.contains("seq 5, 32 bytes (held)"), "{text}");
+    assert!(!text.contains("kept back"), "{text}");
+}
+
+#[test]
+fn backslash_zooms_the_focused_pane_to_the_whole_screen_and_back() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut app = scenario::demo(Scheme::Ecb);
+    app.focus_on(Focus::Wire);
+    press(&mut app, KeyCode::Char('\\'));
+    let terminal = draw(&app, 80, 24);
+    insta::assert_snapshot!("zoomed_wire_80x24", terminal.backend());
+    let text = screen_text(&terminal);
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(
+        rows[1].starts_with("\"┌Wire"),
+        "the Wire pane fills the body:\n{text}"
+    );
+    assert!(
+        !text.contains("Key─") && !text.contains("┌History"),
+        "{text}"
+    );
+    assert!(text.contains("ZOOM"), "the header says so:\n{text}");
+    // The zoom follows the focus, and Esc (or \\ again) puts every pane back.
+    press(&mut app, KeyCode::BackTab);
+    let text = screen_text(&draw(&app, 200, 50));
+    assert!(
+        text.lines().nth(1).unwrap().starts_with("\"┌Ciphertext"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Esc);
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(
+        text.contains("Key─") && text.contains("┌Wire") && !text.contains("ZOOM"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Char('\\'));
+    press(&mut app, KeyCode::Char('\\'));
+    assert!(screen_text(&draw(&app, 80, 24)).contains("Key─"));
+}
+
+#[test]
+fn hidden_keys_appear_nowhere_on_screen_and_the_key_panes_say_so() {
+    use cipherlab::crypto::KeyExchange;
+    use cipherlab::tui::scenario::Script;
+    use cipherlab::tui::state::{KeyDisplay, Tab};
+    // Fernet with the key sent in the clear: the key is in both Key panes and in the WELCOME
+    // frame the Wire pane lists; an hmac text key with a quote in it, as JSON escapes it.
+    for scheme in [Scheme::Fernet, Scheme::Hmac] {
+        for mode in [Mode::Demo, Mode::Mitm] {
+            let app = Script::new(mode, scheme, KeyExchange::Send)
+                .message("hello, lab", None)
+                .finish(Tab::Lab);
+            let key = scenario::fixed_key(scheme).to_text().to_string();
+            let shown = screen_text(&draw(&app, 200, 50));
+            assert!(
+                shown.contains(&key),
+                "{scheme} {mode:?}: shown at first:\n{shown}"
+            );
+            let app = app.showing_keys(KeyDisplay::Hidden);
+            let text = screen_text(&draw(&app, 200, 50));
+            assert!(
+                !text.contains(&key),
+                "{scheme} {mode:?}: the key is hidden:\n{text}"
+            );
+            assert!(
+                text.contains("Key — hidden") && text.contains("‹hidden: h shows it›"),
+                "{scheme} {mode:?}: the Key pane says so:\n{text}"
+            );
+            // The mitm's Wire pane is wide enough to show the WELCOME's JSON whole.
+            assert!(
+                mode == Mode::Demo || text.contains("\"key\":\"‹hidden›\""),
+                "{scheme} {mode:?}: the WELCOME line hides it:\n{text}"
+            );
+            assert!(
+                text.contains(&scenario::fixed_key(scheme).fingerprint()),
+                "the fingerprint still shows, to compare keys:\n{text}"
+            );
+        }
+    }
+    // h shows it again, and hides it once more.
+    let mut app = scenario::demo(Scheme::Ecb).showing_keys(KeyDisplay::Hidden);
+    let key = scenario::fixed_key(Scheme::Ecb).to_text().to_string();
+    app.apply(Action::HideKeys);
+    assert!(screen_text(&draw(&app, 140, 42)).contains(&key));
+    press(&mut app, ratatui::crossterm::event::KeyCode::Char('h'));
+    let terminal = draw(&app, 80, 24);
+    insta::assert_snapshot!("hidden_keys_80x24", terminal.backend());
+    assert!(!screen_text(&terminal).contains(&key[..12]));
+}
+
+#[test]
+fn compare_seals_the_text_just_sent_or_being_typed() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut app = scenario::client(Scheme::Cbc);
+    let compared = |app: &App| {
+        let text = screen_text(&draw(app, 120, 36));
+        text.lines()
+            .find(|l| l.contains("Plaintext: "))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    press(&mut app, KeyCode::Char(']'));
+    assert!(
+        compared(&app).contains("Plaintext: see you in class "),
+        "nothing typed or sent yet: the message on screen"
+    );
+    press(&mut app, KeyCode::Char('['));
+    type_text(&mut app, "pay bob 10");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.typed(), "", "sent");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(']'));
+    assert!(
+        compared(&app).contains("Plaintext: pay bob 10 "),
+        "{}",
+        compared(&app)
+    );
+    press(&mut app, KeyCode::Char('['));
+    type_text(&mut app, "still typing");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(']'));
+    assert!(
+        compared(&app).contains("Plaintext: still typing   (sealed 1 time"),
+        "{}",
+        compared(&app)
+    );
+    // The same text again is not a new text: s seals it again and counts.
+    press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Char('['));
+    press(&mut app, KeyCode::Char(']'));
+    assert!(
+        compared(&app).contains("(sealed 2 times"),
+        "{}",
+        compared(&app)
+    );
+}
+
+// ----- 80×24, the projector's size in many rooms ------------------------------------------
+
+/// The demo's second message (two equal ECB blocks) selected, as a presenter shows it.
+fn ecb_blocks() -> App {
+    let mut app = scenario::demo(Scheme::Ecb);
+    let second = app
+        .timeline()
+        .journeys()
+        .iter()
+        .nth(1)
+        .map(|j| j.id)
+        .unwrap();
+    app.select_journey(second);
+    app
+}
+
+/// Row `y` of the screen, from column `from`, `len` columns long.
+fn cells(terminal: &Terminal<TestBackend>, y: u16, from: u16, len: u16) -> String {
+    let buffer = terminal.backend().buffer();
+    (from..from + len)
+        .map(|x| buffer[(x, y)].symbol())
+        .collect()
+}
+
+#[test]
+fn at_80x24_ecbs_equal_blocks_are_both_in_view_on_the_lab_tab() {
+    let terminal = draw(&ecb_blocks(), 80, 24);
+    insta::assert_snapshot!("demo_ecb_blocks_80x24", terminal.backend());
+    let text = screen_text(&terminal);
+    let rows: Vec<&str> = text.lines().collect();
+    let top = rows.iter().position(|r| r.contains("┌Ciphertext")).unwrap() as u16;
+    // The client's Ciphertext pane: block 0 in its first two rows, block 1 in the next two.
+    let row = |i: u16| cells(&terminal, top + 1 + i, 1, 22);
+    assert!(
+        row(0).starts_with("0000 ") && row(3).starts_with("0018 "),
+        "{text}"
+    );
+    assert_eq!(row(0)[5..], row(2)[5..], "block 1 repeats block 0:\n{text}");
+    assert_eq!(row(1)[5..], row(3)[5..], "{text}");
+    assert!(
+        rows[top as usize + 5].contains("■repeat"),
+        "the legend, in the border:\n{text}"
+    );
+}
+
+#[test]
+fn at_80x24_the_header_warning_and_the_eavesdropper_line_stay_whole_after_a_tamper() {
+    let terminal = draw(&scenario::demo(Scheme::Ecb), 80, 24);
+    insta::assert_snapshot!("demo_ecb_tampered_80x24", terminal.backend());
+    let text = screen_text(&terminal);
+    assert!(
+        text.lines().next().unwrap().contains("key in the clear ⚠"),
+        "{text}"
+    );
+    let wire: String = (0..24)
+        .map(|y| cells(&terminal, y, 28, 24).trim_end().to_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(wire.contains("✎ swap:0:1"), "{text}");
+    assert!(
+        wire.contains("eavesdropper reads: pay bob 10 coinspay eve 99 coins"),
+        "the whole plaintext the attacker read:\n{text}"
+    );
+}
+
+#[test]
+fn at_80x24_a_held_message_says_how_to_let_it_go_and_cuts_nothing_silently() {
+    let mut app = scenario::demo(Scheme::Cbc);
+    app.apply(Action::ToggleIntercept);
+    // Fixed bytes, so that the snapshot does not change with a random IV.
+    let wire = Bytes::from((0u8..32).collect::<Vec<u8>>());
+    app.on_net(
+        0,
+        Role::Client,
+        Event::Sent {
+            peer: peer_at(12_345),
+            seq: 4,
+            plaintext: Bytes::from_static(b"hold me"),
+            sealed: wire.clone(),
+        },
+    );
+    app.on_net(
+        0,
+        Role::Mitm,
+        Event::Intercepted {
+            peer: peer_at(50_412),
+            direction: cipherlab::net::Direction::ToServer,
+            frame: cipherlab::wire::Frame::Data {
+                seq: 4,
+                sealed: wire,
+            },
+            fate: cipherlab::net::Fate::Held(1),
+        },
+    );
+    let terminal = draw(&app, 80, 24);
+    insta::assert_snapshot!("demo_held_80x24", terminal.backend());
+    let text = screen_text(&terminal);
+    assert!(
+        text.contains("intercept ON: 1 held") && text.contains("Enter forward, d drop"),
+        "{text}"
+    );
+    assert!(text.contains("held by the attacker…"), "{text}");
+    assert!(!text.contains("the mi "), "{text}");
+    let footer = text.lines().last().unwrap();
+    assert!(footer.contains("Enter forward held"), "{footer}");
+}
+
+#[test]
+fn at_80x24_a_clients_history_keeps_the_message_text_after_a_tamper() {
+    use cipherlab::crypto::{KeyExchange, Tamper};
+    use cipherlab::tui::scenario::Script;
+    use cipherlab::tui::state::Tab;
+    let app = Script::new(Mode::Client, Scheme::Fernet, KeyExchange::Send)
+        .message("hi, how are you ?", None)
+        .message("pay bob 10 coins", Some(Tamper::Flip { byte: 30, bit: 0 }))
+        .finish(Tab::Lab);
+    let terminal = draw(&app, 80, 24);
+    insta::assert_snapshot!("client_tampered_80x24", terminal.backend());
+    let text = screen_text(&terminal);
+    let row = text
+        .lines()
+        .find(|l| l.contains("→ #2"))
+        .unwrap_or_default();
+    assert!(
+        row.contains("pay bob 10 coins") && row.contains("rejected"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn at_80x24_matrix_cells_keep_their_words_whole() {
+    let cells = every_cell().await;
+    // The words of every cell and every row title (a narrowed title column wraps too).
+    let words: std::collections::BTreeSet<String> = cells
+        .iter()
+        .map(|c| c.outcome.summary.clone())
+        .chain(
+            cipherlab::net::matrix::Attack::ALL
+                .iter()
+                .map(|a| a.title().to_owned()),
+        )
+        .flat_map(|text| {
+            text.split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let terminal = draw(&scenario::matrix(cells), 80, 24);
+    insta::assert_snapshot!("matrix_80x24", terminal.backend());
+    let text = screen_text(&terminal);
+    // The scheme columns start where the header row names the first scheme.
+    let header = text
+        .lines()
+        .find(|l| l.contains("action"))
+        .unwrap_or_default();
+    let start = header.trim_matches('"').find("ecb").unwrap_or(12);
+    for line in text.lines().skip(5).take(16) {
+        let cells: String = line.trim_matches('"').chars().skip(start).collect();
+        for word in cells.split_whitespace() {
+            let word = word.trim_end_matches('…');
+            assert!(
+                words.iter().any(|w| w == word) || word.is_empty(),
+                "{word:?} is not a whole word of any cell:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_replay_keeps_its_progress_in_view_beside_an_error_the_recording_holds() {
+    let replay = session(
+        Mode::Demo,
+        Scheme::Hmac,
+        cipherlab::crypto::KeyExchange::Psk,
+    )
+    .replaying(false, 2);
+    let theme = cipherlab::tui::Theme { mono: true };
+    let mut app = App::new(replay, cipherlab::logging::LogRing::default(), theme);
+    let error = Event::Error {
+        peer: None,
+        message: "the server closed the connection without BYE".to_owned(),
+    };
+    app.on_net(0, Role::Mitm, error);
+    app.played_one();
+    app.played_one();
+    let text = screen_text(&draw(&app, 120, 36));
+    let status = text.lines().nth(34).unwrap_or_default();
+    assert!(
+        status.contains("replay finished: 2 events played")
+            && status.contains("⚠ the server closed the connection without BYE"),
+        "{status}"
     );
 }

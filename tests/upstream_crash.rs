@@ -1,6 +1,6 @@
 //! A server that vanishes behind the man in the middle is a failure the client hears about:
 //! the relay sends ERROR (not a polite BYE), and a headless client with input still to send
-//! exits 1. Real processes on loopback.
+//! tries again (`--retries`), then exits 1. Real processes on loopback.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -47,6 +47,8 @@ fn a_server_crash_behind_the_mitm_makes_the_client_fail_with_lines_unsent() {
             "--headless",
             "--connect",
             &relay,
+            "--retries",
+            "1",
             "--log-file",
             &log("c.log"),
         ])
@@ -87,6 +89,9 @@ fn a_server_crash_behind_the_mitm_makes_the_client_fail_with_lines_unsent() {
         "the client is told why: {text}"
     );
     assert!(text.contains("before every message was sent"), "{text}");
+    // It tried once more (the relay answers, but cannot reach the server) and gave up.
+    assert!(text.contains("\"event\":\"reconnecting\""), "{text}");
+    assert!(text.contains("gave up after 1 retry"), "{text}");
     let error = mitm.wait_json("the relay's error", |v| v["event"] == "error");
     assert!(
         error["message"].as_str().unwrap().contains("without BYE"),

@@ -12,13 +12,22 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use cipherlab::crypto::KeyExchange;
-use cipherlab::crypto::{Anatomy, Cipher, Nonce, OpenOptions, Reason, Scheme, Verdict};
+use cipherlab::crypto::{Anatomy, Cipher, Nonce, OpenOptions, Reason, Scheme, Tamper, Verdict};
 use cipherlab::wire::seed::{CBC_FAILED, DecryptMacRequest, DecryptMacResponse};
 use cipherlab::wire::{Frame, Hello, Welcome};
 use cipherlab_fuzz::{
-    PREDICATE_WHOLE, SEED_REQUEST, SEED_SEALED, SEED_SPLIT, ciphers, frame_input, key_texts,
-    open_input, response_input, seed_wire_input, tamper_input,
+    Carrier, PREDICATE_WHOLE, SEED_REQUEST, SEED_SEALED, SEED_SPLIT, carrier, ciphers, frame_input,
+    key_len, key_texts, open_input, response_input, seed_wire_input, tamper_input,
 };
+
+/// The schemes of the first release, whose seeds keep their names (and numbers) as they were;
+/// the later schemes' seeds come after them.
+const FIRST_RELEASE: usize = 4;
+
+/// A scheme's name as a target name: `open_prefix_mac`.
+fn target_name(scheme: Scheme) -> String {
+    scheme.name().replace('-', "_")
+}
 
 /// The Fernet spec's example time, 1985-10-26T01:20:00-07:00.
 const SPEC_TIME: u64 = 499_162_800;
@@ -52,7 +61,7 @@ const MESSAGES: [&[u8]; 5] = [
 ];
 
 fn open_seeds(out: &Path, scheme: Scheme) -> std::io::Result<()> {
-    let dir = out.join(format!("open_{scheme}"));
+    let dir = out.join(format!("open_{}", target_name(scheme)));
     let later = OpenOptions {
         now: SPEC_TIME + 5,
         ttl: None,
@@ -115,11 +124,43 @@ fn open_seeds(out: &Path, scheme: Scheme) -> std::io::Result<()> {
             &open_input(0, later, b"gQAAAAAdwJ6wAAECAwQFBgcICQoLDA0ODw=="),
         )?;
     }
-    if scheme == Scheme::Hmac {
+    if carrier(scheme) == Carrier::Plaintext {
         // A length field that disagrees with the message.
         let mut bad = wire.clone();
         bad[3] ^= 1;
         write(&dir, "length_mismatch", &open_input(0, later, &bad))?;
+        // Only the length field, and one byte short of an empty message's length and tag.
+        write(&dir, "length_only", &open_input(0, later, &wire[..4]))?;
+        let empty = seal(cipher, b"", 1);
+        write(&dir, "too_short", &open_input(0, later, &empty[..35]))?;
+    }
+    if scheme == Scheme::PrefixMac {
+        // A length extension for key 0's length: authentic without the key, and what sealing
+        // the extended message gives. For key 1's length it is refused.
+        for (name, key_len) in [
+            ("extended_forgery", key_len(scheme, 0)),
+            ("extended_wrong_length", 1),
+        ] {
+            let action = Tamper::Extend {
+                key_len,
+                text: "&to=mallory".into(),
+            };
+            match action.apply(scheme, &wire, None) {
+                Ok(forged) => write(&dir, name, &open_input(0, later, &forged))?,
+                Err(e) => panic!("extending a prefix-mac seed failed: {e}"),
+            }
+        }
+    }
+    if carrier(scheme) == Carrier::Stream {
+        // A sealed empty message is the nonce and the tag; one byte less is too short; the
+        // nonce alone; and the ciphertext's first byte flipped.
+        let empty = seal(cipher, b"", 1);
+        write(&dir, "nonce_and_tag", &open_input(0, later, &empty))?;
+        write(&dir, "too_short", &open_input(0, later, &empty[..27]))?;
+        write(&dir, "nonce_only", &open_input(0, later, &empty[..12]))?;
+        let mut flipped = wire.clone();
+        flipped[12] ^= 0x01;
+        write(&dir, "tampered_ciphertext", &open_input(0, later, &flipped))?;
     }
     write(&dir, "empty", &open_input(0, later, b""))?;
     Ok(())
@@ -143,15 +184,17 @@ fn frame_seeds(out: &Path) -> std::io::Result<()> {
             key_exchange: KeyExchange::Send,
             key: Some(key_texts(Scheme::Fernet)[0].into()),
             agreement: None,
+            name: None,
         }),
         Frame::Welcome(Welcome {
             scheme: Scheme::Hmac,
             key_exchange: KeyExchange::Psk,
             key: None,
             agreement: None,
+            name: None,
         }),
     ];
-    for (i, scheme) in Scheme::ALL.into_iter().enumerate() {
+    for (i, scheme) in Scheme::ALL[..FIRST_RELEASE].iter().copied().enumerate() {
         frames.push(Frame::Data {
             seq: i as u64 + 1,
             sealed: seal(&ciphers(scheme)[0], b"attack at dawn", i as u8).into(),
@@ -189,6 +232,26 @@ fn frame_seeds(out: &Path) -> std::io::Result<()> {
         key_exchange: KeyExchange::X25519,
         key: None,
         agreement: Some([0x42; 32]),
+        name: None,
+    }));
+    // The later schemes: their messages, and their names in HELLO and WELCOME.
+    for (i, scheme) in Scheme::ALL.into_iter().enumerate().skip(FIRST_RELEASE) {
+        frames.push(Frame::Data {
+            seq: i as u64 + 1,
+            sealed: seal(&ciphers(scheme)[0], b"attack at dawn", i as u8).into(),
+        });
+    }
+    frames.push(Frame::Hello(Hello {
+        scheme: Some(Scheme::PrefixMac),
+        name: "dave".into(),
+        agreement: None,
+    }));
+    frames.push(Frame::Welcome(Welcome {
+        scheme: Scheme::Chacha,
+        key_exchange: KeyExchange::Send,
+        key: Some(key_texts(Scheme::Chacha)[0].into()),
+        agreement: None,
+        name: Some("dave-2".into()),
     }));
 
     let mut session = Vec::new();
@@ -254,8 +317,8 @@ fn frame_seeds(out: &Path) -> std::io::Result<()> {
 fn key_seeds(out: &Path) -> std::io::Result<()> {
     let dir = out.join("key_text");
     let mut texts: Vec<String> = Vec::new();
-    for scheme in Scheme::ALL {
-        texts.extend(key_texts(scheme).iter().map(|t| t.to_string()));
+    for scheme in &Scheme::ALL[..FIRST_RELEASE] {
+        texts.extend(key_texts(*scheme).iter().map(|t| t.to_string()));
     }
     texts.extend(
         [
@@ -278,6 +341,19 @@ fn key_seeds(out: &Path) -> std::io::Result<()> {
             "hex:0",
             "caf\u{e9} \u{2615} key",
             "tab\there",
+        ]
+        .iter()
+        .map(|t| t.to_string()),
+    );
+    // The later schemes' keys (prefix-mac's are hmac's), and keys that only they take.
+    for scheme in [Scheme::Gcm, Scheme::Chacha] {
+        texts.extend(key_texts(scheme).iter().map(|t| t.to_string()));
+    }
+    texts.extend(
+        [
+            "hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e",
+            "text:0123456789abcdef0123456789abcdef0",
+            "base64:gIGCg4SFhoeIiYqLjI2Oj5CRkpOUlZaXmJmam5ydnp8",
         ]
         .iter()
         .map(|t| t.to_string()),
@@ -334,6 +410,51 @@ fn tamper_seeds(out: &Path) -> std::io::Result<()> {
         "flip:\u{661}:0",
         "paste:0123456789012345678901234567890123456789012345678901234567890123456789",
     ];
+    let mut texts: Vec<String> = texts.iter().map(|t| t.to_string()).collect();
+    // The second release's actions: their grammar, with `:` in the texts, and their sizes.
+    texts.extend(
+        [
+            "xor:0:ff",
+            "xor:+3:00AB",
+            "xor:1:abc",
+            "xor:1:",
+            "xor:1:zz",
+            "xor::ff",
+            "xor:1",
+            "xor",
+            "XOR:0:ff",
+            "rewrite:5:student:teacher",
+            "rewrite:0:a:b:c",
+            "rewrite:0:ab:c:",
+            "rewrite:0:a::",
+            "rewrite:0:::",
+            "rewrite:0::",
+            "rewrite:0:ab",
+            "rewrite:x:a:b",
+            "rewrite:0:\u{e9}:ab",
+            "rewrite:0:attack:assault",
+            "rewrite",
+            "extend:16:&to=mallory",
+            "extend:0:",
+            "extend:16:a:b:c",
+            "extend:1024:x",
+            "extend:1025:x",
+            "extend:16",
+            "extend:x:y",
+            "extend",
+        ]
+        .iter()
+        .map(|t| t.to_string()),
+    );
+    texts.extend([
+        format!("xor:0:{}", "ab".repeat(256)),
+        format!("xor:0:{}", "ab".repeat(257)),
+        format!("rewrite:0:{}:{}", "a".repeat(256), "b".repeat(256)),
+        format!("rewrite:0:{}:{}", "a".repeat(257), "b".repeat(257)),
+        format!("rewrite:0:{}:{}", "a".repeat(300), "b".repeat(299)),
+        format!("extend:16:{}", "x".repeat(257)),
+        format!("extend:{}:x", usize::MAX),
+    ]);
     for (i, text) in texts.iter().enumerate() {
         write(
             &dir,
@@ -378,6 +499,32 @@ fn tamper_seeds(out: &Path) -> std::io::Result<()> {
             "drop".to_owned(),
             "forge".to_owned(),
         ];
+        // The second release's actions (after the first's, so their names stay put). The
+        // plaintext is 47 bytes: "attack at dawn! " twice, then "attack at dawn!".
+        let first = scheme.first_message_byte();
+        let key0 = key_len(scheme, 0);
+        let actions: Vec<String> = actions
+            .into_iter()
+            .chain([
+                "xor:0:ff".to_owned(),
+                format!("xor:{first}:0102030405"),
+                format!("xor:{}:00ff", len - 1),
+                format!("xor:{len}:01"),
+                format!("xor:{}:0102", usize::MAX),
+                "rewrite:0:attack:defend".to_owned(),
+                "rewrite:10:dawn!:du:sk".to_owned(),
+                "rewrite:26:dawn!:noon!".to_owned(),
+                "rewrite:12:wn! attack:wn? ATTACK".to_owned(),
+                "rewrite:46:!:?".to_owned(),
+                "rewrite:0:wrong!:right!".to_owned(),
+                "rewrite:47:xy:zw".to_owned(),
+                format!("rewrite:{}:a:b", usize::MAX),
+                format!("extend:{key0}:&to=mallory"),
+                format!("extend:{key0}:&to=mallory:admin=1"),
+                "extend:1:&to=mallory".to_owned(),
+                format!("extend:{key0}:"),
+            ])
+            .collect();
         for (i, action) in actions.iter().enumerate() {
             let prev = action.starts_with("paste").then_some(&previous[..]);
             write(
@@ -408,6 +555,30 @@ fn tamper_seeds(out: &Path) -> std::io::Result<()> {
             &format!("{scheme}_swap_short"),
             &tamper_input("swap:0:0", None, &short),
         )?;
+        // An empty message (hmac and prefix-mac: no message field), and a few bytes of one.
+        for (name, action) in [
+            ("empty_xor", "xor:0:01".to_owned()),
+            ("empty_rewrite", "rewrite:0:a:b".to_owned()),
+            ("empty_extend", format!("extend:{key0}:&to=mallory")),
+        ] {
+            write(
+                &dir,
+                &format!("{scheme}_{name}"),
+                &tamper_input(&action, None, &short),
+            )?;
+        }
+        for (name, action) in [
+            ("tiny_truncate", "truncate"),
+            ("tiny_rewrite", "rewrite:0:a:b"),
+            ("tiny_iv_flip", "iv-flip:2:0"),
+            ("tiny_xor", "xor:1:0102"),
+        ] {
+            write(
+                &dir,
+                &format!("{scheme}_{name}"),
+                &tamper_input(action, None, &wire[..3]),
+            )?;
+        }
     }
     // Fernet text that is not base64url, and unpadded.
     write(

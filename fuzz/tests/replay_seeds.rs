@@ -15,6 +15,9 @@ fn run(target: &str, data: &[u8]) {
         "open_cbc" => cipherlab_fuzz::fuzz_open(Scheme::Cbc, data),
         "open_fernet" => cipherlab_fuzz::fuzz_open(Scheme::Fernet, data),
         "open_hmac" => cipherlab_fuzz::fuzz_open(Scheme::Hmac, data),
+        "open_prefix_mac" => cipherlab_fuzz::fuzz_open(Scheme::PrefixMac, data),
+        "open_gcm" => cipherlab_fuzz::fuzz_open(Scheme::Gcm, data),
+        "open_chacha" => cipherlab_fuzz::fuzz_open(Scheme::Chacha, data),
         "key_text" => cipherlab_fuzz::fuzz_key_text(data),
         "tamper_grammar" => cipherlab_fuzz::fuzz_tamper(data),
         "seed_wire" => cipherlab_fuzz::fuzz_seed_wire(data),
@@ -22,12 +25,15 @@ fn run(target: &str, data: &[u8]) {
     }
 }
 
-const TARGETS: [&str; 8] = [
+const TARGETS: [&str; 11] = [
     "frame_decoder",
     "open_ecb",
     "open_cbc",
     "open_fernet",
     "open_hmac",
+    "open_prefix_mac",
+    "open_gcm",
+    "open_chacha",
     "key_text",
     "tamper_grammar",
     "seed_wire",

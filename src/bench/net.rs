@@ -209,6 +209,7 @@ pub async fn run(
             ..Limits::default()
         },
         clock: system_clock(),
+        class: None,
     };
     let (commands, command_rx) = mpsc::channel(16);
     let (event_tx, mut events) = mpsc::channel(net::EVENT_QUEUE);

@@ -95,6 +95,8 @@ pub enum Command {
     Keygen(KeygenArgs),
     /// Guided walkthroughs for a live lab: `--list`, or a lesson's name (or a .toml file).
     Lesson(LessonArgs),
+    /// Exercises a server hosts for a class (`server --exercise NAME`): `--list` names them.
+    Exercise(ExerciseArgs),
     /// Play a session recorded with --record back on the screen, at real or faster speed.
     Replay(ReplayArgs),
     /// Measure: `crypto` times each scheme, `net` loads a real server on loopback.
@@ -234,6 +236,10 @@ pub struct ReplayArgs {
     /// Print the events as JSON lines instead of drawing the screen.
     #[arg(long)]
     pub headless: bool,
+    /// On the screen: hide key material, for a pre-shared key the class should not see on the
+    /// projector (`h` shows it again).
+    #[arg(long)]
+    pub hide_keys: bool,
 }
 
 /// `cipherlab demo`.
@@ -253,6 +259,10 @@ pub struct DemoArgs {
     /// Print events as JSON lines instead of drawing the screen.
     #[arg(long)]
     pub headless: bool,
+    /// On the screen: hide key material, for a pre-shared key the class should not see on the
+    /// projector (`h` shows it again).
+    #[arg(long)]
+    pub hide_keys: bool,
     /// With --headless: messages to send (default: a short scripted conversation).
     #[arg(long = "message", value_name = "M")]
     pub messages: Vec<String>,
@@ -286,6 +296,10 @@ pub struct ServerArgs {
     /// Print events as JSON lines instead of drawing the screen.
     #[arg(long)]
     pub headless: bool,
+    /// On the screen: hide key material, for a pre-shared key the class should not see on the
+    /// projector (`h` shows it again).
+    #[arg(long)]
+    pub hide_keys: bool,
     /// Reject Fernet tokens older than this many seconds (fernet only).
     #[arg(long, value_name = "SECS")]
     pub ttl: Option<u64>,
@@ -305,6 +319,15 @@ pub struct ServerArgs {
     /// reason, not the acceptance: under cbc it is still a padding oracle.
     #[arg(long, value_enum, value_name = "DETAIL", default_value_t = VerdictsArg::Detailed)]
     pub verdicts: VerdictsArg,
+    /// Host an exercise: a shipped one's name (`cipherlab exercise --list`) or a .toml file.
+    /// Its scheme and key exchange replace --scheme and --key-exchange; under psk without a
+    /// key, the server makes one that students never see.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub exercise: Option<String>,
+    /// With --exercise: write one CSV row per attempt and per solve to FILE, as they happen
+    /// (time,student,address,exercise,event,tries,seconds).
+    #[arg(long, value_name = "FILE", requires = "exercise")]
+    pub results: Option<PathBuf>,
     /// Most clients served at once; the next gets an ERROR.
     #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub max_clients: u32,
@@ -342,13 +365,30 @@ pub struct ClientArgs {
     /// Print events as JSON lines instead of drawing the screen.
     #[arg(long)]
     pub headless: bool,
+    /// On the screen: hide key material, for a pre-shared key the class should not see on the
+    /// projector (`h` shows it again).
+    #[arg(long)]
+    pub hide_keys: bool,
     /// Send this message (repeatable); headless, it then waits for every verdict and exits
     /// 0 only if the server accepted them all. Without it, each stdin line is sent.
     #[arg(long = "message", value_name = "M")]
     pub messages: Vec<String>,
+    /// Send these bytes, given as hex, as a DATA frame's message without sealing them
+    /// (repeatable, lab wire): bytes a student made. Without a key under psk, the client
+    /// connects with a random key of its own.
+    #[arg(long = "send-wire", value_name = "HEX", value_parser = parse_wire_hex)]
+    pub send_wire: Vec<Vec<u8>>,
+    /// Answer the server's exercise with TEXT (repeatable, lab wire); each gets a `result`.
+    #[arg(long = "answer", value_name = "TEXT")]
+    pub answers: Vec<String>,
     /// Reject Fernet tokens older than this many seconds (fernet only).
     #[arg(long, value_name = "SECS")]
     pub ttl: Option<u64>,
+    /// Tries to reach the server again when it cannot be reached or goes away, waiting 0.5 s,
+    /// then twice as long each time up to 10 s; 0 never retries (lab wire) [default: 12, about
+    /// a minute and a half; headless 5, about 15 s].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=crate::net::Retry::MAX_ATTEMPTS as i64))]
+    pub retries: Option<u32>,
     /// Network limits.
     #[command(flatten)]
     pub net: NetArgs,
@@ -372,6 +412,10 @@ pub struct MitmArgs {
     /// Print events as JSON lines instead of drawing the screen.
     #[arg(long)]
     pub headless: bool,
+    /// On the screen: hide key material, for a pre-shared key the class should not see on the
+    /// projector (`h` shows it again).
+    #[arg(long)]
+    pub hide_keys: bool,
     /// Apply ACTION to each client's N-th message (1-based); repeatable. ACTION is one of
     /// flip:<byte>:<bit>, iv-flip:<byte>:<bit>, swap:<i>:<j>, paste:<i>, truncate, replay, drop,
     /// forge, xor:<byte>:<hex>, rewrite:<pos>:<from>:<to>, extend:<keylen>:<text>.
@@ -460,6 +504,27 @@ pub struct LessonArgs {
     /// only if every expectation held.
     #[arg(long)]
     pub headless: bool,
+    /// On the screen: hide key material, for a pre-shared key the class should not see on the
+    /// projector (`h` shows it again).
+    #[arg(long)]
+    pub hide_keys: bool,
+}
+
+/// `cipherlab exercise`.
+#[derive(Debug, Args)]
+pub struct ExerciseArgs {
+    /// List the exercises that ship with cipherlab.
+    #[arg(long, required = true)]
+    pub list: bool,
+}
+
+/// Hex wire bytes for `--send-wire`: at most 1 MiB, spaces allowed.
+fn parse_wire_hex(text: &str) -> Result<Vec<u8>, String> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.len() > 2 * crate::wire::frame::DEFAULT_MAX_FRAME {
+        return Err("more than 1 MiB of wire bytes".to_owned());
+    }
+    hex::decode(&compact).map_err(|e| format!("not hex: {e}"))
 }
 
 /// `cipherlab bench`.

@@ -12,7 +12,8 @@ use super::{
 use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, NoncePolicy, Scheme};
 use crate::net::{
-    AutoReply, ClientConfig, KeyText, Limits, MitmConfig, ServerConfig, VerdictDetail, system_clock,
+    AutoReply, ClientConfig, KeyText, Limits, MitmConfig, Retry, ServerConfig, VerdictDetail,
+    system_clock,
 };
 use crate::wire::frame::MAX_NAME;
 use crate::wire::seed::{CBC_SEED_KEY, Protocol, default_addr, mac_address};
@@ -135,10 +136,24 @@ fn server_key(
 /// # Errors
 /// A [`SetupError`] for a missing or unusable key.
 pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupError> {
-    let scheme = args.scheme;
+    let exercise = args
+        .exercise
+        .as_deref()
+        .map(crate::net::exercise::Exercise::find)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let scheme = exercise.as_ref().map_or(args.scheme, |e| e.scheme);
     let wire = Protocol::from(args.wire);
+    if exercise.is_some() && wire == Protocol::Seed {
+        return Err(SetupError::Usage(
+            "--exercise needs the lab wire: the seed protocols have no TASK or ANSWER".to_owned(),
+        ));
+    }
     let nonce = scheme_options(Some(scheme), wire, args.nonce)?;
-    let chosen = args.key_exchange.map(KeyExchange::from);
+    let chosen = exercise
+        .as_ref()
+        .map(|e| e.key_exchange)
+        .or(args.key_exchange.map(KeyExchange::from));
     let exchange = match wire {
         Protocol::Lab => chosen.unwrap_or(KeyExchange::default_for(scheme)),
         Protocol::Seed => {
@@ -165,7 +180,27 @@ pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupE
             _ => {}
         }
     }
-    let (key, key_source) = server_key(given, scheme, exchange)?;
+    let (key, key_source) = match (&exercise, given) {
+        // The class must not have the key: the server makes its own.
+        (Some(_), None) => Key::generate(scheme)
+            .map(|key| (key, KeySource::Generated))
+            .map_err(|e| e.to_string())?,
+        (_, given) => server_key(given, scheme, exchange)?,
+    };
+    let class = match exercise {
+        Some(exercise) => {
+            let results = args
+                .results
+                .as_deref()
+                .map(crate::net::exercise::Results::create)
+                .transpose()
+                .map_err(|e| e.to_string())?;
+            let class = crate::net::exercise::Class::new(exercise, &key, nonce, results)
+                .map_err(|e| e.to_string())?;
+            Some(std::sync::Arc::new(class))
+        }
+        None => None,
+    };
     if wire == Protocol::Seed && args.verdicts == VerdictsArg::Opaque {
         return Err(SetupError::Usage(
             "--verdicts opaque is for the lab wire: each seed program answers in its own words"
@@ -199,6 +234,7 @@ pub fn server_config(args: &ServerArgs) -> Result<(ServerConfig, String), SetupE
             ..limits(&args.net)
         },
         clock: system_clock(),
+        class,
     };
     Ok((config, address(args.listen.as_ref(), wire, Some(scheme))))
 }
@@ -223,6 +259,11 @@ pub fn client_config(args: &ClientArgs) -> Result<(ClientConfig, Vec<String>), S
     if wire == Protocol::Seed && scheme == Some(Scheme::Hmac) && key.is_none() {
         return Err(SetupError::SeedKeyMissing);
     }
+    if wire == Protocol::Seed && !(args.send_wire.is_empty() && args.answers.is_empty()) {
+        return Err(SetupError::Usage(
+            "--send-wire and --answer need the lab wire".to_owned(),
+        ));
+    }
     let mut messages = args.messages.clone();
     if args.mac {
         messages.push(mac_address().ok_or_else(|| {
@@ -245,13 +286,28 @@ pub fn client_config(args: &ClientArgs) -> Result<(ClientConfig, Vec<String>), S
         connect: address(args.connect.as_ref(), wire, scheme),
         scheme,
         name,
+        keyless: key.is_none() && (!args.send_wire.is_empty() || !args.answers.is_empty()),
         key,
         ttl: args.ttl,
         nonce,
-        limits: limits(&args.net),
+        limits: Limits {
+            retry: client_retry(args),
+            ..limits(&args.net)
+        },
         clock: system_clock(),
     };
     Ok((config, messages))
+}
+
+/// How a client retries: `--retries`, or a minute and a half on the screen (a class whose
+/// server restarts) and 15 s headless (a script should not hang long on a dead server).
+fn client_retry(args: &ClientArgs) -> Retry {
+    let default = if args.headless {
+        Retry::HEADLESS
+    } else {
+        Retry::SCREEN
+    };
+    args.retries.map_or(default, |n| default.with_attempts(n))
 }
 
 /// The demo's server and client: one fresh key, sent in the clear or shared in-process.
@@ -282,6 +338,7 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
         nonce,
         limits: Limits::default(),
         clock: system_clock(),
+        class: None,
     };
     let client = ClientConfig {
         protocol: crate::wire::seed::Protocol::Lab,
@@ -289,6 +346,7 @@ pub fn demo_configs(args: &DemoArgs) -> Result<(ServerConfig, ClientConfig), Str
         scheme: Some(scheme),
         name: "demo-client".to_owned(),
         key: shared,
+        keyless: false,
         ttl: None,
         nonce,
         limits: Limits::default(),
@@ -340,6 +398,7 @@ pub fn attack_plan(
         scheme: None,
         name,
         key,
+        keyless: false,
         ttl: None,
         nonce: NoncePolicy::Random,
         limits: limits(&args.net),

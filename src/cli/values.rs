@@ -139,8 +139,8 @@ fn numbered<'a>(text: &'a str, form: &str) -> Result<(u64, &'a str), String> {
 /// - the largest HELLO is 353 bytes: the client offers an X25519 key (43 characters) and sends
 ///   at most [`MAX_NAME`](crate::wire::frame::MAX_NAME) characters of name, each at most 4
 ///   bytes of UTF-8 (control characters, the only ones JSON would escape, are dropped);
-/// - the largest WELCOME is 2113 bytes: a 1024-byte hmac key sent in the clear as `hex:` and
-///   2048 hex digits;
+/// - the largest WELCOME is 2379 bytes: a 1024-byte hmac key sent in the clear as `hex:` and
+///   2048 hex digits, and the name the client is listed under (as long as a HELLO's);
 /// - a VERDICT is under 100 bytes.
 ///
 /// 4096 is the next power of two, and leaves room for a DATA frame carrying up to 2991 bytes

@@ -26,7 +26,7 @@ pub(super) static SPEC: Spec = Spec {
         lengths: KeyLengths::Exactly(32),
         generated: 32,
         expected: "32 bytes: 64 hex digits, or base64:… / text:…",
-        describe: |_| "256-bit ChaCha20-Poly1305 key".to_owned(),
+        describe: |_| "ChaCha20-Poly1305".to_owned(),
     },
     expand: |key| {
         Arc::new(Chacha(Box::new(

@@ -33,7 +33,7 @@ pub enum Tamper {
         /// Bit, 0 = least significant.
         bit: u8,
     },
-    /// Flip a bit of the IV or salt (cbc, fernet).
+    /// Flip a bit of the IV or salt (cbc, fernet) or of the nonce (gcm, chacha).
     IvFlip {
         /// Byte offset within the IV.
         byte: usize,
@@ -52,7 +52,7 @@ pub enum Tamper {
         /// The block replaced.
         i: usize,
     },
-    /// Drop the last 16 bytes (the last byte for hmac).
+    /// Drop the last 16 bytes (the last byte for hmac and prefix-mac).
     Truncate,
     /// After forwarding, send again the last client message that was forwarded (a dropped or
     /// held one never reached the server).
@@ -248,15 +248,15 @@ impl Tamper {
                 .into_iter()
                 .collect(),
             Tamper::Truncate => {
-                let cut = truncation(anatomy);
+                let cut = truncation(scheme);
                 let len = anatomy.bytes.len();
                 std::iter::once(len.saturating_sub(cut)..len).collect()
             }
             Tamper::Xor { byte, ref bytes } => {
-                let end = (byte + bytes.len()).min(anatomy.bytes.len());
+                let end = byte.saturating_add(bytes.len()).min(anatomy.bytes.len());
                 (byte < end).then_some(byte..end).into_iter().collect()
             }
-            Tamper::Rewrite { pos, ref from, .. } => xor_path(anatomy, pos, from.len())
+            Tamper::Rewrite { pos, ref from, .. } => xor_path(scheme, anatomy, pos, from.len())
                 .unwrap_or_default()
                 .into_iter()
                 .map(|i| i..i + 1)
@@ -281,9 +281,9 @@ impl Tamper {
         let len = anatomy.bytes.len();
         match *self {
             Tamper::Xor { byte, ref bytes } => {
-                if byte + bytes.len() > len {
+                if byte.checked_add(bytes.len()).is_none_or(|end| end > len) {
                     return Err(TamperError::ByteOutOfRange {
-                        byte: byte + bytes.len() - 1,
+                        byte: byte.saturating_add(bytes.len().saturating_sub(1)),
                         len,
                         what: "message",
                     });
@@ -297,7 +297,7 @@ impl Tamper {
                 ref from,
                 ref to,
             } => {
-                let path = xor_path(&anatomy, pos, from.len())?;
+                let path = xor_path(scheme, &anatomy, pos, from.len())?;
                 let delta = from.bytes().zip(to.bytes()).map(|(a, b)| a ^ b);
                 for (index, d) in path.into_iter().zip(delta) {
                     anatomy.bytes[index] ^= d;
@@ -345,7 +345,7 @@ impl Tamper {
                 anatomy.bytes[target].copy_from_slice(&earlier.bytes[source]);
             }
             Tamper::Truncate => {
-                let cut = truncation(&anatomy);
+                let cut = truncation(scheme);
                 if len <= cut {
                     return Err(TamperError::TooShort);
                 }
@@ -420,12 +420,10 @@ fn blocks(_scheme: Scheme, anatomy: &Anatomy) -> Vec<Range<usize>> {
 }
 
 /// How much `truncate` cuts: a byte of a plaintext message, a block of ciphertext otherwise.
-fn truncation(anatomy: &Anatomy) -> usize {
-    if anatomy.fields.iter().any(|f| f.kind == FieldKind::Message) {
-        1
-    } else {
-        BLOCK
-    }
+/// Read off the scheme, not the fields: an empty or short hmac message has no message field,
+/// and is still plaintext.
+fn truncation(scheme: Scheme) -> usize {
+    if scheme.has_secrecy() { BLOCK } else { 1 }
 }
 
 /// For each of `len` plaintext bytes from `pos`, the message byte whose XOR lands on it: the
@@ -433,30 +431,42 @@ fn truncation(anatomy: &Anatomy) -> usize {
 /// block (the IV for block 0), which garbles that previous block.
 ///
 /// # Errors
-/// [`TamperError::NoXorPath`] under ECB, [`TamperError::ByteOutOfRange`] past the end.
-fn xor_path(anatomy: &Anatomy, pos: usize, len: usize) -> Result<Vec<usize>, TamperError> {
+/// [`TamperError::NoXorPath`] under ECB, [`TamperError::ByteOutOfRange`] past the end (a
+/// message too short for a message field, or for a block, has no plaintext to reach).
+fn xor_path(
+    scheme: Scheme,
+    anatomy: &Anatomy,
+    pos: usize,
+    len: usize,
+) -> Result<Vec<usize>, TamperError> {
+    // Offsets come from typed text: `pos + len` may not fit a usize.
+    let fits = |available: usize| pos.checked_add(len).is_some_and(|end| end <= available);
     let past = |available: usize| TamperError::ByteOutOfRange {
-        byte: pos + len.max(1) - 1,
+        byte: pos.saturating_add(len.saturating_sub(1)),
         len: available,
         what: "plaintext",
     };
     if let Some(run) = stream(anatomy) {
-        if pos + len > run.len() {
+        if !fits(run.len()) {
             return Err(past(run.len()));
         }
         return Ok((run.start + pos..run.start + pos + len).collect());
     }
-    let blocks: Vec<Range<usize>> = anatomy.blocks().map(|f| f.range.clone()).collect();
-    let Some(iv) = iv_range(Scheme::Cbc, anatomy) else {
+    // Decided by the scheme, not by the fields: a cbc, fernet or hmac message too short for
+    // an IV or a message field still has an XOR path, only no plaintext on it.
+    if scheme == Scheme::Ecb {
         return Err(TamperError::NoXorPath("ECB"));
-    };
-    if pos + len > blocks.len() * BLOCK {
+    }
+    let blocks: Vec<Range<usize>> = anatomy.blocks().map(|f| f.range.clone()).collect();
+    if !fits(blocks.len() * BLOCK) {
         return Err(past(blocks.len() * BLOCK));
     }
+    // There are blocks only after a whole IV, so only an empty rewrite gets here without one.
+    let iv = iv_range(scheme, anatomy).map_or(0, |iv| iv.start);
     Ok((pos..pos + len)
         .map(|q| {
             let before = if q < BLOCK {
-                iv.start
+                iv
             } else {
                 blocks[q / BLOCK - 1].start
             };
@@ -465,19 +475,27 @@ fn xor_path(anatomy: &Anatomy, pos: usize, len: usize) -> Result<Vec<usize>, Tam
         .collect())
 }
 
-/// `extend`: the forged message and tag, framed as the original was.
+/// `extend`: the forged message and tag, framed as the original was. The message is the bytes
+/// between the length field and the tag: an empty one has no field of its own, and extends too.
 fn extended(
     scheme: Scheme,
     anatomy: &Anatomy,
     key_len: usize,
     more: &[u8],
 ) -> Result<Vec<u8>, TamperError> {
-    let message = anatomy.fields.iter().find(|f| f.kind == FieldKind::Message);
+    let message = anatomy.fields.iter().find_map(|f| match f.kind {
+        FieldKind::Message => Some(f.range.clone()),
+        _ => None,
+    });
+    let after_length = anatomy.fields.iter().find_map(|f| match f.kind {
+        FieldKind::Length { .. } => Some(f.range.end..f.range.end),
+        _ => None,
+    });
     let tag = anatomy.tag().and_then(|t| <&[u8; TAG]>::try_from(t).ok());
-    let (Some(message), Some(tag)) = (message, tag) else {
+    let (Some(message), Some(tag)) = (message.or(after_length), tag) else {
         return Err(TamperError::NoExtend(scheme));
     };
-    let forged = extend(&anatomy.bytes[message.range.clone()], tag, key_len, more);
+    let forged = extend(&anatomy.bytes[message], tag, key_len, more);
     framed(&forged.message, &forged.tag).map_err(|e| TamperError::Bytes(e.to_string()))
 }
 
@@ -526,9 +544,20 @@ fn check_sizes(tamper: Tamper) -> Result<Tamper, TamperError> {
             too_long("the XOR", bytes.len())
         }
         Tamper::Rewrite { from, to, .. } if from.len() != to.len() => {
+            // Typed text may be long: quote the start of each, the sizes say the rest.
+            let quote = |t: &str| {
+                let start: String = t.chars().take(24).collect();
+                if start.len() < t.len() {
+                    format!("{start}…")
+                } else {
+                    start
+                }
+            };
             Err(TamperError::Bytes(format!(
-                "rewrite keeps the length: '{from}' is {} bytes and '{to}' is {}",
+                "rewrite keeps the length: '{}' is {} bytes and '{}' is {}",
+                quote(from),
                 from.len(),
+                quote(to),
                 to.len()
             )))
         }
@@ -754,6 +783,131 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn huge_xor_and_rewrite_offsets_are_refused_without_overflow() {
+        // Found by the tamper_grammar fuzz target: `byte + bytes.len()` and `pos + len`
+        // overflowed for offsets near usize::MAX.
+        for scheme in Scheme::ALL {
+            let wire = cipher(scheme).seal(&[b'A'; 40]).unwrap();
+            let anatomy = Anatomy::dissect(scheme, &wire);
+            for text in [
+                "xor:18446744073709551615:0102",
+                "xor:18446744073709551614:0102",
+                "rewrite:18446744073709551615:a:b",
+                "rewrite:18446744073709551614:ab:cd",
+            ] {
+                let action: Tamper = text.parse().unwrap();
+                assert!(
+                    action.touches(scheme, &anatomy).is_empty(),
+                    "{scheme} {text}"
+                );
+                assert!(
+                    action.apply(scheme, &wire, None).is_err(),
+                    "{scheme} {text}"
+                );
+            }
+        }
+        let wire = cipher(Scheme::Hmac).seal(b"hi").unwrap();
+        assert_eq!(
+            "xor:18446744073709551615:0102"
+                .parse::<Tamper>()
+                .unwrap()
+                .apply(Scheme::Hmac, &wire, None),
+            Err(TamperError::ByteOutOfRange {
+                byte: usize::MAX,
+                len: wire.len(),
+                what: "message"
+            })
+        );
+    }
+
+    #[test]
+    fn truncate_cuts_one_byte_of_any_plaintext_message_even_an_empty_one() {
+        // Found by the tamper_grammar seeds: with no message field (an empty message, or
+        // fewer bytes than the length field), hmac and prefix-mac lost 16 bytes.
+        for scheme in [Scheme::Hmac, Scheme::PrefixMac] {
+            let wire = cipher(scheme).seal(b"").unwrap();
+            for bytes in [&wire[..], &wire[..3]] {
+                let anatomy = Anatomy::dissect(scheme, bytes);
+                let len = bytes.len();
+                assert_eq!(
+                    Tamper::Truncate.touches(scheme, &anatomy),
+                    std::iter::once(len - 1..len).collect::<Vec<_>>(),
+                    "{scheme}"
+                );
+                assert_eq!(
+                    Tamper::Truncate.apply(scheme, bytes, None).unwrap(),
+                    &bytes[..len - 1],
+                    "{scheme}"
+                );
+            }
+        }
+        let wire = cipher(Scheme::Gcm).seal(b"").unwrap();
+        assert_eq!(
+            Tamper::Truncate.apply(Scheme::Gcm, &wire, None).unwrap(),
+            &wire[..12]
+        );
+    }
+
+    #[test]
+    fn only_ecb_has_no_xor_path_and_a_short_message_has_no_plaintext_to_reach() {
+        // Found by the tamper_grammar seeds: any message without blocks, an IV or a message
+        // field was refused as "no XOR path (ECB)", whatever its scheme.
+        let rewrite: Tamper = "rewrite:0:a:b".parse().unwrap();
+        let nothing = Err(TamperError::ByteOutOfRange {
+            byte: 0,
+            len: 0,
+            what: "plaintext",
+        });
+        for scheme in Scheme::ALL {
+            let empty = cipher(scheme).seal(b"").unwrap();
+            for wire in [&empty[..], &empty[..3], b"not base64 at all"] {
+                let got = rewrite.apply(scheme, wire, None);
+                let touched = rewrite.touches(scheme, &Anatomy::dissect(scheme, wire));
+                if scheme == Scheme::Ecb {
+                    assert_eq!(got, Err(TamperError::NoXorPath("ECB")));
+                } else if matches!(scheme, Scheme::Cbc | Scheme::Fernet) && wire == &empty[..] {
+                    // The padding block is plaintext the IV reaches.
+                    assert!(got.is_ok(), "{scheme}: {got:?}");
+                    assert_eq!(touched.len(), 1, "{scheme}");
+                    continue;
+                } else {
+                    assert_eq!(got, nothing, "{scheme} on {} bytes", wire.len());
+                }
+                assert!(touched.is_empty(), "{scheme}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_empty_prefix_mac_message_extends_too() {
+        // Found by the tamper_grammar seeds: an empty message has no message field, and
+        // `extend` refused it as "not hmac".
+        let key = Key::parse(Scheme::PrefixMac, "your_shared_secret_key").unwrap();
+        let prefix_mac = Cipher::new(&key);
+        let wire = prefix_mac.seal(b"").unwrap();
+        let forged = "extend:22:&to=mallory"
+            .parse::<Tamper>()
+            .unwrap()
+            .apply(Scheme::PrefixMac, &wire, None)
+            .unwrap();
+        let opened = prefix_mac.open(&forged);
+        assert_eq!(opened.verdict, Verdict::Authentic);
+        let mut want = crate::crypto::length_extension::sha256_padding(22);
+        want.extend_from_slice(b"&to=mallory");
+        assert_eq!(opened.plaintext.unwrap(), want);
+        let hmac = cipher(Scheme::Hmac);
+        let forged = "extend:22:x"
+            .parse::<Tamper>()
+            .unwrap()
+            .apply(Scheme::Hmac, &hmac.seal(b"").unwrap(), None)
+            .unwrap();
+        assert_eq!(
+            hmac.open(&forged).verdict,
+            Verdict::Rejected(Reason::TagMismatch)
+        );
     }
 
     #[test]

@@ -38,7 +38,8 @@ pub struct Output {
 /// Writes JSON lines to stdout, flushing each so that a reader sees events as they happen.
 pub struct Printer {
     show_keys: bool,
-    extra: Option<(&'static str, &'static str)>,
+    /// Every line says which role printed it (the demo's two streams), as recordings do.
+    names_role: bool,
     role: Option<Role>,
     tape: Option<Tape>,
 }
@@ -48,16 +49,17 @@ impl Printer {
     pub fn new(out: &Output, role: Role) -> Printer {
         Printer {
             show_keys: out.show_keys,
-            extra: None,
+            names_role: false,
             role: Some(role),
             tape: out.tape.clone(),
         }
     }
 
-    /// A printer that adds one constant field to every line (the demo's `"side"`).
-    pub fn tagged(out: &Output, role: Role, field: &'static str, value: &'static str) -> Printer {
+    /// A printer that names `role` on every line with the `"role"` field recordings use (the
+    /// demo prints two roles' events on one stdout).
+    pub fn naming_role(out: &Output, role: Role) -> Printer {
         Printer {
-            extra: Some((field, value)),
+            names_role: true,
             ..Printer::new(out, role)
         }
     }
@@ -70,6 +72,15 @@ impl Printer {
             Some(tape) => tape.record_then(self.role, event, || self.write(event, None)),
             None => self.write(event, None),
         }
+    }
+
+    /// Prints a failure that stopped a headless mode before it ran (a port already in use) as
+    /// the contract's `error` event, so that a script reading stdout learns why, as stderr says.
+    pub fn failure(&self, failure: &impl std::fmt::Display) -> bool {
+        self.print(&Event::Error {
+            peer: None,
+            message: failure.to_string(),
+        })
     }
 
     /// Prints one replayed event with its `"role"`.
@@ -85,9 +96,7 @@ impl Printer {
             tracing::info!(scheme = %key.scheme(), source = source.as_str(), key = %&*key.to_text(), "key in use");
         }
         let mut json = event_json(event, self.show_keys);
-        if let Some((field, value)) = self.extra {
-            json[field] = value.into();
-        }
+        let role = role.or(self.role.filter(|_| self.names_role));
         if let Some(role) = role {
             json["role"] = record::role_name(role).into();
         }
@@ -213,11 +222,49 @@ impl Tally {
 /// `cipherlab client --headless`: sends each `--message` (or each stdin line), waits for
 /// every verdict, and exits 0 only if the server accepted them all.
 pub async fn client(config: ClientConfig, messages: Vec<String>, out: Output) -> ExitCode {
-    converse(config, messages, &Printer::new(&out, Role::Client)).await
+    converse(
+        config,
+        messages,
+        Student::default(),
+        &Printer::new(&out, Role::Client),
+    )
+    .await
+}
+
+/// What a student's headless client sends besides messages: wire bytes as they are
+/// (`--send-wire`) and answers (`--answer`), after the messages, on the first connection.
+#[derive(Clone, Debug, Default)]
+pub struct Student {
+    /// Raw DATA payloads.
+    pub wires: Vec<bytes::Bytes>,
+    /// ANSWER texts.
+    pub answers: Vec<String>,
+}
+
+/// `cipherlab client --headless` with `--send-wire` or `--answer`: as [`client`], and each
+/// answer waits for its `result` (exit 0 only if every one is `correct` and every message and
+/// wire was accepted).
+pub async fn student(
+    config: ClientConfig,
+    messages: Vec<String>,
+    student: Student,
+    out: Output,
+) -> ExitCode {
+    converse(config, messages, student, &Printer::new(&out, Role::Client)).await
 }
 
 /// Runs a client conversation, printing with `printer`; returns the exit status.
-async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer) -> ExitCode {
+///
+/// On the lab wire the client comes back after losing its server (`reconnecting` events);
+/// meanwhile no input is read, and messages that were sent but got no verdict before the
+/// connection broke are sent again on the next one, so that every message still gets its
+/// verdict (the server may then have seen one twice).
+async fn converse(
+    config: ClientConfig,
+    messages: Vec<String>,
+    student: Student,
+    printer: &Printer,
+) -> ExitCode {
     let (command_tx, command_rx) = mpsc::channel(config.limits.queue_depth);
     let (event_tx, mut events) = mpsc::channel(net::EVENT_QUEUE);
     let max_line = config.limits.max_frame;
@@ -240,6 +287,12 @@ async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer
     };
     let mut input_done = false;
     let mut said_bye = false;
+    // Seed clients are always ready; a lab client between connections reads no input.
+    let mut connected = seed;
+    let mut unanswered = Unanswered::default();
+    let mut student = Some(student);
+    // Answers sent and still waiting for their RESULT.
+    let mut answers_out: usize = 0;
     loop {
         tokio::select! {
             event = events.recv() => {
@@ -249,33 +302,54 @@ async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer
                 }
                 match &event {
                     Event::Connected { .. } => {
+                        connected = true;
                         if let Some(messages) = pending_messages.take() {
                             lines = Some(input::feed(messages, max_line));
                         }
+                        for message in unanswered.take_lost() {
+                            let _ = command_tx.send(ClientCommand::Send(message)).await;
+                        }
+                        // Wire bytes and answers go once, on the first connection.
+                        if let Some(student) = student.take() {
+                            for wire in student.wires {
+                                tally.queued += 1;
+                                let _ = command_tx.send(ClientCommand::SendWire(wire)).await;
+                            }
+                            for answer in student.answers {
+                                tally.queued += 1;
+                                answers_out += 1;
+                                let _ = command_tx.send(ClientCommand::Answer(answer)).await;
+                            }
+                        }
                     }
-                    Event::Sent { .. } => tally.sent += 1,
+                    Event::SentWire { .. } => tally.sent += 1,
+                    // A RESULT that answers an ANSWER settles it; one telling a solve by a
+                    // message (before that message's verdict) does not.
+                    Event::Result { correct, .. } if answers_out > 0 => {
+                        answers_out -= 1;
+                        tally.verdicts += 1;
+                        tally.accepted += usize::from(*correct);
+                    }
+                    Event::Sent { seq, plaintext, .. } => {
+                        tally.sent += 1;
+                        unanswered.sent(*seq, plaintext);
+                    }
                     Event::Unsent { .. } => tally.unsent += 1,
-                    Event::Verdict { verdict, .. } => {
+                    Event::Verdict { seq, verdict, .. } => {
+                        unanswered.answered(*seq);
                         tally.verdicts += 1;
                         tally.accepted += usize::from(verdict.is_accepted());
                     }
-                    // A lab conversation ends here; seed clients reconnect per message and end
-                    // when their task does.
+                    // A lab conversation may come back (a `reconnecting` event follows), or
+                    // end, when the client task stops; seed clients reconnect per message.
                     Event::Disconnected { .. } if !seed => {
-                        if !input_done {
-                            // The conversation ended with input still to send: that is a
-                            // failure, whoever closed, not a polite goodbye.
-                            let message = "the connection ended before every message was sent"
-                                .to_owned();
-                            printer.print(&Event::Error { peer: None, message });
-                            tally.unsent += 1;
-                        }
-                        break;
+                        connected = false;
+                        unanswered.lost();
                     }
                     _ => {}
                 }
             }
-            line = recv_line(&mut lines), if !input_done => match line {
+            line = recv_line(&mut lines), if !input_done && connected => match line {
                 Some(Ok(message)) => {
                     tally.queued += 1;
                     if command_tx.send(ClientCommand::Send(message)).await.is_err() {
@@ -295,11 +369,51 @@ async fn converse(config: ClientConfig, messages: Vec<String>, printer: &Printer
             let _ = command_tx.send(ClientCommand::Disconnect).await;
         }
     }
+    // (Only once input began: a client that never connected has said why already.)
+    if !seed && !input_done && !said_bye && pending_messages.is_none() {
+        // The conversation ended with input still to send: that is a failure, whoever
+        // closed, not a polite goodbye.
+        let message = "the connection ended before every message was sent".to_owned();
+        printer.print(&Event::Error {
+            peer: None,
+            message,
+        });
+        tally.unsent += 1;
+    }
     drop(command_tx);
     match net_task.await {
         Ok(Err(NetError::MissingKey { .. } | NetError::Key { .. })) => ExitCode::from(EXIT_USAGE),
         Ok(Ok(())) if tally.all_accepted() => ExitCode::from(EXIT_OK),
         _ => ExitCode::from(EXIT_FAILED),
+    }
+}
+
+/// A lab client's messages sent on the current connection and still awaiting their verdict,
+/// and those a broken connection left without one, to send again on the next. Bounded by
+/// the connection's in-flight limit.
+#[derive(Default)]
+struct Unanswered {
+    awaiting: std::collections::BTreeMap<u64, bytes::Bytes>,
+    lost: Vec<bytes::Bytes>,
+}
+
+impl Unanswered {
+    fn sent(&mut self, seq: u64, plaintext: &bytes::Bytes) {
+        self.awaiting.insert(seq, plaintext.clone());
+    }
+
+    fn answered(&mut self, seq: u64) {
+        self.awaiting.remove(&seq);
+    }
+
+    /// The connection broke: what awaited a verdict is to be sent again.
+    fn lost(&mut self) {
+        let awaiting = std::mem::take(&mut self.awaiting);
+        self.lost.extend(awaiting.into_values());
+    }
+
+    fn take_lost(&mut self) -> Vec<bytes::Bytes> {
+        std::mem::take(&mut self.lost)
     }
 }
 
@@ -312,7 +426,7 @@ pub const DEMO_SCRIPT: [&str; 3] = [
 ];
 
 /// `cipherlab demo --headless`: a server and a client on loopback in one process, both event
-/// streams printed with a `"side"` field.
+/// streams printed with the `"role"` field of recordings.
 pub async fn demo(
     server_config: ServerConfig,
     mut client_config: ClientConfig,
@@ -322,7 +436,9 @@ pub async fn demo(
     let listener = match TcpListener::bind("127.0.0.1:0").await {
         Ok(listener) => listener,
         Err(e) => {
-            eprintln!("cipherlab: cannot listen on 127.0.0.1: {e}");
+            let failure = format!("cannot listen on 127.0.0.1: {e}");
+            Printer::naming_role(&out, Role::Server).failure(&failure);
+            eprintln!("cipherlab: {failure}");
             return ExitCode::from(EXIT_FAILED);
         }
     };
@@ -339,7 +455,7 @@ pub async fn demo(
         event_tx,
         std::future::pending(),
     ));
-    let printer = Printer::tagged(&out, Role::Server, "side", "server");
+    let printer = Printer::naming_role(&out, Role::Server);
     let server_printer = tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             printer.print(&event);
@@ -353,7 +469,8 @@ pub async fn demo(
     let status = converse(
         client_config,
         messages,
-        &Printer::tagged(&out, Role::Client, "side", "client"),
+        Student::default(),
+        &Printer::naming_role(&out, Role::Client),
     )
     .await;
     let _ = command_tx.send(net::ServerCommand::Shutdown).await;

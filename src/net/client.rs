@@ -1,28 +1,34 @@
-//! The lab client: connects, says HELLO, learns the scheme and key from WELCOME (or uses its
-//! pre-shared key), then converses until the front end disconnects or the server leaves.
+//! The lab client: connects, says HELLO, learns the scheme, the key and the name it is listed
+//! under from WELCOME (or uses its pre-shared key), then converses until the front end
+//! disconnects. When the server cannot be reached or goes away (it restarted, say), the client
+//! tries again with a growing wait, a bounded number of times, reporting each try.
 
+use std::net::SocketAddr;
+
+use bytes::Bytes;
 use futures_util::StreamExt;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use tokio::time::timeout;
+use tokio::time::{Duration, Instant, timeout};
 use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
 use super::NetError;
 use super::config::{ClientConfig, VerdictDetail};
-use super::event::{ClientCommand, Event, Peer};
-use super::session::{Session, emit, write_frame};
+use super::event::{ClientCommand, Event, Peer, PeerId};
+use super::session::{Parted, Session, emit, write_frame};
 use crate::crypto::KeyExchange;
 use crate::crypto::agreement::Agreement;
 use crate::crypto::{Cipher, Key, KeySource, Scheme};
 use crate::wire::seed::Protocol;
-use crate::wire::{Frame, Hello, LabCodec, Welcome};
+use crate::wire::{Frame, FrameError, Hello, LabCodec, Welcome};
 
-/// Connects to a lab server and converses until the end. Every outcome is also reported on
-/// `events`; the returned error is for exit codes.
+/// Connects to a lab server and converses until the end, coming back (up to
+/// `limits.retry`) when the server cannot be reached or goes away. Every outcome is also
+/// reported on `events`; the returned error is for exit codes.
 ///
 /// # Errors
-/// [`NetError`] when the connection or handshake fails.
+/// [`NetError`] when the connection or handshake fails for good, or every retry failed.
 pub async fn run(
     config: ClientConfig,
     commands: mpsc::Receiver<ClientCommand>,
@@ -31,7 +37,7 @@ pub async fn run(
     let result = if config.protocol == Protocol::Seed {
         super::seed::client::run(config, commands, events.clone()).await
     } else {
-        connect_and_converse(config, commands, &events).await
+        Lab::new(config, commands, &events).run().await
     };
     if let Err(e) = &result {
         emit(
@@ -46,6 +52,136 @@ pub async fn run(
     result
 }
 
+/// A lab client across its connections: the front end's commands, what was asked while no
+/// connection was up, and the count of tries.
+struct Lab<'a> {
+    config: ClientConfig,
+    commands: mpsc::Receiver<ClientCommand>,
+    events: &'a mpsc::Sender<Event>,
+    /// Messages the front end asked for while there was no connection, sent on the next one
+    /// (at most `max_in_flight`; more are reported unsent).
+    backlog: Vec<Bytes>,
+    /// Connections made so far: each one's number is its peer id.
+    connections: PeerId,
+    /// The server's address as last seen, for reporting messages that could not be sent.
+    last_addr: SocketAddr,
+}
+
+impl<'a> Lab<'a> {
+    fn new(
+        config: ClientConfig,
+        commands: mpsc::Receiver<ClientCommand>,
+        events: &'a mpsc::Sender<Event>,
+    ) -> Lab<'a> {
+        Lab {
+            config,
+            commands,
+            events,
+            backlog: Vec::new(),
+            connections: 0,
+            last_addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+        }
+    }
+
+    async fn run(mut self) -> Result<(), NetError> {
+        let retry = self.config.limits.retry;
+        let mut failures: u32 = 0;
+        loop {
+            self.connections += 1;
+            let failure = match connect(&self.config, self.connections, self.events).await {
+                Ok(session) => {
+                    self.last_addr = session.peer.addr;
+                    let started = Instant::now();
+                    let backlog = std::mem::take(&mut self.backlog);
+                    match session.converse_after(backlog, &mut self.commands).await {
+                        Parted::Ended => return Ok(()),
+                        Parted::Lost(_) if retry.attempts == 0 => return Ok(()),
+                        Parted::Lost(reason) => {
+                            // A connection that lasted starts the count again; one dropped at
+                            // once does not, so a server that drops everyone cannot keep its
+                            // clients coming back for ever.
+                            if started.elapsed() >= retry.cap {
+                                failures = 0;
+                            }
+                            NetError::Lost(reason)
+                        }
+                    }
+                }
+                Err(e) if e.may_pass() && retry.attempts > 0 => e,
+                Err(e) => return Err(e),
+            };
+            failures += 1;
+            if failures > retry.attempts {
+                self.give_up("gave up reconnecting").await;
+                return Err(NetError::GaveUp {
+                    attempts: retry.attempts,
+                    last: Box::new(failure),
+                });
+            }
+            let delay = retry.delay(failures);
+            let reason = failure.to_string();
+            tracing::info!(addr = %self.config.connect, attempt = failures, delay_ms = delay.as_millis() as u64, %reason, "reconnecting");
+            let event = Event::Reconnecting {
+                addr: self.config.connect.clone(),
+                attempt: failures,
+                attempts: retry.attempts,
+                delay,
+                reason,
+            };
+            emit(self.events, event).await;
+            if !self.wait(delay).await {
+                self.give_up("stopped reconnecting").await;
+                return Ok(());
+            }
+        }
+    }
+
+    /// Waits `delay` before the next try, keeping what the front end asks to send meanwhile.
+    /// Returns false when the front end says stop (or is gone).
+    async fn wait(&mut self, delay: Duration) -> bool {
+        let pause = tokio::time::sleep(delay);
+        tokio::pin!(pause);
+        loop {
+            tokio::select! {
+                () = &mut pause => return true,
+                command = self.commands.recv() => match command {
+                    Some(ClientCommand::Send(plaintext)) => {
+                        if self.backlog.len() < self.config.limits.max_in_flight {
+                            self.backlog.push(plaintext);
+                        } else {
+                            let reason = format!(
+                                "not connected, and {} messages already wait for the connection",
+                                self.backlog.len()
+                            );
+                            self.unsent(reason).await;
+                        }
+                    }
+                    Some(ClientCommand::SendWire(_) | ClientCommand::Answer(_)) => {
+                        self.unsent("not connected: wire bytes and answers are not kept for the next connection".to_owned()).await;
+                    }
+                    Some(ClientCommand::Notice(_)) => {}
+                    Some(ClientCommand::Disconnect) | None => return false,
+                },
+            }
+        }
+    }
+
+    /// Reports every message still waiting for a connection as not sent.
+    async fn give_up(&mut self, why: &str) {
+        for _ in std::mem::take(&mut self.backlog) {
+            self.unsent(format!("not connected ({why})")).await;
+        }
+    }
+
+    async fn unsent(&self, reason: String) {
+        let peer = Peer {
+            id: self.connections,
+            addr: self.last_addr,
+        };
+        emit(self.events, Event::Unsent { peer, reason }).await;
+    }
+}
+
 /// A lab connection whose WELCOME has arrived, before any key is settled.
 pub(crate) struct Welcomed {
     /// The connection, its codec now taking frames up to `--max-frame`.
@@ -58,12 +194,13 @@ pub(crate) struct Welcomed {
     pub(crate) agreement: Agreement,
 }
 
-/// Connects and shakes hands: HELLO out, WELCOME (or the server's ERROR) back, each within
-/// its deadline. Shared by the client and the attacks, which need no key to get this far.
+/// Connects and shakes hands as connection number `id`: HELLO out, WELCOME (or the server's
+/// ERROR) back, each within its deadline. Shared by the client and the attacks, which need no
+/// key to get this far.
 ///
 /// # Errors
 /// [`NetError`] when the connection or handshake fails.
-pub(crate) async fn shake_hands(config: &ClientConfig) -> Result<Welcomed, NetError> {
+pub(crate) async fn shake_hands(config: &ClientConfig, id: PeerId) -> Result<Welcomed, NetError> {
     let limits = config.limits;
     let stream = match timeout(limits.connect_timeout, TcpStream::connect(&config.connect)).await {
         Err(_) => {
@@ -84,7 +221,7 @@ pub(crate) async fn shake_hands(config: &ClientConfig) -> Result<Welcomed, NetEr
         addr: config.connect.clone(),
         source,
     })?;
-    let peer = Peer { id: 0, addr };
+    let peer = Peer { id, addr };
     // Until WELCOME, only a handshake-sized frame is accepted from the server.
     let mut framed = Framed::new(stream, LabCodec::for_handshake());
 
@@ -100,7 +237,7 @@ pub(crate) async fn shake_hands(config: &ClientConfig) -> Result<Welcomed, NetEr
     });
     write_frame(&mut framed, hello, &limits)
         .await
-        .map_err(NetError::Handshake)?;
+        .map_err(NetError::HandshakeLost)?;
     let welcome = match timeout(limits.handshake_timeout, framed.next()).await {
         Err(_) => {
             return Err(NetError::Handshake(format!(
@@ -109,9 +246,12 @@ pub(crate) async fn shake_hands(config: &ClientConfig) -> Result<Welcomed, NetEr
             )));
         }
         Ok(None) => {
-            return Err(NetError::Handshake(
+            return Err(NetError::HandshakeLost(
                 "the server closed the connection before WELCOME".to_owned(),
             ));
+        }
+        Ok(Some(Err(e @ (FrameError::Io(_) | FrameError::Truncated { .. })))) => {
+            return Err(NetError::HandshakeLost(e.to_string()));
         }
         Ok(Some(Err(e))) => return Err(NetError::Handshake(e.to_string())),
         Ok(Some(Ok(Frame::Welcome(welcome)))) => {
@@ -119,6 +259,11 @@ pub(crate) async fn shake_hands(config: &ClientConfig) -> Result<Welcomed, NetEr
             welcome
         }
         Ok(Some(Ok(Frame::Error { reason }))) => return Err(NetError::Refused(reason)),
+        Ok(Some(Ok(Frame::Unknown { kind }))) => {
+            return Err(NetError::Handshake(
+                FrameError::UnknownKind(kind).to_string(),
+            ));
+        }
         Ok(Some(Ok(other))) => {
             return Err(NetError::Handshake(format!(
                 "expected WELCOME, got {}",
@@ -134,19 +279,21 @@ pub(crate) async fn shake_hands(config: &ClientConfig) -> Result<Welcomed, NetEr
     })
 }
 
-async fn connect_and_converse(
-    config: ClientConfig,
-    commands: mpsc::Receiver<ClientCommand>,
+/// Connects, says HELLO and reads WELCOME: a session ready to converse, as connection
+/// number `id`.
+async fn connect(
+    config: &ClientConfig,
+    id: PeerId,
     events: &mpsc::Sender<Event>,
-) -> Result<(), NetError> {
+) -> Result<Session, NetError> {
     let limits = config.limits;
     let Welcomed {
         mut framed,
         peer,
         welcome,
         agreement,
-    } = shake_hands(&config).await?;
-    let (key, source) = match session_key(&config, &welcome, agreement) {
+    } = shake_hands(config, id).await?;
+    let (key, source) = match session_key(config, &welcome, agreement) {
         Ok(found) => found,
         Err(e) => {
             let _ = write_frame(
@@ -160,13 +307,15 @@ async fn connect_and_converse(
             return Err(e);
         }
     };
-    tracing::info!(%peer, scheme = %welcome.scheme, source = source.as_str(), "connected");
+    let listed_as = welcome.name.clone();
+    tracing::info!(%peer, scheme = %welcome.scheme, source = source.as_str(), listed_as = listed_as.as_deref().unwrap_or(&config.name), "connected");
     emit(
         events,
         Event::Connected {
             peer,
             name: "server".to_owned(),
             scheme: welcome.scheme,
+            listed_as,
         },
     )
     .await;
@@ -179,20 +328,19 @@ async fn connect_and_converse(
         },
     )
     .await;
-    let session = Session {
+    Ok(Session {
         framed,
         peer,
         cipher: Cipher::with_nonces(&key, config.nonce),
         ttl: config.ttl,
-        clock: config.clock,
+        clock: config.clock.clone(),
         events: events.clone(),
         limits,
         auto_reply: None,
         verdicts: VerdictDetail::Detailed,
         stop: CancellationToken::new(),
-    };
-    session.converse(commands).await;
-    Ok(())
+        seat: super::session::Seat::Client,
+    })
 }
 
 /// The session key: read off WELCOME when the server sends it, agreed with X25519, or our own.
@@ -215,6 +363,9 @@ pub(crate) fn session_key(
                 origin: given.origin.clone(),
                 source,
             }),
+        (KeyExchange::Psk, _, None) if config.keyless => Key::generate(scheme)
+            .map(|key| (key, KeySource::Generated))
+            .map_err(|e| NetError::Handshake(e.to_string())),
         (KeyExchange::Psk, _, None) => Err(NetError::MissingKey { scheme }),
         (KeyExchange::X25519, _, _) => {
             let server = welcome.agreement.ok_or_else(|| {

@@ -43,6 +43,59 @@ pub struct Limits {
     pub max_in_flight: usize,
     /// Depth of each bounded command queue.
     pub queue_depth: usize,
+    /// How a lab client comes back to a server it cannot reach or has lost.
+    pub retry: Retry,
+}
+
+/// How a lab client retries a server it cannot reach, or has lost (the server restarted,
+/// crashed, or the network dropped): `attempts` tries, waiting `first`, then twice as long
+/// each time, never more than `cap`. The count starts again once a connection has lasted
+/// `cap`, so a server that drops every client at once cannot keep them retrying for ever.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retry {
+    /// Tries before giving up (`--retries`); 0 never retries.
+    pub attempts: u32,
+    /// The first wait.
+    pub first: Duration,
+    /// The longest wait.
+    pub cap: Duration,
+}
+
+impl Retry {
+    /// The most `--retries` may ask for: with the default waits, about an hour.
+    pub const MAX_ATTEMPTS: u32 = 360;
+
+    /// Never retry: the first failure is the last.
+    pub const NEVER: Retry = Retry {
+        attempts: 0,
+        first: Duration::from_millis(500),
+        cap: Duration::from_secs(10),
+    };
+
+    /// The screen's default: about a minute and a half of tries, long enough for an
+    /// instructor to restart the server under another scheme.
+    pub const SCREEN: Retry = Retry {
+        attempts: 12,
+        ..Retry::NEVER
+    };
+
+    /// A headless client's default: about 15 s, for a script whose server starts a moment
+    /// after its clients or restarts under them.
+    pub const HEADLESS: Retry = Retry {
+        attempts: 5,
+        ..Retry::NEVER
+    };
+
+    /// The same waits, `attempts` tries.
+    pub fn with_attempts(self, attempts: u32) -> Retry {
+        Retry { attempts, ..self }
+    }
+
+    /// The wait before try `attempt` (from 1).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let doublings = attempt.saturating_sub(1).min(16);
+        self.first.saturating_mul(1 << doublings).min(self.cap)
+    }
 }
 
 impl Default for Limits {
@@ -57,6 +110,7 @@ impl Default for Limits {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_in_flight: 256,
             queue_depth: 256,
+            retry: Retry::SCREEN,
         }
     }
 }
@@ -150,6 +204,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// The clock used to judge Fernet timestamps.
     pub clock: Clock,
+    /// The exercise hosted (`--exercise`), with the class's material and progress.
+    pub class: Option<Arc<super::exercise::Class>>,
 }
 
 /// A client's key, before the session's scheme is known.
@@ -174,6 +230,9 @@ pub struct ClientConfig {
     pub name: String,
     /// The pre-shared key, used when the server says `psk`.
     pub key: Option<KeyText>,
+    /// A student without the server's key (`--send-wire`, `--answer`): under psk with no key,
+    /// connect anyway with a random key of its own, whose messages the server will reject.
+    pub keyless: bool,
     /// Reject Fernet tokens older than this many seconds.
     pub ttl: Option<u64>,
     /// How its messages pick their nonces (gcm, chacha).

@@ -11,7 +11,9 @@ use bytes::Bytes;
 
 use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, Opened, Scheme, Tamper, Verdict};
-use crate::wire::Frame;
+use crate::wire::{Frame, Task};
+
+use super::exercise::Progress;
 
 /// A connection's number, unique within one server or client run.
 pub type PeerId = u64;
@@ -130,10 +132,27 @@ pub enum Event {
     Connected {
         /// Who.
         peer: Peer,
-        /// The name the client gave, or the server's role.
+        /// The name the client gave (unique on the server, `alice-2` when another `alice` is
+        /// connected), or the server's role.
         name: String,
         /// The session's scheme.
         scheme: Scheme,
+        /// On a lab client: the name the server lists it under, told in WELCOME (`None`
+        /// elsewhere, or from an older server).
+        listed_as: Option<String>,
+    },
+    /// A lab client lost its server, or could not reach it, and tries again after `delay`.
+    Reconnecting {
+        /// The server's address, as given.
+        addr: String,
+        /// This try's number, from 1.
+        attempt: u32,
+        /// Tries before giving up (`--retries`).
+        attempts: u32,
+        /// The wait before it.
+        delay: std::time::Duration,
+        /// Why the last connection failed or ended.
+        reason: String,
     },
     /// The key in use, and where it came from.
     Key {
@@ -245,6 +264,49 @@ pub enum Event {
     },
     /// How an attack of the oracle lab is getting on.
     Oracle(OracleEvent),
+    /// Wire bytes sent as they are (`--send-wire`): no plaintext, the student made them.
+    SentWire {
+        /// To whom.
+        peer: Peer,
+        /// Our sequence number for it.
+        seq: u64,
+        /// The bytes.
+        sealed: Bytes,
+    },
+    /// A client was given its exercise (TASK).
+    Task {
+        /// The server.
+        peer: Peer,
+        /// The task and this student's material.
+        task: Task,
+    },
+    /// A client learned whether it solved the exercise (RESULT).
+    Result {
+        /// The server.
+        peer: Peer,
+        /// `correct` or not.
+        correct: bool,
+        /// Why.
+        reason: String,
+    },
+    /// A NOTICE from the instructor arrived.
+    Notice {
+        /// The server.
+        peer: Peer,
+        /// The line.
+        text: String,
+    },
+    /// On a server hosting an exercise: a student's progress changed (a try, or the solve).
+    Progress {
+        /// The student's connection.
+        peer: Peer,
+        /// The name they are listed under.
+        name: String,
+        /// The exercise.
+        exercise: String,
+        /// Where they stand.
+        progress: Progress,
+    },
     /// Something failed; `peer` says which connection, if any.
     Error {
         /// The connection at fault, if one.
@@ -267,12 +329,18 @@ impl Event {
             | Event::Tampered { peer, .. }
             | Event::Eavesdropped { peer, .. }
             | Event::NonceReused { peer, .. }
-            | Event::Unsent { peer, .. } => Some(*peer),
+            | Event::Unsent { peer, .. }
+            | Event::SentWire { peer, .. }
+            | Event::Task { peer, .. }
+            | Event::Result { peer, .. }
+            | Event::Notice { peer, .. }
+            | Event::Progress { peer, .. } => Some(*peer),
             Event::Error { peer, .. } => *peer,
             Event::Listening { .. }
             | Event::Key { .. }
             | Event::Armed { .. }
-            | Event::Oracle(_) => None,
+            | Event::Oracle(_)
+            | Event::Reconnecting { .. } => None,
         }
     }
 
@@ -281,8 +349,13 @@ impl Event {
         match self {
             Event::Listening { .. } => "listening",
             Event::Connected { .. } => "connected",
+            Event::Reconnecting { .. } => "reconnecting",
             Event::Key { .. } => "key",
-            Event::Sent { .. } => "sent",
+            Event::Sent { .. } | Event::SentWire { .. } => "sent",
+            Event::Task { .. } => "task",
+            Event::Result { .. } => "result",
+            Event::Notice { .. } => "notice",
+            Event::Progress { .. } => "progress",
             Event::Received { .. } => "received",
             Event::Verdict { .. } => "verdict",
             Event::Disconnected { .. } => "disconnected",
@@ -407,6 +480,12 @@ impl OracleEvent {
 pub enum ClientCommand {
     /// Seal and send this plaintext.
     Send(Bytes),
+    /// Send these bytes as a DATA frame's message, unsealed: bytes the student made.
+    SendWire(Bytes),
+    /// Send an ANSWER to the exercise.
+    Answer(String),
+    /// Send a NOTICE (a server, to its client).
+    Notice(String),
     /// Say BYE and close.
     Disconnect,
 }
@@ -449,6 +528,8 @@ pub enum ServerCommand {
     Broadcast(Bytes),
     /// Say BYE to one client and close its connection.
     Kick(PeerId),
+    /// Send a NOTICE, a line from the instructor, to every connected client.
+    Notice(String),
     /// Say BYE to everyone, wait for the connections to finish, and stop.
     Shutdown,
 }

@@ -292,6 +292,7 @@ async fn start(
             },
             limits: Limits::default(),
             clock,
+            class: None,
         },
         plan,
         known: if reuse {

@@ -8,10 +8,12 @@ mod attack;
 mod client;
 mod config;
 mod event;
+pub mod exercise;
 mod keystream;
 pub mod matrix;
 pub mod mitm;
 mod mode;
+mod names;
 pub mod oracle;
 mod roster;
 pub(crate) mod seed;
@@ -22,8 +24,8 @@ mod topology;
 pub use attack::{FORGED_TEXT, INJECTED_SEQ, ORACLE_SEQ, seq_label};
 pub use client::run as run_client;
 pub use config::{
-    AutoReply, ClientConfig, Clock, KeyText, Limits, MitmConfig, ServerConfig, VerdictDetail,
-    system_clock,
+    AutoReply, ClientConfig, Clock, KeyText, Limits, MitmConfig, Retry, ServerConfig,
+    VerdictDetail, system_clock,
 };
 pub use event::{
     AttackKind, ClientCommand, Direction, Event, Fate, HoldId, MitmCommand, OracleEvent, Peer,
@@ -67,9 +69,23 @@ pub enum NetError {
     /// The handshake went wrong.
     #[error("handshake failed: {0}")]
     Handshake(String),
+    /// The connection broke during the handshake (the server went away): worth a retry.
+    #[error("handshake failed: {0}")]
+    HandshakeLost(String),
     /// The server refused us with an ERROR frame.
     #[error("the server refused the connection: {0}")]
     Refused(String),
+    /// The connection to the server was lost (it shut down, crashed, or the network failed).
+    #[error("lost the server: {0}")]
+    Lost(String),
+    /// Every retry failed (`--retries`); the last failure is kept.
+    #[error("gave up after {attempts} {}: {last}", if *attempts == 1 { "retry" } else { "retries" })]
+    GaveUp {
+        /// Retries made.
+        attempts: u32,
+        /// Why the last one failed.
+        last: Box<NetError>,
+    },
     /// The server uses a pre-shared key and we have none.
     #[error(
         "the server uses a pre-shared {scheme} key (psk), and this client has none: give --key, --key-file or CIPHERLAB_KEY{}",
@@ -91,4 +107,23 @@ pub enum NetError {
         /// What was wrong with it.
         source: KeyError,
     },
+}
+
+impl NetError {
+    /// Whether trying again later may work: the server was unreachable or went away, or
+    /// refused us for a reason that can pass (it was full, or a man in the middle could not
+    /// reach it). A scheme mismatch, a bad key or a broken handshake stays what it is.
+    pub fn may_pass(&self) -> bool {
+        match self {
+            NetError::Connect { .. } | NetError::ConnectTimeout { .. } => true,
+            NetError::HandshakeLost(_) | NetError::Lost(_) => true,
+            NetError::Refused(reason) => !reason.starts_with(server::SCHEME_MISMATCH),
+            NetError::Bind { .. }
+            | NetError::Handshake(_)
+            | NetError::GaveUp { .. }
+            | NetError::MissingKey { .. }
+            | NetError::Ended(_)
+            | NetError::Key { .. } => false,
+        }
+    }
 }

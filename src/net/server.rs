@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -15,9 +16,11 @@ use tokio_util::sync::CancellationToken;
 use super::accept::{Connection, Flow, Service, accept_loop, lab_refusal};
 use super::config::ServerConfig;
 use super::event::{ClientCommand, Event, Peer, ServerCommand};
+use super::exercise::Desk;
+use super::names::{Claim, Names};
 use super::roster::Roster;
 use super::seed;
-use super::session::{Session, emit, write_frame};
+use super::session::{Seat, Session, emit, write_frame};
 use crate::crypto::KeyExchange;
 use crate::crypto::agreement::Agreement;
 use crate::crypto::{Cipher, Key, KeySource, Scheme};
@@ -61,10 +64,22 @@ pub async fn run(
             accept_loop(listener, limits, service, commands, events, shutdown).await
         }
         (Protocol::Lab, _) => {
+            // Names are unique among the clients connected at once (`alice`, `alice-2`).
+            let names = Arc::new(Names::default());
             let service = Server {
                 config,
                 events: events.clone(),
-                serve,
+                serve: move |stream, peer, config, events, orders, stop| {
+                    serve(
+                        stream,
+                        peer,
+                        config,
+                        events,
+                        orders,
+                        stop,
+                        Arc::clone(&names),
+                    )
+                },
             };
             accept_loop(listener, limits, service, commands, events, shutdown).await
         }
@@ -132,6 +147,18 @@ where
                 }
             }
             ServerCommand::Kick(id) => roster.route(id, ClientCommand::Disconnect, events).await,
+            ServerCommand::Notice(text) => {
+                let text: String = text
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(crate::wire::frame::MAX_NOTICE)
+                    .collect();
+                for id in roster.ids() {
+                    roster
+                        .route(id, ClientCommand::Notice(text.clone()), events)
+                        .await;
+                }
+            }
             ServerCommand::Shutdown => return Flow::Stop,
         }
         Flow::Continue
@@ -144,12 +171,14 @@ async fn serve(
     peer: Peer,
     config: ServerConfig,
     events: mpsc::Sender<Event>,
-    commands: mpsc::Receiver<ClientCommand>,
+    mut commands: mpsc::Receiver<ClientCommand>,
     stop: CancellationToken,
+    names: Arc<Names>,
 ) {
     let _ = stream.set_nodelay(true);
     let mut framed = Framed::new(stream, LabCodec::for_handshake());
-    let (name, agreed) = match handshake(&mut framed, peer, &config).await {
+    // The name is held until the conversation ends, then free for the next one to ask.
+    let (claim, agreed) = match handshake(&mut framed, peer, &config, &names).await {
         Ok(shook) => {
             framed.codec_mut().handshake_done(config.limits.max_frame);
             shook
@@ -184,16 +213,55 @@ async fn serve(
             return;
         }
     };
+    let name = claim.name().to_owned();
     tracing::info!(%peer, %name, "connected");
     emit(
         &events,
         Event::Connected {
             peer,
-            name,
+            name: name.clone(),
             scheme: config.scheme,
+            listed_as: None,
         },
     )
     .await;
+    // With an exercise, the student's task and own material follow WELCOME.
+    let mut desk = None;
+    if let Some(class) = &config.class {
+        match class.task_for(&name) {
+            Ok(task) => {
+                if let Err(reason) =
+                    write_frame(&mut framed, Frame::Task(task), &config.limits).await
+                {
+                    tracing::warn!(%peer, %reason, "cannot send the task");
+                }
+                if let Some(progress) = class.progress_of(&name) {
+                    let exercise = class.exercise().name.clone();
+                    let event = Event::Progress {
+                        peer,
+                        name: name.clone(),
+                        exercise,
+                        progress,
+                    };
+                    emit(&events, event).await;
+                }
+                desk = Some(Desk {
+                    class: Arc::clone(class),
+                    name,
+                });
+            }
+            Err(message) => {
+                emit(
+                    &events,
+                    Event::Error {
+                        peer: Some(peer),
+                        message,
+                    },
+                )
+                .await
+            }
+        }
+    }
     let cipher = match &agreed {
         Some(key) => {
             let event = Event::Key {
@@ -217,16 +285,23 @@ async fn serve(
         auto_reply: config.auto_reply,
         verdicts: config.verdicts,
         stop,
+        seat: Seat::Server(desk),
     };
-    session.converse(commands).await;
+    session.converse(&mut commands).await;
+    drop(claim);
 }
 
-/// Waits for HELLO, checks it, and answers WELCOME. Returns the client's display name.
+/// How a refusal for asking the wrong scheme begins; a client does not retry it.
+pub(crate) const SCHEME_MISMATCH: &str = "scheme mismatch";
+
+/// Waits for HELLO, checks it, and answers WELCOME with the name the client is listed under
+/// (the one it asked for, unless another client has it). Returns that name, held.
 async fn handshake(
     framed: &mut Framed<TcpStream, LabCodec>,
     peer: Peer,
     config: &ServerConfig,
-) -> Result<(String, Option<Key>), String> {
+    names: &Arc<Names>,
+) -> Result<(Claim, Option<Key>), String> {
     let limit = config.limits.handshake_timeout;
     let hello = match timeout(limit, framed.next()).await {
         Err(_) => {
@@ -238,13 +313,16 @@ async fn handshake(
         Ok(None) => return Err("connection closed before HELLO".to_owned()),
         Ok(Some(Err(e))) => return Err(e.to_string()),
         Ok(Some(Ok(Frame::Hello(hello)))) => hello,
+        Ok(Some(Ok(Frame::Unknown { kind }))) => {
+            return Err(crate::wire::FrameError::UnknownKind(kind).to_string());
+        }
         Ok(Some(Ok(other))) => return Err(format!("expected HELLO, got {}", other.kind_name())),
     };
     if let Some(asked) = hello.scheme
         && asked != config.scheme
     {
         return Err(format!(
-            "scheme mismatch: this server speaks {}, the client asked for {asked}",
+            "{SCHEME_MISMATCH}: this server speaks {}, the client asked for {asked}",
             config.scheme
         ));
     }
@@ -263,19 +341,24 @@ async fn handshake(
             (None, Some(public), Some(key))
         }
     };
+    let wanted = if hello.name.is_empty() {
+        format!("client-{}", peer.id)
+    } else {
+        hello.name
+    };
+    let claim = names.claim(&wanted);
+    if claim.name() != wanted {
+        tracing::info!(%peer, %wanted, listed_as = claim.name(), "name in use: suffixed");
+    }
     let welcome = Frame::Welcome(Welcome {
         scheme: config.scheme,
         key_exchange: config.key_exchange,
         key,
         agreement,
+        name: Some(claim.name().to_owned()),
     });
     write_frame(framed, welcome, &config.limits).await?;
-    let name = if hello.name.is_empty() {
-        format!("client-{}", peer.id)
-    } else {
-        hello.name
-    };
-    Ok((name, agreed))
+    Ok((claim, agreed))
 }
 
 /// Binds a listener, reporting the address in the error.

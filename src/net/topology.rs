@@ -95,6 +95,8 @@ const STOP_GRACE: Duration = Duration::from_secs(6);
 pub struct Topology {
     generation: u64,
     client: Option<mpsc::Sender<ClientCommand>>,
+    /// The client's configuration, to start it again after it stopped.
+    client_config: Option<ClientConfig>,
     server: Option<mpsc::Sender<ServerCommand>>,
     mitm: Option<mpsc::Sender<MitmCommand>>,
     /// The server's address, on a loopback chain: where an attacker of its own connects.
@@ -123,6 +125,7 @@ impl Topology {
         Topology {
             generation,
             client: None,
+            client_config: None,
             server: None,
             mitm: None,
             server_addr: None,
@@ -143,6 +146,7 @@ impl Topology {
             scheme: None,
             name: "attacker".to_owned(),
             key: None,
+            keyless: false,
             ttl: None,
             nonce: NoncePolicy::Random,
             limits: Limits::default(),
@@ -205,6 +209,12 @@ impl Topology {
 
     /// Adds a client. Its failures arrive as `error` events.
     pub fn with_client(mut self, config: ClientConfig, out: &mpsc::Sender<Tagged>) -> Topology {
+        self.start_client(config, out);
+        self
+    }
+
+    fn start_client(&mut self, config: ClientConfig, out: &mpsc::Sender<Tagged>) {
+        self.client_config = Some(config.clone());
         let (tx, rx) = mpsc::channel(config.limits.queue_depth);
         let (event_tx, events) = mpsc::channel(EVENT_QUEUE);
         self.tasks.push(tokio::spawn(
@@ -216,7 +226,27 @@ impl Topology {
         self.tasks
             .push(forward(self.generation, Role::Client, events, out.clone()));
         self.client = Some(tx);
-        self
+    }
+
+    /// Starts the client again, as configured, after it stopped (it gave up reconnecting, or
+    /// was told to stop); one still running is told to stop first. Returns false when this
+    /// topology has no client.
+    pub async fn restart_client(&mut self, out: &mpsc::Sender<Tagged>) -> bool {
+        let Some(config) = self.client_config.clone() else {
+            return false;
+        };
+        self.stop_client().await;
+        // Finished tasks need not be kept for shutdown.
+        self.tasks.retain(|task| !task.is_finished());
+        self.start_client(config, out);
+        true
+    }
+
+    /// Tells the client to stop: to say BYE, or to stop trying to reconnect.
+    pub async fn stop_client(&self) {
+        if let Some(client) = &self.client {
+            let _ = client.send(ClientCommand::Disconnect).await;
+        }
     }
 
     /// A topology with nothing running yet.
@@ -277,6 +307,7 @@ impl Topology {
                 nonce: options.nonce,
                 limits: Limits::default(),
                 clock: system_clock(),
+                class: None,
             },
             plan: Vec::new(),
             known: options.known.clone(),
@@ -342,6 +373,7 @@ impl Topology {
             scheme: Some(server.scheme),
             name: client_name,
             key: shared,
+            keyless: false,
             ttl: None,
             nonce: server.nonce,
             limits: Limits::default(),

@@ -127,6 +127,14 @@ fn event(v: &Value) -> Result<Option<Event>, String> {
             peer: peer(v)?,
             name: text(v, "name")?.to_owned(),
             scheme: scheme(v)?,
+            listed_as: v["listed_as"].as_str().map(str::to_owned),
+        },
+        "reconnecting" => Event::Reconnecting {
+            addr: text(v, "addr")?.to_owned(),
+            attempt: number(v, "attempt")? as u32,
+            attempts: number(v, "attempts")? as u32,
+            delay: std::time::Duration::from_millis(number(v, "delay_ms")?),
+            reason: text(v, "reason")?.to_owned(),
         },
         "key" => {
             let scheme = scheme(v)?;

@@ -26,6 +26,8 @@ pub enum Action {
     PrevTab,
     /// Restart the demo (or the Compare tab) under this scheme.
     PickScheme(Scheme),
+    /// Restart the demo with the next key exchange: send, psk, x25519.
+    CycleExchange,
     /// Move up in the focused pane.
     Up,
     /// Move down in the focused pane.
@@ -40,6 +42,10 @@ pub enum Action {
     End,
     /// Stop or resume following live updates.
     Freeze,
+    /// Hide the key material on the screen, or show it again (the projector).
+    HideKeys,
+    /// Give the focused pane the whole screen, or put it back.
+    Zoom,
     /// Focus the plaintext editor.
     Edit,
     /// Seal and send the typed message.
@@ -56,6 +62,10 @@ pub enum Action {
     TamperMenu,
     /// Matrix: play every attack against every scheme.
     RunAll,
+    /// Matrix: show the schemes to the left.
+    SchemesLeft,
+    /// Matrix: show the schemes to the right.
+    SchemesRight,
     /// Lesson: carry out the next step.
     NextStep,
     /// Lesson: show the previous step's narration again.
@@ -64,6 +74,12 @@ pub enum Action {
     PausePlayback,
     /// Replay: play the next recorded entry now, and stay paused.
     StepPlayback,
+    /// Server: order the client list by the next key (name, last activity, verdict).
+    SortClients,
+    /// Client: stop trying to reconnect.
+    StopReconnecting,
+    /// Client: try the server again after the client stopped.
+    Reconnect,
 }
 
 /// Where a key binding applies.
@@ -75,6 +91,8 @@ pub enum Scope {
     Browsing,
     /// While typing in the plaintext editor.
     Typing,
+    /// On the Lab tab, when no text is being typed.
+    Lab,
     /// In the demo, or on the Compare tab.
     SchemeChoice,
     /// On the Compare tab.
@@ -89,6 +107,12 @@ pub enum Scope {
     Lesson,
     /// While a recording plays back.
     Replay,
+    /// The server's client list, when no text is being typed.
+    Roster,
+    /// A client waiting to reconnect, even while typing.
+    Retrying,
+    /// A client that has stopped, even while typing.
+    Offline,
 }
 
 /// What decides which bindings apply.
@@ -98,6 +122,8 @@ pub struct Context {
     pub typing: bool,
     /// A popup is open.
     pub popup: bool,
+    /// The Lab tab is showing.
+    pub lab: bool,
     /// The screen has a scheme to choose (demo, or the Compare tab).
     pub scheme_choice: bool,
     /// The Compare tab is showing.
@@ -106,12 +132,20 @@ pub struct Context {
     pub matrix: bool,
     /// A man in the middle runs and the Lab tab shows.
     pub wire: bool,
+    /// The man in the middle holds a message (the footer then says how to let it go).
+    pub held: bool,
     /// There is a plaintext editor.
     pub can_edit: bool,
     /// A lesson is running.
     pub lesson: bool,
     /// A recording is playing back.
     pub replay: bool,
+    /// The server's client list is showing.
+    pub roster: bool,
+    /// The client is waiting to reconnect.
+    pub retrying: bool,
+    /// The client has stopped (it gave up, was told to stop, or the server closed for good).
+    pub offline: bool,
 }
 
 impl Scope {
@@ -122,6 +156,7 @@ impl Scope {
             Scope::Always => true,
             Scope::Browsing => browsing,
             Scope::Typing => ctx.typing && !ctx.popup,
+            Scope::Lab => browsing && ctx.lab,
             Scope::SchemeChoice => browsing && ctx.scheme_choice,
             Scope::Compare => browsing && ctx.compare,
             Scope::Matrix => browsing && ctx.matrix,
@@ -129,6 +164,39 @@ impl Scope {
             Scope::CanEdit => browsing && ctx.can_edit,
             Scope::Lesson => browsing && ctx.lesson,
             Scope::Replay => browsing && ctx.replay,
+            Scope::Roster => browsing && ctx.roster,
+            Scope::Retrying => !ctx.popup && ctx.retrying,
+            Scope::Offline => !ctx.popup && ctx.offline,
+        }
+    }
+
+    /// The help popup's heading for the keys of this scope.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Scope::Typing => "While typing (other keys are text)",
+            Scope::Always => "Anywhere",
+            Scope::Browsing => "When not typing",
+            Scope::Lab | Scope::CanEdit => "The Lab tab",
+            Scope::SchemeChoice => "The demo",
+            Scope::Wire => "The man in the middle (Wire)",
+            Scope::Compare => "The Compare tab",
+            Scope::Matrix => "The Matrix tab",
+            Scope::Lesson => "The lesson",
+            Scope::Replay => "The replay",
+            Scope::Roster => "The server's client list",
+            Scope::Retrying | Scope::Offline => "The connection",
+        }
+    }
+
+    /// Where the footer puts this scope's hints: what belongs to this screen comes before
+    /// what works everywhere, so that at 80 columns the keys of the moment are the ones seen.
+    fn footer_rank(self) -> u8 {
+        match self {
+            Scope::Typing | Scope::Lesson | Scope::Replay | Scope::Retrying | Scope::Offline => 1,
+            Scope::CanEdit | Scope::SchemeChoice | Scope::Wire => 2,
+            Scope::Compare | Scope::Matrix | Scope::Lab | Scope::Roster => 3,
+            Scope::Browsing => 4,
+            Scope::Always => 5,
         }
     }
 }
@@ -142,10 +210,18 @@ pub struct Binding {
     pub help: &'static str,
     /// Where they apply.
     pub scope: Scope,
-    /// Whether the footer shows them (the help popup shows all).
-    pub in_footer: bool,
+    /// What the footer calls them, in a word or two, if it shows them at all (the help popup
+    /// shows every row that applies, with `help`).
+    pub footer: Option<&'static str>,
     keys: &'static [(KeyCode, KeyModifiers)],
     action: Action,
+}
+
+impl Binding {
+    /// What the binding does.
+    pub fn action(&self) -> Action {
+        self.action
+    }
 }
 
 const NONE: KeyModifiers = KeyModifiers::NONE;
@@ -154,17 +230,19 @@ const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 
 macro_rules! binding {
     ($label:expr, $help:expr, $scope:ident, $footer:expr, [$($key:expr),+], $action:expr) => {
-        Binding { label: $label, help: $help, scope: Scope::$scope, in_footer: $footer, keys: &[$($key),+], action: $action }
+        Binding { label: $label, help: $help, scope: Scope::$scope, footer: $footer, keys: &[$($key),+], action: $action }
     };
 }
 
-/// Every key cipherlab understands, in the order the help popup lists them.
+/// Every key cipherlab understands, in the order the help popup lists them within each group.
+/// Rows of one scope that are mutually exclusive (Enter while typing, Enter on the Wire) are
+/// told apart by their scope, and the first row that applies wins.
 pub const BINDINGS: &[Binding] = &[
     binding!(
         "Ctrl-C",
         "quit, always",
         Always,
-        false,
+        None,
         [(KeyCode::Char('c'), CTRL)],
         Action::ForceQuit
     ),
@@ -172,7 +250,7 @@ pub const BINDINGS: &[Binding] = &[
         "q",
         "quit",
         Browsing,
-        true,
+        Some("quit"),
         [(KeyCode::Char('q'), NONE)],
         Action::Quit
     ),
@@ -180,7 +258,7 @@ pub const BINDINGS: &[Binding] = &[
         "?/F1",
         "help",
         Browsing,
-        true,
+        Some("help"),
         [
             (KeyCode::Char('?'), NONE),
             (KeyCode::Char('?'), SHIFT),
@@ -193,7 +271,7 @@ pub const BINDINGS: &[Binding] = &[
         "F1",
         "help",
         Typing,
-        true,
+        Some("help"),
         [(KeyCode::F(1), NONE)],
         Action::Help
     ),
@@ -201,7 +279,7 @@ pub const BINDINGS: &[Binding] = &[
         "→ Space",
         "next step",
         Lesson,
-        true,
+        Some("next step"),
         [(KeyCode::Right, NONE), (KeyCode::Char(' '), NONE)],
         Action::NextStep
     ),
@@ -209,7 +287,7 @@ pub const BINDINGS: &[Binding] = &[
         "←",
         "previous step",
         Lesson,
-        true,
+        Some("previous step"),
         [(KeyCode::Left, NONE)],
         Action::PrevStep
     ),
@@ -217,7 +295,7 @@ pub const BINDINGS: &[Binding] = &[
         "Space",
         "pause/resume replay",
         Replay,
-        true,
+        Some("pause/resume"),
         [(KeyCode::Char(' '), NONE)],
         Action::PausePlayback
     ),
@@ -225,23 +303,31 @@ pub const BINDINGS: &[Binding] = &[
         ".",
         "step one event",
         Replay,
-        true,
+        Some("step"),
         [(KeyCode::Char('.'), NONE)],
         Action::StepPlayback
     ),
     binding!(
         "Enter",
-        "seal and send",
+        "seal and send the text",
         Typing,
-        true,
+        Some("seal and send"),
         [(KeyCode::Enter, NONE)],
         Action::Send
     ),
     binding!(
         "Esc",
-        "back",
-        Always,
-        true,
+        "back to commands",
+        Typing,
+        Some("commands"),
+        [(KeyCode::Esc, NONE)],
+        Action::Back
+    ),
+    binding!(
+        "Esc",
+        "unzoom, or follow latest",
+        Browsing,
+        None,
         [(KeyCode::Esc, NONE)],
         Action::Back
     ),
@@ -249,7 +335,7 @@ pub const BINDINGS: &[Binding] = &[
         "Tab",
         "next pane",
         Always,
-        true,
+        Some("next pane"),
         [(KeyCode::Tab, NONE)],
         Action::FocusNext
     ),
@@ -257,7 +343,7 @@ pub const BINDINGS: &[Binding] = &[
         "Shift-Tab",
         "previous pane",
         Always,
-        false,
+        None,
         [(KeyCode::BackTab, NONE), (KeyCode::BackTab, SHIFT)],
         Action::FocusPrev
     ),
@@ -265,7 +351,7 @@ pub const BINDINGS: &[Binding] = &[
         "[ ]",
         "tabs",
         Browsing,
-        true,
+        Some("tabs"),
         [(KeyCode::Char(']'), NONE)],
         Action::NextTab
     ),
@@ -273,15 +359,23 @@ pub const BINDINGS: &[Binding] = &[
         "[",
         "previous tab",
         Browsing,
-        false,
+        None,
         [(KeyCode::Char('['), NONE)],
         Action::PrevTab
     ),
     binding!(
+        "i",
+        "type a message",
+        CanEdit,
+        Some("type"),
+        [(KeyCode::Char('i'), NONE)],
+        Action::Edit
+    ),
+    binding!(
         "1-7",
-        "scheme",
+        "scheme: ecb cbc fernet hmac prefix-mac gcm chacha",
         SchemeChoice,
-        true,
+        Some("scheme"),
         [(KeyCode::Char('1'), NONE)],
         Action::PickScheme(Scheme::Ecb)
     ),
@@ -289,7 +383,7 @@ pub const BINDINGS: &[Binding] = &[
         "2",
         "cbc",
         SchemeChoice,
-        false,
+        None,
         [(KeyCode::Char('2'), NONE)],
         Action::PickScheme(Scheme::Cbc)
     ),
@@ -297,7 +391,7 @@ pub const BINDINGS: &[Binding] = &[
         "3",
         "fernet",
         SchemeChoice,
-        false,
+        None,
         [(KeyCode::Char('3'), NONE)],
         Action::PickScheme(Scheme::Fernet)
     ),
@@ -305,7 +399,7 @@ pub const BINDINGS: &[Binding] = &[
         "4",
         "hmac",
         SchemeChoice,
-        false,
+        None,
         [(KeyCode::Char('4'), NONE)],
         Action::PickScheme(Scheme::Hmac)
     ),
@@ -313,7 +407,7 @@ pub const BINDINGS: &[Binding] = &[
         "5",
         "prefix-mac",
         SchemeChoice,
-        false,
+        None,
         [(KeyCode::Char('5'), NONE)],
         Action::PickScheme(Scheme::PrefixMac)
     ),
@@ -321,7 +415,7 @@ pub const BINDINGS: &[Binding] = &[
         "6",
         "gcm",
         SchemeChoice,
-        false,
+        None,
         [(KeyCode::Char('6'), NONE)],
         Action::PickScheme(Scheme::Gcm)
     ),
@@ -329,23 +423,47 @@ pub const BINDINGS: &[Binding] = &[
         "7",
         "chacha",
         SchemeChoice,
-        false,
+        None,
         [(KeyCode::Char('7'), NONE)],
         Action::PickScheme(Scheme::Chacha)
     ),
     binding!(
-        "i",
-        "type a message",
-        CanEdit,
-        true,
-        [(KeyCode::Char('i'), NONE)],
-        Action::Edit
+        "Ctrl-R",
+        "stop reconnecting",
+        Retrying,
+        Some("stop reconnecting"),
+        [(KeyCode::Char('r'), CTRL)],
+        Action::StopReconnecting
+    ),
+    binding!(
+        "Ctrl-R",
+        "reconnect",
+        Offline,
+        Some("reconnect"),
+        [(KeyCode::Char('r'), CTRL)],
+        Action::Reconnect
+    ),
+    binding!(
+        "o",
+        "sort clients",
+        Roster,
+        Some("sort clients"),
+        [(KeyCode::Char('o'), NONE)],
+        Action::SortClients
+    ),
+    binding!(
+        "e",
+        "exchange: send, psk, x25519",
+        SchemeChoice,
+        Some("key exchange"),
+        [(KeyCode::Char('e'), NONE)],
+        Action::CycleExchange
     ),
     binding!(
         "s",
         "seal again",
         Compare,
-        true,
+        Some("seal again"),
         [(KeyCode::Char('s'), NONE)],
         Action::SealAgain
     ),
@@ -353,15 +471,31 @@ pub const BINDINGS: &[Binding] = &[
         "r",
         "run all attacks",
         Matrix,
-        true,
+        Some("run all attacks"),
         [(KeyCode::Char('r'), NONE)],
         Action::RunAll
+    ),
+    binding!(
+        "← →",
+        "more schemes",
+        Matrix,
+        None,
+        [(KeyCode::Left, NONE)],
+        Action::SchemesLeft
+    ),
+    binding!(
+        "→",
+        "schemes to the right",
+        Matrix,
+        None,
+        [(KeyCode::Right, NONE)],
+        Action::SchemesRight
     ),
     binding!(
         "x",
         "intercept on/off",
         Wire,
-        true,
+        Some("intercept"),
         [(KeyCode::Char('x'), NONE)],
         Action::ToggleIntercept
     ),
@@ -369,31 +503,47 @@ pub const BINDINGS: &[Binding] = &[
         "t",
         "tamper",
         Wire,
-        true,
+        Some("tamper"),
         [(KeyCode::Char('t'), NONE)],
         Action::TamperMenu
     ),
     binding!(
         "Enter",
-        "forward held",
+        "forward the held message",
         Wire,
-        false,
+        Some("forward held"),
         [(KeyCode::Enter, NONE)],
         Action::Forward
     ),
     binding!(
         "d",
-        "drop held",
+        "drop the held message",
         Wire,
-        false,
+        Some("drop held"),
         [(KeyCode::Char('d'), NONE)],
         Action::DropHeld
+    ),
+    binding!(
+        "\\",
+        "zoom the pane, and back",
+        Lab,
+        Some("zoom"),
+        [(KeyCode::Char('\\'), NONE)],
+        Action::Zoom
+    ),
+    binding!(
+        "h",
+        "hide or show keys",
+        Browsing,
+        Some("hide keys"),
+        [(KeyCode::Char('h'), NONE)],
+        Action::HideKeys
     ),
     binding!(
         "↑↓ j k",
         "scroll or select",
         Browsing,
-        true,
+        Some("scroll"),
         [(KeyCode::Up, NONE), (KeyCode::Char('k'), NONE)],
         Action::Up
     ),
@@ -401,15 +551,15 @@ pub const BINDINGS: &[Binding] = &[
         "↓",
         "down",
         Browsing,
-        false,
+        None,
         [(KeyCode::Down, NONE), (KeyCode::Char('j'), NONE)],
         Action::Down
     ),
     binding!(
-        "PgUp",
-        "page up",
+        "PgUp PgDn",
+        "a page up, down",
         Browsing,
-        false,
+        None,
         [(KeyCode::PageUp, NONE)],
         Action::PageUp
     ),
@@ -417,7 +567,7 @@ pub const BINDINGS: &[Binding] = &[
         "PgDn",
         "page down",
         Browsing,
-        false,
+        None,
         [(KeyCode::PageDown, NONE)],
         Action::PageDown
     ),
@@ -425,7 +575,7 @@ pub const BINDINGS: &[Binding] = &[
         "Home g",
         "oldest",
         Browsing,
-        false,
+        None,
         [(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)],
         Action::Home
     ),
@@ -433,7 +583,7 @@ pub const BINDINGS: &[Binding] = &[
         "End G",
         "newest, follow live",
         Browsing,
-        false,
+        None,
         [
             (KeyCode::End, NONE),
             (KeyCode::Char('G'), NONE),
@@ -445,7 +595,7 @@ pub const BINDINGS: &[Binding] = &[
         "f",
         "freeze live updates",
         Browsing,
-        true,
+        Some("freeze"),
         [(KeyCode::Char('f'), NONE)],
         Action::Freeze
     ),
@@ -465,18 +615,63 @@ pub fn lookup(key: &KeyEvent, ctx: &Context) -> Option<Action> {
 }
 
 /// Bindings the help popup lists: those that are not a second key for an action already
-/// listed under a combined label (`1-4`, `[ ]`, `↑↓ j k`).
+/// listed under a combined label (`1-4`, `[ ]`, `↑↓ j k`, `PgUp PgDn`, `← →`).
 pub fn listed() -> impl Iterator<Item = &'static Binding> {
-    const FOLDED: [&str; 6] = ["2", "3", "4", "[", "↓", "F1"];
+    const FOLDED: [&str; 7] = ["2", "3", "4", "[", "↓", "PgDn", "→"];
     BINDINGS.iter().filter(|b| !FOLDED.contains(&b.label))
 }
 
-/// The footer's hints for `ctx`: (keys, what they do).
+/// The help popup's groups for the screen in `ctx`: the keys that apply here, whether typing
+/// or not, each group under its heading, in the order of the table.
+pub fn help_groups(ctx: &Context) -> Vec<(&'static str, Vec<&'static Binding>)> {
+    let here = Context {
+        typing: false,
+        popup: false,
+        ..*ctx
+    };
+    let mut groups: Vec<(&'static str, Vec<&'static Binding>)> = Vec::new();
+    let typing_here = ctx.can_edit && ctx.lab;
+    let mut here: Vec<&Binding> = listed()
+        .filter(|b| match b.scope {
+            Scope::Typing => typing_here,
+            scope => scope.applies(&here),
+        })
+        .collect();
+    // What works everywhere, then typing, then the keys of this screen.
+    here.sort_by_key(|b| match b.scope {
+        Scope::Always => 0,
+        Scope::Typing => 1,
+        Scope::Browsing => 2,
+        _ => 3,
+    });
+    for binding in here {
+        let heading = binding.scope.heading();
+        match groups.iter_mut().find(|(h, _)| *h == heading) {
+            Some((_, rows)) => rows.push(binding),
+            None => groups.push((heading, vec![binding])),
+        }
+    }
+    groups
+}
+
+/// The footer's hints for `ctx`: (keys, what they do). Quit and help come first, then the
+/// keys of this screen, then those that work everywhere; with a message held, how to let it
+/// go.
 pub fn hints(ctx: &Context) -> Vec<(&'static str, &'static str)> {
-    BINDINGS
+    let about_held = |b: &&Binding| matches!(b.action, Action::Forward | Action::DropHeld);
+    let mut shown: Vec<(&Binding, &str)> = BINDINGS
         .iter()
-        .filter(|b| b.in_footer && b.scope.applies(ctx))
-        .map(|b| (b.label, b.help))
+        .filter(|b| b.scope.applies(ctx) && (ctx.held || !about_held(b)))
+        .filter_map(|b| b.footer.map(|words| (b, words)))
+        .collect();
+    shown.sort_by_key(|(b, _)| match b.action {
+        Action::Quit | Action::Help => 0,
+        Action::Forward | Action::DropHeld => 1,
+        _ => b.scope.footer_rank(),
+    });
+    shown
+        .into_iter()
+        .map(|(b, words)| (b.label, words))
         .collect()
 }
 
@@ -491,13 +686,18 @@ mod tests {
     const BROWSING: Context = Context {
         typing: false,
         popup: false,
+        lab: true,
         scheme_choice: true,
         compare: false,
         matrix: false,
         wire: true,
+        held: false,
         can_edit: true,
         lesson: false,
         replay: false,
+        roster: false,
+        retrying: false,
+        offline: false,
     };
 
     #[test]
@@ -531,7 +731,14 @@ mod tests {
         assert_eq!(lookup(&key(KeyCode::F(1)), &BROWSING), Some(Action::Help));
         let labels: Vec<&str> = hints(&typing).iter().map(|(k, _)| *k).collect();
         assert!(labels.contains(&"F1"), "{labels:?}");
-        assert_eq!(listed().filter(|b| b.action == Action::Help).count(), 1);
+        let typing_help = help_groups(&typing);
+        assert!(
+            typing_help
+                .iter()
+                .any(|(heading, rows)| heading.starts_with("While typing")
+                    && rows.iter().any(|b| b.label == "F1")),
+            "{typing_help:?}"
+        );
     }
 
     #[test]
@@ -574,6 +781,113 @@ mod tests {
         );
         let labels: Vec<&str> = hints(&lesson).iter().map(|(k, _)| *k).collect();
         assert!(labels.contains(&"→ Space"), "{labels:?}");
+    }
+
+    #[test]
+    fn o_sorts_the_client_list_and_ctrl_r_stops_or_restarts_a_reconnecting_client() {
+        let server = Context {
+            roster: true,
+            ..BROWSING
+        };
+        assert_eq!(
+            lookup(&key(KeyCode::Char('o')), &server),
+            Some(Action::SortClients)
+        );
+        assert_eq!(lookup(&key(KeyCode::Char('o')), &BROWSING), None);
+        let ctrl_r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL);
+        let retrying = Context {
+            typing: true,
+            retrying: true,
+            ..BROWSING
+        };
+        assert_eq!(lookup(&ctrl_r, &retrying), Some(Action::StopReconnecting));
+        let offline = Context {
+            typing: true,
+            offline: true,
+            ..BROWSING
+        };
+        assert_eq!(lookup(&ctrl_r, &offline), Some(Action::Reconnect));
+        assert_eq!(lookup(&ctrl_r, &BROWSING), None);
+        let hints = |ctx: &Context| hints(ctx).iter().map(|(_, h)| *h).collect::<Vec<_>>();
+        assert!(hints(&server).contains(&"sort clients"));
+        assert!(hints(&retrying).contains(&"stop reconnecting"));
+        assert!(hints(&offline).contains(&"reconnect"));
+    }
+
+    #[test]
+    fn enter_seals_while_typing_and_forwards_on_the_wire_otherwise() {
+        let typing = Context {
+            typing: true,
+            ..BROWSING
+        };
+        assert_eq!(lookup(&key(KeyCode::Enter), &typing), Some(Action::Send));
+        assert_eq!(
+            lookup(&key(KeyCode::Enter), &BROWSING),
+            Some(Action::Forward)
+        );
+        let held = Context {
+            held: true,
+            ..BROWSING
+        };
+        let footer: Vec<&str> = hints(&held).iter().map(|(_, words)| *words).collect();
+        assert!(footer.contains(&"forward held"), "{footer:?}");
+        let footer: Vec<&str> = hints(&BROWSING).iter().map(|(_, words)| *words).collect();
+        assert!(
+            !footer.contains(&"forward held"),
+            "nothing held: {footer:?}"
+        );
+    }
+
+    #[test]
+    fn the_projector_keys_zoom_hide_and_cycle_the_exchange() {
+        assert_eq!(
+            lookup(&key(KeyCode::Char('\\')), &BROWSING),
+            Some(Action::Zoom)
+        );
+        assert_eq!(
+            lookup(&key(KeyCode::Char('h')), &BROWSING),
+            Some(Action::HideKeys)
+        );
+        assert_eq!(
+            lookup(&key(KeyCode::Char('e')), &BROWSING),
+            Some(Action::CycleExchange)
+        );
+        let compare = Context {
+            lab: false,
+            compare: true,
+            scheme_choice: false,
+            wire: false,
+            ..BROWSING
+        };
+        assert_eq!(lookup(&key(KeyCode::Char('\\')), &compare), None);
+        assert_eq!(lookup(&key(KeyCode::Char('e')), &compare), None);
+    }
+
+    #[test]
+    fn the_arrows_page_the_matrix_schemes_but_step_a_lesson_first() {
+        let matrix = Context {
+            lab: false,
+            matrix: true,
+            scheme_choice: false,
+            wire: false,
+            ..BROWSING
+        };
+        assert_eq!(
+            lookup(&key(KeyCode::Right), &matrix),
+            Some(Action::SchemesRight)
+        );
+        assert_eq!(
+            lookup(&key(KeyCode::Left), &matrix),
+            Some(Action::SchemesLeft)
+        );
+        let lesson = Context {
+            lesson: true,
+            ..matrix
+        };
+        assert_eq!(
+            lookup(&key(KeyCode::Right), &lesson),
+            Some(Action::NextStep)
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use tui_input::Input;
 
 use crate::crypto::{Anatomy, Scheme, Tamper};
-use crate::net::{Direction, HoldId, PeerId};
+use crate::net::{Direction, Fate, HoldId, PeerId};
 
 /// Recent frames listed in the Wire pane.
 pub const MAX_FRAMES: usize = 200;
@@ -23,8 +23,10 @@ pub struct FrameLine {
     pub len: usize,
     /// A short readable summary (the JSON of control frames, the seq of DATA).
     pub summary: String,
-    /// Whether it was passed on.
-    pub forwarded: bool,
+    /// The summary with the key hidden, when it holds one (a WELCOME that sends the key).
+    pub redacted: Option<String>,
+    /// Whether it was passed on, held, or kept back.
+    pub fate: Fate,
 }
 
 /// A client message the attacker holds.

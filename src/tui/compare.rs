@@ -34,6 +34,8 @@ pub struct Compare {
     pub rows: Vec<Row>,
     /// How many times this plaintext has been sealed.
     pub rounds: u32,
+    /// The text this screen sent last, for the tab to seal when nothing is being typed.
+    sent: Option<String>,
 }
 
 impl Compare {
@@ -56,7 +58,18 @@ impl Compare {
             plaintext: String::new(),
             rows: Vec::new(),
             rounds: 0,
+            sent: None,
         }
+    }
+
+    /// Remembers `text`, just sent from the Lab tab: it is what the tab compares next.
+    pub fn sent(&mut self, text: &str) {
+        self.sent = Some(text.to_owned());
+    }
+
+    /// The text last sent from this screen, if any.
+    pub fn last_sent(&self) -> Option<&str> {
+        self.sent.as_deref()
     }
 
     /// Seals `plaintext` under every scheme: with fresh IVs and timestamp, or fixed ones when

@@ -4,6 +4,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
+use super::clients::ClientList;
 use super::state::{Focus, Mode, Tab};
 use super::timeline::Timeline;
 use crate::net::Role;
@@ -68,6 +69,8 @@ pub struct LayoutInput {
     pub tab: Tab,
     /// During a lesson, the rows its narration needs at this width (borders included).
     pub narration: Option<u16>,
+    /// The pane zoomed to the whole body of the Lab tab, if one is (`\`).
+    pub zoom: Option<Focus>,
 }
 
 /// The computed layout.
@@ -127,11 +130,14 @@ impl Areas {
             Tab::Compare => panes.push((Pane::Compare, body)),
             Tab::Matrix => panes.push((Pane::Matrix, body)),
             Tab::Picture => panes.push((Pane::Picture, body)),
-            Tab::Lab => match input.mode {
-                Mode::Demo => demo(body, &mut panes),
-                Mode::Client => single(body, Role::Client, &mut panes),
-                Mode::Server => server(body, &mut panes),
-                Mode::Mitm => mitm(body, &mut panes),
+            Tab::Lab => match input.zoom.and_then(|focus| zoomed(input.mode, focus)) {
+                Some(pane) => panes.push((pane, body)),
+                None => match input.mode {
+                    Mode::Demo => demo(body, &mut panes),
+                    Mode::Client => single(body, Role::Client, &mut panes),
+                    Mode::Server => server(body, &mut panes),
+                    Mode::Mitm => mitm(body, &mut panes),
+                },
             },
         }
         Areas {
@@ -154,6 +160,17 @@ impl Areas {
         self.panes.iter().find(|(_, r)| hit(r)).map(|(p, _)| *p)
     }
 
+    /// The position (in the order shown) of the client drawn on screen row `y` of the
+    /// Clients pane.
+    pub fn clients_row(&self, clients: &ClientList, y: u16) -> Option<usize> {
+        let area = self.get(Pane::Clients)?;
+        let height = clients_height(area);
+        let row = y.checked_sub(area.y + 2)? as usize;
+        let len = clients.rows().len();
+        let at = clients_start(clients.selected(), len, height) + row;
+        (row < height && at < len).then_some(at)
+    }
+
     /// The journey drawn on screen row `y` of the History pane.
     pub fn history_row(&self, timeline: &Timeline, y: u16) -> Option<u64> {
         let area = self.get(Pane::History)?;
@@ -165,6 +182,36 @@ impl Areas {
         }
         let start = history_start(timeline, height);
         timeline.journeys().iter().nth(start + row).map(|j| j.id)
+    }
+}
+
+/// The client rows the Clients pane has room for (below its border and column titles).
+pub fn clients_height(area: Rect) -> usize {
+    area.height.saturating_sub(3) as usize
+}
+
+/// The first client row shown, so that the selection is in view in a window of `height` rows.
+pub fn clients_start(selected: usize, len: usize, height: usize) -> usize {
+    if len <= height {
+        return 0;
+    }
+    selected
+        .saturating_sub(height.saturating_sub(1))
+        .min(len - height)
+}
+
+/// The pane that shows `focus` in `mode`, the one a zoom gives the whole screen: the sender's
+/// editor and Ciphertext (the man in the middle's, in the mitm), or the focused list.
+fn zoomed(mode: Mode, focus: Focus) -> Option<Pane> {
+    let own = mode.sender().unwrap_or(Role::Mitm);
+    match focus {
+        Focus::Input => mode.sender().map(Pane::Plaintext),
+        Focus::Ciphertext => Some(Pane::Ciphertext(own)),
+        Focus::Wire if mode.has_wire() => Some(Pane::Wire),
+        Focus::Clients if mode == Mode::Server => Some(Pane::Clients),
+        Focus::History => Some(Pane::History),
+        Focus::Log => Some(Pane::Log),
+        Focus::Wire | Focus::Clients => None,
     }
 }
 
@@ -195,6 +242,17 @@ fn column(area: Rect, role: Role, editor: bool, panes: &mut Vec<(Pane, Rect)>) {
     };
     let plaintext = if editor && roomy { 4 } else { 3 };
     let verification = if roomy { 5 } else { 3 };
+    stack(area, role, (key, plaintext, verification), panes);
+}
+
+/// Key, Plaintext, Ciphertext and Verification one above the other, with these heights for
+/// all but the Ciphertext, which takes the rest.
+fn stack(
+    area: Rect,
+    role: Role,
+    (key, plaintext, verification): (u16, u16, u16),
+    panes: &mut Vec<(Pane, Rect)>,
+) {
     let parts = rows(
         area,
         [
@@ -239,16 +297,21 @@ fn demo(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
             Constraint::Ratio(1, 3),
         ],
     );
+    // On a short screen (80×24) the column names go into the panes' own titles, and their row
+    // to the Ciphertext panes.
+    let titled = top.height >= 20;
     for (role, area) in [
         (Role::Client, columns[0]),
         (Role::Mitm, columns[1]),
         (Role::Server, columns[2]),
     ] {
         let [title, inner] = area.layout(&Layout::vertical([
-            Constraint::Length(1),
+            Constraint::Length(u16::from(titled)),
             Constraint::Fill(1),
         ]));
-        panes.push((Pane::Column(role), title));
+        if titled {
+            panes.push((Pane::Column(role), title));
+        }
         if role == Role::Mitm {
             panes.push((Pane::Wire, inner));
         } else {
@@ -261,13 +324,21 @@ fn demo(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
 }
 
 fn single(body: Rect, role: Role, panes: &mut Vec<(Pane, Rect)>) {
+    // At 80×24 the Log gives rows to the Ciphertext, and History gets the width its rows need
+    // to keep a message's text beside its verdict.
+    let log = if body.height >= 28 { 7 } else { 4 };
+    let (hex, history) = if body.width >= 100 {
+        (60, 40)
+    } else {
+        (55, 45)
+    };
     let parts = rows(
         body,
         [
             Constraint::Length(5),
             Constraint::Length(4),
             Constraint::Fill(1),
-            Constraint::Length(7),
+            Constraint::Length(log),
         ],
     );
     let top = cols(
@@ -279,37 +350,36 @@ fn single(body: Rect, role: Role, panes: &mut Vec<(Pane, Rect)>) {
     panes.push((Pane::Plaintext(role), parts[1]));
     let middle = cols(
         parts[2],
-        [Constraint::Percentage(60), Constraint::Percentage(40)],
+        [Constraint::Percentage(hex), Constraint::Percentage(history)],
     );
     panes.push((Pane::Ciphertext(role), middle[0]));
     panes.push((Pane::History, middle[1]));
     panes.push((Pane::Log, parts[3]));
 }
 
+/// The server: the class list down the left, as tall as the screen allows (at 200×50 it
+/// shows 33 clients, at 80×24 twelve), the selected message's panes on the right, History
+/// and Log below.
 fn server(body: Rect, panes: &mut Vec<(Pane, Rect)>) {
-    let parts = rows(
-        body,
-        [
-            Constraint::Length(7),
-            Constraint::Length(4),
-            Constraint::Fill(1),
-            Constraint::Length(7),
-        ],
-    );
-    let top = cols(
-        parts[0],
-        [Constraint::Percentage(60), Constraint::Percentage(40)],
-    );
-    panes.push((Pane::Clients, top[0]));
-    panes.push((Pane::Key(Role::Server), top[1]));
-    panes.push((Pane::Plaintext(Role::Server), parts[1]));
-    let middle = cols(
-        parts[2],
-        [Constraint::Percentage(60), Constraint::Percentage(40)],
-    );
-    panes.push((Pane::Ciphertext(Role::Server), middle[0]));
-    panes.push((Pane::Verification(Role::Server), middle[1]));
-    bottom(parts[3], panes);
+    let history = (body.height / 4).max(6);
+    let [top, rest] = body.layout(&Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(history),
+    ]));
+    let [clients, message] = top.layout(&Layout::horizontal([
+        Constraint::Percentage(55),
+        Constraint::Percentage(45),
+    ]));
+    panes.push((Pane::Clients, clients));
+    // The key's three lines, the editor and the verdict with its reason keep their rows when
+    // there is room; the hex view takes the rest.
+    let heights = if message.height >= 22 {
+        (5, 4, 5)
+    } else {
+        (3, 3, 3)
+    };
+    stack(message, Role::Server, heights, panes);
+    bottom(rest, panes);
 }
 
 fn mitm(body: Rect, panes: &mut Vec<(Pane, Rect)>) {

@@ -24,6 +24,6 @@ pub mod ui;
 mod view;
 
 pub use app::App;
-pub use runtime::{Launch, run};
+pub use runtime::{Launch, ScreenOptions, run};
 pub use state::{Focus, Mode, Tab};
 pub use theme::Theme;

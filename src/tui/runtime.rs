@@ -186,6 +186,26 @@ impl Launch {
     }
 }
 
+/// How the screen shows what it shows, whatever it runs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScreenOptions {
+    /// Whether key material starts hidden (`--hide-keys`; `h` toggles it).
+    pub keys: super::state::KeyDisplay,
+}
+
+impl ScreenOptions {
+    /// The options of a screen started with `--hide-keys` or without.
+    pub fn hiding_keys(hide: bool) -> ScreenOptions {
+        ScreenOptions {
+            keys: if hide {
+                super::state::KeyDisplay::Hidden
+            } else {
+                super::state::KeyDisplay::Shown
+            },
+        }
+    }
+}
+
 /// Replaces every colour with the terminal default (NO_COLOR), keeping bold, reverse and the
 /// other modifiers that carry the emphasis.
 pub fn strip_colours(buf: &mut Buffer) {
@@ -200,7 +220,12 @@ pub fn strip_colours(buf: &mut Buffer) {
 ///
 /// # Errors
 /// When the terminal cannot be set up or drawn on.
-pub async fn run(launch: Launch, log: LogRing, recorder: Option<Recorder>) -> io::Result<ExitCode> {
+pub async fn run(
+    launch: Launch,
+    options: ScreenOptions,
+    log: LogRing,
+    recorder: Option<Recorder>,
+) -> io::Result<ExitCode> {
     let theme = Theme::from_env();
     if theme.mono {
         // crossterm's own NO_COLOR handling also resets bold and reverse; we strip colours
@@ -208,7 +233,9 @@ pub async fn run(launch: Launch, log: LogRing, recorder: Option<Recorder>) -> io
         ratatui::crossterm::style::force_color_output(true);
     }
     let intercept = matches!(&launch, Launch::Mitm { config, .. } if config.intercept);
-    let mut app = App::new(launch.session(), log, theme).intercepting(intercept);
+    let mut app = App::new(launch.session(), log, theme)
+        .intercepting(intercept)
+        .showing_keys(options.keys);
     if let Launch::Replay { recording, .. } = &launch
         && let Some((line, why)) = recording.skipped.first()
     {
@@ -493,6 +520,20 @@ async fn handle(
         Request::Attack(plan) => {
             if !topology.as_mut().is_some_and(|t| t.attack(plan, tx)) {
                 app.show_error("no server to attack");
+            }
+        }
+        Request::StopReconnecting => {
+            if let Some(topology) = topology {
+                topology.stop_client().await;
+            }
+        }
+        Request::Reconnect => {
+            let restarted = match topology {
+                Some(topology) => topology.restart_client(tx).await,
+                None => false,
+            };
+            if !restarted {
+                app.show_error("no client to reconnect");
             }
         }
         // Taken apart by the event loop before it gets here.

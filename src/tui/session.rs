@@ -56,6 +56,11 @@ pub struct SessionView {
     keys: HashMap<Role, KeyView>,
     status: HashMap<Role, ConnState>,
     nonce: NoncePolicy,
+    /// A client's connections so far: its journeys are kept apart by this number, since
+    /// each connection numbers its messages from 1 again.
+    connections: u64,
+    /// The name a client's server lists it under.
+    listed_as: Option<String>,
 }
 
 impl SessionView {
@@ -70,6 +75,8 @@ impl SessionView {
             keys: HashMap::new(),
             status: HashMap::new(),
             nonce: NoncePolicy::Random,
+            connections: 0,
+            listed_as: None,
         }
     }
 
@@ -185,6 +192,32 @@ impl SessionView {
     /// `role` now holds `key`.
     pub fn set_key(&mut self, role: Role, key: KeyView) {
         self.keys.insert(role, key);
+    }
+
+    /// A client connected (again), listed by its server as `listed_as` when it said.
+    pub fn client_connected(&mut self, listed_as: Option<String>) {
+        self.connections += 1;
+        self.listed_as = listed_as;
+    }
+
+    /// The client's connection number: 0 before the first, then 1, 2, ...
+    pub fn connection(&self) -> u64 {
+        self.connections
+    }
+
+    /// The name the client's server lists it under, if the server said.
+    pub fn listed_as(&self) -> Option<&str> {
+        self.listed_as.as_deref()
+    }
+
+    /// Whether `role` accepts connections from many clients here (the server of the server
+    /// view, the man in the middle of the mitm view): one client's trouble is then a
+    /// warning about that client, never the state of the whole.
+    pub fn listens(&self, role: Role) -> bool {
+        matches!(
+            (self.mode, role),
+            (Mode::Server, Role::Server) | (Mode::Mitm, Role::Mitm)
+        )
     }
 
     /// `role`'s connection now stands at `state`.

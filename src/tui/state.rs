@@ -56,9 +56,15 @@ pub enum Focus {
 }
 
 impl Focus {
-    /// The pane focused when a screen in `mode` starts (and when the demo restarts).
+    /// The pane focused when a screen in `mode` starts. It is never the editor: every screen
+    /// starts with keys as commands (`?` helps, `q` quits, `1` picks ecb), `i` starts typing
+    /// and Esc stops, and a restart (`1`-`4`, `e`) leaves the focus where it was.
     pub fn start(mode: Mode) -> Focus {
-        Focus::cycle(mode)[0]
+        match mode {
+            Mode::Demo | Mode::Client => Focus::History,
+            Mode::Server => Focus::Clients,
+            Mode::Mitm => Focus::Wire,
+        }
     }
 
     /// The focus cycle for a mode, in Tab order.
@@ -84,6 +90,37 @@ impl Focus {
     }
 }
 
+/// Whether key material is drawn. A projector in front of a class hides a pre-shared key
+/// (`--hide-keys`, or `h`): the panes say it is hidden, and show only its fingerprint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum KeyDisplay {
+    /// Keys are shown: seeing them is the lesson.
+    #[default]
+    Shown,
+    /// Keys are hidden wherever they would appear.
+    Hidden,
+}
+
+impl KeyDisplay {
+    /// The other one.
+    pub fn toggled(self) -> KeyDisplay {
+        match self {
+            KeyDisplay::Shown => KeyDisplay::Hidden,
+            KeyDisplay::Hidden => KeyDisplay::Shown,
+        }
+    }
+}
+
+/// How the Lab tab lays out its panes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Zoom {
+    /// Every pane in its place.
+    #[default]
+    Tiled,
+    /// The focused pane fills the screen, to be read from the back of a room.
+    Focused,
+}
+
 /// How one role's connection stands.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum ConnState {
@@ -94,6 +131,17 @@ pub enum ConnState {
     Listening(SocketAddr),
     /// In a conversation with this peer.
     Connected(SocketAddr),
+    /// A client waiting to try its server again.
+    Reconnecting {
+        /// This try's number, from 1.
+        attempt: u32,
+        /// Tries before it gives up.
+        attempts: u32,
+        /// The wait before the try.
+        delay: std::time::Duration,
+        /// Why the last connection failed or ended.
+        reason: String,
+    },
     /// The conversation ended.
     Closed(String),
 }
@@ -139,4 +187,8 @@ pub enum Request {
     Attack(crate::net::oracle::Plan),
     /// Pause, resume or step the replay of a recording.
     Playback(crate::record::Control),
+    /// A client that stopped (it gave up, or was told to stop) tries its server again.
+    Reconnect,
+    /// A client waiting to reconnect stops trying.
+    StopReconnecting,
 }

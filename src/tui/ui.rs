@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::attacker::TamperForm;
 use super::layout::{MIN_HEIGHT, MIN_WIDTH};
-use super::state::{Focus, Mode, Tab};
+use super::state::{Focus, KeyDisplay, Mode, Tab, Zoom};
 
 /// A popup over the screen. While one is open it takes every key.
 pub enum Popup {
@@ -23,6 +23,9 @@ pub struct UiState {
     scroll: HashMap<Focus, usize>,
     size: (u16, u16),
     error: Option<String>,
+    keys: KeyDisplay,
+    zoom: Zoom,
+    first_scheme: usize,
     quit: bool,
 }
 
@@ -36,6 +39,9 @@ impl UiState {
             scroll: HashMap::new(),
             size: (0, 0),
             error: None,
+            keys: KeyDisplay::Shown,
+            zoom: Zoom::Tiled,
+            first_scheme: 0,
             quit: false,
         }
     }
@@ -140,6 +146,37 @@ impl UiState {
     /// Clears the status line's error.
     pub fn clear_error(&mut self) {
         self.error = None;
+    }
+
+    /// Whether key material is drawn.
+    pub fn keys(&self) -> KeyDisplay {
+        self.keys
+    }
+
+    /// Draws key material, or hides it.
+    pub fn show_keys(&mut self, keys: KeyDisplay) {
+        self.keys = keys;
+    }
+
+    /// How the Lab tab lays out its panes.
+    pub fn zoom(&self) -> Zoom {
+        self.zoom
+    }
+
+    /// Zooms the focused pane, or tiles the panes again.
+    pub fn set_zoom(&mut self, zoom: Zoom) {
+        self.zoom = zoom;
+    }
+
+    /// The first scheme column the Matrix tab shows, when they do not all fit.
+    pub fn first_scheme(&self) -> usize {
+        self.first_scheme
+    }
+
+    /// Moves the Matrix tab's scheme columns `step` along (the view clamps it).
+    pub fn shift_schemes(&mut self, step: isize, schemes: usize) {
+        let last = schemes.saturating_sub(1);
+        self.first_scheme = self.first_scheme.saturating_add_signed(step).min(last);
     }
 
     /// The user asked to leave.

@@ -65,7 +65,12 @@ impl Decoder for LabCodec {
             Some(total) => {
                 let mut whole = src.split_to(total);
                 whole.advance(4);
-                Frame::parse(whole.freeze()).map(Some)
+                // A kind this side does not know (a newer peer's) is a frame like any other:
+                // the session reports it and carries on, so new kinds never break a connection.
+                match Frame::parse(whole.freeze()) {
+                    Err(FrameError::UnknownKind(kind)) => Ok(Some(Frame::Unknown { kind })),
+                    parsed => parsed.map(Some),
+                }
             }
             None => {
                 // The length is known to be within the cap, so reserving for it is bounded.

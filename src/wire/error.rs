@@ -27,9 +27,17 @@ pub enum FrameError {
         /// Bytes the frame needed.
         need: usize,
     },
-    /// The kind byte is not one of the six.
+    /// The kind byte is not one this side knows.
     #[error("unknown frame kind 0x{0:02x}")]
     UnknownKind(u8),
+    /// An ANSWER frame over its own small cap, refused before its JSON is parsed.
+    #[error("ANSWER frame of {len} bytes exceeds the maximum of {max} bytes")]
+    AnswerTooLarge {
+        /// The frame body's length.
+        len: usize,
+        /// The cap.
+        max: usize,
+    },
     /// A DATA frame too short to hold its sequence number.
     #[error("DATA frame of {0} bytes is too short for its 8-byte sequence number")]
     ShortData(usize),

@@ -21,11 +21,23 @@ pub const DEFAULT_MAX_FRAME: usize = 1024 * 1024;
 /// The longest client name kept, in characters; longer names are cut.
 pub const MAX_NAME: usize = 64;
 /// The largest frame body accepted before the handshake is done. The largest HELLO is 353
-/// bytes (a 64-character name and an X25519 offer) and the largest WELCOME 2,113 (a 1,024-byte
-/// hmac key sent in the clear as hex), so 4 KiB holds every handshake.
+/// bytes (a 64-character name and an X25519 offer) and the largest WELCOME 2,379 (a 1,024-byte
+/// hmac key sent in the clear as hex, and the client's 64-character name), so 4 KiB holds
+/// every handshake.
 pub const MAX_HANDSHAKE_FRAME: usize = 4096;
-/// The longest reason text kept in VERDICT, ERROR and BYE frames, in characters.
+/// The longest reason text kept in VERDICT, ERROR, BYE and RESULT frames, in characters.
 pub const MAX_REASON: usize = 256;
+/// The largest ANSWER body accepted, in bytes: refused from the frame's length alone, before
+/// its JSON is parsed. An answer is a recovered secret or a short word, never a file.
+pub const MAX_ANSWER_FRAME: usize = 1024;
+/// The longest NOTICE text, in characters: one line from the instructor.
+pub const MAX_NOTICE: usize = 512;
+/// The longest exercise name in a TASK, in characters.
+pub const MAX_EXERCISE_NAME: usize = 64;
+/// The longest task text in a TASK, in characters.
+pub const MAX_TASK_TEXT: usize = 4096;
+/// The longest material in a TASK, in characters (hex of a captured message).
+pub const MAX_MATERIAL: usize = 16 * 1024;
 
 /// The first frame a client sends.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +61,9 @@ pub struct Welcome {
     pub key: Option<String>,
     /// The server's X25519 public key, present only under [`KeyExchange::X25519`].
     pub agreement: Option<[u8; 32]>,
+    /// The name the server lists this client under: the one it asked for, or with a suffix
+    /// (`alice-2`) when another client already goes by it. Older servers send none.
+    pub name: Option<String>,
 }
 
 /// One lab frame.
@@ -82,6 +97,41 @@ pub enum Frame {
         /// Why, if the sender said.
         reason: Option<String>,
     },
+    /// Server → client: the exercise this student is to solve, with their own material.
+    Task(Task),
+    /// Client → server: an answer to the task (at most [`MAX_ANSWER_FRAME`] bytes of frame).
+    Answer {
+        /// The answer as typed.
+        text: String,
+    },
+    /// Server → client: whether an answer (or a message) solved the task.
+    Result {
+        /// `correct` or `incorrect`.
+        correct: bool,
+        /// A short reason.
+        reason: String,
+    },
+    /// Server → every client: a line from the instructor.
+    Notice {
+        /// The line.
+        text: String,
+    },
+    /// A frame of a kind this side does not know (a newer peer's): reported, never fatal.
+    Unknown {
+        /// Its kind byte.
+        kind: u8,
+    },
+}
+
+/// What a TASK frame carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Task {
+    /// The exercise's name (`rewrite-role`).
+    pub exercise: String,
+    /// What the student is to do.
+    pub text: String,
+    /// The student's own material, as hex (empty when there is none).
+    pub material: String,
 }
 
 /// The kind byte of each frame: readable ASCII, so a hex dump shows `H`, `W`, `D`...
@@ -92,7 +142,36 @@ mod kind {
     pub const VERDICT: u8 = b'V';
     pub const ERROR: u8 = b'E';
     pub const BYE: u8 = b'B';
+    pub const TASK: u8 = b'T';
+    pub const ANSWER: u8 = b'A';
+    pub const RESULT: u8 = b'R';
+    pub const NOTICE: u8 = b'N';
 }
+
+#[derive(Serialize, Deserialize)]
+struct TaskJson {
+    exercise: String,
+    text: String,
+    #[serde(default)]
+    material: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TextJson {
+    text: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ResultJson {
+    result: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The words of a RESULT frame.
+pub const CORRECT: &str = "correct";
+/// The words of a RESULT frame.
+pub const INCORRECT: &str = "incorrect";
 
 #[derive(Serialize, Deserialize)]
 struct HelloJson {
@@ -114,6 +193,8 @@ struct WelcomeJson {
     key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     x25519: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
 }
 
 /// An X25519 public key as base64url text, as HELLO and WELCOME carry it.
@@ -226,6 +307,11 @@ impl Frame {
             Frame::Verdict { .. } => "VERDICT",
             Frame::Error { .. } => "ERROR",
             Frame::Bye { .. } => "BYE",
+            Frame::Task(_) => "TASK",
+            Frame::Answer { .. } => "ANSWER",
+            Frame::Result { .. } => "RESULT",
+            Frame::Notice { .. } => "NOTICE",
+            Frame::Unknown { .. } => "UNKNOWN",
         }
     }
 
@@ -273,6 +359,7 @@ impl Frame {
                     key_exchange: welcome.key_exchange,
                     key: welcome.key,
                     agreement,
+                    name: welcome.name.map(|name| cut(&name, MAX_NAME)),
                 }))
             }
             kind::DATA => {
@@ -325,6 +412,51 @@ impl Frame {
                     reason: bye.reason.map(|r| cut(&r, MAX_REASON)),
                 })
             }
+            kind::TASK => {
+                let task: TaskJson = json("TASK", &body)?;
+                if !task.material.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(invalid("TASK", "the material is not hex"));
+                }
+                Ok(Frame::Task(Task {
+                    exercise: cut(&task.exercise, MAX_EXERCISE_NAME),
+                    text: task.text.chars().take(MAX_TASK_TEXT).collect(),
+                    material: task.material.chars().take(MAX_MATERIAL).collect(),
+                }))
+            }
+            kind::ANSWER => {
+                // Checked from the length alone, before the JSON is parsed.
+                if body.len() + 1 > MAX_ANSWER_FRAME {
+                    return Err(FrameError::AnswerTooLarge {
+                        len: body.len() + 1,
+                        max: MAX_ANSWER_FRAME,
+                    });
+                }
+                let answer: TextJson = json("ANSWER", &body)?;
+                Ok(Frame::Answer { text: answer.text })
+            }
+            kind::RESULT => {
+                let result: ResultJson = json("RESULT", &body)?;
+                let correct = match result.result.as_str() {
+                    CORRECT => true,
+                    INCORRECT => false,
+                    other => {
+                        return Err(invalid(
+                            "RESULT",
+                            format!("unknown result {:?}", cut(other, 32)),
+                        ));
+                    }
+                };
+                Ok(Frame::Result {
+                    correct,
+                    reason: cut(&result.reason, MAX_REASON),
+                })
+            }
+            kind::NOTICE => {
+                let notice: TextJson = json("NOTICE", &body)?;
+                Ok(Frame::Notice {
+                    text: cut(&notice.text, MAX_NOTICE),
+                })
+            }
             other => Err(FrameError::UnknownKind(other)),
         }
     }
@@ -352,6 +484,7 @@ impl Frame {
                     key_exchange: welcome.key_exchange,
                     key: welcome.key.clone(),
                     x25519: welcome.agreement.as_ref().map(public_key_text),
+                    name: welcome.name.clone(),
                 };
                 write_json(out, &body);
             }
@@ -391,6 +524,32 @@ impl Frame {
                     },
                 );
             }
+            Frame::Task(task) => {
+                out.put_u8(kind::TASK);
+                let body = TaskJson {
+                    exercise: task.exercise.clone(),
+                    text: task.text.clone(),
+                    material: task.material.clone(),
+                };
+                write_json(out, &body);
+            }
+            Frame::Answer { text } => {
+                out.put_u8(kind::ANSWER);
+                write_json(out, &TextJson { text: text.clone() });
+            }
+            Frame::Result { correct, reason } => {
+                out.put_u8(kind::RESULT);
+                let body = ResultJson {
+                    result: (if *correct { CORRECT } else { INCORRECT }).to_owned(),
+                    reason: reason.clone(),
+                };
+                write_json(out, &body);
+            }
+            Frame::Notice { text } => {
+                out.put_u8(kind::NOTICE);
+                write_json(out, &TextJson { text: text.clone() });
+            }
+            Frame::Unknown { kind } => out.put_u8(*kind),
         }
         let body_len = out.len() - start - 4;
         // Bodies we build are far below 4 GiB; saturate rather than wrap if one ever is not.
@@ -423,6 +582,30 @@ mod tests {
     }
 
     #[test]
+    fn the_largest_welcome_with_a_name_fits_the_handshake_limit() {
+        // A 1,024-byte hmac key in the clear, and 64 four-byte characters of name.
+        let welcome = Frame::Welcome(Welcome {
+            scheme: Scheme::Hmac,
+            key_exchange: KeyExchange::Send,
+            key: Some(format!("hex:{}", "ab".repeat(1024))),
+            agreement: None,
+            name: Some("𝄞".repeat(MAX_NAME)),
+        });
+        let body = welcome.to_bytes().len() - 4;
+        assert_eq!(body, 2379);
+        assert!(body <= MAX_HANDSHAKE_FRAME);
+    }
+
+    #[test]
+    fn an_older_welcome_without_a_name_still_parses() {
+        let body = br#"W{"version":1,"scheme":"ecb","key_exchange":"psk"}"#;
+        let Frame::Welcome(welcome) = Frame::parse(Bytes::from_static(body)).unwrap() else {
+            panic!("not a WELCOME");
+        };
+        assert_eq!(welcome.name, None);
+    }
+
+    #[test]
     fn every_kind_round_trips() {
         round_trip(Frame::Hello(Hello {
             scheme: Some(Scheme::Ecb),
@@ -439,18 +622,21 @@ mod tests {
             key_exchange: KeyExchange::Send,
             key: Some("k".into()),
             agreement: None,
+            name: Some("alice-2".into()),
         }));
         round_trip(Frame::Welcome(Welcome {
             scheme: Scheme::Hmac,
             key_exchange: KeyExchange::Psk,
             key: None,
             agreement: None,
+            name: None,
         }));
         round_trip(Frame::Welcome(Welcome {
             scheme: Scheme::Cbc,
             key_exchange: KeyExchange::X25519,
             key: None,
             agreement: Some([3; 32]),
+            name: Some("bob".into()),
         }));
         round_trip(Frame::Data {
             seq: 7,
@@ -472,9 +658,47 @@ mod tests {
             reason: "nope".into(),
         });
         round_trip(Frame::Bye { reason: None });
+        round_trip(Frame::Task(Task {
+            exercise: "rewrite-role".into(),
+            text: "Make the server read \"role\":\"teacher\".".into(),
+            material: "00ff".into(),
+        }));
+        round_trip(Frame::Answer {
+            text: "secret".into(),
+        });
+        round_trip(Frame::Result {
+            correct: false,
+            reason: "not the secret".into(),
+        });
+        round_trip(Frame::Notice {
+            text: "five minutes left".into(),
+        });
         round_trip(Frame::Bye {
             reason: Some("server shutting down".into()),
         });
+    }
+
+    #[test]
+    fn an_oversized_answer_is_refused_from_its_length_before_parsing() {
+        let mut body = b"A".to_vec();
+        body.extend(std::iter::repeat_n(b'x', MAX_ANSWER_FRAME));
+        let err = Frame::parse(Bytes::from(body)).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "ANSWER frame of 1025 bytes exceeds the maximum of 1024 bytes"
+        );
+    }
+
+    #[test]
+    fn a_result_says_correct_or_incorrect_and_nothing_else() {
+        let parse = |b: &'static [u8]| Frame::parse(Bytes::from_static(b));
+        assert!(
+            parse(br#"R{"result":"maybe"}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown result")
+        );
+        assert!(parse(br#"T{"exercise":"x","text":"t","material":"zz"}"#).is_err());
     }
 
     #[test]

@@ -47,11 +47,17 @@ pub fn server_config(scheme: Scheme, exchange: KeyExchange) -> ServerConfig {
         nonce: cipherlab::crypto::NoncePolicy::Random,
         limits: Limits::default(),
         clock: system_clock(),
+        class: None,
     }
 }
 
 pub async fn start_server(config: ServerConfig) -> TestServer {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    start_server_at("127.0.0.1:0".parse().unwrap(), config).await
+}
+
+/// A server on `addr`: port 0 for any, or a port freed by a server that has stopped.
+pub async fn start_server_at(addr: SocketAddr, config: ServerConfig) -> TestServer {
+    let listener = TcpListener::bind(addr).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let key = config.key.clone();
     let (commands, command_rx) = mpsc::channel(64);
@@ -111,6 +117,7 @@ pub fn client_config(addr: SocketAddr, scheme: Option<Scheme>, key: Option<&Key>
             text: format!("hex:{}", hex::encode(k.as_bytes())).into(),
             origin: "test".into(),
         }),
+        keyless: false,
         ttl: None,
         nonce: cipherlab::crypto::NoncePolicy::Random,
         limits: Limits::default(),

@@ -53,10 +53,32 @@ impl Proc {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> Proc {
+        Proc::spawn_with(program, args, env, Stdio::null())
+    }
+
+    /// cipherlab with `args`, its stdin a pipe that [`Proc::type_line`] writes to.
+    pub fn cipherlab_typing(args: &[&str], env: &[(&str, &str)]) -> Proc {
+        Proc::spawn_with(BIN, args, env, Stdio::piped())
+    }
+
+    /// Writes one line to the child's stdin (a [`Proc::cipherlab_typing`] child).
+    pub fn type_line(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.child.stdin.as_mut().expect("stdin is piped");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn spawn_with(
+        program: impl AsRef<std::ffi::OsStr>,
+        args: &[&str],
+        env: &[(&str, &str)],
+        stdin: Stdio,
+    ) -> Proc {
         let mut command = Command::new(program);
         command
             .args(args)
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         command.env(

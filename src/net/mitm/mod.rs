@@ -379,8 +379,17 @@ impl Relay {
                     let event = self.attack.learn(key, welcome.key_exchange);
                     self.emit(event).await;
                 }
-                let (peer, name, scheme) = (self.peer, self.name.clone(), welcome.scheme);
-                self.emit(Event::Connected { peer, name, scheme }).await;
+                // The server's name for the client (unique there) over the one it asked for.
+                let name = welcome.name.clone().unwrap_or_else(|| self.name.clone());
+                let (peer, scheme) = (self.peer, welcome.scheme);
+                let listed_as = None;
+                self.emit(Event::Connected {
+                    peer,
+                    name,
+                    scheme,
+                    listed_as,
+                })
+                .await;
             }
             Frame::Verdict { seq, verdict } => {
                 if self.oracle_verdict(*seq, verdict).await? {

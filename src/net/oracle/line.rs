@@ -80,7 +80,7 @@ impl Line {
             peer,
             welcome,
             agreement,
-        } = shake_hands(config).await?;
+        } = shake_hands(config, 1).await?;
         let Welcome { scheme, .. } = welcome;
         let key = match session_key(config, &welcome, agreement) {
             Ok(found) => Some(found),
@@ -153,42 +153,56 @@ impl Line {
     /// The server closed, said ERROR or BYE, broke the protocol, or said nothing in time.
     pub(crate) async fn hear_within(&mut self, wait: Duration) -> Result<Heard, NetError> {
         self.flush().await?;
-        let frame = match timeout(wait, self.framed.next()).await {
-            Err(_) => {
-                return Err(NetError::Ended(format!(
-                    "the server did not answer within {} s",
-                    wait.as_secs()
-                )));
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let frame = match tokio::time::timeout_at(deadline, self.framed.next()).await {
+                Err(_) => {
+                    return Err(NetError::Ended(format!(
+                        "the server did not answer within {} s",
+                        wait.as_secs()
+                    )));
+                }
+                Ok(None) => {
+                    return Err(NetError::Ended(
+                        "the server closed the connection".to_owned(),
+                    ));
+                }
+                Ok(Some(Err(e))) => return Err(NetError::Ended(e.to_string())),
+                Ok(Some(Ok(frame))) => frame,
+            };
+            match frame {
+                Frame::Verdict { seq, verdict } => return Ok(Heard::Verdict { seq, verdict }),
+                Frame::Data { seq, sealed } => {
+                    // Every DATA gets one VERDICT; without the key all we can say is
+                    // "rejected".
+                    let verdict = match &self.cipher {
+                        Some(cipher) => cipher.open(&sealed).verdict,
+                        None => Verdict::Rejected(Reason::Withheld),
+                    };
+                    let answer = Frame::Verdict { seq, verdict };
+                    written(&self.limits, self.framed.send(answer)).await?;
+                    return Ok(Heard::Reply { sealed });
+                }
+                Frame::Error { reason } => return Err(NetError::Refused(reason)),
+                Frame::Bye { reason } => {
+                    return Err(NetError::Ended(match reason {
+                        Some(reason) => format!("the server said BYE: {reason}"),
+                        None => "the server said BYE".to_owned(),
+                    }));
+                }
+                // An exercise's TASK, RESULT or NOTICE, or a kind from a later version: not
+                // the attack's business.
+                Frame::Task(_)
+                | Frame::Result { .. }
+                | Frame::Notice { .. }
+                | Frame::Unknown { .. } => {}
+                other => {
+                    return Err(NetError::Ended(format!(
+                        "unexpected {} from the server",
+                        other.kind_name()
+                    )));
+                }
             }
-            Ok(None) => {
-                return Err(NetError::Ended(
-                    "the server closed the connection".to_owned(),
-                ));
-            }
-            Ok(Some(Err(e))) => return Err(NetError::Ended(e.to_string())),
-            Ok(Some(Ok(frame))) => frame,
-        };
-        match frame {
-            Frame::Verdict { seq, verdict } => Ok(Heard::Verdict { seq, verdict }),
-            Frame::Data { seq, sealed } => {
-                // Every DATA gets one VERDICT; without the key all we can say is "rejected".
-                let verdict = match &self.cipher {
-                    Some(cipher) => cipher.open(&sealed).verdict,
-                    None => Verdict::Rejected(Reason::Withheld),
-                };
-                let answer = Frame::Verdict { seq, verdict };
-                written(&self.limits, self.framed.send(answer)).await?;
-                Ok(Heard::Reply { sealed })
-            }
-            Frame::Error { reason } => Err(NetError::Refused(reason)),
-            Frame::Bye { reason } => Err(NetError::Ended(match reason {
-                Some(reason) => format!("the server said BYE: {reason}"),
-                None => "the server said BYE".to_owned(),
-            })),
-            other => Err(NetError::Ended(format!(
-                "unexpected {} from the server",
-                other.kind_name()
-            ))),
         }
     }
 

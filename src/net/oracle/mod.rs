@@ -115,6 +115,7 @@ async fn attack(
             peer: line.peer(),
             name: "server".to_owned(),
             scheme,
+            listed_as: None,
         },
     )
     .await;

@@ -155,6 +155,7 @@ impl SeedClient {
             peer,
             name: "seed 000 server".into(),
             scheme: Scheme::Ecb,
+            listed_as: None,
         })
         .await;
         self.emit(Event::Key {
@@ -249,6 +250,7 @@ impl SeedClient {
             peer,
             name: "seed 004 server".into(),
             scheme: Scheme::Hmac,
+            listed_as: None,
         })
         .await;
         let limit = self.config.limits.write_timeout;
@@ -317,6 +319,7 @@ impl SeedClient {
             peer,
             name: "seed 001 server".into(),
             scheme: Scheme::Fernet,
+            listed_as: None,
         })
         .await;
         self.emit(Event::Key {

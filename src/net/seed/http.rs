@@ -69,6 +69,7 @@ async fn decrypt_mac(
             peer,
             name: "seed 003 request".to_owned(),
             scheme: api.config.scheme,
+            listed_as: None,
         },
     )
     .await;

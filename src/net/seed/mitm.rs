@@ -246,6 +246,7 @@ async fn relay(shared: &Shared, mut client: TcpStream, peer: Peer) -> Result<Str
             peer,
             name: format!("seed {} client", shared.scheme),
             scheme: shared.scheme,
+            listed_as: None,
         })
         .await;
     let limits = shared.config.limits;

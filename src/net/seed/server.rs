@@ -38,6 +38,7 @@ pub(crate) async fn serve(
             peer,
             name,
             scheme: config.scheme,
+            listed_as: None,
         },
     )
     .await;
@@ -165,6 +166,8 @@ async fn fernet(
                     reply(stream, peer, config, cipher, events, replied, plaintext).await?;
                     continue;
                 }
+                // The seed protocols have no frames for wire bytes, answers or notices.
+                Some(ClientCommand::SendWire(_) | ClientCommand::Answer(_) | ClientCommand::Notice(_)) => continue,
                 Some(ClientCommand::Disconnect) | None => return Ok("closed by the server's operator".to_owned()),
             },
         };

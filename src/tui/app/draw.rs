@@ -6,8 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 use super::App;
+use crate::net::Role;
 use crate::tui::layout::{Areas, LayoutInput, Pane};
-use crate::tui::state::Focus;
+use crate::tui::state::{Focus, Mode, Zoom};
 use crate::tui::ui::Popup;
 use crate::tui::view::{self, chrome, history, panes};
 
@@ -21,6 +22,7 @@ impl App {
                 .lesson
                 .as_ref()
                 .map(|lesson| view::narration_height(lesson, &self.theme, area.width)),
+            zoom: (self.ui.zoom() == Zoom::Focused).then_some(self.ui.focus()),
         };
         Areas::compute(&input, area)
     }
@@ -38,7 +40,9 @@ impl App {
         Some((rect.x + 3 + x as u16, rect.y + 1))
     }
 
-    fn pane(&self, pane: Pane, area: Rect, buf: &mut Buffer) {
+    /// Draws `pane` on `area`; `named` says whether the demo's columns have a title row, or
+    /// their first pane must name them.
+    fn pane(&self, pane: Pane, area: Rect, named: bool, buf: &mut Buffer) {
         let theme = &self.theme;
         let focus = self.ui.focus();
         let mode = self.session.mode();
@@ -54,6 +58,8 @@ impl App {
             Pane::Key(role) => panes::KeyPane {
                 session: &self.session,
                 role,
+                keys: self.ui.keys(),
+                column: (mode == Mode::Demo && !named).then_some(role),
                 theme,
             }
             .render(area, buf),
@@ -115,6 +121,8 @@ impl App {
                 },
                 focused: focus == Focus::Wire,
                 scroll: self.ui.scroll(Focus::Wire),
+                keys: self.ui.keys(),
+                column: mode == Mode::Demo && !named,
                 theme,
             }
             .render(area, buf),
@@ -131,6 +139,7 @@ impl App {
             .render(area, buf),
             Pane::Matrix => view::MatrixPane {
                 board: &self.tabs.matrix,
+                first_scheme: self.ui.first_scheme(),
                 theme,
             }
             .render(area, buf),
@@ -158,12 +167,14 @@ impl Widget for &App {
                 self.timeline.follow(),
                 crate::tui::timeline::Follow::Frozen(_)
             ),
+            zoomed: self.ui.zoom() == Zoom::Focused && self.ui.tab() == crate::tui::state::Tab::Lab,
             theme: &self.theme,
         }
         .render(areas.header, buf);
         chrome::StatusLine {
             session: &self.session,
             error: self.ui.error(),
+            connected: self.clients.connected(),
             theme: &self.theme,
         }
         .render(areas.status, buf);
@@ -173,11 +184,16 @@ impl Widget for &App {
             theme: &self.theme,
         }
         .render(areas.footer, buf);
+        let named = areas.get(Pane::Column(Role::Client)).is_some();
         for &(pane, rect) in &areas.panes {
-            self.pane(pane, rect, buf);
+            self.pane(pane, rect, named, buf);
         }
         match self.ui.popup() {
-            Some(Popup::Help) => view::HelpPopup { theme: &self.theme }.render(area, buf),
+            Some(Popup::Help) => view::HelpPopup {
+                context: self.context(),
+                theme: &self.theme,
+            }
+            .render(area, buf),
             Some(Popup::Tamper(form)) => view::TamperPopup {
                 form,
                 scheme: self.session.scheme(),

@@ -20,17 +20,42 @@ impl App {
             Event::Listening { addr } => {
                 self.session.set_status(role, ConnState::Listening(addr));
             }
-            Event::Connected { peer, name, scheme } => {
+            Event::Connected {
+                peer,
+                name,
+                scheme,
+                listed_as,
+            } => {
                 // A client or a man in the middle learns the scheme from the handshake.
                 if matches!(mode, Mode::Client | Mode::Mitm) {
                     self.session.connected(scheme);
                 }
-                if role == Role::Server && mode == Mode::Server {
+                if self.session.listens(role) {
                     self.clients.add(peer, name);
                 } else {
+                    if role == Role::Client {
+                        self.session.client_connected(listed_as);
+                        // "Not connected" is stale news now.
+                        self.ui.clear_error();
+                    }
                     self.session
                         .set_status(role, ConnState::Connected(peer.addr));
                 }
+            }
+            Event::Reconnecting {
+                attempt,
+                attempts,
+                delay,
+                reason,
+                ..
+            } => {
+                let state = ConnState::Reconnecting {
+                    attempt,
+                    attempts,
+                    delay,
+                    reason,
+                };
+                self.session.set_status(role, state);
             }
             Event::Key {
                 key,
@@ -131,8 +156,9 @@ impl App {
                 self.timeline.journeys_mut().entry(key).nonce_reused = Some(earlier_seq);
             }
             Event::Disconnected { peer, reason, .. } => {
-                if let Some(row) = self.client_row(role, peer) {
-                    row.connected = false;
+                // One client leaving a listener is that client's news, not the listener's.
+                if self.session.listens(role) {
+                    self.clients.gone(peer);
                 } else {
                     self.session.set_status(role, ConnState::Closed(reason));
                 }
@@ -165,7 +191,51 @@ impl App {
             Event::Unsent { reason, .. } => {
                 self.ui.show_error(format!("message not sent: {reason}"));
             }
+            Event::Error {
+                peer: Some(peer),
+                message,
+            } if self.session.listens(role) => {
+                let warning = self.about(peer, message);
+                self.ui.show_error(warning);
+            }
+            // A client's own error with no connection is its last word: it has stopped.
+            Event::Error {
+                peer: None,
+                message,
+            } if role == Role::Client => {
+                self.session
+                    .set_status(role, ConnState::Closed(message.clone()));
+                self.ui.show_error(message);
+            }
             Event::Error { message, .. } => self.ui.show_error(message),
+            // The exercise's words, shown where the screen shows news.
+            Event::Task { task, .. } => {
+                self.ui
+                    .show_error(format!("task {}: {}", task.exercise, task.text));
+            }
+            Event::Result {
+                correct, reason, ..
+            } => {
+                let word = if correct {
+                    "✔ correct"
+                } else {
+                    "✘ incorrect"
+                };
+                self.ui.show_error(format!("{word}: {reason}"));
+            }
+            Event::Notice { text, .. } => self.ui.show_error(format!("notice: {text}")),
+            Event::SentWire { .. } | Event::Progress { .. } => {}
+        }
+    }
+
+    /// A warning about one connection of a listener, saying which one.
+    fn about(&self, peer: Peer, message: String) -> String {
+        let addr = peer.addr.to_string();
+        let lab = self.session.protocol() == crate::wire::seed::Protocol::Lab;
+        match self.clients.name_of(peer.id) {
+            _ if message.contains(&addr) => message,
+            Some(name) if lab => format!("{name} ({addr}): {message}"),
+            _ => format!("{addr}: {message}"),
         }
     }
 
@@ -179,17 +249,28 @@ impl App {
                 format!("seq {}: {verdict}", crate::net::seq_label(*seq))
             }
             // Control frames are JSON after the length and kind: readable as they are.
-            _ => String::from_utf8_lossy(bytes.get(5..).unwrap_or_default())
-                .chars()
-                .take(120)
-                .collect(),
+            _ => String::from_utf8_lossy(bytes.get(5..).unwrap_or_default()).into_owned(),
         };
+        // A WELCOME that sends the key holds it: a projector hides it (as it went on the wire,
+        // escaped in the JSON), so the hidden form is made before the line is cut short.
+        let redacted = match &frame {
+            Frame::Welcome(welcome) => welcome.key.as_deref().map(|key| {
+                let escaped = serde_json::to_string(key).unwrap_or_default();
+                let escaped = escaped.trim_matches('"');
+                summary
+                    .replace(escaped, "‹hidden›")
+                    .replace(key, "‹hidden›")
+            }),
+            _ => None,
+        };
+        let short = |text: String| text.chars().take(120).collect::<String>();
         self.attacker.record(FrameLine {
             direction,
             kind: frame.kind_name(),
             len: bytes.len(),
-            summary,
-            forwarded: fate.forwarded(),
+            summary: short(summary),
+            redacted: redacted.map(short),
+            fate,
         });
         let conn = self.conn(Role::Mitm, peer.id);
         match frame {
@@ -222,14 +303,17 @@ impl App {
     }
 
     /// The connection number journeys are keyed by: the server's and the attacker's view of
-    /// each client, and 0 where there is only one conversation.
+    /// each client, a client's count of its connections (each numbers its messages from 1
+    /// again), and 0 in the demo, where the three roles see one conversation.
     pub(super) fn conn(&self, role: Role, peer: PeerId) -> PeerId {
         match (self.session.mode(), role) {
             (Mode::Server, Role::Server) | (Mode::Mitm, Role::Mitm) => peer,
+            (Mode::Client, Role::Client) => self.session.connection(),
             _ => 0,
         }
     }
 
+    /// The server view's row for `peer`, marked active.
     fn client_row(
         &mut self,
         role: Role,
@@ -238,7 +322,7 @@ impl App {
         if role != Role::Server || self.session.mode() != Mode::Server {
             return None;
         }
-        self.clients.row_mut(peer.id)
+        self.clients.active(peer)
     }
 }
 

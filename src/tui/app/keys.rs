@@ -15,7 +15,7 @@ use crate::tui::attacker::TamperForm;
 use crate::tui::compare::DEFAULT_PLAINTEXT;
 use crate::tui::journey::Journey;
 use crate::tui::layout::Pane;
-use crate::tui::state::{ConnState, Focus, Mode, Request, Tab};
+use crate::tui::state::{ConnState, Focus, Mode, Request, Tab, Zoom};
 use crate::tui::ui::Popup;
 
 impl App {
@@ -57,8 +57,10 @@ impl App {
         }
     }
 
-    /// Carries out one action.
+    /// Carries out one action. An error in the status line speaks of what was done before:
+    /// each action starts with a clean one, and shows its own if it fails.
     pub fn apply(&mut self, action: Action) {
+        self.ui.clear_error();
         match action {
             Action::ForceQuit | Action::Quit => self.ui.quit(),
             Action::Help => self.ui.open(Popup::Help),
@@ -67,7 +69,29 @@ impl App {
             Action::FocusPrev => self.ui.cycle_focus(self.session.mode(), -1),
             Action::NextTab => self.switch_tab(1),
             Action::PrevTab => self.switch_tab(-1),
-            Action::PickScheme(scheme) => self.pick_scheme(scheme),
+            Action::PickScheme(scheme) => {
+                // The key exchange stays as chosen: x25519 is still x25519 under ecb.
+                let exchange = self
+                    .session
+                    .exchange()
+                    .unwrap_or(KeyExchange::default_for(scheme));
+                self.restart_demo(scheme, exchange);
+            }
+            Action::CycleExchange => {
+                let next = match self.session.exchange() {
+                    Some(KeyExchange::Send) => KeyExchange::Psk,
+                    Some(KeyExchange::Psk) => KeyExchange::X25519,
+                    Some(KeyExchange::X25519) | None => KeyExchange::Send,
+                };
+                self.restart_demo(self.session.scheme(), next);
+            }
+            Action::HideKeys => self.ui.show_keys(self.ui.keys().toggled()),
+            Action::Zoom => self.ui.set_zoom(match self.ui.zoom() {
+                Zoom::Tiled => Zoom::Focused,
+                Zoom::Focused => Zoom::Tiled,
+            }),
+            Action::SchemesLeft => self.ui.shift_schemes(-1, Scheme::ALL.len()),
+            Action::SchemesRight => self.ui.shift_schemes(1, Scheme::ALL.len()),
             Action::Up => self.scroll_by(-1),
             Action::Down => self.scroll_by(1),
             Action::PageUp => self.scroll_by(-10),
@@ -116,6 +140,19 @@ impl App {
                     self.requests.push(Request::RunMatrix);
                 }
             }
+            Action::SortClients => self.clients.cycle_sort(),
+            Action::StopReconnecting => {
+                self.ui.clear_error();
+                let stopped = "stopped reconnecting: Ctrl-R tries again".to_owned();
+                self.session
+                    .set_status(Role::Client, ConnState::Closed(stopped));
+                self.requests.push(Request::StopReconnecting);
+            }
+            Action::Reconnect => {
+                self.ui.clear_error();
+                self.session.set_status(Role::Client, ConnState::Starting);
+                self.requests.push(Request::Reconnect);
+            }
         }
     }
 
@@ -149,36 +186,41 @@ impl App {
         if self.ui.close_popup() {
             return;
         }
-        if self.ui.focus() == Focus::Input {
+        if self.ui.zoom() == Zoom::Focused && self.ui.focus() != Focus::Input {
+            self.ui.set_zoom(Zoom::Tiled);
+        } else if self.ui.focus() == Focus::Input {
             self.ui.set_focus(Focus::History);
         } else {
             self.timeline.follow_latest();
         }
-        self.ui.clear_error();
     }
 
+    /// Moves along the tabs. Arriving on Compare seals the text of the moment, unless that is
+    /// what it shows already (then `s` seals it again).
     fn switch_tab(&mut self, step: isize) {
-        if self.ui.switch_tab(step) == Tab::Compare && self.tabs.compare.rows.is_empty() {
+        if self.ui.switch_tab(step) == Tab::Compare
+            && (self.tabs.compare.rows.is_empty()
+                || self.tabs.compare.plaintext != self.compare_text())
+        {
             self.seal_compare();
         }
     }
 
-    fn pick_scheme(&mut self, scheme: Scheme) {
+    /// Starts the demo again under `scheme` and `exchange`. The focus stays where it was, so
+    /// keys stay commands: `1` then `3` picks ecb, then fernet.
+    fn restart_demo(&mut self, scheme: Scheme, exchange: KeyExchange) {
         if self.session.mode() != Mode::Demo || self.ui.tab() != Tab::Lab || self.lesson.is_some() {
             return;
         }
         // A nonce policy carries over to the other scheme with a nonce; the rest have none.
-        let options = crate::net::DemoOptions {
+        self.restart(crate::net::DemoOptions {
             nonce: if scheme.takes_nonce() {
                 self.session.nonce()
             } else {
                 crate::crypto::NoncePolicy::Random
             },
-            ..crate::net::DemoOptions::new(scheme, KeyExchange::default_for(scheme))
-        };
-        self.restart(options);
-        // The new demo starts as the first did: with the editor taking typing at once.
-        self.ui.set_focus(Focus::start(Mode::Demo));
+            ..crate::net::DemoOptions::new(scheme, exchange)
+        });
     }
 
     fn scroll_by(&mut self, delta: isize) {
@@ -214,17 +256,17 @@ impl App {
             },
             _ => None,
         };
+        // The text stays in the editor: nothing typed is lost to a connection that is not up.
         if mode == Mode::Client
-            && let Some(ConnState::Closed(reason)) = self.session.status(Role::Client)
+            && let Some(why) = self.not_connected()
         {
-            // The text stays in the editor: nothing typed is lost to a closed connection.
-            let message = format!("not connected ({reason}): the message was not sent");
+            let message = format!("not connected ({why}): the message was not sent; it stays here");
             self.ui.show_error(message);
             return;
         }
         self.editor.reset();
         self.timeline.follow_latest();
-        self.ui.clear_error();
+        self.tabs.compare.sent(&text);
         self.requests.push(Request::Send {
             role,
             to,
@@ -232,13 +274,40 @@ impl App {
         });
     }
 
-    fn seal_compare(&mut self) {
+    /// Why a client cannot send now, if it cannot: it has no connection, or is between two.
+    fn not_connected(&self) -> Option<String> {
+        let lab = self.session.protocol() == crate::wire::seed::Protocol::Lab;
+        match self.session.status(Role::Client) {
+            Some(ConnState::Closed(reason)) => Some(reason.clone()),
+            Some(ConnState::Reconnecting {
+                attempt, attempts, ..
+            }) => Some(format!("reconnecting, try {attempt} of {attempts}")),
+            // A seed client connects per message; a lab client must finish its handshake.
+            None | Some(ConnState::Starting) if lab => Some("no handshake yet".to_owned()),
+            _ => None,
+        }
+    }
+
+    /// What the Compare tab seals: the text being typed, else the text last sent from here,
+    /// else the message on screen, else two equal blocks for ECB to give away.
+    fn compare_text(&self) -> String {
         let typed = self.editor.value();
-        let text = if typed.is_empty() {
-            DEFAULT_PLAINTEXT.to_owned()
-        } else {
-            typed.to_owned()
-        };
+        if !typed.is_empty() {
+            return typed.to_owned();
+        }
+        if let Some(sent) = self.tabs.compare.last_sent() {
+            return sent.to_owned();
+        }
+        self.timeline
+            .current()
+            .and_then(|j| j.best_plaintext())
+            .map(|p| String::from_utf8_lossy(&p.bytes).into_owned())
+            .filter(|text| !text.is_empty())
+            .unwrap_or_else(|| DEFAULT_PLAINTEXT.to_owned())
+    }
+
+    fn seal_compare(&mut self) {
+        let text = self.compare_text();
         self.tabs.compare.seal(&text);
     }
 
@@ -318,6 +387,7 @@ impl App {
                     };
                     self.requests.push(Request::Mitm(request));
                     self.ui.close_popup();
+                    self.ui.clear_error();
                 }
                 Err(message) => self.ui.show_error(message),
             },
@@ -355,6 +425,11 @@ impl App {
                     && let Some(id) = areas.history_row(&self.timeline, mouse.row)
                 {
                     self.select_journey(id);
+                }
+                if pane == Pane::Clients
+                    && let Some(at) = areas.clients_row(&self.clients, mouse.row)
+                {
+                    self.clients.select_at(at);
                 }
             }
             _ => {}

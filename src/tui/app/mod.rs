@@ -17,12 +17,13 @@ use super::clients::ClientList;
 use super::journey::Journey;
 use super::lesson::LessonState;
 use super::session::{SessionView, Source};
-use super::state::{Focus, Mode, Request, Tab};
+use super::state::{ConnState, Focus, Mode, Request, Tab};
 use super::tabs::TabStates;
 use super::theme::Theme;
 use super::timeline::Timeline;
 use super::ui::UiState;
 use crate::logging::LogRing;
+use crate::net::Role;
 use crate::net::matrix::Cell;
 
 /// Shown when someone tries to send during a replay.
@@ -46,11 +47,13 @@ pub struct App {
 impl App {
     /// A fresh screen for `session`.
     pub fn new(session: SessionView, log: LogRing, theme: Theme) -> App {
+        // Seed clients connect once per message and give no name: one row per address.
+        let fold = session.protocol() == crate::wire::seed::Protocol::Seed;
         App {
             ui: UiState::new(session.mode()),
             session,
             timeline: Timeline::default(),
-            clients: ClientList::default(),
+            clients: ClientList::new(fold),
             attacker: Attacker::default(),
             editor: Input::default(),
             tabs: TabStates::new(false),
@@ -76,6 +79,12 @@ impl App {
     /// Gives `focus` the keys, as a click on its pane does.
     pub fn focus_on(&mut self, focus: Focus) {
         self.ui.set_focus(focus);
+    }
+
+    /// Key material starts shown or hidden (`--hide-keys`: a projector in front of a class).
+    pub fn showing_keys(mut self, keys: super::state::KeyDisplay) -> App {
+        self.ui.show_keys(keys);
+        self
     }
 
     /// The man in the middle starts with intercept `on` (`--intercept`).
@@ -158,14 +167,29 @@ impl App {
                 && !self.ui.too_small()
                 && !self.replaying(),
             popup: self.ui.popup().is_some(),
+            lab,
             // A lesson sets the scheme itself, and Compare shows all of them at once.
             scheme_choice: mode == Mode::Demo && lab && self.lesson.is_none(),
             compare: self.ui.tab() == Tab::Compare,
             matrix: self.ui.tab() == Tab::Matrix,
             wire: mode.has_wire() && lab,
+            held: !self.attacker.held.is_empty(),
             can_edit: mode.sender().is_some() && lab,
             lesson: self.lesson.is_some(),
             replay: self.replaying(),
+            roster: mode == Mode::Server && lab,
+            retrying: mode == Mode::Client
+                && !self.replaying()
+                && matches!(
+                    self.session.status(Role::Client),
+                    Some(ConnState::Reconnecting { .. })
+                ),
+            offline: mode == Mode::Client
+                && !self.replaying()
+                && matches!(
+                    self.session.status(Role::Client),
+                    Some(ConnState::Closed(_))
+                ),
         }
     }
 

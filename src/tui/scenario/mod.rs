@@ -36,12 +36,20 @@ pub fn client(scheme: Scheme) -> App {
         .finish(Tab::Lab)
 }
 
-/// A server with three clients.
+/// A server with a small class: ten clients, two of whom have sent nothing yet, and a second
+/// `bob` listed as `bob-2`.
 pub fn server(scheme: Scheme) -> App {
     Script::new(Mode::Server, scheme, KeyExchange::default_for(scheme))
         .message("hi, how are you ?", None)
         .reply("i am good")
         .another_client("bob", 50_533, "bob was here")
+        .another_client("dave", 50_587, "dave says hi")
+        .another_client("bob-2", 50_601, "the other bob")
+        .another_client("erin", 50_622, "erin is in")
+        .silent_client("frank", 50_631)
+        .another_client("grace", 50_655, "grace, row 3")
+        .another_client("heidi", 50_671, "heidi here")
+        .silent_client("ivan", 50_702)
         .another_client("carol", 50_640, "carol checks in")
         .finish(Tab::Lab)
 }

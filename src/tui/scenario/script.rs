@@ -141,6 +141,7 @@ impl Script {
                 key_exchange: exchange,
                 key,
                 agreement: None,
+                name: None,
             });
             self.emit(
                 Role::Mitm,
@@ -168,6 +169,7 @@ impl Script {
                     peer: self.client_peer,
                     name: "student".into(),
                     scheme,
+                    listed_as: None,
                 },
             );
         }
@@ -178,6 +180,7 @@ impl Script {
                     peer: self.client_peer,
                     name: "student".into(),
                     scheme,
+                    listed_as: None,
                 },
             );
             self.log("connected peer=127.0.0.1:50412 name=student");
@@ -189,6 +192,7 @@ impl Script {
                     peer: self.server_peer,
                     name: "server".into(),
                     scheme,
+                    listed_as: None,
                 },
             );
             let source = if exchange == KeyExchange::Send {
@@ -272,8 +276,10 @@ impl Script {
                     },
                 );
             }
-            if tamper == Some(Tamper::Drop) {
-                // Never forwarded: no verdict comes back to anyone.
+        }
+        if tamper == Some(Tamper::Drop) {
+            // Never forwarded: no verdict comes back to anyone.
+            if wire_role {
                 let dropped = Event::Tampered {
                     peer,
                     seq,
@@ -281,12 +287,15 @@ impl Script {
                     sealed: Bytes::new(),
                 };
                 self.emit(Role::Mitm, dropped);
-                return self;
             }
-            if let Some(action) = tamper.clone()
-                && let Ok(changed) = action.apply(scheme, &wire, None)
-            {
-                arriving = Bytes::from(changed);
+            return self;
+        }
+        // The attacker acts whether or not this screen sees it (a client's does not).
+        if let Some(action) = tamper.clone()
+            && let Ok(changed) = action.apply(scheme, &wire, None)
+        {
+            arriving = Bytes::from(changed);
+            if wire_role {
                 self.emit(
                     Role::Mitm,
                     Event::Tampered {
@@ -393,8 +402,13 @@ impl Script {
         self
     }
 
-    /// Another client joins the server (server mode) and sends `text`.
-    pub fn another_client(mut self, name: &str, port: u16, text: &str) -> Script {
+    /// Another client joins the server (server mode) and sends nothing yet.
+    pub fn silent_client(mut self, name: &str, port: u16) -> Script {
+        self.join(name, port);
+        self
+    }
+
+    fn join(&mut self, name: &str, port: u16) -> Peer {
         let peer = Peer {
             id: u64::from(port),
             addr: addr(port),
@@ -406,8 +420,15 @@ impl Script {
                 peer,
                 name: name.to_owned(),
                 scheme,
+                listed_as: None,
             },
         );
+        peer
+    }
+
+    /// Another client joins the server (server mode) and sends `text`.
+    pub fn another_client(mut self, name: &str, port: u16, text: &str) -> Script {
+        let peer = self.join(name, port);
         let wire = self.seal(text);
         let opened = self.cipher.open_with(
             &wire,

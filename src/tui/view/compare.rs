@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::hex::HexView;
+use super::hex::{HexView, Legend};
 use super::{pane_block, put, title};
 use crate::tui::compare::Compare;
 use crate::tui::theme::Theme;
@@ -39,7 +39,7 @@ impl Widget for ComparePane<'_> {
                 ),
             ]),
             Line::from(Span::styled(
-                "Type in the Lab tab's editor to compare your own text. Same input, same output? Watch which columns change.",
+                "It seals what you type on the Lab tab, or last sent there. Same input, same output? Watch which columns change.",
                 theme.dim(),
             )),
         ];
@@ -88,6 +88,7 @@ impl Widget for ComparePane<'_> {
                 touched: &[],
                 full_len: None,
                 compact: false,
+                legend: Legend::Below,
             }
             .render(hex, buf);
         }

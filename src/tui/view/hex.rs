@@ -27,6 +27,17 @@ pub struct HexView<'a> {
     pub full_len: Option<usize>,
     /// Short legend labels, for narrow panes.
     pub compact: bool,
+    /// Where the legend goes.
+    pub legend: Legend,
+}
+
+/// Where a hex view's legend goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Legend {
+    /// Below the bytes, taking a third of the rows at most.
+    Below,
+    /// Not drawn: the pane puts it elsewhere (in its border, see [`HexView::legend_line`]).
+    Elsewhere,
 }
 
 /// A legend label in a few letters.
@@ -50,7 +61,27 @@ pub fn bytes_per_row(width: u16, offset_digits: usize) -> usize {
         .unwrap_or(4)
 }
 
+/// The bytes per row, and whether the ASCII column is drawn. Where only 4 bytes a row would
+/// fit beside their ASCII (a demo column at 80×24), 8 without it show a 16-byte block in two
+/// rows, so that ECB's equal blocks still stand out; bytes meant to be read (hmac's message)
+/// keep their ASCII.
+pub fn row_layout(width: u16, offset_digits: usize, readable: bool) -> (usize, bool) {
+    let with_ascii = bytes_per_row(width, offset_digits);
+    let bare = offset_digits + 1 + (2 * 8 + 8 / 4 - 1);
+    if with_ascii < 8 && !readable && bare <= width as usize {
+        (8, false)
+    } else {
+        (with_ascii, true)
+    }
+}
+
 impl HexView<'_> {
+    /// The legend in one line of `width` columns, if it fits in one (for a pane's border).
+    pub fn legend_line(&self, width: u16) -> Option<Line<'static>> {
+        let mut lines = wrap(self.legend(), width as usize);
+        (lines.len() <= 1).then(|| lines.pop().unwrap_or_default())
+    }
+
     fn style_at(&self, offset: usize, kinds: &[(Range<usize>, FieldKind)]) -> Style {
         if self.touched.iter().any(|r| r.contains(&offset)) {
             return self.theme.touched();
@@ -118,24 +149,90 @@ fn wrap(items: Vec<Vec<Span<'static>>>, width: usize) -> Vec<Line<'static>> {
     lines
 }
 
+/// Where a hex view's rows go on an area: worked out once, for drawing and for a pane that
+/// shows the position in its border.
+struct Geometry {
+    digits: usize,
+    per_row: usize,
+    ascii: bool,
+    legend: Vec<Line<'static>>,
+    hex_rows: usize,
+    total_rows: usize,
+    scroll: usize,
+}
+
+impl Geometry {
+    /// ` 4/6 ` when not every row is in view.
+    fn more(&self) -> Option<String> {
+        (self.total_rows > self.hex_rows && self.hex_rows > 0).then(|| {
+            let shown = self.scroll + self.hex_rows.min(self.total_rows);
+            format!(" {shown}/{} ", self.total_rows)
+        })
+    }
+
+    /// The columns a full row of bytes takes.
+    fn row_width(&self) -> usize {
+        let hex = 2 * self.per_row + self.per_row / 4 - 1;
+        self.digits + 1 + hex + if self.ascii { 1 + self.per_row } else { 0 }
+    }
+}
+
+impl HexView<'_> {
+    fn geometry(&self, area: Rect) -> Geometry {
+        let bytes = &self.anatomy.bytes;
+        let digits = if bytes.len() > 0xffff { 6 } else { 4 };
+        let readable = self
+            .anatomy
+            .fields
+            .iter()
+            .any(|f| f.kind == FieldKind::Message);
+        let (per_row, ascii) = row_layout(area.width, digits, readable);
+        let mut legend = match self.legend {
+            Legend::Below => wrap(self.legend(), area.width as usize),
+            Legend::Elsewhere => Vec::new(),
+        };
+        // The bytes matter more than the legend: it takes a third of the rows at most.
+        let legend_rows = legend
+            .len()
+            .min((area.height as usize / 3).max(usize::from(!legend.is_empty())))
+            .min(area.height.saturating_sub(1) as usize);
+        legend.truncate(legend_rows);
+        let hex_rows = area.height as usize - legend_rows;
+        let total_rows = bytes.len().div_ceil(per_row);
+        Geometry {
+            digits,
+            per_row,
+            ascii,
+            legend,
+            hex_rows,
+            total_rows,
+            scroll: self.scroll.min(total_rows.saturating_sub(hex_rows)),
+        }
+    }
+
+    /// Where the rows in view stand (` 4/6 `), when the pane is to say it (a legend drawn
+    /// elsewhere leaves no room beside the bytes).
+    pub fn position(&self, area: Rect) -> Option<String> {
+        self.geometry(area).more()
+    }
+}
+
 impl Widget for HexView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if area.height == 0 || area.width == 0 {
             return;
         }
         let bytes = &self.anatomy.bytes;
-        let digits = if bytes.len() > 0xffff { 6 } else { 4 };
-        let per_row = bytes_per_row(area.width, digits);
-        let mut legend = wrap(self.legend(), area.width as usize);
-        // The bytes matter more than the legend: it takes a third of the rows at most.
-        let legend_rows = legend
-            .len()
-            .min((area.height as usize / 3).max(1))
-            .min(area.height.saturating_sub(1) as usize);
-        legend.truncate(legend_rows);
-        let hex_rows = area.height as usize - legend_rows;
-        let total_rows = bytes.len().div_ceil(per_row);
-        let scroll = self.scroll.min(total_rows.saturating_sub(hex_rows));
+        let geometry = self.geometry(area);
+        let Geometry {
+            digits,
+            per_row,
+            ascii,
+            hex_rows,
+            total_rows,
+            scroll,
+            ..
+        } = geometry;
         let kinds: Vec<(Range<usize>, FieldKind)> = self
             .anatomy
             .fields
@@ -161,7 +258,7 @@ impl Widget for HexView<'_> {
             let hex_width = 2 * per_row + per_row / 4 - 1;
             let drawn = 2 * chunk.len() + chunk.len().saturating_sub(1) / 4;
             spans.push(Span::raw(" ".repeat(hex_width - drawn + 1)));
-            for (i, b) in chunk.iter().enumerate() {
+            for (i, b) in chunk.iter().enumerate().filter(|_| ascii) {
                 let c = if b.is_ascii_graphic() || *b == b' ' {
                     *b as char
                 } else {
@@ -174,12 +271,19 @@ impl Widget for HexView<'_> {
             }
             buf.set_line(area.x, area.y + row as u16, &Line::from(spans), area.width);
         }
-        if total_rows > hex_rows && hex_rows > 0 {
-            let more = format!(" {}/{} ", scroll + hex_rows.min(total_rows), total_rows);
+        // The position goes beside the last row, or beside the legend, never over a byte; with
+        // the legend elsewhere, the pane says it.
+        if let Some(more) = geometry.more().filter(|_| self.legend == Legend::Below) {
+            let width = usize::from(area.width);
             let x = area.x + area.width.saturating_sub(more.len() as u16);
-            buf.set_string(x, area.y + hex_rows as u16 - 1, more, self.theme.dim());
+            let legend_width = geometry.legend.first().map_or(width, Line::width);
+            if geometry.row_width() + more.len() <= width {
+                buf.set_string(x, area.y + hex_rows as u16 - 1, more, self.theme.dim());
+            } else if legend_width + more.len() <= width {
+                buf.set_string(x, area.y + hex_rows as u16, more, self.theme.dim());
+            }
         }
-        for (i, line) in legend.iter().enumerate() {
+        for (i, line) in geometry.legend.iter().enumerate() {
             buf.set_line(area.x, area.y + (hex_rows + i) as u16, line, area.width);
         }
     }
@@ -195,5 +299,17 @@ mod tests {
         assert_eq!(bytes_per_row(40, 4), 8);
         assert_eq!(bytes_per_row(60, 4), 16);
         assert_eq!(bytes_per_row(120, 4), 32);
+    }
+
+    #[test]
+    fn a_narrow_view_drops_the_ascii_for_a_block_in_two_rows_unless_it_is_meant_to_be_read() {
+        assert_eq!(row_layout(24, 4, false), (8, false));
+        assert_eq!(row_layout(24, 4, true), (4, true));
+        assert_eq!(
+            row_layout(21, 4, false),
+            (4, true),
+            "too narrow even for that"
+        );
+        assert_eq!(row_layout(60, 4, false), (16, true));
     }
 }

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::{fit, pane_block, readable, title};
+use super::{columns, cut, fit, pane_block, readable, title};
 use crate::logging::LogRing;
 use crate::net::Direction;
 use crate::tui::clients::ClientList;
@@ -18,11 +18,11 @@ use crate::tui::timeline::Timeline;
 fn client_name(clients: &ClientList, conn: crate::net::PeerId) -> String {
     let name = clients
         .name_of(conn)
-        .map_or_else(|| format!("client {conn}"), str::to_owned);
-    match name.char_indices().nth(12) {
-        Some((cut, _)) => format!("{}…", &name[..cut]),
-        None => name,
+        .unwrap_or_else(|| format!("client {conn}"));
+    if columns(&name) <= 12 {
+        return name;
     }
+    format!("{}…", cut(&name, 12).0)
 }
 
 /// Messages both ways, newest last, with their verdicts.
@@ -72,7 +72,7 @@ impl Widget for HistoryPane<'_> {
             };
             let seq = if journey.injected {
                 "replay".to_owned()
-            } else if self.mode == Mode::Server {
+            } else if matches!(self.mode, Mode::Server | Mode::Mitm) {
                 // Numbers count per connection, so with a class connected each row says whose
                 // message it is (or to whom the operator replied).
                 format!(
@@ -88,16 +88,29 @@ impl Widget for HistoryPane<'_> {
                 .best_plaintext()
                 .map(|p| readable(&p.bytes))
                 .unwrap_or_else(|| "·".to_owned());
+            let fixed = 2 + columns(&seq) + 2 + 1;
+            let room_beside =
+                |verdict: &str| (inner.width as usize).saturating_sub(fixed + columns(verdict) + 1);
             let verdict = match journey.verdict() {
+                // A narrow pane keeps the message's text: the reason gives way to it, and the
+                // Verification pane still has it.
+                Some(v) if room_beside(&v.to_string()) < 12.min(columns(&text)) => {
+                    Span::styled(v.word().as_str(), theme.verdict_text(v))
+                }
                 Some(v) => Span::styled(v.to_string(), theme.verdict_text(v)),
                 None if journey.dropped() => Span::styled("dropped", theme.warning()),
                 None => Span::styled("…", theme.dim()),
             };
-            let verdict_width = verdict.width();
-            let fixed = 2 + seq.len() + 2 + 1;
-            let room = (inner.width as usize).saturating_sub(fixed + verdict_width + 1);
-            let text: String = text.chars().take(room).collect();
-            let pad = room.saturating_sub(text.chars().count());
+            let room = room_beside(&verdict.content);
+            // Columns, not chars: an emoji fills two, and the border must stay put. A text
+            // cut short says so.
+            let (text, used) = if columns(&text) > room && room > 1 {
+                let (kept, used) = cut(&text, room - 1);
+                (format!("{kept}…"), used + 1)
+            } else {
+                cut(&text, room)
+            };
+            let pad = room.saturating_sub(used);
             let line = Line::from(vec![
                 Span::raw(format!("{arrow} {seq} {mark}")),
                 Span::raw(format!("{text}{} ", " ".repeat(pad))),

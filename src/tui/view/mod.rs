@@ -21,7 +21,7 @@ pub(crate) use picture::PicturePane;
 pub(crate) use popup::{HelpPopup, TamperPopup};
 pub(crate) use wire::WirePane;
 
-use ratatui::buffer::Buffer;
+use ratatui::buffer::{Buffer, CellWidth};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
@@ -40,24 +40,28 @@ pub(crate) fn pane_block<'a>(
         .title_style(theme.border(focused))
 }
 
-/// Word-wraps `text` into at most `rows` lines of `width` characters. When it does not fit,
-/// the last line ends in `…`, so a projector at a small size never hides text silently.
+/// Word-wraps `text` into at most `rows` lines of `width` columns. When it does not fit, the
+/// last line ends in `…`, so a projector at a small size never hides text silently. A word
+/// longer than a whole line is the only thing broken inside, since it fits no other way.
 pub(super) fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     let width = width.max(1);
-    // A word longer than the line is cut into pieces, so nothing is clipped silently.
-    let chars: Vec<Vec<char>> = text
-        .split_whitespace()
-        .map(|w| w.chars().collect())
-        .collect();
-    let pieces = chars
-        .iter()
-        .flat_map(|w| w.chunks(width))
-        .map(String::from_iter);
-    for word in pieces {
-        let word = word.as_str();
-        let fits = line.is_empty() || line.chars().count() + 1 + word.chars().count() <= width;
+    let mut pieces: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let mut rest = word;
+        while columns(rest) > width {
+            let (head, used) = cut(rest, width);
+            if used == 0 {
+                break;
+            }
+            rest = &rest[head.len()..];
+            pieces.push(head);
+        }
+        pieces.push(rest.to_owned());
+    }
+    for word in pieces.iter().filter(|w| !w.is_empty()) {
+        let fits = line.is_empty() || columns(&line) + 1 + columns(word) <= width;
         if !fits {
             lines.push(std::mem::take(&mut line));
         }
@@ -72,12 +76,23 @@ pub(super) fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
     if lines.len() > rows && rows > 0 {
         lines.truncate(rows);
         if let Some(last) = lines.last_mut() {
-            let kept: String = last.chars().take(width.saturating_sub(1)).collect();
+            let kept = cut(last, width.saturating_sub(1)).0;
             *last = format!("{kept}…");
         }
     }
     lines.truncate(rows);
     lines
+}
+
+/// The first of `forms` (longest first) that fits whole in `rows` lines of `width`, wrapped;
+/// the last one cut with `…` when none does.
+pub(super) fn first_fit(forms: &[&str], width: u16, rows: u16) -> Vec<String> {
+    let (width, rows) = (usize::from(width), usize::from(rows.max(1)));
+    forms
+        .iter()
+        .map(|form| wrap(form, width, usize::MAX))
+        .find(|lines| lines.len() <= rows)
+        .unwrap_or_else(|| wrap(forms.last().copied().unwrap_or_default(), width, rows))
 }
 
 /// Cuts a line to `width` columns, ending it with `…` when anything was cut, so that nothing
@@ -108,6 +123,31 @@ pub(crate) fn fit(line: Line<'static>, width: u16) -> Line<'static> {
     }
     spans.push(Span::raw("…"));
     Line::from(spans).style(line.style)
+}
+
+/// The longest start of `text` that fills at most `width` terminal columns, and the columns it
+/// fills. Counted as the buffer counts them (graphemes, an emoji or a CJK character filling
+/// two), so that what follows lands where it was meant to.
+pub(crate) fn cut(text: &str, width: usize) -> (String, usize) {
+    let mut used = 0;
+    let mut kept = String::new();
+    for grapheme in Span::raw(text).styled_graphemes(ratatui::style::Style::new()) {
+        let w = usize::from(grapheme.symbol.cell_width());
+        if used + w > width {
+            break;
+        }
+        used += w;
+        kept.push_str(grapheme.symbol);
+    }
+    (kept, used)
+}
+
+/// The terminal columns `text` fills, as the buffer counts them.
+pub(crate) fn columns(text: &str) -> usize {
+    Span::raw(text)
+        .styled_graphemes(ratatui::style::Style::new())
+        .map(|g| usize::from(g.symbol.cell_width()))
+        .sum()
 }
 
 /// Draws a line cut to `width` (see [`fit`]).

@@ -6,14 +6,14 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::hex::HexView;
+use super::hex::{HexView, Legend};
 use super::{fit, pane_block, readable, sender_of, title};
 use crate::crypto::{Anatomy, Verdict};
 use crate::crypto::{KeyExchange, NoncePolicy, Scheme};
 use crate::net::Role;
 use crate::tui::journey::{Journey, Kept};
 use crate::tui::session::{Handshake, SessionView};
-use crate::tui::state::ConnState;
+use crate::tui::state::{ConnState, KeyDisplay};
 use crate::tui::theme::Theme;
 
 /// Whether `role` sent the journey's message (otherwise it received it).
@@ -25,6 +25,10 @@ fn is_sender(role: Role, journey: &Journey) -> bool {
 pub(crate) struct KeyPane<'a> {
     pub session: &'a SessionView,
     pub role: Role,
+    /// Hidden on a projector: the pane says so, and shows only the fingerprint.
+    pub keys: KeyDisplay,
+    /// The demo column this pane heads, when the column has no title row of its own.
+    pub column: Option<Role>,
     pub theme: &'a Theme,
 }
 
@@ -33,17 +37,39 @@ impl Widget for KeyPane<'_> {
         let (theme, role, session) = (self.theme, self.role, self.session);
         let awaiting = matches!(session.handshake(), Handshake::Awaiting { .. });
         let sent_in_clear = session.exchange() == Some(KeyExchange::Send);
-        let block = pane_block("Key", false, theme);
+        let hidden = self.keys == KeyDisplay::Hidden;
+        let name = match self.column {
+            Some(Role::Client) => "Client · Key",
+            Some(Role::Server) => "Server · Key",
+            Some(Role::Mitm) | None => "Key",
+        };
+        let title = if hidden {
+            format!("{name} — hidden")
+        } else {
+            name.to_owned()
+        };
+        let block = pane_block(title, false, theme);
         let inner = block.inner(area);
         block.render(area, buf);
         let mut lines = Vec::new();
         match session.key(role) {
             Some(view) => {
-                // The key itself first: showing it is the lesson.
-                lines.push(Line::from(Span::styled(
-                    view.key.to_text().to_string(),
-                    theme.key(),
-                )));
+                // The key itself first: showing it is the lesson, unless the class must not.
+                lines.push(if hidden {
+                    // The fingerprint first: enough to check two sides hold the same key. In a
+                    // narrow pane the title alone says it is hidden.
+                    let fingerprint = format!("fingerprint {}", view.key.fingerprint());
+                    if inner.width < 40 {
+                        Line::from(Span::raw(fingerprint))
+                    } else {
+                        Line::from(vec![
+                            Span::styled(HIDDEN_KEY, theme.dim()),
+                            Span::raw(format!(" · {fingerprint}")),
+                        ])
+                    }
+                } else {
+                    Line::from(Span::styled(view.key.to_text().to_string(), theme.key()))
+                });
                 let how = if role == Role::Mitm {
                     Span::styled("read off the wire: the attacker has it ⚠", theme.warning())
                 } else if view.exchange == KeyExchange::Send {
@@ -55,17 +81,15 @@ impl Widget for KeyPane<'_> {
                     Span::raw(format!("{} · ", view.source.as_str())),
                     how,
                 ]));
-                let mut about = vec![Span::styled(
-                    format!(
-                        "{} · fingerprint {}",
-                        view.key.describe(),
-                        view.key.fingerprint()
-                    ),
-                    theme.dim(),
-                )];
+                // The nonce policy before the fingerprint, so that a narrow pane keeps the fault.
+                let mut about = vec![Span::styled(view.key.describe(), theme.dim())];
                 if session.scheme().takes_nonce() && role != Role::Mitm {
                     about.push(nonce_words(session.nonce(), theme));
                 }
+                about.push(Span::styled(
+                    format!(" · fingerprint {}", view.key.fingerprint()),
+                    theme.dim(),
+                ));
                 lines.push(Line::from(about));
             }
             None if awaiting => {
@@ -112,13 +136,14 @@ impl Widget for KeyPane<'_> {
 /// This end's nonce policy, after the key's description: the fault in the warning colour.
 fn nonce_words(nonce: NoncePolicy, theme: &Theme) -> Span<'static> {
     match nonce {
-        NoncePolicy::Fixed => Span::styled(
-            " · ✘ nonce fixed: every message repeats the keystream",
-            theme.warning(),
-        ),
+        // Short, so that it survives a narrow pane; the Wire pane says what it costs.
+        NoncePolicy::Fixed => Span::styled(" · ✘ nonce fixed", theme.warning()),
         other => Span::styled(format!(" · nonce {other}"), theme.dim()),
     }
 }
+
+/// What stands where a hidden key would be drawn.
+pub(crate) const HIDDEN_KEY: &str = "‹hidden: h shows it›";
 
 /// A role's plaintext, with the editor for the sender.
 pub(crate) struct PlaintextPane<'a> {
@@ -136,10 +161,11 @@ impl Widget for PlaintextPane<'_> {
         let (theme, role) = (self.theme, self.role);
         let editor = self.editor.is_some();
         let focused = editor && self.focused;
-        let title = if editor {
-            "Plaintext — Enter sends"
-        } else {
-            "Plaintext"
+        // The title says what the keys do now: the editor sends only while it has them.
+        let title = match (editor, focused) {
+            (true, true) => "Plaintext — Enter sends",
+            (true, false) => "Plaintext — i to type",
+            (false, _) => "Plaintext",
         };
         let block = pane_block(title, focused, theme);
         let inner = block.inner(area);
@@ -268,10 +294,10 @@ impl Widget for CiphertextPane<'_> {
             (Some(k), _) => format!("Ciphertext — {} bytes on the wire{decoded}", k.len),
             _ => "Ciphertext".to_owned(),
         };
-        let block = pane_block(title(heading, "Ciphertext", area.width), focused, theme);
+        let mut block = pane_block(title(heading, "Ciphertext", area.width), focused, theme);
         let inner = block.inner(area);
-        block.render(area, buf);
         let Some(kept) = kept else {
+            block.render(area, buf);
             let text = match journey {
                 Some(j) if j.injected && is_sender(role, j) => {
                     "not sent from here: a replay the man in the middle injected"
@@ -294,15 +320,34 @@ impl Widget for CiphertextPane<'_> {
                 .unwrap_or_default(),
             _ => Vec::new(),
         };
-        HexView {
+        let mut hex = HexView {
             anatomy: &anatomy,
             theme: *theme,
             scroll,
             touched: &changed,
             full_len: kept.is_cut().then_some(kept.len),
             compact: inner.width < 48,
+            legend: Legend::Below,
+        };
+        // In a short pane (a demo column at 80×24) every row goes to the bytes, and the legend
+        // to the bottom border, so that ECB's two equal blocks are both in view.
+        if inner.height < 6
+            && let Some(legend) = hex.legend_line(inner.width)
+        {
+            hex.legend = Legend::Elsewhere;
+            let more = hex.position(inner);
+            let room = more.as_ref().map_or(0, |m| m.len() + 1);
+            if legend.width() + room <= usize::from(inner.width) {
+                block = block.title_bottom(legend);
+                if let Some(more) = more {
+                    block = block.title_bottom(Line::from(more).right_aligned());
+                }
+            } else {
+                hex.legend = Legend::Below;
+            }
         }
-        .render(inner, buf);
+        block.render(area, buf);
+        hex.render(inner, buf);
     }
 }
 
@@ -409,12 +454,25 @@ impl Widget for VerificationPane<'_> {
             Paragraph::new(Span::styled("no message yet", theme.dim())).render(inner, buf);
             return;
         };
+        // What stands instead of a verdict, in the longest words that fit the pane (a demo
+        // column at 80×24 has one row), ending in `…` if even the shortest does not.
+        let say = |forms: &[&str], buf: &mut Buffer| {
+            let lines: Vec<Line> = super::first_fit(forms, inner.width, inner.height)
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, theme.dim())))
+                .collect();
+            Paragraph::new(lines).render(inner, buf);
+        };
         if journey.injected && is_sender(role, journey) {
-            let text = "not sent from here: the man in the middle injected this copy, and the \
-                    verdict went back to it";
-            Paragraph::new(Span::styled(text, theme.dim()))
-                .wrap(Wrap { trim: true })
-                .render(inner, buf);
+            say(
+                &[
+                    "not sent from here: the man in the middle injected this copy, and the \
+                     verdict went back to it",
+                    "not sent from here: the attacker injected it",
+                    "injected by the attacker",
+                ],
+                buf,
+            );
             return;
         }
         let (verdict, note) = if is_sender(role, journey) {
@@ -433,14 +491,18 @@ impl Widget for VerificationPane<'_> {
         match verdict {
             Some(verdict) => banner(theme, (self.scheme, verdict), &note, inner, buf),
             None => {
-                let text = if journey.held.is_some() {
-                    "held by the man in the middle…"
+                let forms: &[&str] = if journey.held.is_some() {
+                    &["held by the man in the middle…", "held by the attacker…"]
                 } else if journey.dropped() {
-                    "dropped by the man in the middle: it never arrived"
+                    &[
+                        "dropped by the man in the middle: it never arrived",
+                        "dropped by the attacker: never arrived",
+                        "dropped by the attacker",
+                    ]
                 } else {
-                    "awaiting a verdict…"
+                    &["awaiting a verdict…"]
                 };
-                Paragraph::new(Span::styled(text, theme.dim())).render(inner, buf);
+                say(forms, buf);
             }
         }
     }

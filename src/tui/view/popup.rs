@@ -1,15 +1,17 @@
-//! Popups: the help list (built from the same key table as the dispatcher) and the tamper
-//! form with its byte cursor. Each clears its area and draws a centred box.
+//! Popups: the help list (built from the same key table as the dispatcher, for the screen it
+//! opens over) and the tamper form with its byte cursor. Each clears its area and draws a
+//! centred box.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
-use super::hex::HexView;
+use super::hex::{HexView, Legend};
 use super::{fit, pane_block, put};
 use crate::crypto::Scheme;
-use crate::tui::action::{Binding, Scope, listed};
+use crate::tui::action::{Binding, Context, help_groups};
 use crate::tui::attacker::TamperForm;
 use crate::tui::theme::Theme;
 
@@ -24,76 +26,105 @@ fn centred(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-fn scope_note(scope: Scope) -> &'static str {
-    match scope {
-        Scope::Always => "anywhere",
-        Scope::Browsing => "",
-        Scope::Typing => "while typing",
-        Scope::SchemeChoice => "demo, Lab tab",
-        Scope::Compare => "Compare tab",
-        Scope::Matrix => "Matrix tab",
-        Scope::Wire => "Wire (demo, mitm)",
-        Scope::CanEdit => "",
-        Scope::Lesson => "during a lesson",
-        Scope::Replay => "during a replay",
-    }
+/// The key list for the screen in `context`, from the same table as the dispatcher: only the
+/// keys that apply here, grouped, so that Enter's two meanings sit under their own headings.
+pub(crate) struct HelpPopup<'a> {
+    pub context: Context,
+    pub theme: &'a Theme,
 }
 
-/// The key list, from the same table as the dispatcher.
-pub(crate) struct HelpPopup<'a> {
-    pub theme: &'a Theme,
+/// A help line: a group's heading, or one binding.
+enum HelpLine {
+    Heading(&'static str),
+    Key(&'static Binding),
+}
+
+impl HelpPopup<'_> {
+    fn line(&self, line: &HelpLine, width: u16) -> Line<'static> {
+        let theme = self.theme;
+        match line {
+            HelpLine::Heading(heading) => Line::from(Span::styled(
+                (*heading).to_owned(),
+                theme.border(true).add_modifier(Modifier::BOLD),
+            )),
+            HelpLine::Key(b) => fit(
+                Line::from(vec![
+                    Span::styled(format!(" {:<10}", b.label), theme.key()),
+                    Span::raw(b.help),
+                ]),
+                width,
+            ),
+        }
+    }
 }
 
 impl Widget for HelpPopup<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let theme = self.theme;
-        let bindings: Vec<_> = listed().collect();
-        // One column with where each key applies when it fits; two columns without that otherwise.
-        let one_column = bindings.len() as u16 + 4 <= area.height;
-        let rows = if one_column {
-            bindings.len()
+        let lines: Vec<HelpLine> = help_groups(&self.context)
+            .into_iter()
+            .flat_map(|(heading, rows)| {
+                std::iter::once(HelpLine::Heading(heading))
+                    .chain(rows.into_iter().map(HelpLine::Key))
+            })
+            .collect();
+        // One column when it fits; otherwise two, split at the heading that evens them best.
+        let room = area.height.saturating_sub(4) as usize;
+        let split = if lines.len() > room {
+            (1..lines.len())
+                .filter(|&i| matches!(lines[i], HelpLine::Heading(_)))
+                .min_by_key(|&i| i.max(lines.len() - i))
+                .unwrap_or(lines.len())
         } else {
-            bindings.len().div_ceil(2)
+            lines.len()
         };
-        let box_area = centred(area, if one_column { 64 } else { 78 }, rows as u16 + 4);
+        let mut lines = lines;
+        let second = lines.split_off(split);
+        let mut columns = vec![lines];
+        if !second.is_empty() {
+            columns.push(second);
+        }
+        let two = columns.len() == 2;
+        let height = columns.iter().map(Vec::len).max().unwrap_or(0) as u16;
+        let box_area = centred(area, if two { 78 } else { 72 }, height + 4);
         Clear.render(box_area, buf);
-        let block = pane_block("Help — Esc closes", true, theme);
+        let block = pane_block("Help — Esc closes", true, self.theme);
         let inner = block.inner(box_area);
         block.render(box_area, buf);
+        let intro = if self.context.can_edit {
+            "Keys are commands: i types, Esc stops. Wheel scrolls, click focuses."
+        } else {
+            "The mouse wheel scrolls, a click focuses."
+        };
         put(
             buf,
             inner.x,
             inner.y,
-            Line::from("Keys (the mouse wheel scrolls, a click focuses):"),
+            Line::from(Span::styled(intro, self.theme.dim())),
             inner.width,
         );
-        let entry = |b: &Binding, width: usize| {
-            let mut spans = vec![
-                Span::styled(format!("{:<12}", b.label), theme.key()),
-                Span::raw(format!("{:<24}", b.help)),
-            ];
-            if one_column {
-                spans.push(Span::styled(scope_note(b.scope), theme.dim()));
+        let width = inner.width / columns.len() as u16;
+        let rows = inner.height.saturating_sub(1);
+        for (i, column) in columns.iter().enumerate() {
+            let x = inner.x + i as u16 * width;
+            let cut = column.len() > rows as usize;
+            for (row, line) in column.iter().enumerate().take(rows as usize) {
+                let last = row + 1 == rows as usize;
+                let line = if cut && last {
+                    Line::from(Span::styled(
+                        "… (a taller window shows the rest)",
+                        self.theme.dim(),
+                    ))
+                } else {
+                    self.line(line, width.saturating_sub(1))
+                };
+                put(
+                    buf,
+                    x,
+                    inner.y + 1 + row as u16,
+                    line,
+                    width.saturating_sub(1),
+                );
             }
-            fit(Line::from(spans), width as u16)
-        };
-        let half = inner.width / 2;
-        for (i, binding) in bindings.iter().enumerate() {
-            let (column, row) = if one_column || i < rows {
-                (0, i)
-            } else {
-                (1, i - rows)
-            };
-            let y = inner.y + 2 + row as u16;
-            if y >= inner.y + inner.height {
-                break;
-            }
-            let (x, width) = if one_column {
-                (inner.x, inner.width)
-            } else {
-                (inner.x + column * half, half)
-            };
-            buf.set_line(x, y, &entry(binding, width as usize), width);
         }
     }
 }
@@ -150,6 +181,7 @@ impl Widget for TamperPopup<'_> {
                 touched: &touched,
                 full_len: None,
                 compact: false,
+                legend: Legend::Below,
             }
             .render(hex, buf);
         }
