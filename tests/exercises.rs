@@ -12,6 +12,7 @@ use cipherlab::crypto::{KeyExchange, NoncePolicy, Scheme, Tamper};
 use cipherlab::net::exercise::{Class, Exercise, Progress, Results};
 use cipherlab::net::{ClientCommand, Event, ServerCommand};
 use cipherlab::wire::{Frame, Task};
+use common::classroom::{result_of, student, task_of};
 use common::*;
 
 /// A server hosting `name`, and its class.
@@ -22,39 +23,6 @@ async fn class_server(name: &str, results: Option<&std::path::Path>) -> (TestSer
     let class = Arc::new(Class::new(exercise, &config.key, NoncePolicy::Random, results).unwrap());
     config.class = Some(Arc::clone(&class));
     (start_server(config).await, class)
-}
-
-/// A student without the key, connected to `addr` under `name`.
-fn student(addr: std::net::SocketAddr, name: &str) -> TestClient {
-    let mut config = client_config(addr, None, None);
-    config.name = name.to_owned();
-    config.keyless = true;
-    config.limits.retry = cipherlab::net::Retry::NEVER;
-    start_client(config)
-}
-
-async fn task_of(client: &mut TestClient) -> Task {
-    match wait_for(&mut client.events, "a task", |e| {
-        matches!(e, Event::Task { .. })
-    })
-    .await
-    {
-        Event::Task { task, .. } => task,
-        _ => unreachable!(),
-    }
-}
-
-async fn result_of(client: &mut TestClient) -> (bool, String) {
-    match wait_for(&mut client.events, "a result", |e| {
-        matches!(e, Event::Result { .. })
-    })
-    .await
-    {
-        Event::Result {
-            correct, reason, ..
-        } => (correct, reason),
-        _ => unreachable!(),
-    }
 }
 
 async fn verdict_of(client: &mut TestClient) -> cipherlab::crypto::Verdict {

@@ -7,11 +7,13 @@ mod common;
 
 use bytes::Bytes;
 use cipherlab::crypto::{Cipher, Key, KeyExchange, Reason, Scheme, Verdict};
+use cipherlab::net::exercise::{Class, Exercise};
 use cipherlab::net::oracle::{self, Ending, MAX_QUERIES_PER_BYTE, Plan};
 use cipherlab::net::{
     AttackKind, AutoReply, ClientCommand, Event, NetError, OracleEvent, ServerConfig, VerdictDetail,
 };
 use cipherlab::wire::Frame;
+use common::classroom::{result_of, student, task_of};
 use common::process::{self, Proc};
 use common::*;
 
@@ -166,8 +168,18 @@ async fn attack(
     plan: Plan,
     key: Option<&Key>,
 ) -> (Result<Ending, NetError>, Vec<Event>) {
+    attack_as("attacker", addr, plan, key).await
+}
+
+/// [`attack`] under the name `name` (an exercise's student).
+async fn attack_as(
+    name: &str,
+    addr: std::net::SocketAddr,
+    plan: Plan,
+    key: Option<&Key>,
+) -> (Result<Ending, NetError>, Vec<Event>) {
     let mut config = client_config(addr, None, key);
-    config.name = "attacker".into();
+    config.name = name.into();
     let (tx, mut rx) = tokio::sync::mpsc::channel(cipherlab::net::EVENT_QUEUE);
     let task = tokio::spawn(oracle::run(config, plan, tx));
     let mut events = vec![];
@@ -431,23 +443,21 @@ async fn byte_at_a_time_recovers_a_30_byte_appended_secret_under_ecb() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn byte_at_a_time_seals_with_a_pre_shared_key_and_needs_one() {
+async fn byte_at_a_time_under_psk_seals_with_the_key_or_sends_raw_bytes_without_it() {
     let secret = b"a psk secret, appended";
     let (addr, key) = echo_append_server(Scheme::Ecb, KeyExchange::Psk, secret).await;
-    let (ending, events) = attack(addr, Plan::ByteAtATime, Some(&key)).await;
-    assert_eq!(ending.unwrap(), Ending::Recovered);
-    assert!(matches!(
-        oracle_events(&events).last(),
-        Some(OracleEvent::Done { plaintext, .. }) if &plaintext[..] == secret
-    ));
-    // Without the key it cannot seal its questions: a usage error (exit 2) that says so.
+    // With the key its questions are sealed and accepted; without it they are bytes the
+    // server cannot open, and echoes as they came, with the secret after them.
+    for key in [Some(&key), None] {
+        let (ending, events) = attack(addr, Plan::ByteAtATime, key).await;
+        assert_eq!(ending.unwrap(), Ending::Recovered, "key: {}", key.is_some());
+        assert!(matches!(
+            oracle_events(&events).last(),
+            Some(OracleEvent::Done { plaintext, .. }) if &plaintext[..] == secret
+        ));
+    }
     let (code, lines) = attack_binary(attack_args("byte-at-a-time", addr, &[])).await;
-    assert_eq!(code, Some(2), "{lines:?}");
-    let error = named(&lines, "error")[0]["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(error.contains("pre-shared ecb key"), "{error}");
+    assert_eq!(code, Some(0), "{lines:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -774,4 +784,68 @@ fn mitm_oracle_is_for_the_lab_wire() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--oracle is for the lab wire"));
+}
+
+/// A server hosting the exercise `name`, and its class.
+async fn exercise_server(name: &str) -> (std::net::SocketAddr, std::sync::Arc<Class>) {
+    let exercise = Exercise::find(name).unwrap();
+    let mut config = server_config(exercise.scheme, exercise.key_exchange);
+    let class = std::sync::Arc::new(
+        Class::new(
+            exercise,
+            &config.key,
+            cipherlab::crypto::NoncePolicy::Random,
+            None,
+        )
+        .unwrap(),
+    );
+    config.class = Some(std::sync::Arc::clone(&class));
+    (quiet_server(config).await.0, class)
+}
+
+/// What `student`'s ANSWER gets back: correct or not, and why.
+async fn answer(student: &mut TestClient, answer: &[u8]) -> (bool, String) {
+    let text = String::from_utf8_lossy(answer).into_owned();
+    student
+        .commands
+        .send(ClientCommand::Answer(text))
+        .await
+        .unwrap();
+    result_of(student).await
+}
+
+fn recovered(events: &[Event]) -> Vec<u8> {
+    match oracle_events(events).last() {
+        Some(OracleEvent::Done { plaintext, .. }) => plaintext.to_vec(),
+        other => panic!("not recovered: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_byte_at_a_time_exercise_falls_to_the_attack_run_under_the_students_name() {
+    let (addr, class) = exercise_server("byte-at-a-time").await;
+    // No key: psk, and the student never has it.
+    let (ending, events) = attack_as("frank", addr, Plan::ByteAtATime, None).await;
+    assert_eq!(ending.unwrap(), Ending::Recovered);
+    let secret = recovered(&events);
+    assert_eq!(secret, class.secret_for("frank").as_bytes());
+    let mut frank = student(addr, "frank");
+    task_of(&mut frank).await;
+    let (correct, why) = answer(&mut frank, &secret).await;
+    assert!(correct, "{why}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_padding_oracle_exercise_falls_to_the_attack_on_its_material() {
+    let (addr, _class) = exercise_server("padding-oracle").await;
+    let mut grace = student(addr, "grace");
+    let message = hex::decode(task_of(&mut grace).await.material.trim()).unwrap();
+    let (ending, events) = attack_as("grace", addr, Plan::PaddingOracle { message }, None).await;
+    assert_eq!(ending.unwrap(), Ending::Recovered);
+    // The plaintext holds the secret the task asks for.
+    let plaintext: serde_json::Value = serde_json::from_slice(&recovered(&events)).unwrap();
+    assert_eq!(plaintext["user"], "grace");
+    let secret = plaintext["secret"].as_str().unwrap();
+    let (correct, why) = answer(&mut grace, secret.as_bytes()).await;
+    assert!(correct, "{why}: {secret}");
 }

@@ -121,7 +121,7 @@ pub enum AttackCommand {
     /// Recover the secret an ecb `server --echo-append TEXT` appends to its echoes.
     ///
     /// It sends chosen prefixes and compares the replies' ciphertext blocks (never opening
-    /// them), one question a byte. Fails under
+    /// them), one question a byte, with no key needed. Fails under
     /// cbc, fernet, gcm and chacha: a random IV or nonce leaves no repeated blocks.
     ByteAtATime(ByteAtATimeArgs),
     /// Length extension against a prefix-mac server, trying key lengths 1 to 64.
@@ -163,8 +163,8 @@ pub struct PaddingOracleArgs {
 /// `cipherlab attack byte-at-a-time`.
 #[derive(Debug, Args)]
 pub struct ByteAtATimeArgs {
-    /// The key to seal the chosen prefixes with, when the server uses psk (with `send` or
-    /// `x25519` the handshake gives one). The replies are never opened with it.
+    /// A key to seal the chosen prefixes with under psk; without one they go as raw bytes,
+    /// which the echo returns sealed all the same. The replies are never opened with it.
     #[command(flatten)]
     pub key: KeyArgs,
     /// Where and how.
@@ -310,8 +310,9 @@ pub struct ServerArgs {
     #[arg(long)]
     pub echo: bool,
     /// Reply to every accepted message m with m ‖ TEXT, sealed: a service that appends a
-    /// secret to what it echoes. Under ecb `cipherlab attack byte-at-a-time` reads TEXT from
-    /// the replies' ciphertext alone.
+    /// secret to what it echoes (a message it cannot open is echoed as the bytes that arrived,
+    /// so anyone may feed it). Under ecb `cipherlab attack byte-at-a-time` reads TEXT from the
+    /// replies' ciphertext alone.
     #[arg(long, value_name = "TEXT", conflicts_with_all = ["echo", "reply"])]
     pub echo_append: Option<String>,
     /// What a VERDICT says about a rejection: detailed (`rejected: bad padding`) or opaque

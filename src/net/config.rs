@@ -123,8 +123,9 @@ pub enum AutoReply {
     /// Send this text after each accepted message.
     Text(String),
     /// Send each accepted plaintext back with these bytes appended (`--echo-append`): a
-    /// service that appends a secret to what it echoes. Under ecb the reply's ciphertext
-    /// blocks give the secret away, one byte at a time.
+    /// service that appends a secret to what it echoes. A message it cannot open is echoed as
+    /// the bytes that arrived, so that anyone can feed it, with the key or without. Under ecb
+    /// the reply's ciphertext blocks give the secret away, one byte at a time.
     Append(Vec<u8>),
 }
 

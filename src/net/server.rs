@@ -14,7 +14,7 @@ use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
 use super::accept::{Connection, Flow, Service, accept_loop, lab_refusal};
-use super::config::ServerConfig;
+use super::config::{AutoReply, ServerConfig};
 use super::event::{ClientCommand, Event, Peer, ServerCommand};
 use super::exercise::Desk;
 use super::names::{Claim, Names};
@@ -274,6 +274,14 @@ async fn serve(
         }
         None => Cipher::with_nonces(&config.key, config.nonce),
     };
+    // An ecb exercise whose secret is in no material is an echo that appends this student's
+    // secret (`byte-at-a-time`).
+    let auto_reply = match &desk {
+        Some(desk) if appends_the_secret(desk.class.exercise()) => Some(AutoReply::Append(
+            desk.class.secret_for(&desk.name).as_bytes().to_vec(),
+        )),
+        _ => config.auto_reply,
+    };
     let session = Session {
         framed,
         peer,
@@ -282,13 +290,21 @@ async fn serve(
         clock: config.clock,
         events,
         limits: config.limits,
-        auto_reply: config.auto_reply,
+        auto_reply,
         verdicts: config.verdicts,
         stop,
         seat: Seat::Server(desk),
     };
     session.converse(&mut commands).await;
     drop(claim);
+}
+
+/// Whether `exercise` is an ecb echo that appends each student's secret to what it echoes:
+/// its secret is to be answered and no material carries it.
+fn appends_the_secret(exercise: &super::exercise::Exercise) -> bool {
+    exercise.scheme == Scheme::Ecb
+        && exercise.check == super::exercise::Check::AnswerIsSecret
+        && exercise.sealed.is_none()
 }
 
 /// How a refusal for asking the wrong scheme begins; a client does not retry it.

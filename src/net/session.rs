@@ -341,6 +341,11 @@ impl Session {
                 .map_err(Ending::Lost)?;
                 let reply = match (&self.auto_reply, &opened.plaintext) {
                     (Some(reply), Some(plaintext)) => Some(Bytes::from(reply.to(plaintext))),
+                    // An echo that appends a secret echoes what it cannot open as the bytes it
+                    // got: a service anyone may feed, key or not (byte-at-a-time needs no key).
+                    (Some(reply @ AutoReply::Append(_)), None) => {
+                        Some(Bytes::from(reply.to(&wire)))
+                    }
                     _ => None,
                 };
                 self.report(Event::Received {

@@ -2,6 +2,7 @@
 //! collection with deadlines so that no test can hang.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod classroom;
 pub mod process;
 
 use std::net::SocketAddr;

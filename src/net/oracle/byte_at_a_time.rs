@@ -23,8 +23,9 @@ const FRAME: usize = crate::wire::frame::MAX_HANDSHAKE_FRAME;
 const OVERHEAD: usize = 1 + 8 + 16;
 /// Plaintext bytes in the order to try: English text first, then the rest.
 const TEXT_ORDER: &[u8] = b" etaoinsrhldcumfpgwybvkxjqzETAOINSRHLDCUMFPGWYBVKXJQZ0123456789.,'\"-:;!?()/&=_{}[]@#%+*<>|~^$`\\\n\r\t";
-/// The filler byte of chosen prefixes.
-const FILL: u8 = b'A';
+/// The filler bytes of chosen prefixes, in the order tried: a keyless question the server
+/// happens to open as ciphertext is asked again with the next.
+const FILLS: &[u8] = b"ABCDEFGH";
 
 /// Where the attack is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +67,8 @@ pub(crate) struct ByteAtATime {
     byte_queries: u64,
     /// A question sent and not yet answered.
     asked: Option<Vec<u8>>,
+    /// Which of [`FILLS`] the prefixes are made of.
+    fill: usize,
     /// Announcements waiting to be reported.
     news: Vec<Step>,
     end: Option<Result<Vec<u8>, String>>,
@@ -98,6 +101,7 @@ impl ByteAtATime {
             queries: 0,
             byte_queries: 0,
             asked: None,
+            fill: 0,
             news: Vec::new(),
             end: None,
         }
@@ -122,8 +126,8 @@ impl ByteAtATime {
             return Step::End;
         }
         let question = match &self.phase {
-            Phase::Measure { lengths } => vec![FILL; lengths.len()],
-            Phase::CheckEcb => vec![FILL; 3 * self.block],
+            Phase::Measure { lengths } => vec![FILLS[self.fill]; lengths.len()],
+            Phase::CheckEcb => vec![FILLS[self.fill]; 3 * self.block],
             Phase::Read { tried } => self.dictionary(*tried),
         };
         if question.is_empty() && !matches!(self.phase, Phase::Measure { .. }) {
@@ -222,6 +226,26 @@ impl ByteAtATime {
         }
     }
 
+    /// The server opened the last question as a ciphertext (a keyless question of whole
+    /// blocks that happened to end in valid padding), so its reply echoes a decryption, not
+    /// the question: ask again with another filler and the candidates turned by one.
+    pub(crate) fn opened(&mut self) {
+        if self.asked.take().is_none() {
+            return;
+        }
+        self.fill += 1;
+        if self.fill >= FILLS.len() {
+            self.end = Some(Err(format!(
+                "the server opened {} questions in a row as ciphertext: it does not echo them",
+                FILLS.len()
+            )));
+            return;
+        }
+        if let Phase::Read { tried } = self.phase {
+            self.order[tried..].rotate_left(1);
+        }
+    }
+
     /// Begins the next byte, or ends with the secret.
     fn start_byte(&mut self) {
         self.byte_queries = 0;
@@ -248,7 +272,8 @@ impl ByteAtATime {
     /// 15 bytes before the secret byte, then the candidate), then the filler.
     fn dictionary(&self, tried: usize) -> Vec<u8> {
         let filler = self.filler();
-        let mut stream = vec![FILL; filler];
+        let fill = FILLS[self.fill];
+        let mut stream = vec![fill; filler];
         stream.extend_from_slice(&self.known);
         let context = &stream[stream.len() + 1 - self.block..];
         let mut question = Vec::new();
@@ -256,7 +281,7 @@ impl ByteAtATime {
             question.extend_from_slice(context);
             question.push(candidate);
         }
-        question.extend(std::iter::repeat_n(FILL, filler));
+        question.extend(std::iter::repeat_n(fill, filler));
         question
     }
 }

@@ -61,6 +61,16 @@ impl Plan {
     }
 }
 
+/// What came back for a byte-at-a-time question.
+enum Reply {
+    /// A reply to a question the server accepted (opened).
+    Opened(Bytes),
+    /// A reply to a question it could not open: it echoed the bytes as they came.
+    Echoed(Bytes),
+    /// No reply.
+    None,
+}
+
 /// How an attack ended, for the exit status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ending {
@@ -248,27 +258,33 @@ impl<'a> Run<'a> {
         Ok(self.finish(oracle.end().cloned(), oracle.queries()).await)
     }
 
-    /// ECB byte-at-a-time: one question at a time, each sealed under the session key, each
-    /// reply's ciphertext compared block by block (never opened for the attack).
+    /// ECB byte-at-a-time: one question at a time, each reply's ciphertext compared block by
+    /// block (never opened for the attack). With a session key the questions are sealed under
+    /// it; without one (psk) they go as raw bytes, which the server cannot open and so echoes
+    /// as they came.
     async fn byte_at_a_time(&self, line: &mut Line) -> Result<Ending, NetError> {
-        let Some((key, _)) = line.key().cloned() else {
-            return Err(NetError::MissingKey {
-                scheme: line.scheme(),
-            });
-        };
-        let cipher = Cipher::new(&key);
+        let cipher = line.key().map(|(key, _)| Cipher::new(key));
         let mut attack = byte_at_a_time::ByteAtATime::new();
         let mut seq = 0;
         loop {
             match attack.step() {
                 byte_at_a_time::Step::Ask(plaintext) => {
                     seq += 1;
-                    let sealed = cipher
-                        .seal(&plaintext)
-                        .map_err(|e| NetError::Ended(format!("could not seal a question: {e}")))?;
-                    line.ask(seq, sealed).await?;
-                    let reply = self.reply_to(line, seq).await?;
-                    attack.answer(reply.as_deref());
+                    let question = match &cipher {
+                        Some(cipher) => cipher.seal(&plaintext).map_err(|e| {
+                            NetError::Ended(format!("could not seal a question: {e}"))
+                        })?,
+                        None => plaintext,
+                    };
+                    line.ask(seq, question).await?;
+                    match self.reply_to(line, seq).await? {
+                        Reply::Echoed(reply) if cipher.is_none() => attack.answer(Some(&reply)),
+                        Reply::Opened(_) if cipher.is_none() => attack.opened(),
+                        Reply::Echoed(reply) | Reply::Opened(reply) => {
+                            attack.answer(Some(&reply));
+                        }
+                        Reply::None => attack.answer(None),
+                    }
                 }
                 byte_at_a_time::Step::Measured { secret_len, block } => {
                     self.started(secret_len, Some(block)).await;
@@ -280,24 +296,20 @@ impl<'a> Run<'a> {
         Ok(self.finish(attack.end().cloned(), attack.queries()).await)
     }
 
-    /// The server's DATA reply to question `seq`, or `None` if it rejected the question or
-    /// sent no reply in time.
-    async fn reply_to(&self, line: &mut Line, seq: u64) -> Result<Option<Bytes>, NetError> {
-        loop {
-            match line.hear().await? {
-                Heard::Verdict { seq: s, verdict } if s == seq => {
-                    if !verdict.is_accepted() {
-                        return Ok(None);
-                    }
-                    break;
-                }
-                _ => {}
+    /// The server's DATA reply to question `seq`, and whether the server opened the question
+    /// (accepted it) or not.
+    async fn reply_to(&self, line: &mut Line, seq: u64) -> Result<Reply, NetError> {
+        let accepted = loop {
+            if let Heard::Verdict { seq: s, verdict } = line.hear().await?
+                && s == seq
+            {
+                break verdict.is_accepted();
             }
-        }
+        };
         match line.hear_within(REPLY_TIMEOUT).await {
-            Ok(Heard::Reply { sealed }) => Ok(Some(sealed)),
-            Ok(Heard::Verdict { .. }) => Ok(None),
-            Err(NetError::Ended(_)) => Ok(None),
+            Ok(Heard::Reply { sealed }) if accepted => Ok(Reply::Opened(sealed)),
+            Ok(Heard::Reply { sealed }) => Ok(Reply::Echoed(sealed)),
+            Ok(Heard::Verdict { .. }) | Err(NetError::Ended(_)) => Ok(Reply::None),
             Err(e) => Err(e),
         }
     }
