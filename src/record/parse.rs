@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::Mark;
 use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, Opened, Reason, Scheme, Tamper, Verdict, VerdictWord};
-use crate::net::{Direction, Event, Fate, Mode, Peer, Reading, Role};
+use crate::net::{AttackKind, Direction, Event, Fate, Mode, OracleEvent, Peer, Reading, Role};
 use crate::wire::Frame;
 
 /// One line of a recording after the header.
@@ -239,8 +239,42 @@ fn event(v: &Value) -> Result<Option<Event>, String> {
             seq: number(v, "seq")?,
             earlier_seq: number(v, "earlier_seq")?,
         },
+        name if name.starts_with("oracle-") => Event::Oracle(oracle(v, name)?),
         other => return Err(format!("unknown event {other:?}")),
     }))
+}
+
+/// An `oracle-*` event of the man in the middle's padding oracle.
+fn oracle(v: &Value, name: &str) -> Result<OracleEvent, String> {
+    let attack = || -> Result<AttackKind, String> { text(v, "attack")?.parse() };
+    let size = |field: &str| number(v, field).map(|n| n as usize);
+    Ok(match name {
+        "oracle-armed" => OracleEvent::Armed { attack: attack()? },
+        "oracle-started" => OracleEvent::Started {
+            attack: attack()?,
+            target_len: size("target_len")?,
+            block_size: size("block_size").ok(),
+        },
+        "oracle-byte" => OracleEvent::Byte {
+            block: size("block")?,
+            index: size("index")?,
+            value: u8::try_from(number(v, "value")?).map_err(|_| "bad value".to_owned())?,
+            queries: number(v, "queries")?,
+        },
+        "oracle-done" => OracleEvent::Done {
+            attack: attack()?,
+            plaintext: plaintext(v).unwrap_or_default(),
+            queries: number(v, "queries")?,
+            seconds: v["seconds"].as_f64().unwrap_or(0.0),
+            key_len: size("key_len").ok(),
+        },
+        "oracle-failed" => OracleEvent::Failed {
+            attack: attack()?,
+            reason: text(v, "reason")?.to_owned(),
+            queries: number(v, "queries")?,
+        },
+        other => return Err(format!("unknown event {other:?}")),
+    })
 }
 
 /// A `{"mark": ...}` line.
@@ -343,4 +377,48 @@ pub fn parse(bytes: &[u8]) -> Result<Recording, String> {
         }
     }
     Ok(recording)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oracle_events_read_back_as_they_were_written() {
+        let events = [
+            OracleEvent::Armed {
+                attack: AttackKind::PaddingOracle,
+            },
+            OracleEvent::Started {
+                attack: AttackKind::ByteAtATime,
+                target_len: 30,
+                block_size: Some(16),
+            },
+            OracleEvent::Byte {
+                block: 2,
+                index: 15,
+                value: 0x10,
+                queries: 17,
+            },
+            OracleEvent::Done {
+                attack: AttackKind::Extend,
+                plaintext: Bytes::from_static(b"amount=10\x80&to=mallory"),
+                queries: 64,
+                seconds: 0.25,
+                key_len: Some(16),
+            },
+            OracleEvent::Failed {
+                attack: AttackKind::PaddingOracle,
+                reason: "every query rejected: tag mismatch".into(),
+                queries: 256,
+            },
+        ];
+        for oracle in events {
+            let json = crate::json::event_json(&Event::Oracle(oracle.clone()), false);
+            match event(&json) {
+                Ok(Some(Event::Oracle(back))) => assert_eq!(back, oracle),
+                other => panic!("{json}: {other:?}"),
+            }
+        }
+    }
 }
