@@ -23,8 +23,19 @@ const GOOD_MESSAGES: usize = 25;
 /// Well-behaved clients, each sending its messages one at a time; each task returns how many
 /// accepting verdicts it got.
 fn chatter(addr: SocketAddr) -> Vec<JoinHandle<usize>> {
+    let (_, hold) = tokio::sync::watch::channel(true);
+    chatter_holding(addr, hold)
+}
+
+/// Good clients that talk, then keep their connections (and so their slots) until `hold`
+/// says `true`.
+fn chatter_holding(
+    addr: SocketAddr,
+    hold: tokio::sync::watch::Receiver<bool>,
+) -> Vec<JoinHandle<usize>> {
     (0..GOOD_CLIENTS)
         .map(|i| {
+            let mut hold = hold.clone();
             tokio::spawn(async move {
                 let mut client = start_client(client_config(addr, None, None));
                 let mut verdicts = 0;
@@ -37,6 +48,8 @@ fn chatter(addr: SocketAddr) -> Vec<JoinHandle<usize>> {
                         .filter(|(_, v)| v.is_accepted())
                         .count();
                 }
+                let _ = hold.wait_for(|released| *released).await;
+                drop(client);
                 verdicts
             })
         })
@@ -140,7 +153,10 @@ async fn one_connection_over_max_clients_is_refused_while_the_others_talk() {
         ..Limits::default()
     };
     let server = start_server(config).await;
-    let good = chatter(server.addr);
+    // The good clients keep their slots until the extra one has been turned away: a client
+    // that finished early would free a slot, and the extra one would be let in.
+    let (release, hold) = tokio::sync::watch::channel(false);
+    let good = chatter_holding(server.addr, hold);
     // Wait until the good clients hold every slot.
     let mut server_events = server.events;
     for _ in 0..GOOD_CLIENTS {
@@ -155,6 +171,7 @@ async fn one_connection_over_max_clients_is_refused_while_the_others_talk() {
         error_reason(&frames).as_deref(),
         Some("server full: 4 clients connected (--max-clients)")
     );
+    release.send_replace(true);
     all_answered(good).await;
 }
 
