@@ -253,6 +253,23 @@ fn frame_seeds(out: &Path) -> std::io::Result<()> {
         agreement: None,
         name: Some("dave-2".into()),
     }));
+    // The classroom's frames (issue 16): a task with its material, an answer, a result and a
+    // notice.
+    frames.push(Frame::Task(cipherlab::wire::Task {
+        exercise: "padding-oracle".into(),
+        text: "decrypt the captured secret".into(),
+        material: "00112233445566778899aabbccddeeff".into(),
+    }));
+    frames.push(Frame::Answer {
+        text: "the secret".into(),
+    });
+    frames.push(Frame::Result {
+        correct: false,
+        reason: "not the secret".into(),
+    });
+    frames.push(Frame::Notice {
+        text: "ten minutes left".into(),
+    });
 
     let mut session = Vec::new();
     for (i, frame) in frames.iter().enumerate() {
