@@ -17,6 +17,11 @@ use super::exercise::Desk;
 use crate::crypto::{Anatomy, Cipher, Nonce, OpenOptions, Verdict};
 use crate::wire::{Frame, FrameError, LabCodec};
 
+mod student;
+mod watch;
+
+pub(crate) use watch::{Stall, Watch};
+
 /// How often a session checks for a frame that is arriving too slowly.
 const WATCHDOG: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -70,61 +75,6 @@ pub(crate) enum Parted {
     /// The peer went away (it shut down, crashed or the network failed), with this reason:
     /// it may well be back.
     Lost(String),
-}
-
-/// Watches a connection for the two ways a peer can hold a slot without using it: a frame
-/// that has started to arrive but dribbles in (slowloris), and no traffic at all for
-/// `--idle-timeout`. Checked on a one-second tick, so neither costs a timer per frame.
-pub(crate) struct Watch {
-    partial_since: Option<tokio::time::Instant>,
-    last_activity: tokio::time::Instant,
-}
-
-impl Watch {
-    pub(crate) fn new() -> Watch {
-        Watch {
-            partial_since: None,
-            last_activity: tokio::time::Instant::now(),
-        }
-    }
-
-    /// Something went across: a whole frame arrived, or one was sent.
-    pub(crate) fn activity(&mut self) {
-        self.partial_since = None;
-        self.last_activity = tokio::time::Instant::now();
-    }
-
-    /// On a tick: why the connection must close, if it must. `partial` says whether part of a
-    /// frame is waiting in the read buffer.
-    pub(crate) fn check(&mut self, partial: bool, limits: &Limits) -> Option<Stall> {
-        if !partial {
-            self.partial_since = None;
-        } else if self
-            .partial_since
-            .get_or_insert_with(tokio::time::Instant::now)
-            .elapsed()
-            >= limits.frame_timeout
-        {
-            return Some(Stall::SlowFrame(format!(
-                "a frame took more than {} s to arrive: the peer is sending too slowly",
-                limits.frame_timeout.as_secs()
-            )));
-        }
-        (self.last_activity.elapsed() >= limits.idle_timeout).then(|| {
-            Stall::Idle(format!(
-                "idle for {} s (--idle-timeout)",
-                limits.idle_timeout.as_secs()
-            ))
-        })
-    }
-}
-
-/// Why a watched connection must close.
-pub(crate) enum Stall {
-    /// A frame is arriving too slowly: the peer is at fault.
-    SlowFrame(String),
-    /// Nothing crossed for `--idle-timeout`: a polite close.
-    Idle(String),
 }
 
 /// Sends an event, ignoring a front end that has gone away.
@@ -462,97 +412,6 @@ impl Session {
                 Ok(())
             }
         }
-    }
-
-    /// An ANSWER: checked against the student's own secret when an exercise is running.
-    async fn on_answer(&mut self, text: String) -> Result<(), Ending> {
-        let desk = match &self.seat {
-            Seat::Client => {
-                return Err(Ending::Fault(
-                    "a server may not send ANSWER: only students answer".to_owned(),
-                    false,
-                ));
-            }
-            Seat::Server(desk) => desk.clone(),
-        };
-        let (correct, reason, progress) = match desk {
-            Some(desk) => {
-                let outcome = desk.class.on_answer(&desk.name, self.peer.addr, &text);
-                (outcome.correct, outcome.reason, Some(outcome.progress))
-            }
-            None => {
-                let reason =
-                    "ANSWER with no exercise running: this server was started without --exercise"
-                        .to_owned();
-                self.report(Event::Error {
-                    peer: Some(self.peer),
-                    message: reason.clone(),
-                })
-                .await;
-                (false, reason, None)
-            }
-        };
-        write_frame(
-            &mut self.framed,
-            Frame::Result { correct, reason },
-            &self.limits,
-        )
-        .await
-        .map_err(Ending::Lost)?;
-        if let Some(progress) = progress {
-            self.progress(progress).await;
-        }
-        Ok(())
-    }
-
-    async fn progress(&self, progress: super::exercise::Progress) {
-        if let Seat::Server(Some(desk)) = &self.seat {
-            self.report(Event::Progress {
-                peer: self.peer,
-                name: desk.name.clone(),
-                exercise: desk.class.exercise().name.clone(),
-                progress,
-            })
-            .await;
-        }
-    }
-
-    /// Sends bytes as they are in a DATA frame (`--send-wire`): the student sealed them.
-    async fn send_wire(
-        &mut self,
-        sealed: Bytes,
-        next_seq: &mut u64,
-        awaiting: &mut BTreeSet<u64>,
-    ) -> Result<(), String> {
-        if 1 + 8 + sealed.len() > self.limits.max_frame {
-            let reason = format!(
-                "{} bytes of wire are over the {}-byte frame limit (--max-frame)",
-                sealed.len(),
-                self.limits.max_frame
-            );
-            self.unsent(reason).await;
-            return Ok(());
-        }
-        let seq = *next_seq;
-        *next_seq += 1;
-        let data = Frame::Data {
-            seq,
-            sealed: sealed.clone(),
-        };
-        if let Err(reason) = write_frame(&mut self.framed, data, &self.limits).await {
-            self.unsent(format!("the connection broke while it was sent ({reason})"))
-                .await;
-            return Err(reason);
-        }
-        awaiting.insert(seq);
-        tracing::info!(peer = %self.peer, seq, bytes = sealed.len(), "wire bytes sent");
-        self.report(Event::SentWire {
-            peer: self.peer,
-            seq,
-            sealed,
-        })
-        .await;
-        Ok(())
     }
 
     async fn unsent(&self, reason: String) {

@@ -1,0 +1,101 @@
+//! What a session does for the classroom: a student's ANSWER checked against their own
+//! secret, their progress reported, and wire bytes they made sent as they are.
+
+use std::collections::BTreeSet;
+
+use bytes::Bytes;
+
+use super::{Ending, Event, Frame, Seat, Session, write_frame};
+
+impl Session {
+    /// An ANSWER: checked against the student's own secret when an exercise is running.
+    pub(super) async fn on_answer(&mut self, text: String) -> Result<(), Ending> {
+        let desk = match &self.seat {
+            Seat::Client => {
+                return Err(Ending::Fault(
+                    "a server may not send ANSWER: only students answer".to_owned(),
+                    false,
+                ));
+            }
+            Seat::Server(desk) => desk.clone(),
+        };
+        let (correct, reason, progress) = match desk {
+            Some(desk) => {
+                let outcome = desk.class.on_answer(&desk.name, self.peer.addr, &text);
+                (outcome.correct, outcome.reason, Some(outcome.progress))
+            }
+            None => {
+                let reason =
+                    "ANSWER with no exercise running: this server was started without --exercise"
+                        .to_owned();
+                self.report(Event::Error {
+                    peer: Some(self.peer),
+                    message: reason.clone(),
+                })
+                .await;
+                (false, reason, None)
+            }
+        };
+        write_frame(
+            &mut self.framed,
+            Frame::Result { correct, reason },
+            &self.limits,
+        )
+        .await
+        .map_err(Ending::Lost)?;
+        if let Some(progress) = progress {
+            self.progress(progress).await;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn progress(&self, progress: crate::net::exercise::Progress) {
+        if let Seat::Server(Some(desk)) = &self.seat {
+            self.report(Event::Progress {
+                peer: self.peer,
+                name: desk.name.clone(),
+                exercise: desk.class.exercise().name.clone(),
+                progress,
+            })
+            .await;
+        }
+    }
+
+    /// Sends bytes as they are in a DATA frame (`--send-wire`): the student sealed them.
+    pub(super) async fn send_wire(
+        &mut self,
+        sealed: Bytes,
+        next_seq: &mut u64,
+        awaiting: &mut BTreeSet<u64>,
+    ) -> Result<(), String> {
+        if 1 + 8 + sealed.len() > self.limits.max_frame {
+            let reason = format!(
+                "{} bytes of wire are over the {}-byte frame limit (--max-frame)",
+                sealed.len(),
+                self.limits.max_frame
+            );
+            self.unsent(reason).await;
+            return Ok(());
+        }
+        let seq = *next_seq;
+        *next_seq += 1;
+        let data = Frame::Data {
+            seq,
+            sealed: sealed.clone(),
+        };
+        if let Err(reason) = write_frame(&mut self.framed, data, &self.limits).await {
+            self.unsent(format!("the connection broke while it was sent ({reason})"))
+                .await;
+            return Err(reason);
+        }
+        awaiting.insert(seq);
+        tracing::info!(peer = %self.peer, seq, bytes = sealed.len(), "wire bytes sent");
+        self.report(Event::SentWire {
+            peer: self.peer,
+            seq,
+            sealed,
+        })
+        .await;
+        Ok(())
+    }
+}
