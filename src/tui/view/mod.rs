@@ -11,6 +11,7 @@ mod narration;
 pub(crate) mod panes;
 mod picture;
 mod popup;
+mod verification;
 mod wire;
 
 pub(crate) use clients::ClientsPane;
