@@ -7,7 +7,6 @@
 //! same on either wire; adding an attack means one more arm in [`Attack::deliver`].
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
 
 use bytes::Bytes;
 
@@ -40,43 +39,15 @@ pub fn seq_label(seq: u64) -> String {
 
 /// Client messages one connection may hold in intercept mode; the relay stops reading there.
 pub(crate) const MAX_HELD: usize = 64;
-/// Actions armed for "the next message" that may wait at once.
-const MAX_ARMED: usize = 16;
 /// Injected messages whose verdict is still awaited. A server that never answers one must
 /// not grow this without bound; the oldest is forgotten first.
 const MAX_INJECTED: usize = 256;
+mod armed;
+
+pub(crate) use armed::Armed;
+
 /// What `forge` seals: a message the client never wrote.
 pub const FORGED_TEXT: &str = "forged by the man in the middle";
-
-/// Actions armed for the next client message, whichever connection sends it.
-#[derive(Default)]
-pub(crate) struct Armed(Mutex<VecDeque<Tamper>>);
-
-impl Armed {
-    /// Arms `action` for the next client message. Returns the event to report: `armed`, or an
-    /// `error` when too many actions already wait.
-    pub(crate) fn arm(&self, action: Tamper) -> Event {
-        let mut queue = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if queue.len() >= MAX_ARMED {
-            let message =
-                format!("{action} not armed: {MAX_ARMED} actions already wait for a message");
-            return Event::Error {
-                peer: None,
-                message,
-            };
-        }
-        queue.push_back(action.clone());
-        Event::Armed { action }
-    }
-
-    /// The oldest armed action, taken for the message now arriving.
-    pub(crate) fn take(&self) -> Option<Tamper> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop_front()
-    }
-}
 
 /// A client message injected after another one (a replay), under its own sequence number.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -737,7 +708,7 @@ mod tests {
     #[test]
     fn arming_is_bounded() {
         let armed = Armed::default();
-        for _ in 0..MAX_ARMED {
+        for _ in 0..armed::MAX_ARMED {
             assert_eq!(armed.arm(Tamper::Drop).name(), "armed");
         }
         assert_eq!(armed.arm(Tamper::Drop).name(), "error");
