@@ -251,11 +251,26 @@ async fn a_peer_that_never_reads_is_closed_without_growing_memory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_man_in_the_middle_whose_upstream_drops_tells_the_client() {
-    let server = start_server(server_config(Scheme::Fernet, KeyExchange::Send)).await;
-    let mitm = start_mitm(server.addr, vec![]).await;
+    // A server process killed outright: aborting an in-process server lets its sessions say BYE
+    // as their command channels close, which is a polite end, not the crash this is about.
+    let mut server = Proc::cipherlab(
+        &[
+            "server",
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--scheme",
+            "fernet",
+            "--log-level",
+            "off",
+        ],
+        &[],
+    );
+    let addr: SocketAddr = ([127, 0, 0, 1], server.port()).into();
+    let mitm = start_mitm(addr, vec![]).await;
     let mut client = start_client(client_config(mitm.addr, None, None));
     client.exchange(&["before the drop"]).await;
-    server.task.abort();
+    server.kill();
     let event = wait_for(&mut client.events, "disconnect", |e| {
         matches!(e, Event::Disconnected { .. })
     })

@@ -201,6 +201,12 @@ impl Proc {
         self.finish().0
     }
 
+    /// Kills the process with SIGKILL, as a crash would: no BYE, the kernel closes its sockets.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Waits for the process to exit and returns everything it wrote to stderr.
     pub fn stderr_after_exit(&mut self) -> String {
         self.stderr()
