@@ -184,7 +184,10 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 if args.headless {
                     headless::server(listener, config, front.output(recorder)).await
                 } else {
-                    let options = ScreenOptions::hiding_keys(args.hide_keys);
+                    // An exercise's key is the one thing its students must not have, and its
+                    // server is the screen an instructor projects.
+                    let options =
+                        ScreenOptions::hiding_keys(args.hide_keys || config.class.is_some());
                     let launch = Launch::Server { listener, config };
                     screen(tui::run(launch, options, ring, recorder).await)
                 }

@@ -297,7 +297,7 @@ pub struct ServerArgs {
     #[arg(long)]
     pub headless: bool,
     /// On the screen: hide key material, for a pre-shared key the class should not see on the
-    /// projector (`h` shows it again).
+    /// projector (`h` shows it again). A server with --exercise always starts so.
     #[arg(long)]
     pub hide_keys: bool,
     /// Reject Fernet tokens older than this many seconds (fernet only).
@@ -326,7 +326,8 @@ pub struct ServerArgs {
     #[arg(long, value_name = "NAME|FILE")]
     pub exercise: Option<String>,
     /// With --exercise: write one CSV row per attempt and per solve to FILE, as they happen
-    /// (time,student,address,exercise,event,tries,seconds).
+    /// (time,student,address,exercise,event,tries,seconds); an existing results file is added to,
+    /// so a restarted server keeps the earlier rows.
     #[arg(long, value_name = "FILE", requires = "exercise")]
     pub results: Option<PathBuf>,
     /// Most clients served at once; the next gets an ERROR.
