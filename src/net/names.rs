@@ -2,7 +2,7 @@
 //! told, in its WELCOME) as `alice-2`, then `alice-3`. A name is free again when its
 //! connection ends, so a student who reconnects after a restart gets their own name back.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::wire::frame::MAX_NAME;
@@ -11,7 +11,24 @@ use crate::wire::frame::MAX_NAME;
 /// `--max-clients`.
 #[derive(Debug, Default)]
 pub(crate) struct Names {
-    taken: Mutex<HashSet<String>>,
+    inner: Mutex<Taken>,
+}
+
+#[derive(Debug, Default)]
+struct Taken {
+    /// Every name held: the one source of truth for uniqueness.
+    names: HashSet<String>,
+    /// Per name asked for, while any connection holds it or one of its suffixes: the lowest
+    /// suffix that may be free (every one below it is held) and how many are held. Without
+    /// it the thousandth `bench` would try `bench`, `bench-2`, … one by one, and a load test
+    /// of 10,000 same-named clients would spend seconds here under the lock.
+    bases: HashMap<String, Base>,
+}
+
+#[derive(Debug)]
+struct Base {
+    lowest_maybe_free: usize,
+    held: usize,
 }
 
 /// A name held for one connection; dropping it frees the name.
@@ -19,6 +36,8 @@ pub(crate) struct Names {
 pub(crate) struct Claim {
     names: Arc<Names>,
     name: String,
+    wanted: String,
+    suffix: usize,
 }
 
 impl Claim {
@@ -30,29 +49,47 @@ impl Claim {
 
 impl Drop for Claim {
     fn drop(&mut self) {
-        self.names.lock().remove(&self.name);
+        let mut taken = self.names.lock();
+        taken.names.remove(&self.name);
+        if let Some(base) = taken.bases.get_mut(&self.wanted) {
+            base.held -= 1;
+            base.lowest_maybe_free = base.lowest_maybe_free.min(self.suffix);
+            if base.held == 0 {
+                taken.bases.remove(&self.wanted);
+            }
+        }
     }
 }
 
 impl Names {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
-        // A panic elsewhere cannot leave the set half-changed: insert and remove are whole.
-        self.taken.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> std::sync::MutexGuard<'_, Taken> {
+        // A panic elsewhere cannot leave the sets half-changed: each change is whole.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Claims `wanted`, or the first of `wanted-2`, `wanted-3`, ... that is free, cut so that
     /// the whole name stays within [`MAX_NAME`] characters.
     pub(crate) fn claim(self: &Arc<Self>, wanted: &str) -> Claim {
         let mut taken = self.lock();
-        // One more candidate than names taken: one of them is free.
-        let name = (1..=taken.len() + 1)
-            .map(|n| with_suffix(wanted, n))
-            .find(|name| !taken.contains(name))
-            .unwrap_or_else(|| with_suffix(wanted, taken.len() + 2));
-        taken.insert(name.clone());
+        let Taken { names, bases } = &mut *taken;
+        let base = bases.entry(wanted.to_owned()).or_insert(Base {
+            lowest_maybe_free: 1,
+            held: 0,
+        });
+        // Every suffix below the hint is held; of the names.len() + 1 from it, one is free.
+        let suffix = (base.lowest_maybe_free..)
+            .take(names.len() + 1)
+            .find(|&n| !names.contains(&with_suffix(wanted, n)))
+            .unwrap_or(base.lowest_maybe_free + names.len() + 1);
+        let name = with_suffix(wanted, suffix);
+        base.lowest_maybe_free = suffix + 1;
+        base.held += 1;
+        names.insert(name.clone());
         Claim {
             names: Arc::clone(self),
             name,
+            wanted: wanted.to_owned(),
+            suffix,
         }
     }
 }
@@ -84,6 +121,35 @@ mod tests {
         drop(first);
         assert_eq!(names.claim("alice").name(), "alice");
         assert_eq!(names.claim("bob").name(), "bob");
+    }
+
+    #[test]
+    fn a_freed_suffix_is_handed_out_again_lowest_first() {
+        let names = Arc::new(Names::default());
+        let held: Vec<Claim> = (0..5).map(|_| names.claim("bench")).collect();
+        let mut held: Vec<Option<Claim>> = held.into_iter().map(Some).collect();
+        held[3] = None; // bench-4
+        held[1] = None; // bench-2
+        let again: Vec<Claim> = (0..3).map(|_| names.claim("bench")).collect();
+        let again: Vec<&str> = again.iter().map(Claim::name).collect();
+        assert_eq!(again, ["bench-2", "bench-4", "bench-6"]);
+        // A name taken literally is skipped, not duplicated.
+        let _literal = names.claim("bench-7");
+        assert_eq!(names.claim("bench").name(), "bench-8");
+    }
+
+    #[test]
+    fn ten_thousand_of_one_name_are_all_distinct() {
+        let names = Arc::new(Names::default());
+        let held: Vec<Claim> = (0..10_000).map(|_| names.claim("bench")).collect();
+        let distinct: HashSet<&str> = held.iter().map(Claim::name).collect();
+        assert_eq!(distinct.len(), 10_000);
+        drop(held);
+        assert!(
+            names.lock().bases.is_empty(),
+            "nothing is kept for names no one holds"
+        );
+        assert_eq!(names.claim("bench").name(), "bench");
     }
 
     #[test]

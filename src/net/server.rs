@@ -382,12 +382,39 @@ async fn handshake(
 /// # Errors
 /// The bind failure, with the address.
 pub async fn bind(addr: &str) -> Result<TcpListener, super::NetError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| super::NetError::Bind {
-            addr: addr.to_owned(),
-            source,
-        })
+    let failed = |source| super::NetError::Bind {
+        addr: addr.to_owned(),
+        source,
+    };
+    let mut last = None;
+    for resolved in tokio::net::lookup_host(addr).await.map_err(failed)? {
+        match listen(resolved) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(failed(last.unwrap_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address to listen on")
+    })))
+}
+
+/// Connections the kernel queues before they are accepted. tokio's default is 1024; a class
+/// reconnecting at once after a restart, or a load test's thousands, arrive faster than the
+/// accept loop takes them, and a full queue drops SYNs that are only retried a second or
+/// more later. The kernel caps it at `net.core.somaxconn`.
+const BACKLOG: u32 = 4096;
+
+/// Listens on one address with [`BACKLOG`], reusing the address as `TcpListener::bind` does.
+pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
 }
 
 /// The address a listener is bound to, for callers that asked for port 0.

@@ -45,7 +45,15 @@ pub struct Load {
     pub max_ms: f64,
     /// Peak resident memory of the process that ran the clients, in MB (0 when unknown).
     pub peak_rss_mb: f64,
+    /// Clients that failed to connect or lost their connection.
+    pub clients_failed: u64,
+    /// Why the first of them failed.
+    pub first_failure: Option<String>,
 }
+
+/// What one client brings back: its round trips, its failed messages, and why it stopped
+/// early, if it did.
+type Outcome = (Vec<u32>, u64, Option<String>);
 
 /// One client: connect, shake hands, wait for the start, then send and time each message.
 async fn client(
@@ -55,7 +63,7 @@ async fn client(
     messages: usize,
     size: usize,
     start: Arc<Barrier>,
-) -> (Vec<u32>, u64) {
+) -> Outcome {
     let connected = async {
         let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
         let _ = stream.set_nodelay(true);
@@ -80,8 +88,9 @@ async fn client(
         Err(_) => Err(format!("no WELCOME within {} s", HANDSHAKE.as_secs())),
     };
     start.wait().await;
-    let Ok(mut framed) = connection else {
-        return (Vec::new(), messages as u64);
+    let mut framed = match connection {
+        Ok(framed) => framed,
+        Err(e) => return (Vec::new(), messages as u64, Some(e)),
     };
     let cipher = Cipher::new(&key);
     let plaintext = vec![b'x'; size];
@@ -93,15 +102,15 @@ async fn client(
             continue;
         };
         let sent = Instant::now();
-        if framed
+        if let Err(e) = framed
             .send(Frame::Data {
                 seq,
                 sealed: Bytes::from(wire),
             })
             .await
-            .is_err()
         {
-            return (rtts, errors + messages as u64 - seq + 1);
+            let lost = errors + messages as u64 - seq + 1;
+            return (rtts, lost, Some(format!("sending: {e}")));
         }
         match framed.next().await {
             Some(Ok(Frame::Verdict {
@@ -111,11 +120,14 @@ async fn client(
                 rtts.push(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX));
                 errors += u64::from(!verdict.is_accepted());
             }
-            _ => return (rtts, errors + messages as u64 - seq + 1),
+            other => {
+                let lost = errors + messages as u64 - seq + 1;
+                return (rtts, lost, Some(format!("no VERDICT: {other:?}")));
+            }
         }
     }
     let _ = framed.send(Frame::Bye { reason: None }).await;
-    (rtts, errors)
+    (rtts, errors, None)
 }
 
 fn percentile(sorted: &[u32], p: f64) -> f64 {
@@ -152,14 +164,18 @@ pub async fn run(addr: std::net::SocketAddr, key: &Key, plan: &Plan) -> Load {
     let began = Instant::now();
     let mut rtts = Vec::with_capacity(clients * messages);
     let mut errors = 0u64;
+    let mut clients_failed = 0;
+    let mut first_failure = None;
     let gathered = tokio::time::timeout(RUN_LIMIT, async {
         for task in tasks {
-            match task.await {
-                Ok((mut r, e)) => {
-                    rtts.append(&mut r);
-                    errors += e;
-                }
-                Err(_) => errors += messages as u64,
+            let (mut r, e, failure) = task
+                .await
+                .unwrap_or_else(|e| (Vec::new(), messages as u64, Some(e.to_string())));
+            rtts.append(&mut r);
+            errors += e;
+            if let Some(failure) = failure {
+                clients_failed += 1;
+                first_failure.get_or_insert(failure);
             }
         }
     })
@@ -177,6 +193,8 @@ pub async fn run(addr: std::net::SocketAddr, key: &Key, plan: &Plan) -> Load {
         p99_ms: percentile(&rtts, 99.0),
         max_ms: percentile(&rtts, 100.0),
         peak_rss_mb: super::super::peak_rss_mb().unwrap_or(0.0),
+        clients_failed,
+        first_failure,
     }
 }
 

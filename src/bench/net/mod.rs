@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
-use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use super::peak_rss_mb;
@@ -51,6 +50,10 @@ pub struct NetFigures {
     pub peak_rss_mb: f64,
     /// The clients' process's peak resident memory when they ran apart, in MB.
     pub clients_rss_mb: Option<f64>,
+    /// Clients that failed to connect or lost their connection.
+    pub clients_failed: u64,
+    /// Why the first of them failed.
+    pub first_failure: Option<String>,
     /// Wall time of the sending phase, in seconds.
     pub seconds: f64,
 }
@@ -132,9 +135,7 @@ pub async fn run(plan: Plan) -> Result<NetFigures, String> {
         floor,
         apart,
     } = plan;
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| e.to_string())?;
+    let listener = net::server::listen(([127, 0, 0, 1], 0).into()).map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let key = Key::generate(scheme).map_err(|e| e.to_string())?;
     let verified = Arc::new(AtomicU64::new(0));
@@ -189,6 +190,14 @@ pub async fn run(plan: Plan) -> Result<NetFigures, String> {
         load::run(addr, &key, &plan).await
     };
     if let Some(drain) = drain {
+        // A verdict goes out before its event reaches the front end: let the events catch up
+        // (briefly) before the shutdown cancels the sessions still reporting.
+        let caught_up = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        while verified.load(Ordering::Relaxed) < load.answered
+            && tokio::time::Instant::now() < caught_up
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
         let _ = commands.send(net::ServerCommand::Shutdown).await;
         let _ = server.await;
         let _ = drain.await;
@@ -215,16 +224,24 @@ pub async fn run(plan: Plan) -> Result<NetFigures, String> {
         verified,
         peak_rss_mb: peak_rss_mb().unwrap_or(0.0),
         clients_rss_mb: apart.then_some(load.peak_rss_mb),
+        clients_failed: load.clients_failed,
+        first_failure: load.first_failure,
         seconds: load.seconds,
     })
 }
 
 /// The figures as text.
 pub fn summary(f: &NetFigures) -> String {
-    let apart = match f.clients_rss_mb {
+    let mut apart = match f.clients_rss_mb {
         Some(mb) => format!(" · clients apart, their peak RSS {mb:.1} MB"),
         None => String::new(),
     };
+    if let Some(why) = &f.first_failure {
+        apart.push_str(&format!(
+            "\n{} clients failed; the first: {why}",
+            f.clients_failed
+        ));
+    }
     format!(
         "{} · {} server · {} clients × {} messages of {} B\n{:.0} msgs/s verified · round trip p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms · {} errors · {} verified by the server · peak RSS {:.1} MB{apart} · {:.2} s\n",
         f.scheme,
