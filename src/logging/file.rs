@@ -46,6 +46,32 @@ impl FileLog {
         FileLog::open(&place.file, limits)
     }
 
+    /// Whether a line for `event` is to be written: the per-peer rate limit decides, and
+    /// writes the summary of an earlier window's held-back lines first. Only the `peer` field
+    /// is read here, so that a line held back costs no formatting: under a class's load most
+    /// lines are held back, and formatting every one of them was the largest cost on the
+    /// server's path after the crypto.
+    pub(super) fn admit(&self, event: &tracing::Event<'_>) -> bool {
+        let mut peer = PeerField(None);
+        event.record(&mut peer);
+        let mut writer = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let Writer { file, peers } = &mut *writer;
+        let now = Instant::now();
+        let per_second = peers.per_second;
+        let mut summary = |peer: &str, n| {
+            let stamp = timestamp(SystemTime::now());
+            file.write_line(&summary_line(&stamp, peer, n, per_second));
+        };
+        match &peer.0 {
+            Some(peer) => peers.admit(peer, now, summary),
+            None => {
+                peers.sweep(now, &mut summary);
+                true
+            }
+        }
+    }
+
+    /// Formats and writes an admitted event's line.
     pub(super) fn write_event(&self, event: &tracing::Event<'_>, spans: &str) {
         let mut visitor = LineVisitor {
             quote_str: true,
@@ -60,22 +86,26 @@ impl FileLog {
             visitor.fields
         );
         let mut writer = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let Writer { file, peers } = &mut *writer;
-        let now = Instant::now();
-        let per_second = peers.per_second;
-        let admitted = match &visitor.peer {
-            Some(peer) => peers.admit(peer, now, |peer, n| {
-                file.write_line(&summary_line(&stamp, peer, n, per_second));
-            }),
-            None => {
-                peers.sweep(now, |peer, n| {
-                    file.write_line(&summary_line(&stamp, peer, n, per_second));
-                });
-                true
-            }
-        };
-        if admitted {
-            file.write_line(&line);
+        writer.file.write_line(&line);
+    }
+}
+
+/// Reads only the `peer` field of an event, as the file's [`LineVisitor`] keys it (at most
+/// 64 characters).
+struct PeerField(Option<String>);
+
+impl tracing::field::Visit for PeerField {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        // Quoted, as the file's LineVisitor records a `&str`.
+        if field.name() == "peer" {
+            self.0 = Some(format!("{value:?}").chars().take(64).collect());
+        }
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "peer" {
+            let text = format!("{value:?}");
+            self.0 = Some(text.chars().take(64).collect());
         }
     }
 }
@@ -92,6 +122,9 @@ where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
     fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
+        if !self.admit(event) {
+            return;
+        }
         // As tracing's own formatter does: the spans around the event, outermost first.
         let mut spans = String::new();
         if let Some(scope) = ctx.event_scope(event) {
