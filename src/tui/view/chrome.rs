@@ -125,15 +125,15 @@ impl Header<'_> {
     fn tabs(&self, spelling: Spelling) -> Vec<Span<'static>> {
         let theme = self.theme;
         let current = theme.selected().add_modifier(Modifier::BOLD);
+        let tabs = Tab::of(self.session.mode());
         if spelling == Spelling::Shortest {
-            let at = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0) + 1;
+            let at = tabs.iter().position(|t| *t == self.tab).unwrap_or(0) + 1;
             return vec![
                 Span::styled(format!(" {} ", self.tab.title()), current),
-                Span::styled(format!(" {at}/{} ", Tab::ALL.len()), theme.dim()),
+                Span::styled(format!(" {at}/{} ", tabs.len()), theme.dim()),
             ];
         }
-        Tab::ALL
-            .iter()
+        tabs.iter()
             .flat_map(|tab| {
                 let style = if *tab == self.tab {
                     current
