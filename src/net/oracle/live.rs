@@ -246,6 +246,12 @@ impl LiveAttack {
         self.inner.version.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// Forgets when the attack started, so that no rate is shown: a deterministic screen.
+    #[cfg(feature = "test-support")]
+    pub(crate) fn forget_clock(&self) {
+        self.change(|s| s.started = None);
+    }
+
     /// Forgets the last attack (a new one is about to start).
     pub fn clear(&self) {
         self.change(|s| *s = Snapshot::default());

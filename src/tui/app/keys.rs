@@ -202,13 +202,13 @@ impl App {
             .attacker
             .held
             .front()
-            .map(|h| (h.peer, h.seq, h.wire.clone(), "held"));
+            .map(|h| (h.peer, h.seq, h.wire.clone(), "held "));
         let selected = || {
             let journey = self.timeline.current()?;
             let client_sent = journey.direction == Some(Direction::ToServer) && !journey.injected;
             let wire = journey.on_wire.as_ref().filter(|w| !w.is_cut())?;
             let peer = journey.via?;
-            client_sent.then(|| (peer, journey.seq, wire.bytes.clone(), "selected"))
+            client_sent.then(|| (peer, journey.seq, wire.bytes.clone(), ""))
         };
         let Some((peer, seq, wire, how)) = held.or_else(selected) else {
             self.ui.show_error(
@@ -218,7 +218,7 @@ impl App {
             return;
         };
         let aim = format!(
-            "{how} client message #{seq}, {} bytes, through the victim's own connection",
+            "{how}client message #{seq} ({} bytes), asked through the victim's connection",
             wire.len()
         );
         let live = self.tabs.oracle.aim_at(aim);

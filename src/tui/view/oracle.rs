@@ -82,13 +82,10 @@ impl OraclePane<'_> {
         let theme = self.theme;
         let s = self.snapshot;
         let name = s.attack.map_or("padding-oracle", |a| a.name());
-        let mut first = vec![Span::styled(
-            name.to_owned(),
-            Style::new().add_modifier(Modifier::BOLD),
-        )];
-        if let Some(aim) = self.aim {
-            first.push(Span::raw(format!(" · {aim}")));
-        }
+        let what = match self.aim {
+            Some(aim) => format!("{name} · {aim}"),
+            None => name.to_owned(),
+        };
         let pace = Span::styled(
             format!("pace: {}", pace_words(self.pace)),
             if self.pace == 0 {
@@ -97,14 +94,21 @@ impl OraclePane<'_> {
                 theme.warning()
             },
         );
-        let used: usize = first.iter().map(Span::width).sum();
-        if used + 3 + pace.width() <= usize::from(width) {
-            first.push(Span::raw(" · "));
-            first.push(pace);
-            vec![Line::from(first)]
-        } else {
-            vec![Line::from(first), Line::from(pace)]
+        let bold = Style::new().add_modifier(Modifier::BOLD);
+        let mut lines: Vec<Vec<Span<'static>>> = super::wrap(&what, usize::from(width), 2)
+            .into_iter()
+            .map(|l| vec![Span::styled(l, bold)])
+            .collect();
+        // The pace goes after what is read when it fits there, else on a line of its own.
+        let last: usize = lines.last().map_or(0, |l| l.iter().map(Span::width).sum());
+        match lines.last_mut() {
+            Some(line) if last + 3 + pace.width() <= usize::from(width) => {
+                line.push(Span::raw(" · "));
+                line.push(pace);
+            }
+            _ => lines.push(vec![pace]),
         }
+        lines.into_iter().map(Line::from).collect()
     }
 
     fn progress(&self, width: u16) -> Vec<Line<'static>> {
@@ -122,7 +126,7 @@ impl OraclePane<'_> {
                     None => "starting".to_owned(),
                 };
                 let text = format!(
-                    "{at} · queries {} (this byte {}, most a byte {}){rate}",
+                    "{at} · queries {} (this byte {}, the most for one byte {}){rate}",
                     thousands(s.queries),
                     s.byte_queries,
                     s.most_per_byte
@@ -148,8 +152,8 @@ impl OraclePane<'_> {
                     String::new()
                 };
                 let counts = format!(
-                    "{} bytes recovered from a {}-byte message{shape} · {} queries, most {} a \
-                     byte · {seconds:.3} s",
+                    "{} bytes recovered from a {}-byte message{shape} · {} queries, at most {} \
+                     for one byte · {seconds:.3} s",
                     plaintext.len(),
                     s.message_len.max(s.target_len),
                     thousands(s.queries),
@@ -360,7 +364,9 @@ impl Widget for OraclePane<'_> {
         let plain = self.plaintext(left, plain_rows.min(height.saturating_sub(lines.len())));
         lines.extend(plain);
         for (i, line) in lines.iter().take(height).enumerate() {
-            put(buf, inner.x, inner.y + i as u16, line.clone(), left);
+            // What is read and how it goes span the pane; the table keeps to its column.
+            let room = if i < top { width } else { left };
+            put(buf, inner.x, inner.y + i as u16, line.clone(), room);
         }
         if beside {
             let x = inner.x + left + 2;
