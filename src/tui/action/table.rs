@@ -307,7 +307,7 @@ pub const BINDINGS: &[Binding] = &[
     ),
     binding!(
         "o",
-        "read the held or selected client message with the padding oracle",
+        "padding oracle: read the held or selected message",
         Wire,
         Some("oracle"),
         [(KeyCode::Char('o'), NONE)],

@@ -69,7 +69,7 @@ enum Spelling {
     Full,
     /// The key exchange in a few words.
     Short,
-    /// And the protocol only when it is not the lab's own.
+    /// And the protocol only when it is not the lab's own, the tabs closer together.
     Shorter,
     /// And only the current tab, with where it stands among the others.
     Shortest,
@@ -133,15 +133,21 @@ impl Header<'_> {
                 Span::styled(format!(" {at}/{} ", tabs.len()), theme.dim()),
             ];
         }
+        // Closer together, every tab's name still fits at 80 columns.
+        let pad = if spelling == Spelling::Shorter {
+            ""
+        } else {
+            " "
+        };
         tabs.iter()
             .flat_map(|tab| {
-                let style = if *tab == self.tab {
-                    current
+                let (style, pad) = if *tab == self.tab {
+                    (current, " ")
                 } else {
-                    theme.dim()
+                    (theme.dim(), pad)
                 };
                 [
-                    Span::styled(format!(" {} ", tab.title()), style),
+                    Span::styled(format!("{pad}{}{pad}", tab.title()), style),
                     Span::raw(" "),
                 ]
             })
