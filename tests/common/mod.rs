@@ -4,6 +4,7 @@
 
 pub mod classroom;
 pub mod process;
+pub mod pty;
 
 use std::net::SocketAddr;
 use std::time::Duration;
