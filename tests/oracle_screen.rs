@@ -228,6 +228,12 @@ impl Demo {
         .await;
     }
 
+    /// Runs until the Oracle tab's attack has ended.
+    async fn until_ended(&mut self) {
+        self.until(|app, _| app.oracle().live().snapshot().outcome.is_some())
+            .await;
+    }
+
     fn outcome(&self) -> Option<Outcome> {
         self.app.oracle().live().snapshot().outcome
     }
@@ -240,8 +246,7 @@ async fn o_on_the_client_message_reads_it_on_the_oracle_tab_under_psk_and_x25519
         demo.send("the vault code is 4-8-15-16").await;
         press(&mut demo.app, 'o');
         assert_eq!(demo.app.ui().tab(), Tab::Oracle);
-        demo.until(|app, _| app.oracle().live().snapshot().outcome.is_some())
-            .await;
+        demo.until_ended().await;
         match demo.outcome() {
             Some(Outcome::Recovered { plaintext, .. }) => {
                 assert_eq!(
@@ -268,8 +273,7 @@ async fn against_gcm_o_runs_the_attack_and_the_tab_shows_why_it_failed() {
     let mut demo = Demo::start(Scheme::Gcm, KeyExchange::Psk).await;
     demo.send("sealed with a tag").await;
     demo.app.apply(Action::Oracle);
-    demo.until(|app, _| app.oracle().live().snapshot().outcome.is_some())
-        .await;
+    demo.until_ended().await;
     let snapshot = demo.app.oracle().live().snapshot();
     assert_eq!(snapshot.queries, 256);
     let screen = text(&demo.app, 120, 36);
@@ -304,8 +308,7 @@ async fn slowed_to_four_a_second_the_questions_come_slowly_and_the_client_still_
     );
     // At full speed again it finishes.
     demo.app.oracle().live().set_pace(0);
-    demo.until(|app, _| app.oracle().live().snapshot().outcome.is_some())
-        .await;
+    demo.until_ended().await;
     match demo.outcome() {
         Some(Outcome::Recovered { plaintext, .. }) => {
             assert_eq!(&plaintext[..], b"slow enough for a class to follow");

@@ -114,6 +114,8 @@ pub struct Snapshot {
     pub outcome: Option<Outcome>,
     /// When it started, for its rate.
     pub started: Option<Instant>,
+    /// When it ended, so that the rate stops with it.
+    pub ended: Option<Instant>,
 }
 
 impl Snapshot {
@@ -121,7 +123,11 @@ impl Snapshot {
     pub fn rate(&self, now: Instant) -> Option<f64> {
         let seconds = match &self.outcome {
             Some(Outcome::Recovered { seconds, .. }) => *seconds,
-            _ => now.duration_since(self.started?).as_secs_f64(),
+            _ => self
+                .ended
+                .unwrap_or(now)
+                .duration_since(self.started?)
+                .as_secs_f64(),
         };
         (seconds > 0.0).then(|| self.queries as f64 / seconds)
     }
@@ -347,6 +353,7 @@ impl LiveAttack {
             s.queries = s.queries.max(queries);
             s.working = None;
             s.outcome = Some(outcome);
+            s.ended = Some(Instant::now());
         });
     }
 }
