@@ -434,7 +434,32 @@ mod tests {
             lookup(&key(KeyCode::Char('o')), &server),
             Some(Action::SortClients)
         );
-        assert_eq!(lookup(&key(KeyCode::Char('o')), &BROWSING), None);
+        // Where the man in the middle sits, o is the padding oracle; + and - pace it on the
+        // Oracle tab only.
+        assert_eq!(
+            lookup(&key(KeyCode::Char('o')), &BROWSING),
+            Some(Action::Oracle)
+        );
+        let client = Context {
+            wire: false,
+            ..BROWSING
+        };
+        assert_eq!(lookup(&key(KeyCode::Char('o')), &client), None);
+        assert_eq!(lookup(&key(KeyCode::Char('-')), &BROWSING), None);
+        let oracle = Context {
+            lab: false,
+            wire: false,
+            oracle: true,
+            ..BROWSING
+        };
+        assert_eq!(
+            lookup(&key(KeyCode::Char('-')), &oracle),
+            Some(Action::Slower)
+        );
+        assert_eq!(
+            lookup(&key(KeyCode::Char('+')), &oracle),
+            Some(Action::Faster)
+        );
         let ctrl_r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL);
         let retrying = Context {
             typing: true,
