@@ -189,7 +189,10 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 if args.headless {
                     headless::server(listener, config, front.output(recorder)).await
                 } else {
-                    let options = ScreenOptions::hiding_keys(args.hide_keys);
+                    // An exercise's key is the one thing its students must not have, and its
+                    // server is the screen an instructor projects.
+                    let options =
+                        ScreenOptions::hiding_keys(args.hide_keys || config.class.is_some());
                     let launch = Launch::Server { listener, config };
                     screen(tui::run(launch, options, ring, recorder).await)
                 }
@@ -299,12 +302,32 @@ fn bench(command: BenchCommand) -> ExitCode {
             ExitCode::SUCCESS
         }
         BenchCommand::Net(args) => runtime(async move {
-            match bench::net::make_room(args.clients) {
+            match bench::net::make_room(
+                args.clients,
+                args.clients_apart || args.load_only.is_some(),
+            ) {
                 Ok(Some(note)) => eprintln!("cipherlab: {note}"),
                 Ok(None) => {}
                 Err(e) => return failed(&e),
             }
-            match bench::net::run(args.scheme, args.clients, args.messages, args.size).await {
+            let plan = bench::net::Plan {
+                scheme: args.scheme,
+                clients: args.clients,
+                messages: args.messages,
+                size: args.size,
+                floor: args.floor,
+                apart: args.clients_apart,
+            };
+            if let Some(addr) = args.load_only {
+                let key = match bench::net::load::key_from_env(args.scheme) {
+                    Ok(key) => key,
+                    Err(e) => return usage(&e),
+                };
+                let load = bench::net::load::run(addr, &key, &plan).await;
+                println!("{}", serde_json::to_string(&load).unwrap_or_default());
+                return ExitCode::SUCCESS;
+            }
+            match bench::net::run(plan).await {
                 Ok(figures) => {
                     if args.json {
                         println!("{}", serde_json::to_string(&figures).unwrap_or_default());

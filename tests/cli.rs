@@ -464,6 +464,44 @@ fn bench_net_reports_its_figures_as_one_json_object() {
 }
 
 #[test]
+fn bench_net_measures_the_floor_and_clients_in_a_process_of_their_own() {
+    let bench = |extra: &str| {
+        let out = run(
+            &[
+                "bench",
+                "net",
+                "--scheme",
+                "fernet",
+                "--clients",
+                "6",
+                "--messages",
+                "20",
+                extra,
+                "--json",
+            ],
+            b"",
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_str::<Value>(text(&out.stdout).trim()).unwrap()
+    };
+    let floor = bench("--floor");
+    assert_eq!(floor["server"], "floor");
+    assert_eq!(floor["errors"], 0);
+    assert_eq!(floor["verified"], 120);
+    let apart = bench("--clients-apart");
+    assert_eq!(apart["server"], "cipherlab");
+    assert_eq!(apart["clients_apart"], true);
+    assert_eq!(apart["errors"], 0);
+    // The lab server opened every message the other process sent.
+    assert_eq!(apart["verified"], 120);
+    assert!(apart["clients_rss_mb"].as_f64().unwrap() > 0.0, "{apart}");
+    // The load process on its own refuses to run without the key the bench hands it.
+    let out = run(&["bench", "net", "--load-only", "127.0.0.1:9"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("CIPHERLAB_BENCH_KEY"));
+}
+
+#[test]
 fn a_key_that_starts_with_a_hyphen_is_a_key_not_a_flag() {
     // urlsafe base64 of 32 bytes of 0xf8: one generated fernet key in 64 starts with '-'.
     let key = "-Pj4-Pj4-Pj4-Pj4-Pj4-Pj4-Pj4-Pj4-Pj4-Pj4-Pg=";

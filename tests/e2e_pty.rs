@@ -4,14 +4,10 @@
 
 mod common;
 
+use std::io::Write;
+
 use common::pty::Pty;
-
-use std::io::{Read, Write};
-use std::num::NonZeroU16;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
-
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use portable_pty::CommandBuilder;
 
 #[test]
 fn type_a_message_in_the_demo_read_authentic_and_quit() {
@@ -133,58 +129,21 @@ fn the_mouse_wheel_and_clicks_are_understood() {
 #[test]
 fn a_panic_in_the_screen_still_restores_the_terminal() {
     // Run inside a shell so that `stty` can report the terminal's modes after cipherlab dies.
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: 36,
-            cols: 120,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
     let mut cmd = CommandBuilder::new("sh");
     let script = format!(
         "{} ; echo EXIT=$?; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; echo DONE",
         env!("CARGO_BIN_EXE_cipherlab")
     );
     cmd.args(["-c", &script]);
-    cmd.cwd(env!("CARGO_MANIFEST_DIR"));
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("CIPHERLAB_TEST_PANIC", "1");
-    cmd.env("RUST_BACKTRACE", "0");
-    cmd.env(
-        "CIPHERLAB_LOG_FILE",
-        std::env::temp_dir().join("cipherlab-panic.log"),
+    let mut pty = Pty::spawn_command(
+        cmd,
+        120,
+        36,
+        &[("CIPHERLAB_TEST_PANIC", "1"), ("RUST_BACKTRACE", "0")],
     );
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let _writer = pair.master.take_writer().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut parser = vt100::Parser::new(
-        NonZeroU16::new(36).unwrap(),
-        NonZeroU16::new(120).unwrap(),
-        0,
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !parser.screen().contents().contains("DONE") {
-        assert!(
-            Instant::now() < deadline,
-            "no DONE; screen:\n{}",
-            parser.screen().contents()
-        );
-        if let Ok(bytes) = rx.recv_timeout(Duration::from_millis(50)) {
-            parser.process(&bytes);
-        }
-    }
-    let _ = child.wait();
+    pty.wait_for("DONE");
+    pty.wait_exit();
+    let parser = &pty.parser;
     let screen = parser.screen().contents();
     assert!(
         screen.contains("forced by CIPHERLAB_TEST_PANIC"),

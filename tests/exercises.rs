@@ -252,6 +252,53 @@ async fn the_results_file_has_one_solve_row_per_solver_with_the_right_name() {
 }
 
 #[tokio::test]
+async fn a_restarted_server_adds_to_its_results_file_and_keeps_the_earlier_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("results.csv");
+    for name in ["before", "after"] {
+        let (server, class) = class_server("byte-at-a-time", Some(&path)).await;
+        let mut client = student(server.addr, name);
+        task_of(&mut client).await;
+        answer(&client, &class.secret_for(name)).await;
+        assert!(result_of(&mut client).await.0);
+        server.task.abort();
+    }
+    let csv = std::fs::read_to_string(&path).unwrap();
+    let header = "time,student,address,exercise,event,tries,seconds";
+    assert_eq!(csv.lines().filter(|l| *l == header).count(), 1, "{csv}");
+    assert!(csv.starts_with(header), "{csv}");
+    let solvers: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.contains(",solve,"))
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(solvers, ["before", "after"], "{csv}");
+}
+
+#[test]
+fn a_results_path_that_holds_another_file_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "my lecture notes\n").unwrap();
+    let out = std::process::Command::new(common::process::BIN)
+        .args(["server", "--headless", "--exercise", "padding-oracle"])
+        .args(["--listen", "127.0.0.1:0", "--results"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("is not a cipherlab results file"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "my lecture notes\n"
+    );
+}
+
+#[tokio::test]
 async fn a_notice_reaches_every_connected_client() {
     let (server, _class) = class_server("rewrite-role", None).await;
     let mut clients = Vec::new();

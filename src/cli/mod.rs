@@ -297,7 +297,7 @@ pub struct ServerArgs {
     #[arg(long)]
     pub headless: bool,
     /// On the screen: hide key material, for a pre-shared key the class should not see on the
-    /// projector (`h` shows it again).
+    /// projector (`h` shows it again). A server with --exercise always starts so.
     #[arg(long)]
     pub hide_keys: bool,
     /// Reject Fernet tokens older than this many seconds (fernet only).
@@ -326,7 +326,8 @@ pub struct ServerArgs {
     #[arg(long, value_name = "NAME|FILE")]
     pub exercise: Option<String>,
     /// With --exercise: write one CSV row per attempt and per solve to FILE, as they happen
-    /// (time,student,address,exercise,event,tries,seconds).
+    /// (time,student,address,exercise,event,tries,seconds); an existing results file is added to,
+    /// so a restarted server keeps the earlier rows.
     #[arg(long, value_name = "FILE", requires = "exercise")]
     pub results: Option<PathBuf>,
     /// Most clients served at once; the next gets an ERROR.
@@ -537,7 +538,7 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
-    /// A headless server and many clients on 127.0.0.1, in this process.
+    /// A headless server and many clients on 127.0.0.1 (in this process, or --clients-apart).
     Net(BenchNetArgs),
 }
 
@@ -559,6 +560,20 @@ pub struct BenchNetArgs {
     /// One JSON object (msgs_per_sec, p50_ms, p99_ms, max_ms, errors, peak_rss_mb, ...).
     #[arg(long)]
     pub json: bool,
+    /// Serve with a bare tokio echo of the same frames instead of the lab server: no crypto,
+    /// no events, each DATA answered `authentic` unopened. The floor the lab server is
+    /// measured against in the same run.
+    #[arg(long)]
+    pub floor: bool,
+    /// Run the clients in a process of their own, as a classroom's are: each process then
+    /// holds one end of each connection (10,000 clients need it where a process may hold
+    /// 20,000 open files).
+    #[arg(long)]
+    pub clients_apart: bool,
+    /// Only run the clients, against this address, with the key from CIPHERLAB_BENCH_KEY: the
+    /// process --clients-apart starts.
+    #[arg(long, value_name = "ADDR", hide = true, conflicts_with_all = ["floor", "clients_apart"])]
+    pub load_only: Option<std::net::SocketAddr>,
 }
 
 /// `cipherlab keygen`.

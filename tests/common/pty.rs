@@ -1,5 +1,5 @@
-//! The real binary in a pseudo-terminal: the screen parsed as a terminal would show it,
-//! waits with deadlines, and a kill on drop.
+//! The real binary in a pseudo-terminal, read through a vt100 parser: what a person sees, with
+//! deadlines on every wait and a kill on drop.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
-/// cipherlab running in a pseudo-terminal.
 pub struct Pty {
     pub parser: vt100::Parser,
     output: mpsc::Receiver<Vec<u8>>,
@@ -19,7 +18,20 @@ pub struct Pty {
 }
 
 impl Pty {
+    /// cipherlab with `args` in a `cols`×`rows` terminal, `env` added to its environment.
     pub fn spawn(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Pty {
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_cipherlab"));
+        cmd.args(args);
+        Pty::spawn_command(cmd, cols, rows, env)
+    }
+
+    /// Any command (a shell running a documented command line, say) in a `cols`×`rows` terminal.
+    pub fn spawn_command(
+        mut cmd: CommandBuilder,
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+    ) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -28,8 +40,6 @@ impl Pty {
                 pixel_height: 0,
             })
             .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_cipherlab"));
-        cmd.args(args);
         cmd.cwd(env!("CARGO_MANIFEST_DIR"));
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");

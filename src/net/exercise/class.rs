@@ -3,7 +3,7 @@
 //! results file (`--results FILE`), one CSV row per attempt and per solve, flushed as written.
 
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -69,23 +69,46 @@ impl Student {
     }
 }
 
+/// The first line of every results file.
+const HEADER: &str = "time,student,address,exercise,event,tries,seconds";
+
 /// The results file: `time,student,address,exercise,event,tries,seconds`.
 pub struct Results {
     file: std::fs::File,
 }
 
 impl Results {
-    /// Creates (or truncates) the file and writes the header.
+    /// Opens the file to add rows, writing the header when it is new or empty. An existing
+    /// results file is kept and added to: a server restarted mid-lab (to change exercise, say)
+    /// must not wipe the rows of the run before it. Any other file is refused, not appended to.
     ///
     /// # Errors
-    /// [`ExerciseError::Results`] when the file cannot be written.
+    /// [`ExerciseError::Results`] when the file cannot be read or written,
+    /// [`ExerciseError::NotResults`] when it holds something else.
     pub fn create(path: &Path) -> Result<Results, ExerciseError> {
         let failed = |source| ExerciseError::Results {
             path: path.display().to_string(),
             source,
         };
-        let mut file = std::fs::File::create(path).map_err(failed)?;
-        writeln!(file, "time,student,address,exercise,event,tries,seconds").map_err(failed)?;
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(failed)?;
+        let mut first = Vec::with_capacity(HEADER.len() + 1);
+        (&mut file)
+            .take(HEADER.len() as u64 + 1)
+            .read_to_end(&mut first)
+            .map_err(failed)?;
+        if first.is_empty() {
+            writeln!(file, "{HEADER}").map_err(failed)?;
+        } else if first.strip_suffix(b"\n") != Some(HEADER.as_bytes()) {
+            return Err(ExerciseError::NotResults {
+                path: path.display().to_string(),
+                header: HEADER,
+            });
+        }
         Ok(Results { file })
     }
 

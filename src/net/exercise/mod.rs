@@ -130,6 +130,16 @@ pub enum ExerciseError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The results file holds something other than earlier results.
+    #[error(
+        "{path} is not a cipherlab results file (its first line is not `{header}`): choose another file, or remove it"
+    )]
+    NotResults {
+        /// The path.
+        path: String,
+        /// The header a results file starts with.
+        header: &'static str,
+    },
 }
 
 /// The line (from 1) that byte offset `at` of `text` falls on.

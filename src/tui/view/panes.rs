@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 use super::hex::{HexView, Legend};
 use super::{fit, pane_block, readable, sender_of, title};
 use crate::crypto::Anatomy;
-use crate::crypto::{KeyExchange, NoncePolicy, Scheme};
+use crate::crypto::{KeyExchange, KeySource, NoncePolicy, Scheme};
 use crate::net::Role;
 use crate::tui::journey::{Journey, Kept};
 use crate::tui::session::{Handshake, SessionView};
@@ -73,6 +73,13 @@ impl Widget for KeyPane<'_> {
                 });
                 let how = if role == Role::Mitm {
                     Span::styled("read off the wire: the attacker has it ⚠", theme.warning())
+                } else if role == Role::Client
+                    && view.exchange == KeyExchange::Psk
+                    && view.source == KeySource::Generated
+                {
+                    // A student at an exercise: the server's key is not theirs to have, and
+                    // what this client seals the server will reject.
+                    Span::styled("⚠ not the server's key", theme.warning())
                 } else if view.exchange == KeyExchange::Send {
                     Span::styled("⚠ crossed the wire in the clear", theme.warning())
                 } else {
