@@ -45,11 +45,12 @@ impl OracleBoard {
         self.aim.as_deref()
     }
 
-    /// A new attack, on `aim`: the handle to give the task that runs it. The pace carries
-    /// over, so a class slowed once stays slowed.
+    /// A new attack, on `aim`: the handle to give the task that runs it. It is a handle of
+    /// its own, so that an earlier attack still asking (on another connection) writes nowhere
+    /// that is shown; the pace carries over, so a class slowed once stays slowed.
     pub fn aim_at(&mut self, aim: String) -> LiveAttack {
         self.aim = Some(aim);
-        self.live.clear();
+        self.live = LiveAttack::paced(self.live.pace());
         self.live.clone()
     }
 
