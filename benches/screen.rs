@@ -1,4 +1,4 @@
-//! Criterion benches for the screen: one full 200×60 frame, and the work of one second at
+//! Criterion benches for the screen: one full 200×60 frame (the demo, the Oracle tab), and the work of one second at
 //! 20,000 messages per second (apply the events, then draw the 20 frames a second that the
 //! render tick allows). `cargo bench --bench screen`.
 
@@ -13,16 +13,27 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-fn draw(c: &mut Criterion) {
-    let app = scenario::demo(Scheme::Fernet);
+/// Draws `app` as one full 200×60 frame, as `name`.
+fn frame(c: &mut Criterion, name: &str, app: &cipherlab::tui::App) {
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap_or_else(|_| unreachable!());
-    c.bench_function("draw demo 200x60", |b| {
+    c.bench_function(name, |b| {
         b.iter(|| {
             terminal
-                .draw(|frame| frame.render_widget(black_box(&app), frame.area()))
+                .draw(|frame| frame.render_widget(black_box(app), frame.area()))
                 .map(|_| ())
         })
     });
+}
+
+fn draw(c: &mut Criterion) {
+    frame(c, "draw demo 200x60", &scenario::demo(Scheme::Fernet));
+}
+
+/// The Oracle tab mid-attack: the live view copied and drawn, as each tick does while the
+/// attack runs.
+fn draw_oracle(c: &mut Criterion) {
+    let app = scenario::oracle(Scheme::Cbc, Some(40), 0);
+    frame(c, "draw oracle tab 200x60", &app);
 }
 
 /// One second of a busy demo: 20,000 messages through client, wire and server, coalesced into
@@ -99,5 +110,5 @@ fn flood(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, draw, flood);
+criterion_group!(benches, draw, draw_oracle, flood);
 criterion_main!(benches);

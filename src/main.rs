@@ -136,7 +136,12 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
         Command::Bench(command) => bench(command),
         Command::Attack(command) => {
             let (config, plan, json) = cli::attack_plan(&command).map_err(|e| setup_failed(&e))?;
-            runtime(headless::attack(config, plan, front.output(None), json))
+            // In a terminal the attack gets the Oracle view; piped, it prints lines of text.
+            if !json && std::io::stdout().is_terminal() {
+                runtime(async move { screen(tui::attack_screen::run(config, plan).await) })
+            } else {
+                runtime(headless::attack(config, plan, front.output(None), json))
+            }
         }
         Command::Lesson(args) => lesson(&args, &front)?,
         Command::Exercise(_) => {

@@ -81,6 +81,8 @@ pub struct Journey {
     pub sent: Option<Kept>,
     /// The wire bytes the man in the middle saw.
     pub on_wire: Option<Kept>,
+    /// The man in the middle's connection it crossed (where an oracle on it asks).
+    pub via: Option<PeerId>,
     /// What the attacker did, and the bytes it sent instead.
     pub tampered: Vec<(Tamper, Kept)>,
     /// What the attacker could read.

@@ -41,6 +41,8 @@ pub enum Pane {
     Matrix,
     /// The Picture tab.
     Picture,
+    /// The Oracle tab.
+    Oracle,
     /// A lesson's narration.
     Narration,
 }
@@ -130,6 +132,7 @@ impl Areas {
             Tab::Compare => panes.push((Pane::Compare, body)),
             Tab::Matrix => panes.push((Pane::Matrix, body)),
             Tab::Picture => panes.push((Pane::Picture, body)),
+            Tab::Oracle => panes.push((Pane::Oracle, body)),
             Tab::Lab => match input.zoom.and_then(|focus| zoomed(input.mode, focus)) {
                 Some(pane) => panes.push((pane, body)),
                 None => match input.mode {

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod attack_screen;
 pub mod attacker;
 pub mod board;
 pub mod clients;

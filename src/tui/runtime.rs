@@ -377,6 +377,7 @@ async fn event_loop(
     let (cells_tx, mut cells) = mpsc::channel::<Cell>(64);
     let (later_tx, mut later) = mpsc::channel::<Request>(16);
     let mut dirty = true;
+    let mut oracle_drawn = app.oracle().live().version();
     draw(terminal, app)?;
     // Test scaffolding only: prove that a panic anywhere in the screen still restores the
     // terminal. The shipped binary is built without the feature.
@@ -423,9 +424,13 @@ async fn event_loop(
             },
             Some(request) = later.recv() => app.request(request),
             _ = tick.tick() => {
-                if dirty {
+                // The Oracle tab's attack writes its questions into a shared view rather than
+                // sending an event each: it is drawn when that moved, at most once a tick.
+                let oracle = app.oracle().live().version();
+                if dirty || oracle != oracle_drawn {
                     draw(terminal, app)?;
                     dirty = false;
+                    oracle_drawn = oracle;
                 }
             },
         }

@@ -21,11 +21,28 @@ pub enum Tab {
     Matrix,
     /// The ECB picture.
     Picture,
+    /// The padding oracle reading a client message (demo and mitm).
+    Oracle,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 4] = [Tab::Lab, Tab::Compare, Tab::Matrix, Tab::Picture];
+    pub const ALL: [Tab; 5] = [
+        Tab::Lab,
+        Tab::Compare,
+        Tab::Matrix,
+        Tab::Picture,
+        Tab::Oracle,
+    ];
+
+    /// The tabs a screen in `mode` has: the Oracle tab only where a man in the middle runs.
+    pub fn of(mode: Mode) -> &'static [Tab] {
+        if mode.has_wire() {
+            &Tab::ALL
+        } else {
+            &Tab::ALL[..4]
+        }
+    }
 
     /// The tab's title.
     pub fn title(self) -> &'static str {
@@ -34,6 +51,7 @@ impl Tab {
             Tab::Compare => "Compare",
             Tab::Matrix => "Matrix",
             Tab::Picture => "Picture",
+            Tab::Oracle => "Oracle",
         }
     }
 }

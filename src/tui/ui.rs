@@ -56,11 +56,12 @@ impl UiState {
         self.tab = tab;
     }
 
-    /// Moves `step` tabs along, wrapping.
-    pub fn switch_tab(&mut self, step: isize) -> Tab {
-        let here = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
-        let len = Tab::ALL.len() as isize;
-        self.tab = Tab::ALL[(here as isize + step).rem_euclid(len) as usize];
+    /// Moves `step` tabs along the tabs of `mode`, wrapping.
+    pub fn switch_tab(&mut self, mode: Mode, step: isize) -> Tab {
+        let tabs = Tab::of(mode);
+        let here = tabs.iter().position(|t| *t == self.tab).unwrap_or(0);
+        let len = tabs.len() as isize;
+        self.tab = tabs[(here as isize + step).rem_euclid(len) as usize];
         self.tab
     }
 

@@ -409,6 +409,19 @@ pub enum MitmCommand {
     /// its queries go into that connection (the server's verdicts on them kept from the
     /// client). Answered with `oracle-armed`.
     Oracle,
+    /// Run the padding oracle now on client message `seq` of connection `peer` (held or
+    /// already forwarded): `wire` is the message as the client sealed it. The queries go into
+    /// that connection; every one of them, and how the attack stands, is shown on `live`.
+    OracleOn {
+        /// The client connection.
+        peer: PeerId,
+        /// The client's sequence number of the message.
+        seq: u64,
+        /// The message's wire bytes.
+        wire: Bytes,
+        /// Where a screen watches the attack, and sets its pace.
+        live: crate::net::oracle::LiveAttack,
+    },
     /// Close every connection and stop.
     Shutdown,
 }

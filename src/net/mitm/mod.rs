@@ -39,6 +39,12 @@ enum RelayCommand {
         hold: HoldId,
         tamper: Option<Tamper>,
     },
+    /// Run the padding oracle on this client message.
+    Oracle {
+        seq: u64,
+        wire: bytes::Bytes,
+        live: crate::net::oracle::LiveAttack,
+    },
 }
 
 /// Forwards lab clients to `config.upstream` until `shutdown` or [`MitmCommand::Shutdown`].
@@ -123,6 +129,15 @@ impl Service for LabRelay {
                 let order = RelayCommand::Release { hold, tamper };
                 roster.route(peer, order, events).await;
             }
+            MitmCommand::OracleOn {
+                peer,
+                seq,
+                wire,
+                live,
+            } => {
+                let order = RelayCommand::Oracle { seq, wire, live };
+                roster.route(peer, order, events).await;
+            }
             MitmCommand::Shutdown => return Flow::Stop,
         }
         Flow::Continue
@@ -159,6 +174,9 @@ struct Relay {
     oracle_armed: Arc<AtomicBool>,
     /// The padding oracle under way on this connection.
     oracle: Option<OracleRun>,
+    /// Oracle query numbers taken by earlier oracles on this connection: a new one numbers on
+    /// from there, so the late answers of one it replaced are told apart.
+    oracle_base: u64,
     /// The client has left while the oracle still reads: nothing more goes to it.
     client_gone: bool,
 }
@@ -233,6 +251,7 @@ async fn relay(
         oracle_at: config.oracle,
         oracle_armed,
         oracle: None,
+        oracle_base: 0,
         client_gone: false,
     };
     // Both sides are watched: a client or a server that dribbles a frame, or a connection
@@ -244,6 +263,7 @@ async fn relay(
     let (mut orders_open, mut intercept_open) = (true, true);
     let end = loop {
         let may_hold = relay.attack.may_hold();
+        let slot = relay.oracle_slot();
         let step = tokio::select! {
             _ = watchdog.tick() => relay.check(&mut from_client, &mut from_server, started),
             frame = relay.client.next(), if may_hold && !relay.client_gone => match frame {
@@ -280,6 +300,9 @@ async fn relay(
             // than answering `None` in a tight loop.
             command = commands.recv(), if orders_open => match command {
                 Some(RelayCommand::Release { hold, tamper }) => relay.release(hold, tamper).await,
+                Some(RelayCommand::Oracle { seq, wire, live }) => {
+                    relay.start_oracle(seq, &wire, live).await
+                }
                 None => {
                     orders_open = false;
                     Ok(())
@@ -290,6 +313,10 @@ async fn relay(
                 let released = changed.is_ok() && !*intercept.borrow();
                 if released { relay.release_all().await } else { Ok(()) }
             },
+            // A slowed oracle's next question, in its slot.
+            () = tokio::time::sleep_until(slot.unwrap_or_else(Instant::now)), if slot.is_some() => {
+                relay.pump_oracle().await
+            }
             () = stop.cancelled() => Err(End::Closed("man in the middle shutting down".to_owned())),
         };
         if let Err(end) = step {
@@ -359,7 +386,8 @@ impl Relay {
         }
         // The oracle reads the message as the client sealed it, after it has gone on.
         if self.oracle_due(self.attack.messages()) {
-            self.start_oracle(seq, &wire).await?;
+            let live = crate::net::oracle::LiveAttack::default();
+            self.start_oracle(seq, &wire, live).await?;
         }
         Ok(())
     }

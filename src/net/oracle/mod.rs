@@ -10,6 +10,7 @@
 
 pub(crate) mod byte_at_a_time;
 mod line;
+pub mod live;
 pub(crate) mod padding;
 
 use std::time::{Duration, Instant};
@@ -18,6 +19,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use self::line::{Heard, Line};
+pub use self::live::{LiveAttack, Outcome};
 use super::NetError;
 use super::config::ClientConfig;
 use super::event::{AttackKind, Event, OracleEvent};
@@ -91,7 +93,21 @@ pub async fn run(
     plan: Plan,
     events: mpsc::Sender<Event>,
 ) -> Result<Ending, NetError> {
-    let result = attack(&client, &plan, &events).await;
+    run_live(client, plan, events, LiveAttack::default()).await
+}
+
+/// [`run`], showing every question on `live` and keeping to the pace it holds (the Oracle
+/// view of a screen).
+///
+/// # Errors
+/// As [`run`].
+pub async fn run_live(
+    client: ClientConfig,
+    plan: Plan,
+    events: mpsc::Sender<Event>,
+    live: LiveAttack,
+) -> Result<Ending, NetError> {
+    let result = attack(&client, &plan, &events, live).await;
     if let Err(e) = &result {
         let message = match e {
             NetError::Handshake(_) => format!(
@@ -116,6 +132,7 @@ async fn attack(
     client: &ClientConfig,
     plan: &Plan,
     events: &mpsc::Sender<Event>,
+    live: LiveAttack,
 ) -> Result<Ending, NetError> {
     let mut line = Line::open(client).await?;
     let scheme = line.scheme();
@@ -129,7 +146,7 @@ async fn attack(
         },
     )
     .await;
-    let run = Run::new(plan.kind(), events);
+    let run = Run::new(plan.kind(), events, live);
     let ending = match plan {
         Plan::PaddingOracle { message } => run.padding_oracle(&mut line, message).await,
         Plan::ByteAtATime => run.byte_at_a_time(&mut line).await,
@@ -140,33 +157,65 @@ async fn attack(
 }
 
 /// One attack under way: what it reports, and since when. The man in the middle's oracle
-/// reports through one too.
+/// reports through one too. Its `oracle-*` events go on the event stream; `live` gets those
+/// and every question besides, for a screen.
 pub(crate) struct Run<'a> {
     kind: AttackKind,
     events: &'a mpsc::Sender<Event>,
     started: Instant,
+    live: LiveAttack,
 }
 
 impl<'a> Run<'a> {
-    /// An attack of `kind` starting now, reporting on `events`.
-    pub(crate) fn new(kind: AttackKind, events: &'a mpsc::Sender<Event>) -> Run<'a> {
-        Run::resumed(kind, events, Instant::now())
+    /// An attack of `kind` starting now, reporting on `events` and `live`.
+    pub(crate) fn new(
+        kind: AttackKind,
+        events: &'a mpsc::Sender<Event>,
+        live: LiveAttack,
+    ) -> Run<'a> {
+        Run::resumed(kind, events, live, Instant::now())
     }
 
-    /// An attack of `kind` that started at `started`, reporting on `events`.
+    /// An attack of `kind` that started at `started`, reporting on `events` and `live`.
     pub(crate) fn resumed(
         kind: AttackKind,
         events: &'a mpsc::Sender<Event>,
+        live: LiveAttack,
         started: Instant,
     ) -> Run<'a> {
         Run {
             kind,
             events,
             started,
+            live,
         }
     }
 
     async fn report(&self, event: OracleEvent) {
+        match &event {
+            OracleEvent::Started { target_len, .. } => self.live.started(self.kind, *target_len),
+            OracleEvent::Done {
+                plaintext,
+                queries,
+                seconds,
+                ..
+            } => {
+                let outcome = Outcome::Recovered {
+                    plaintext: plaintext.clone(),
+                    seconds: *seconds,
+                };
+                self.live.ended(outcome, *queries);
+            }
+            OracleEvent::Failed {
+                reason, queries, ..
+            } => {
+                let outcome = Outcome::Failed {
+                    reason: reason.clone(),
+                };
+                self.live.ended(outcome, *queries);
+            }
+            OracleEvent::Armed { .. } | OracleEvent::Byte { .. } => {}
+        }
         emit(self.events, Event::Oracle(event)).await;
     }
 
@@ -226,6 +275,7 @@ impl<'a> Run<'a> {
     }
 
     pub(crate) async fn byte(&self, found: padding::Found) {
+        self.live.byte(&found);
         let event = OracleEvent::Byte {
             block: found.block,
             index: found.index,
@@ -242,13 +292,27 @@ impl<'a> Run<'a> {
             Err(reason) => return Ok(self.failed(reason, 0).await),
         };
         let mut oracle = padding::PaddingOracle::new(chain);
+        self.live.target(message.len(), oracle.links());
         self.started(oracle.target_len(), None).await;
         loop {
             match oracle.step() {
-                padding::Step::Ask(query) => line.ask(query.id, query.sealed).await?,
+                padding::Step::Ask(query) => {
+                    let wait = self.live.wait_for_slot();
+                    if !wait.is_zero() {
+                        // Slowed for a class: what was asked goes now, this one in its slot.
+                        line.flush().await?;
+                        tokio::time::sleep(wait).await;
+                    }
+                    self.live.asked(&query);
+                    line.ask(query.id, query.sealed).await?;
+                    if self.live.pace() != 0 {
+                        line.flush().await?;
+                    }
+                }
                 padding::Step::Read(found) => self.byte(found).await,
                 padding::Step::Wait => {
                     if let Heard::Verdict { seq, verdict } = line.hear().await? {
+                        self.live.heard(seq, &verdict);
                         oracle.answer(seq, &verdict);
                     }
                 }
@@ -270,6 +334,8 @@ impl<'a> Run<'a> {
             match attack.step() {
                 byte_at_a_time::Step::Ask(plaintext) => {
                     seq += 1;
+                    tokio::time::sleep(self.live.wait_for_slot()).await;
+                    self.live.counted();
                     let question = match &cipher {
                         Some(cipher) => cipher.seal(&plaintext).map_err(|e| {
                             NetError::Ended(format!("could not seal a question: {e}"))
@@ -340,7 +406,12 @@ impl<'a> Run<'a> {
             }
         }
         for (key_len, forged) in &forgeries {
+            tokio::time::sleep(self.live.wait_for_slot()).await;
+            self.live.counted();
             line.ask(*key_len as u64, forged.clone()).await?;
+            if self.live.pace() != 0 {
+                line.flush().await?;
+            }
         }
         let mut accepted = Vec::new();
         let mut reasons = std::collections::BTreeSet::new();

@@ -301,13 +301,22 @@ pub(crate) enum Step {
     End,
 }
 
-/// One question to send: its number (the DATA sequence number) and the message bytes.
+/// One question to send: its number (the DATA sequence number) and the message bytes, with
+/// what it asks, for a screen to show.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Query {
     /// The question's number, from 1.
     pub(crate) id: u64,
     /// The message to send.
     pub(crate) sealed: Vec<u8>,
+    /// The ciphertext block being read, from 0.
+    pub(crate) block: usize,
+    /// The byte of it being worked.
+    pub(crate) index: usize,
+    /// The byte of `IV'` tried there.
+    pub(crate) guess: u8,
+    /// A re-check of a last-byte hit rather than a new guess.
+    pub(crate) recheck: bool,
 }
 
 /// The whole attack on one captured message.
@@ -358,6 +367,11 @@ impl PaddingOracle {
         self.chain.target_len()
     }
 
+    /// The chain being read: the IV, then each ciphertext block (for a screen to show).
+    pub(crate) fn links(&self) -> &[Block] {
+        &self.chain.links
+    }
+
     /// Questions asked so far.
     pub(crate) fn queries(&self) -> u64 {
         self.queries
@@ -386,7 +400,18 @@ impl PaddingOracle {
                 self.queries += 1;
                 self.pending.insert(id, probe);
                 let sealed = self.chain.query(&iv, &self.chain.links[self.link]);
-                return Step::Ask(Query { id, sealed });
+                let (guess, recheck) = match probe {
+                    Probe::Guess(guess) => (guess, false),
+                    Probe::Recheck(hit) => (hit, true),
+                };
+                return Step::Ask(Query {
+                    id,
+                    sealed,
+                    block: self.link - 1,
+                    index: self.search.pos,
+                    guess,
+                    recheck,
+                });
             }
             if self.search.found.is_some() && self.pending.is_empty() {
                 continue; // inferred: settle it

@@ -60,6 +60,13 @@ pub enum Action {
     DropHeld,
     /// Wire: choose a tamper action for the held (or next) message.
     TamperMenu,
+    /// Wire: read the held (or selected) client message with the padding oracle, through the
+    /// victim's own connection, on the Oracle tab.
+    Oracle,
+    /// Oracle: ask the questions faster.
+    Faster,
+    /// Oracle: ask the questions slower, down to one a second, for a class.
+    Slower,
     /// Matrix: play every attack against every scheme.
     RunAll,
     /// Matrix: show the schemes to the left.
@@ -99,6 +106,8 @@ pub enum Scope {
     Compare,
     /// On the Matrix tab.
     Matrix,
+    /// On the Oracle tab (and the screen of `cipherlab attack`).
+    Oracle,
     /// Where a man in the middle runs (demo, mitm), Lab tab.
     Wire,
     /// Where a message can be typed and no text is being typed.
@@ -130,6 +139,8 @@ pub struct Context {
     pub compare: bool,
     /// The Matrix tab is showing.
     pub matrix: bool,
+    /// The Oracle tab is showing (or the screen of `cipherlab attack`).
+    pub oracle: bool,
     /// A man in the middle runs and the Lab tab shows.
     pub wire: bool,
     /// The man in the middle holds a message (the footer then says how to let it go).
@@ -160,6 +171,7 @@ impl Scope {
             Scope::SchemeChoice => browsing && ctx.scheme_choice,
             Scope::Compare => browsing && ctx.compare,
             Scope::Matrix => browsing && ctx.matrix,
+            Scope::Oracle => browsing && ctx.oracle,
             Scope::Wire => browsing && ctx.wire,
             Scope::CanEdit => browsing && ctx.can_edit,
             Scope::Lesson => browsing && ctx.lesson,
@@ -181,6 +193,7 @@ impl Scope {
             Scope::Wire => "The man in the middle (Wire)",
             Scope::Compare => "The Compare tab",
             Scope::Matrix => "The Matrix tab",
+            Scope::Oracle => "The Oracle tab",
             Scope::Lesson => "The lesson",
             Scope::Replay => "The replay",
             Scope::Roster => "The server's client list",
@@ -194,7 +207,7 @@ impl Scope {
         match self {
             Scope::Typing | Scope::Lesson | Scope::Replay | Scope::Retrying | Scope::Offline => 1,
             Scope::CanEdit | Scope::SchemeChoice | Scope::Wire => 2,
-            Scope::Compare | Scope::Matrix | Scope::Lab | Scope::Roster => 3,
+            Scope::Compare | Scope::Matrix | Scope::Oracle | Scope::Lab | Scope::Roster => 3,
             Scope::Browsing => 4,
             Scope::Always => 5,
         }
@@ -244,7 +257,7 @@ pub fn lookup(key: &KeyEvent, ctx: &Context) -> Option<Action> {
 /// Bindings the help popup lists: those that are not a second key for an action already
 /// listed under a combined label (`1-4`, `[ ]`, `↑↓ j k`, `PgUp PgDn`, `← →`).
 pub fn listed() -> impl Iterator<Item = &'static Binding> {
-    const FOLDED: [&str; 7] = ["2", "3", "4", "[", "↓", "PgDn", "→"];
+    const FOLDED: [&str; 8] = ["2", "3", "4", "[", "↓", "PgDn", "→", "-"];
     BINDINGS.iter().filter(|b| !FOLDED.contains(&b.label))
 }
 
@@ -317,6 +330,7 @@ mod tests {
         scheme_choice: true,
         compare: false,
         matrix: false,
+        oracle: false,
         wire: true,
         held: false,
         can_edit: true,
@@ -420,7 +434,32 @@ mod tests {
             lookup(&key(KeyCode::Char('o')), &server),
             Some(Action::SortClients)
         );
-        assert_eq!(lookup(&key(KeyCode::Char('o')), &BROWSING), None);
+        // Where the man in the middle sits, o is the padding oracle; + and - pace it on the
+        // Oracle tab only.
+        assert_eq!(
+            lookup(&key(KeyCode::Char('o')), &BROWSING),
+            Some(Action::Oracle)
+        );
+        let client = Context {
+            wire: false,
+            ..BROWSING
+        };
+        assert_eq!(lookup(&key(KeyCode::Char('o')), &client), None);
+        assert_eq!(lookup(&key(KeyCode::Char('-')), &BROWSING), None);
+        let oracle = Context {
+            lab: false,
+            wire: false,
+            oracle: true,
+            ..BROWSING
+        };
+        assert_eq!(
+            lookup(&key(KeyCode::Char('-')), &oracle),
+            Some(Action::Slower)
+        );
+        assert_eq!(
+            lookup(&key(KeyCode::Char('+')), &oracle),
+            Some(Action::Faster)
+        );
         let ctrl_r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL);
         let retrying = Context {
             typing: true,

@@ -306,6 +306,34 @@ pub const BINDINGS: &[Binding] = &[
         Action::DropHeld
     ),
     binding!(
+        "o",
+        "padding oracle: read the held or selected message",
+        Wire,
+        Some("oracle"),
+        [(KeyCode::Char('o'), NONE)],
+        Action::Oracle
+    ),
+    binding!(
+        "+ -",
+        "pace: faster, slower (down to 1 query/s)",
+        Oracle,
+        Some("pace"),
+        [
+            (KeyCode::Char('+'), NONE),
+            (KeyCode::Char('+'), SHIFT),
+            (KeyCode::Char('='), NONE)
+        ],
+        Action::Faster
+    ),
+    binding!(
+        "-",
+        "slower",
+        Oracle,
+        None,
+        [(KeyCode::Char('-'), NONE)],
+        Action::Slower
+    ),
+    binding!(
         "\\",
         "zoom the pane, and back",
         Lab,

@@ -144,6 +144,15 @@ impl App {
             }
             .render(area, buf),
             Pane::Picture => view::PicturePane { theme }.render(area, buf),
+            Pane::Oracle => view::OraclePane {
+                snapshot: &self.tabs.oracle.live().snapshot(),
+                pace: self.tabs.oracle.live().pace(),
+                aim: self.tabs.oracle.aim(),
+                idle: &view::ORACLE_IDLE,
+                focused: false,
+                theme,
+            }
+            .render(area, buf),
             Pane::Narration => {
                 if let Some(lesson) = &self.lesson {
                     view::NarrationPane { lesson, theme }.render(area, buf);

@@ -185,8 +185,8 @@ impl App {
             Event::Armed { .. } => self.on_armed(),
             // The man in the middle armed the padding oracle: a lesson's message goes now.
             Event::Oracle(crate::net::OracleEvent::Armed { .. }) => self.on_armed(),
-            // The Oracle tab is not drawn yet; the attack front ends print these, and the Log
-            // pane shows how each attack ended.
+            // The Oracle tab draws from the attack's own live view, which sees every question;
+            // these events are for headless front ends and recordings.
             Event::Oracle(_) => {}
             Event::Unsent { reason, .. } => {
                 self.ui.show_error(format!("message not sent: {reason}"));
@@ -285,6 +285,7 @@ impl App {
             Frame::Data { seq, sealed: wire } => {
                 let journey = self.timeline.journeys_mut().entry((conn, direction, seq));
                 journey.on_wire = Some(Kept::new(&wire));
+                journey.via = Some(peer.id);
                 journey.held = fate.held();
                 if let Some(hold) = fate.held() {
                     // A held message proves the switch is on, whatever the screen last knew (a

@@ -115,6 +115,11 @@ impl App {
         &self.attacker
     }
 
+    /// The Oracle tab's attack.
+    pub fn oracle(&self) -> &super::tabs::OracleBoard {
+        &self.tabs.oracle
+    }
+
     /// The UI's own state (tab, focus, popup, error).
     pub fn ui(&self) -> &UiState {
         &self.ui
@@ -172,6 +177,7 @@ impl App {
             scheme_choice: mode == Mode::Demo && lab && self.lesson.is_none(),
             compare: self.ui.tab() == Tab::Compare,
             matrix: self.ui.tab() == Tab::Matrix,
+            oracle: self.ui.tab() == Tab::Oracle,
             wire: mode.has_wire() && lab,
             held: !self.attacker.held.is_empty(),
             can_edit: mode.sender().is_some() && lab,
@@ -273,6 +279,7 @@ impl App {
         let generation = self.session.restart(scheme, exchange, nonce);
         self.timeline.clear();
         self.attacker = Attacker::default();
+        self.tabs.oracle.reset();
         generation
     }
 }

@@ -3,8 +3,10 @@
 //! the drawing benchmark all start from here, so they show what the program shows. Test
 //! scaffolding: built only with the `test-support` feature.
 
+mod oracle;
 mod script;
 
+pub use oracle::{ORACLE_PLAINTEXT, oracle};
 pub use script::{NOW, Script, fixed_key};
 
 use super::app::App;
@@ -174,6 +176,16 @@ pub fn screenshots(cells: Vec<Cell>) -> Vec<Shot> {
             name: "picture",
             app: picture(),
             size: (140, 30),
+        },
+        Shot {
+            name: "oracle-mid-attack",
+            app: oracle(Scheme::Cbc, Some(300), 4),
+            size: (140, 36),
+        },
+        Shot {
+            name: "oracle-recovered",
+            app: oracle(Scheme::Cbc, None, 0),
+            size: (140, 36),
         },
         Shot {
             name: "help",

@@ -69,7 +69,7 @@ enum Spelling {
     Full,
     /// The key exchange in a few words.
     Short,
-    /// And the protocol only when it is not the lab's own.
+    /// And the protocol only when it is not the lab's own, the tabs closer together.
     Shorter,
     /// And only the current tab, with where it stands among the others.
     Shortest,
@@ -125,23 +125,29 @@ impl Header<'_> {
     fn tabs(&self, spelling: Spelling) -> Vec<Span<'static>> {
         let theme = self.theme;
         let current = theme.selected().add_modifier(Modifier::BOLD);
+        let tabs = Tab::of(self.session.mode());
         if spelling == Spelling::Shortest {
-            let at = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0) + 1;
+            let at = tabs.iter().position(|t| *t == self.tab).unwrap_or(0) + 1;
             return vec![
                 Span::styled(format!(" {} ", self.tab.title()), current),
-                Span::styled(format!(" {at}/{} ", Tab::ALL.len()), theme.dim()),
+                Span::styled(format!(" {at}/{} ", tabs.len()), theme.dim()),
             ];
         }
-        Tab::ALL
-            .iter()
+        // Closer together, every tab's name still fits at 80 columns.
+        let pad = if spelling == Spelling::Shorter {
+            ""
+        } else {
+            " "
+        };
+        tabs.iter()
             .flat_map(|tab| {
-                let style = if *tab == self.tab {
-                    current
+                let (style, pad) = if *tab == self.tab {
+                    (current, " ")
                 } else {
-                    theme.dim()
+                    (theme.dim(), pad)
                 };
                 [
-                    Span::styled(format!(" {} ", tab.title()), style),
+                    Span::styled(format!("{pad}{}{pad}", tab.title()), style),
                     Span::raw(" "),
                 ]
             })

@@ -8,6 +8,7 @@ pub mod hex;
 pub(crate) mod history;
 mod matrix;
 mod narration;
+pub mod oracle;
 pub(crate) mod panes;
 mod picture;
 mod popup;
@@ -18,6 +19,17 @@ pub(crate) use clients::ClientsPane;
 pub(crate) use compare::ComparePane;
 pub(crate) use matrix::MatrixPane;
 pub(crate) use narration::{NarrationPane, height as narration_height};
+pub use oracle::OraclePane;
+
+/// What the Oracle tab says before any attack.
+pub(crate) const ORACLE_IDLE: [&str; 3] = [
+    "No attack yet. On the Lab tab, send a message, select it in History (or hold one with x), \
+     and press o: the padding oracle reads it through the victim's own connection, from the \
+     server's verdicts alone.",
+    "Under cbc it recovers the plaintext, even under a pre-shared or agreed key; under fernet, \
+     gcm and chacha every question is rejected by the tag, and it fails after 256.",
+    "+ and - set the pace: full speed, or slow enough to follow one question at a time.",
+];
 pub(crate) use picture::PicturePane;
 pub(crate) use popup::{HelpPopup, TamperPopup};
 pub(crate) use wire::WirePane;

@@ -1,0 +1,148 @@
+//! The Oracle tab and the attack screen in the real binary, in a pseudo-terminal: the demo
+//! under cbc, a message typed and sent, `o` on it, and the recovered plaintext read off the
+//! screen; `+`/`-` slowing the attack, shown on the tab; and `cipherlab attack padding-oracle`
+//! without `--headless` against a real server, quit with `q`, the terminal restored.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use cipherlab::crypto::{Cipher, Key, Scheme};
+use common::process::Proc;
+use common::pty::Pty;
+
+/// The demo, switched to cbc with `2`, after the client has connected.
+fn demo_under_cbc() -> Pty {
+    let mut pty = Pty::spawn(&[], 120, 36, &[]);
+    pty.wait_for("client: connected");
+    pty.send(b"2");
+    pty.wait_for("demo · cbc");
+    pty.wait_for("client: connected");
+    pty
+}
+
+/// Types `text` (i first: keys are commands), sends it, waits for its verdict, and goes back
+/// to commands.
+fn send(pty: &mut Pty, text: &str) {
+    pty.send(b"i");
+    pty.wait_for("TYPING");
+    pty.send(text.as_bytes());
+    pty.send(b"\r");
+    pty.wait_for("unauthenticated");
+    pty.send(b"\x1b");
+    pty.wait_for("q quit");
+}
+
+#[test]
+fn o_in_the_demo_reads_the_client_message_on_the_oracle_tab() {
+    let mut pty = demo_under_cbc();
+    send(&mut pty, "launch at dawn, tell no one");
+    // The footer offers o where the man in the middle sits.
+    assert!(pty.parser.screen().contents().contains("o oracle"));
+    pty.send(b"o");
+    let screen = pty.wait_for("✔ recovered without the key");
+    assert!(
+        screen.contains("✔ recovered without the key: \"launch at dawn, tell no one\""),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("27 bytes recovered from a 48-byte message"),
+        "{screen}"
+    );
+    pty.send(b"q");
+    assert!(pty.wait_exit().success());
+    assert!(!pty.parser.screen().alternate_screen());
+}
+
+/// The number after `queries ` on the screen.
+fn queries(screen: &str) -> u64 {
+    let at = screen.find("queries ").expect("a query count") + "queries ".len();
+    screen[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn minus_slows_the_oracle_to_a_few_queries_a_second_and_plus_lets_it_finish() {
+    let mut pty = demo_under_cbc();
+    send(&mut pty, "slow for the class");
+    // On the Oracle tab (`[` wraps to it), - five times: 10,000, 1,000, 100, 20, 4 a second.
+    pty.send(b"[");
+    pty.wait_for("pace: full speed");
+    for _ in 0..5 {
+        pty.send(b"-");
+    }
+    pty.wait_for("pace: 4 queries/s");
+    pty.send(b"]");
+    pty.wait_for("o oracle");
+    pty.send(b"o");
+    pty.wait_for("working C");
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_millis(1500));
+    let screen = pty.wait_for("pace: 4 queries/s");
+    let asked = queries(&screen);
+    let seconds = started.elapsed().as_secs_f64() + 0.5;
+    assert!(
+        asked >= 1 && asked as f64 <= 4.0 * seconds + 2.0,
+        "{asked} queries in about {seconds:.1} s at 4 a second\n{screen}"
+    );
+    // Back to full speed: the rest goes at once.
+    for _ in 0..5 {
+        pty.send(b"+");
+    }
+    let screen = pty.wait_for("✔ recovered without the key");
+    assert!(screen.contains("\"slow for the class\""), "{screen}");
+    assert!(screen.contains("pace: full speed"), "{screen}");
+    pty.send(b"\x03");
+    assert!(pty.wait_exit().success());
+}
+
+#[test]
+fn the_attack_screen_shows_the_oracle_view_and_q_restores_the_terminal() {
+    let key = Key::generate(Scheme::Cbc).unwrap();
+    let key_text = format!("hex:{}", hex::encode(key.as_bytes()));
+    let mut server = Proc::cipherlab(
+        &[
+            "server",
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--scheme",
+            "cbc",
+            "--key-exchange",
+            "psk",
+            "--key",
+            &key_text,
+        ],
+        &[],
+    );
+    let addr = format!("127.0.0.1:{}", server.port());
+    let message = hex::encode(Cipher::new(&key).seal(b"read on a real screen").unwrap());
+    let mut pty = Pty::spawn(
+        &[
+            "attack",
+            "padding-oracle",
+            "--connect",
+            &addr,
+            "--message",
+            &message,
+        ],
+        80,
+        24,
+        &[],
+    );
+    let screen = pty.wait_for("✔ recovered without the key");
+    assert!(screen.contains("\"read on a real screen\""), "{screen}");
+    assert!(screen.contains("q quit  + - pace"), "{screen}");
+    pty.send(b"q");
+    let status = pty.wait_exit();
+    assert!(status.success(), "recovered: exit 0, {status:?}");
+    assert!(!pty.parser.screen().alternate_screen());
+    assert!(!pty.parser.screen().hide_cursor());
+    server.kill();
+}
