@@ -19,12 +19,20 @@ pub(crate) struct Names {
 pub(crate) struct Claim {
     names: Arc<Names>,
     name: String,
+    asked: String,
 }
 
 impl Claim {
     /// The name the connection goes by.
     pub(crate) fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The name the HELLO asked for (within [`MAX_NAME`]), suffix or not: whose exercise
+    /// material this is, so that a student's attack run beside their client (listed as
+    /// `alice-2`) meets alice's material.
+    pub(crate) fn asked(&self) -> &str {
+        &self.asked
     }
 }
 
@@ -53,6 +61,7 @@ impl Names {
         Claim {
             names: Arc::clone(self),
             name,
+            asked: with_suffix(wanted, 1),
         }
     }
 }

@@ -55,8 +55,7 @@ pub enum Check {
 }
 
 impl Check {
-    /// Whether the check looks at the student's messages (each one is a try), rather than
-    /// at their answers.
+    /// Whether the check looks at the student's messages, rather than at their answers.
     pub fn on_messages(&self) -> bool {
         matches!(
             self,
