@@ -286,7 +286,10 @@ pub fn client_config(args: &ClientArgs) -> Result<(ClientConfig, Vec<String>), S
         connect: address(args.connect.as_ref(), wire, scheme),
         scheme,
         name,
-        keyless: key.is_none() && (!args.send_wire.is_empty() || !args.answers.is_empty()),
+        // A student on the screen joins an exercise without the key, as `--send-wire` and
+        // `--answer` do headless: the Exercise pane is played without it.
+        keyless: key.is_none()
+            && (!args.headless || !args.send_wire.is_empty() || !args.answers.is_empty()),
         key,
         ttl: args.ttl,
         nonce,

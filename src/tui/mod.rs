@@ -8,6 +8,7 @@ pub mod attacker;
 pub mod board;
 pub mod clients;
 pub mod compare;
+pub mod exercise;
 pub mod journey;
 pub mod layout;
 pub mod lesson;

@@ -536,9 +536,41 @@ async fn handle(
                 app.show_error("no client to reconnect");
             }
         }
+        Request::SendWire(wire) => {
+            let command = crate::net::ClientCommand::SendWire(wire);
+            if !client_takes(topology, command).await {
+                app.show_error("cannot send: the client is not running");
+            }
+        }
+        Request::Answer(text) => {
+            let command = crate::net::ClientCommand::Answer(text);
+            if !client_takes(topology, command).await {
+                app.show_error("cannot answer: the client is not running");
+            }
+        }
+        Request::Notice(text) => {
+            let sent = match topology {
+                Some(topology) => {
+                    let command = crate::net::ServerCommand::Notice(text);
+                    topology.command_server(command).await
+                }
+                None => false,
+            };
+            if !sent {
+                app.show_error("cannot send the notice: the server is not running");
+            }
+        }
         // Taken apart by the event loop before it gets here.
         Request::Later(_, request) => Box::pin(handle(*request, topology, tx, cells, app)).await,
         // Only a replay has a player to ask; live, there is nothing to pause.
         Request::Playback(_) => {}
+    }
+}
+
+/// Passes `command` to the topology's client; whether one took it.
+async fn client_takes(topology: &Option<Topology>, command: crate::net::ClientCommand) -> bool {
+    match topology {
+        Some(topology) => topology.command_client(command).await,
+        None => false,
     }
 }

@@ -80,6 +80,16 @@ pub enum Action {
     StopReconnecting,
     /// Client: try the server again after the client stopped.
     Reconnect,
+    /// Client with an exercise: open the answer prompt.
+    Answer,
+    /// Answer prompt: send the ANSWER.
+    SendAnswer,
+    /// Answer prompt: close it and forget the answer.
+    CancelAnswer,
+    /// Client with an exercise: the editor sends wire bytes typed in hex, or sealed text.
+    ToggleWireHex,
+    /// Server: type a NOTICE for every client.
+    Notice,
 }
 
 /// Where a key binding applies.
@@ -113,6 +123,10 @@ pub enum Scope {
     Retrying,
     /// A client that has stopped, even while typing.
     Offline,
+    /// A client whose server set an exercise, when no text is being typed.
+    Exercise,
+    /// While typing an answer in the Exercise pane.
+    Answering,
 }
 
 /// What decides which bindings apply.
@@ -146,16 +160,22 @@ pub struct Context {
     pub retrying: bool,
     /// The client has stopped (it gave up, was told to stop, or the server closed for good).
     pub offline: bool,
+    /// The client's server set an exercise (the Exercise pane shows it).
+    pub exercise: bool,
+    /// An answer is being typed in the Exercise pane.
+    pub answering: bool,
 }
 
 impl Scope {
     /// Whether a binding with this scope applies in `ctx`.
     pub fn applies(self, ctx: &Context) -> bool {
-        let browsing = !ctx.typing && !ctx.popup;
+        let browsing = !ctx.typing && !ctx.answering && !ctx.popup;
         match self {
             Scope::Always => true,
             Scope::Browsing => browsing,
             Scope::Typing => ctx.typing && !ctx.popup,
+            Scope::Answering => ctx.answering && !ctx.popup,
+            Scope::Exercise => browsing && ctx.exercise,
             Scope::Lab => browsing && ctx.lab,
             Scope::SchemeChoice => browsing && ctx.scheme_choice,
             Scope::Compare => browsing && ctx.compare,
@@ -174,6 +194,8 @@ impl Scope {
     pub fn heading(self) -> &'static str {
         match self {
             Scope::Typing => "While typing (other keys are text)",
+            Scope::Answering => "While answering (other keys are text)",
+            Scope::Exercise => "The exercise",
             Scope::Always => "Anywhere",
             Scope::Browsing => "When not typing",
             Scope::Lab | Scope::CanEdit => "The Lab tab",
@@ -192,8 +214,13 @@ impl Scope {
     /// what works everywhere, so that at 80 columns the keys of the moment are the ones seen.
     fn footer_rank(self) -> u8 {
         match self {
-            Scope::Typing | Scope::Lesson | Scope::Replay | Scope::Retrying | Scope::Offline => 1,
-            Scope::CanEdit | Scope::SchemeChoice | Scope::Wire => 2,
+            Scope::Typing
+            | Scope::Answering
+            | Scope::Lesson
+            | Scope::Replay
+            | Scope::Retrying
+            | Scope::Offline => 1,
+            Scope::Exercise | Scope::CanEdit | Scope::SchemeChoice | Scope::Wire => 2,
             Scope::Compare | Scope::Matrix | Scope::Lab | Scope::Roster => 3,
             Scope::Browsing => 4,
             Scope::Always => 5,
@@ -253,6 +280,7 @@ pub fn listed() -> impl Iterator<Item = &'static Binding> {
 pub fn help_groups(ctx: &Context) -> Vec<(&'static str, Vec<&'static Binding>)> {
     let here = Context {
         typing: false,
+        answering: false,
         popup: false,
         ..*ctx
     };
@@ -261,6 +289,7 @@ pub fn help_groups(ctx: &Context) -> Vec<(&'static str, Vec<&'static Binding>)> 
     let mut here: Vec<&Binding> = listed()
         .filter(|b| match b.scope {
             Scope::Typing => typing_here,
+            Scope::Answering => ctx.exercise,
             scope => scope.applies(&here),
         })
         .collect();
@@ -325,6 +354,8 @@ mod tests {
         roster: false,
         retrying: false,
         offline: false,
+        exercise: false,
+        answering: false,
     };
 
     #[test]

@@ -3,8 +3,10 @@
 //! the drawing benchmark all start from here, so they show what the program shows. Test
 //! scaffolding: built only with the `test-support` feature.
 
+mod class;
 mod script;
 
+pub use class::{class, student};
 pub use script::{NOW, Script, fixed_key};
 
 use super::app::App;
@@ -174,6 +176,16 @@ pub fn screenshots(cells: Vec<Cell>) -> Vec<Shot> {
             name: "picture",
             app: picture(),
             size: (140, 30),
+        },
+        Shot {
+            name: "class-exercise",
+            app: class(),
+            size: (120, 36),
+        },
+        Shot {
+            name: "student-exercise",
+            app: student(),
+            size: (80, 24),
         },
         Shot {
             name: "help",

@@ -4,6 +4,7 @@
 pub(crate) mod chrome;
 mod clients;
 mod compare;
+pub(crate) mod exercise;
 pub mod hex;
 pub(crate) mod history;
 mod matrix;
@@ -19,7 +20,7 @@ pub(crate) use compare::ComparePane;
 pub(crate) use matrix::MatrixPane;
 pub(crate) use narration::{NarrationPane, height as narration_height};
 pub(crate) use picture::PicturePane;
-pub(crate) use popup::{HelpPopup, TamperPopup};
+pub(crate) use popup::{HelpPopup, NoticePopup, TamperPopup};
 pub(crate) use wire::WirePane;
 
 use ratatui::buffer::{Buffer, CellWidth};
