@@ -366,3 +366,68 @@ fn a_malformed_exercise_file_is_refused_naming_the_line() {
         .to_string();
     assert!(err.contains("line 2") && err.contains("flavour"), "{err}");
 }
+
+/// The secret `cipherlab attack byte-at-a-time --name NAME` recovers from the server at `addr`.
+fn recovered_by_attack_as(name: &str, addr: &str) -> String {
+    let mut attack = common::process::Proc::cipherlab(
+        &[
+            "attack",
+            "byte-at-a-time",
+            "--connect",
+            addr,
+            "--name",
+            name,
+            "--headless",
+        ],
+        &[],
+    );
+    let done = attack.event("oracle-done");
+    done["plaintext"].as_str().unwrap().to_owned()
+}
+
+/// What `client --headless --name NAME --answer ANSWER` hears back.
+fn result_for(name: &str, addr: &str, answer: &str) -> serde_json::Value {
+    let mut client = common::process::Proc::cipherlab(
+        &[
+            "client",
+            "--headless",
+            "--connect",
+            addr,
+            "--name",
+            name,
+            "--answer",
+            answer,
+        ],
+        &[],
+    );
+    client.event("result")
+}
+
+#[test]
+fn an_attack_run_with_name_meets_that_students_secret_and_their_answer_solves_it() {
+    let mut server = common::process::Proc::cipherlab(
+        &[
+            "server",
+            "--headless",
+            "--exercise",
+            "byte-at-a-time",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    let addr = format!("127.0.0.1:{}", server.port());
+    let bobs = recovered_by_attack_as("bob", &addr);
+    let alices = recovered_by_attack_as("alice", &addr);
+    assert_eq!(bobs.len(), cipherlab::net::exercise::SECRET_LEN, "{bobs}");
+    assert_ne!(bobs, alices, "each student meets their own secret");
+    let result = result_for("bob", &addr, &bobs);
+    assert_eq!(result["result"], "correct", "{result}");
+    let result = result_for("alice", &addr, &bobs);
+    assert_eq!(result["result"], "incorrect", "{result}");
+    let solved = server.wait_json("bob's solve", |v| {
+        v["event"] == "progress" && v["name"] == "bob" && v["state"] == "solved"
+    });
+    // The attack's questions were bob's tries too.
+    assert!(solved["tries"].as_u64().unwrap() > 16, "{solved}");
+}
