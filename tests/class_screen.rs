@@ -282,6 +282,13 @@ async fn n_sends_a_notice_that_every_students_screen_shows() {
         },
     )
     .await;
+    press(&mut instructor, KeyCode::Char('?'));
+    let text = screen(&instructor, 120, 36);
+    assert!(
+        text.contains("notice to every client"),
+        "the help lists n:\n{text}"
+    );
+    press(&mut instructor, KeyCode::Esc);
     // `n`, the line, Enter: the screen asks for a NOTICE, which the runtime passes on.
     press(&mut instructor, KeyCode::Char('n'));
     let text = screen(&instructor, 120, 36);
