@@ -85,10 +85,79 @@ fn a_student_reads_the_task_answers_after_a_and_sees_the_result() {
         v["event"] == "progress" && v["name"] == "alice" && v["state"] == "solved"
     });
     assert!(solved["tries"].as_u64().unwrap() > 100, "{solved}");
+    // `w`, then the material pasted back as the terminal copied it, in two rows (a bracketed
+    // paste, its line break an Enter): the bytes go as they are, and the server opens what it
+    // sealed.
+    pty.send(b"w");
+    pty.wait_for("wire bytes in hex · i to type");
+    let (first, second) = material.split_at(material.len() / 2);
+    pty.send(b"i");
+    pty.wait_for("TYPING");
+    assert!(pty.parser.screen().bracketed_paste(), "pastes arrive whole");
+    pty.send(format!("\x1b[200~{first}\r\n{second}\x1b[201~").as_bytes());
+    pty.send(b"\r");
+    let received = server.wait_json("the wire bytes", |v| v["event"] == "received");
+    assert_eq!(received["wire_hex"], material.as_str(), "{received}");
+    assert!(
+        received["plaintext"].as_str().unwrap().contains("alice"),
+        "{received}"
+    );
+    pty.wait_for("unauthenticated");
+    // Esc alone (an Esc followed at once by q reads as Alt-q), then q quits.
+    pty.send(b"\x1b");
+    pty.wait_for("q quit");
     pty.send(b"q");
     assert!(pty.wait_exit().success());
     assert!(
         !pty.parser.screen().alternate_screen(),
         "the terminal is restored"
     );
+}
+
+#[test]
+fn the_instructor_presses_n_and_every_client_hears_the_notice() {
+    let mut pty = Pty::spawn(
+        &[
+            "server",
+            "--exercise",
+            "rewrite-role",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        120,
+        36,
+        &[],
+    );
+    let addr = format!("127.0.0.1:{}", pty.listening_port());
+    let mut class: Vec<Proc> = ["alice", "bob", "carol"]
+        .iter()
+        .map(|name| {
+            // A headless student is let on without the key when it has an answer to give.
+            let args = [
+                "client",
+                "--headless",
+                "--connect",
+                &addr,
+                "--name",
+                name,
+                "--answer",
+                "a guess",
+            ];
+            Proc::cipherlab_typing(&args, &[])
+        })
+        .collect();
+    for student in &mut class {
+        student.event("task");
+    }
+    pty.wait_for("3 clients");
+    pty.send(b"n");
+    pty.wait_for("Notice — to all 3 clients connected");
+    pty.send(b"pens down in five minutes\r");
+    pty.wait_for("notice sent to 3 clients: pens down in five minutes");
+    for student in &mut class {
+        let notice = student.event("notice");
+        assert_eq!(notice["text"], "pens down in five minutes", "{notice}");
+    }
+    pty.send(b"q");
+    assert!(pty.wait_exit().success());
 }

@@ -6,6 +6,7 @@ pub mod action;
 pub mod app;
 pub mod attacker;
 pub mod board;
+mod classroom;
 pub mod clients;
 pub mod compare;
 pub mod exercise;

@@ -12,7 +12,10 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
 use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    EventStream,
+};
 use ratatui::crossterm::execute;
 use ratatui::style::Color;
 use tokio::net::TcpListener;
@@ -258,10 +261,11 @@ pub async fn run(
     };
 
     let mut terminal = ratatui::try_init()?;
-    execute!(io::stdout(), EnableMouseCapture)?;
+    // A paste arrives whole (material copied in several rows is one paste, not rows and Enters).
+    execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(io::stdout(), DisableMouseCapture);
+        let _ = execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
         previous(info);
     }));
     let mut driver = Driver {
@@ -275,7 +279,7 @@ pub async fn run(
     }
     let queues = Queues { tx, rx, replay_rx };
     let result = event_loop(&mut terminal, &mut app, driver, queues).await;
-    let _ = execute!(io::stdout(), DisableMouseCapture);
+    let _ = execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
     result.map(|()| ExitCode::SUCCESS)
 }
@@ -536,41 +540,12 @@ async fn handle(
                 app.show_error("no client to reconnect");
             }
         }
-        Request::SendWire(wire) => {
-            let command = crate::net::ClientCommand::SendWire(wire);
-            if !client_takes(topology, command).await {
-                app.show_error("cannot send: the client is not running");
-            }
-        }
-        Request::Answer(text) => {
-            let command = crate::net::ClientCommand::Answer(text);
-            if !client_takes(topology, command).await {
-                app.show_error("cannot answer: the client is not running");
-            }
-        }
-        Request::Notice(text) => {
-            let sent = match topology {
-                Some(topology) => {
-                    let command = crate::net::ServerCommand::Notice(text);
-                    topology.command_server(command).await
-                }
-                None => false,
-            };
-            if !sent {
-                app.show_error("cannot send the notice: the server is not running");
-            }
+        Request::SendWire(_) | Request::Answer(_) | Request::Notice(_) => {
+            super::classroom::handle(request, topology, app).await;
         }
         // Taken apart by the event loop before it gets here.
         Request::Later(_, request) => Box::pin(handle(*request, topology, tx, cells, app)).await,
         // Only a replay has a player to ask; live, there is nothing to pause.
         Request::Playback(_) => {}
-    }
-}
-
-/// Passes `command` to the topology's client; whether one took it.
-async fn client_takes(topology: &Option<Topology>, command: crate::net::ClientCommand) -> bool {
-    match topology {
-        Some(topology) => topology.command_client(command).await,
-        None => false,
     }
 }

@@ -25,7 +25,26 @@ impl App {
             TermEvent::Key(key) if key.kind == KeyEventKind::Press => self.on_key(*key, event),
             TermEvent::Mouse(mouse) => self.on_mouse(*mouse),
             TermEvent::Resize(w, h) => self.ui.resize(*w, *h),
+            TermEvent::Paste(text) => self.on_paste(text),
             _ => {}
+        }
+    }
+
+    /// A paste goes whole into whatever takes text now, its line breaks made spaces: every
+    /// editor is one line, and an Enter inside a paste must not send half of it.
+    fn on_paste(&mut self, text: &str) {
+        let ctx = self.context();
+        let input = match self.ui.popup_mut() {
+            Some(Popup::Tamper(form)) => &mut form.input,
+            Some(Popup::Notice(input)) => input,
+            Some(Popup::Help) => return,
+            None if ctx.answering => self.exercise.answer_mut(),
+            None if ctx.typing => &mut self.editor,
+            None => return,
+        };
+        for c in text.chars() {
+            let c = if c.is_control() { ' ' } else { c };
+            input.handle(tui_input::InputRequest::InsertChar(c));
         }
     }
 
