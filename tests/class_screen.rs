@@ -127,6 +127,12 @@ fn w_sends_hex_typed_in_the_editor_as_wire_bytes_and_bad_hex_is_refused_by_name(
     press(&mut app, KeyCode::Char('w'));
     press(&mut app, KeyCode::Char('i'));
     type_text(&mut app, "00 fz");
+    let text = screen(&app, 80, 24);
+    assert!(
+        text.contains("Enter send wire bytes"),
+        "the footer says what Enter does:\n{text}"
+    );
+    assert!(!text.contains("seal and send"), "{text}");
     press(&mut app, KeyCode::Enter);
     let text = screen(&app, 80, 24);
     assert!(
@@ -143,6 +149,41 @@ fn w_sends_hex_typed_in_the_editor_as_wire_bytes_and_bad_hex_is_refused_by_name(
         [Request::SendWire(wire)] => assert_eq!(&wire[..], &[0x00, 0xff]),
         other => panic!("{other:?}"),
     }
+    // What the client reports of those bytes: History lists them by their hex, with the
+    // server's verdict, and the Plaintext pane says there is no plaintext to show.
+    let peer = cipherlab::net::Peer {
+        id: 0,
+        addr: ([127, 0, 0, 1], 12_345).into(),
+    };
+    let sealed = bytes::Bytes::from_static(&[0x00, 0xff]);
+    app.on_net(
+        0,
+        Role::Client,
+        Event::SentWire {
+            peer,
+            seq: 1,
+            sealed,
+        },
+    );
+    let verdict = cipherlab::crypto::Verdict::Unauthenticated;
+    app.on_net(
+        0,
+        Role::Client,
+        Event::Verdict {
+            peer,
+            seq: 1,
+            verdict,
+        },
+    );
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("#1  wire 00ff"), "{text}");
+    // At 80×24 the Plaintext pane has the editor's row only; taller, the message's too.
+    let roomy = screen(&app, 120, 36);
+    assert!(
+        roomy.contains("sent as wire bytes typed in hex: no plaintext here"),
+        "{roomy}"
+    );
+    assert!(text.contains("unauthenticated"), "{text}");
     // Back to sealed text: Enter seals again.
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('w'));

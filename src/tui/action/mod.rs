@@ -127,6 +127,8 @@ pub enum Scope {
     Exercise,
     /// While typing an answer in the Exercise pane.
     Answering,
+    /// While typing wire bytes in hex in the editor (`w`).
+    TypingHex,
 }
 
 /// What decides which bindings apply.
@@ -164,6 +166,8 @@ pub struct Context {
     pub exercise: bool,
     /// An answer is being typed in the Exercise pane.
     pub answering: bool,
+    /// The editor takes wire bytes in hex (`w`).
+    pub wire_hex: bool,
 }
 
 impl Scope {
@@ -175,6 +179,7 @@ impl Scope {
             Scope::Browsing => browsing,
             Scope::Typing => ctx.typing && !ctx.popup,
             Scope::Answering => ctx.answering && !ctx.popup,
+            Scope::TypingHex => ctx.typing && ctx.wire_hex && !ctx.popup,
             Scope::Exercise => browsing && ctx.exercise,
             Scope::Lab => browsing && ctx.lab,
             Scope::SchemeChoice => browsing && ctx.scheme_choice,
@@ -195,6 +200,7 @@ impl Scope {
         match self {
             Scope::Typing => "While typing (other keys are text)",
             Scope::Answering => "While answering (other keys are text)",
+            Scope::TypingHex => "While typing wire bytes in hex",
             Scope::Exercise => "The exercise",
             Scope::Always => "Anywhere",
             Scope::Browsing => "When not typing",
@@ -215,6 +221,7 @@ impl Scope {
     fn footer_rank(self) -> u8 {
         match self {
             Scope::Typing
+            | Scope::TypingHex
             | Scope::Answering
             | Scope::Lesson
             | Scope::Replay
@@ -289,7 +296,7 @@ pub fn help_groups(ctx: &Context) -> Vec<(&'static str, Vec<&'static Binding>)> 
     let mut here: Vec<&Binding> = listed()
         .filter(|b| match b.scope {
             Scope::Typing => typing_here,
-            Scope::Answering => ctx.exercise,
+            Scope::Answering | Scope::TypingHex => ctx.exercise,
             scope => scope.applies(&here),
         })
         .collect();
@@ -315,9 +322,21 @@ pub fn help_groups(ctx: &Context) -> Vec<(&'static str, Vec<&'static Binding>)> 
 /// go.
 pub fn hints(ctx: &Context) -> Vec<(&'static str, &'static str)> {
     let about_held = |b: &&Binding| matches!(b.action, Action::Forward | Action::DropHeld);
+    // A key shows once, as the binding it triggers here (the first that applies).
+    let triggered = |b: &&Binding| {
+        b.keys.iter().all(|key| {
+            BINDINGS
+                .iter()
+                .find(|other| other.scope.applies(ctx) && other.keys.contains(key))
+                .is_some_and(|first| {
+                    (first.label, first.scope, first.action) == (b.label, b.scope, b.action)
+                })
+        })
+    };
     let mut shown: Vec<(&Binding, &str)> = BINDINGS
         .iter()
         .filter(|b| b.scope.applies(ctx) && (ctx.held || !about_held(b)))
+        .filter(triggered)
         .filter_map(|b| b.footer.map(|words| (b, words)))
         .collect();
     shown.sort_by_key(|(b, _)| match b.action {

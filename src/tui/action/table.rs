@@ -116,6 +116,14 @@ pub const BINDINGS: &[Binding] = &[
     ),
     binding!(
         "Enter",
+        "send the hex as wire bytes",
+        TypingHex,
+        Some("send wire bytes"),
+        [(KeyCode::Enter, NONE)],
+        Action::Send
+    ),
+    binding!(
+        "Enter",
         "seal and send the text",
         Typing,
         Some("seal and send"),

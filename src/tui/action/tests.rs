@@ -22,6 +22,7 @@ const BROWSING: Context = Context {
     offline: false,
     exercise: false,
     answering: false,
+    wire_hex: false,
 };
 
 #[test]
@@ -222,4 +223,37 @@ fn the_footer_comes_from_the_same_table() {
         "{labels:?}"
     );
     assert!(!labels.contains(&"s"), "seal again only on the Compare tab");
+}
+
+#[test]
+fn the_footer_shows_a_key_once_as_what_it_does_here() {
+    let hex = Context {
+        typing: true,
+        exercise: true,
+        wire_hex: true,
+        ..BROWSING
+    };
+    assert_eq!(lookup(&key(KeyCode::Enter), &hex), Some(Action::Send));
+    let footer: Vec<&str> = hints(&hex).iter().map(|(_, words)| *words).collect();
+    assert!(footer.contains(&"send wire bytes"), "{footer:?}");
+    assert!(!footer.contains(&"seal and send"), "{footer:?}");
+    let answering = Context {
+        answering: true,
+        exercise: true,
+        ..BROWSING
+    };
+    assert_eq!(
+        lookup(&key(KeyCode::Enter), &answering),
+        Some(Action::SendAnswer)
+    );
+    assert_eq!(
+        lookup(&key(KeyCode::Char('q')), &answering),
+        None,
+        "q is text"
+    );
+    let footer: Vec<&str> = hints(&answering).iter().map(|(_, words)| *words).collect();
+    assert!(
+        footer.contains(&"send answer") && footer.contains(&"cancel"),
+        "{footer:?}"
+    );
 }

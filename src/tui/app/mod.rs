@@ -179,6 +179,7 @@ impl App {
                 && !self.ui.too_small()
                 && !self.replaying(),
             exercise: exercise && !self.replaying(),
+            wire_hex: exercise && self.exercise.wire_hex(),
             answering: answering && !self.replaying(),
             popup: self.ui.popup().is_some(),
             lab,

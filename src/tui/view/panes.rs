@@ -220,6 +220,12 @@ impl Widget for PlaintextPane<'_> {
                 _ if sender && journey.injected => {
                     Line::from(Span::styled("not sent from here: a replay", theme.dim()))
                 }
+                _ if sender && journey.sent.is_some() && journey.plaintext.is_none() => {
+                    Line::from(Span::styled(
+                        "sent as wire bytes typed in hex: no plaintext here",
+                        theme.dim(),
+                    ))
+                }
                 _ => Line::from(Span::styled("not received yet", theme.dim())),
             };
             lines.push(line);
