@@ -107,6 +107,14 @@ fn a_opens_the_answer_prompt_enter_sends_the_answer_and_esc_cancels_it() {
     assert!(!app.context().answering);
     assert!(app.exercise().answer().value().is_empty(), "Esc cancels");
     assert!(app.take_requests().is_empty());
+    // A paste too long to be an answer stays in the prompt, unsent.
+    press(&mut app, KeyCode::Char('a'));
+    app.on_terminal(&TermEvent::Paste("x".repeat(2000)));
+    press(&mut app, KeyCode::Enter);
+    assert!(app.take_requests().is_empty());
+    let text = screen(&app, 120, 36);
+    assert!(text.contains("over the 1024-byte ANSWER limit"), "{text}");
+    press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('a'));
     type_text(&mut app, " k3x9q2m7c4v8b6n5 ");
     press(&mut app, KeyCode::Enter);

@@ -302,6 +302,30 @@ async fn an_oversized_answer_is_refused_by_name_and_others_keep_working() {
 }
 
 #[tokio::test]
+async fn a_clients_own_oversized_answer_is_kept_back_and_its_connection_stays() {
+    let (server, class) = class_server("padding-oracle", None).await;
+    let mut long = student(server.addr, "long");
+    task_of(&mut long).await;
+    answer(&long, &"x".repeat(5000)).await;
+    let unsent = wait_for(&mut long.events, "the refusal", |e| {
+        matches!(e, Event::Unsent { .. })
+    })
+    .await;
+    let Event::Unsent { reason, .. } = unsent else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("over the 1024-byte ANSWER limit"),
+        "{reason}"
+    );
+    answer(&long, &class.secret_for("long")).await;
+    assert!(
+        result_of(&mut long).await.0,
+        "the same connection answers on"
+    );
+}
+
+#[tokio::test]
 async fn an_answer_with_no_exercise_running_gets_its_own_reason() {
     let server = start_server(server_config(Scheme::Cbc, KeyExchange::Psk)).await;
     let mut client = student(server.addr, "early");

@@ -38,6 +38,13 @@ impl App {
             ));
             return;
         }
+        if !crate::net::exercise::answer_fits(self.exercise.answer().value().trim()) {
+            let max = crate::wire::frame::MAX_ANSWER_FRAME;
+            self.ui.show_error(format!(
+                "the answer is over the {max}-byte ANSWER limit (an answer is a secret or a word): not sent; it stays here"
+            ));
+            return;
+        }
         if let Some(answer) = self.exercise.take_answer() {
             self.requests.push(Request::Answer(answer));
         }
