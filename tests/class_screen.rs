@@ -90,6 +90,27 @@ fn the_students_exercise_pane_fits_80x24_and_its_hex_rows_copy_the_material() {
 }
 
 #[test]
+fn a_taller_student_screen_brings_back_the_key_verification_and_log() {
+    let mut app = scenario::student();
+    press(&mut app, KeyCode::Char('a'));
+    type_text(&mut app, "k3x9");
+    let text = screen(&app, 120, 36);
+    insta::assert_snapshot!("student_exercise_answering_120x36", text);
+    for pane in [
+        "Key",
+        "Verification",
+        "Exercise",
+        "Plaintext",
+        "Ciphertext",
+        "History",
+        "Log",
+    ] {
+        assert!(text.contains(pane), "no {pane} pane:\n{text}");
+    }
+    assert!(text.contains("answer> k3x9"), "{text}");
+}
+
+#[test]
 fn a_opens_the_answer_prompt_enter_sends_the_answer_and_esc_cancels_it() {
     let mut app = scenario::student();
     // Keys are commands: `a` opens the prompt, and then keys are text.
