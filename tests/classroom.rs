@@ -15,8 +15,6 @@ use cipherlab::tui::session::{Handshake, SessionView};
 use cipherlab::tui::{App, Mode, scenario};
 use common::process::Proc;
 use common::*;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
@@ -54,41 +52,15 @@ async fn pump(
     app: &mut App,
     events: &mut mpsc::Receiver<Event>,
     what: &str,
-    mut done: impl FnMut(&Event) -> bool,
+    done: impl FnMut(&Event) -> bool,
 ) {
-    let pumped = tokio::time::timeout(DEADLINE, async {
-        while let Some(event) = events.recv().await {
-            let stop = done(&event);
-            app.on_net(0, Role::Server, event);
-            if stop {
-                return true;
-            }
-        }
-        false
-    })
-    .await;
-    assert!(pumped == Ok(true), "no {what}");
-    app.settle();
+    common::screen::pump(app, Role::Server, events, what, done).await;
 }
 
 /// The screen as text, the ephemeral ports masked so that a snapshot holds.
 fn screen(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| frame.render_widget(app, frame.area()))
-        .unwrap();
-    let text = terminal.backend().to_string();
-    let mut masked = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(at) = rest.find("127.0.0.1:") {
-        let (before, after) = rest.split_at(at + "127.0.0.1:".len());
-        masked.push_str(before);
-        let digits = after.chars().take_while(char::is_ascii_digit).count();
-        masked.push_str(&"P".repeat(digits));
-        rest = &after[digits..];
-    }
-    masked.push_str(rest);
-    masked
+    let text = common::screen::drawn(app, width, height);
+    common::screen::mask(&text, "127.0.0.1:", 'P')
 }
 
 /// The status line (the screen's last row but one).

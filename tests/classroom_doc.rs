@@ -118,16 +118,17 @@ fn the_documented_force_command_starts_a_students_client_under_their_login_name(
         .replace("127.0.0.1:7000", &addr);
     let mut cmd = CommandBuilder::new("/bin/sh");
     cmd.args(["-c", &line]);
-    let mut pty = Pty::spawn_command(cmd, 80, 24, &[("USER", "student07")]);
+    let mut pty = Pty::spawn_command(cmd, 120, 36, &[("USER", "student07")]);
     let joined = server.wait_json("student07's connection", |v| {
         v["event"] == "connected" && v["name"] == "student07"
     });
     assert_eq!(joined["scheme"], "cbc");
     // No key and none needed: the student's screen says whose key it holds.
     let screen = pty.wait_for("⚠ not the server's key");
-    // And the exercise's task reached the student's screen.
-    pty.wait_for("padding-oracle");
     assert!(screen.contains("generated"), "{screen}");
+    // And the exercise's task reached the student's screen, with their material.
+    pty.wait_for("Exercise: padding-oracle");
+    pty.wait_for("material, 80 bytes as hex");
     pty.send(b"q");
     assert!(
         pty.wait_exit().success(),
@@ -185,11 +186,41 @@ fn a_student_solves_with_the_guides_commands_and_the_results_file_reads_as_shown
         .find(|b| b[0].starts_with("time,"))
         .expect("the guide shows a results file");
     assert_eq!(csv.lines().next(), Some(shown[0]));
-    let shape = |line: &str| {
+    // (student, event, tries) of each row; the guide cuts the middle with "…".
+    let row = |line: &str| {
         let f: Vec<&str> = line.split(',').collect();
-        (f.len(), f[1].to_owned(), f[4].to_owned(), f[5].to_owned())
+        assert_eq!(f.len(), 7, "{line}");
+        (
+            f[1].to_owned(),
+            f[4].to_owned(),
+            f[5].parse::<u64>().unwrap(),
+        )
     };
-    let got: Vec<_> = csv.lines().skip(1).map(shape).collect();
-    let want: Vec<_> = shown[1..].iter().map(|l| shape(l)).collect();
+    let got: Vec<_> = csv.lines().skip(1).map(row).collect();
+    // Every question of the attack was a try of alice's, and her answer the one after them.
+    let queries = done["queries"].as_u64().unwrap();
+    let mut want: Vec<_> = (1..=queries + 1)
+        .map(|n| ("alice".to_owned(), "attempt".to_owned(), n))
+        .collect();
+    want.push(("alice".into(), "solve".into(), queries + 1));
+    want.push(("bob".into(), "attempt".into(), 1));
     assert_eq!(got, want, "{csv}");
+    let (head, tail) = shown[1..].split_at(shown[1..].iter().position(|l| *l == "…").unwrap());
+    let tail = &tail[1..];
+    assert_eq!(
+        head.iter().map(|l| row(l)).collect::<Vec<_>>(),
+        got[..head.len()]
+    );
+    let shown_tail: Vec<_> = tail.iter().map(|l| row(l)).collect();
+    assert_eq!(
+        shown_tail.iter().map(|r| (&r.0, &r.1)).collect::<Vec<_>>(),
+        got[got.len() - tail.len()..]
+            .iter()
+            .map(|r| (&r.0, &r.1))
+            .collect::<Vec<_>>()
+    );
+    // The sentence under the rows counts the questions the rows show.
+    let questions = shown_tail[0].2 - 1;
+    assert!(GUIDE.contains(&format!("first {questions} tries")));
+    assert!(GUIDE.contains(&format!("`\"queries\":{questions}`")));
 }

@@ -232,14 +232,7 @@ fn quitting_a_recorded_server_records_the_goodbyes() {
         36,
         &[],
     );
-    let screen = pty.wait_for("listening on 127.0.0.1:");
-    let port: String = screen
-        .split("listening on 127.0.0.1:")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
+    let port = pty.listening_port().to_string();
     let mut client = Command::new(env!("CARGO_BIN_EXE_cipherlab"))
         .args([
             "client",

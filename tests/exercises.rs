@@ -349,6 +349,30 @@ async fn an_oversized_answer_is_refused_by_name_and_others_keep_working() {
 }
 
 #[tokio::test]
+async fn a_clients_own_oversized_answer_is_kept_back_and_its_connection_stays() {
+    let (server, class) = class_server("padding-oracle", None).await;
+    let mut long = student(server.addr, "long");
+    task_of(&mut long).await;
+    answer(&long, &"x".repeat(5000)).await;
+    let unsent = wait_for(&mut long.events, "the refusal", |e| {
+        matches!(e, Event::Unsent { .. })
+    })
+    .await;
+    let Event::Unsent { reason, .. } = unsent else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("over the 1024-byte ANSWER limit"),
+        "{reason}"
+    );
+    answer(&long, &class.secret_for("long")).await;
+    assert!(
+        result_of(&mut long).await.0,
+        "the same connection answers on"
+    );
+}
+
+#[tokio::test]
 async fn an_answer_with_no_exercise_running_gets_its_own_reason() {
     let server = start_server(server_config(Scheme::Cbc, KeyExchange::Psk)).await;
     let mut client = student(server.addr, "early");
@@ -412,4 +436,69 @@ fn a_malformed_exercise_file_is_refused_naming_the_line() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("line 2") && err.contains("flavour"), "{err}");
+}
+
+/// The secret `cipherlab attack byte-at-a-time --name NAME` recovers from the server at `addr`.
+fn recovered_by_attack_as(name: &str, addr: &str) -> String {
+    let mut attack = common::process::Proc::cipherlab(
+        &[
+            "attack",
+            "byte-at-a-time",
+            "--connect",
+            addr,
+            "--name",
+            name,
+            "--headless",
+        ],
+        &[],
+    );
+    let done = attack.event("oracle-done");
+    done["plaintext"].as_str().unwrap().to_owned()
+}
+
+/// What `client --headless --name NAME --answer ANSWER` hears back.
+fn result_for(name: &str, addr: &str, answer: &str) -> serde_json::Value {
+    let mut client = common::process::Proc::cipherlab(
+        &[
+            "client",
+            "--headless",
+            "--connect",
+            addr,
+            "--name",
+            name,
+            "--answer",
+            answer,
+        ],
+        &[],
+    );
+    client.event("result")
+}
+
+#[test]
+fn an_attack_run_with_name_meets_that_students_secret_and_their_answer_solves_it() {
+    let mut server = common::process::Proc::cipherlab(
+        &[
+            "server",
+            "--headless",
+            "--exercise",
+            "byte-at-a-time",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    let addr = format!("127.0.0.1:{}", server.port());
+    let bobs = recovered_by_attack_as("bob", &addr);
+    let alices = recovered_by_attack_as("alice", &addr);
+    assert_eq!(bobs.len(), cipherlab::net::exercise::SECRET_LEN, "{bobs}");
+    assert_ne!(bobs, alices, "each student meets their own secret");
+    let result = result_for("bob", &addr, &bobs);
+    assert_eq!(result["result"], "correct", "{result}");
+    let result = result_for("alice", &addr, &bobs);
+    assert_eq!(result["result"], "incorrect", "{result}");
+    let solved = server.wait_json("bob's solve", |v| {
+        v["event"] == "progress" && v["name"] == "bob" && v["state"] == "solved"
+    });
+    // The attack's questions were bob's tries too.
+    assert!(solved["tries"].as_u64().unwrap() > 16, "{solved}");
 }

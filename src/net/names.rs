@@ -38,12 +38,20 @@ pub(crate) struct Claim {
     name: String,
     wanted: String,
     suffix: usize,
+    asked: String,
 }
 
 impl Claim {
     /// The name the connection goes by.
     pub(crate) fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The name the HELLO asked for (within [`MAX_NAME`]), suffix or not: whose exercise
+    /// material this is, so that a student's attack run beside their client (listed as
+    /// `alice-2`) meets alice's material.
+    pub(crate) fn asked(&self) -> &str {
+        &self.asked
     }
 }
 
@@ -90,6 +98,7 @@ impl Names {
             name,
             wanted: wanted.to_owned(),
             suffix,
+            asked: with_suffix(wanted, 1),
         }
     }
 }

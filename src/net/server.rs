@@ -225,7 +225,9 @@ async fn serve(
         },
     )
     .await;
-    // With an exercise, the student's task and own material follow WELCOME.
+    // With an exercise, the student's task and own material follow WELCOME: theirs by the
+    // name they asked for, even when another of their connections holds it.
+    let name = claim.asked().to_owned();
     let mut desk = None;
     if let Some(class) = &config.class {
         match class.task_for(&name) {

@@ -403,6 +403,23 @@ impl Topology {
         }
     }
 
+    /// Passes a command to the client (an ANSWER, wire bytes). Returns false when there is
+    /// none.
+    pub async fn command_client(&self, command: ClientCommand) -> bool {
+        match &self.client {
+            Some(tx) => tx.send(command).await.is_ok(),
+            None => false,
+        }
+    }
+
+    /// Passes a command to the server (a NOTICE). Returns false when there is none.
+    pub async fn command_server(&self, command: ServerCommand) -> bool {
+        match &self.server {
+            Some(tx) => tx.send(command).await.is_ok(),
+            None => false,
+        }
+    }
+
     /// Passes a command to the man in the middle. Returns false when there is none.
     pub async fn command_mitm(&self, command: MitmCommand) -> bool {
         match &self.mitm {

@@ -12,6 +12,9 @@ use crate::crypto::{Key, KeySource, Opened, Reason, Scheme, Tamper, Verdict, Ver
 use crate::net::{AttackKind, Direction, Event, Fate, Mode, OracleEvent, Peer, Reading, Role};
 use crate::wire::Frame;
 
+mod classroom;
+use classroom::classroom;
+
 /// One line of a recording after the header.
 #[derive(Debug)]
 pub enum Entry {
@@ -240,6 +243,7 @@ fn event(v: &Value) -> Result<Option<Event>, String> {
             earlier_seq: number(v, "earlier_seq")?,
         },
         name if name.starts_with("oracle-") => Event::Oracle(oracle(v, name)?),
+        "task" | "result" | "notice" | "progress" => classroom(v)?,
         other => return Err(format!("unknown event {other:?}")),
     }))
 }

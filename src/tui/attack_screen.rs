@@ -70,6 +70,9 @@ fn context() -> Context {
         roster: false,
         retrying: false,
         offline: false,
+        exercise: false,
+        answering: false,
+        wire_hex: false,
     }
 }
 

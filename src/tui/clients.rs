@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use std::net::IpAddr;
 
 use crate::crypto::Verdict;
+use crate::net::exercise::Progress;
 use crate::net::{Peer, PeerId};
 use crate::tui::journey::MAX_JOURNEYS;
 
@@ -25,6 +26,9 @@ pub enum Sort {
     Activity,
     /// Rejected first, then unauthenticated, authentic, and who has sent nothing.
     Verdict,
+    /// With an exercise running: who solved it first (the quickest first), then who is
+    /// working (the most tries first), so that who has not started sinks to the bottom.
+    Progress,
 }
 
 impl Sort {
@@ -33,7 +37,8 @@ impl Sort {
         match self {
             Sort::Name => Sort::Activity,
             Sort::Activity => Sort::Verdict,
-            Sort::Verdict => Sort::Name,
+            Sort::Verdict => Sort::Progress,
+            Sort::Progress => Sort::Name,
         }
     }
 
@@ -43,6 +48,7 @@ impl Sort {
             Sort::Name => "by name",
             Sort::Activity => "by last activity",
             Sort::Verdict => "by verdict",
+            Sort::Progress => "by progress",
         }
     }
 }
@@ -73,6 +79,8 @@ pub struct ClientRow {
     pub last_verdict: Option<Verdict>,
     /// Whether it is still connected.
     pub connected: bool,
+    /// Where the student stands in the exercise, when one is running.
+    pub progress: Option<Progress>,
     /// Connections the row stands for: 1 on the lab wire, one per message on most seeds.
     pub connections: u64,
     /// Connections open now (a folded row may have several).
@@ -101,6 +109,16 @@ pub struct ClientList {
     /// History can show.
     seed_peers: VecDeque<(PeerId, IpAddr)>,
     clock: u64,
+}
+
+/// Where a student's progress sorts: solved (the quickest first), then working (the most
+/// tries first), then no exercise.
+fn progress_rank(progress: Option<&Progress>) -> (u8, u128) {
+    match progress {
+        Some(Progress::Solved { taken, .. }) => (0, taken.as_millis()),
+        Some(Progress::Working { tries }) => (1, u128::from(u32::MAX - tries)),
+        None => (2, 0),
+    }
 }
 
 /// Where a verdict sorts: what needs the instructor's eye first.
@@ -156,6 +174,9 @@ impl ClientList {
             Sort::Verdict => verdict_rank(a.last_verdict.as_ref())
                 .cmp(&verdict_rank(b.last_verdict.as_ref()))
                 .then_with(by_name),
+            Sort::Progress => progress_rank(a.progress.as_ref())
+                .cmp(&progress_rank(b.progress.as_ref()))
+                .then_with(by_name),
         })
     }
 
@@ -164,9 +185,24 @@ impl ClientList {
         self.sort
     }
 
-    /// Shows the list in the next order; the selection stays on the same client.
+    /// Shows the list in the next order; the selection stays on the same client. Progress
+    /// is in the cycle only while an exercise is running.
     pub fn cycle_sort(&mut self) {
         self.sort = self.sort.next();
+        if self.sort == Sort::Progress && !self.exercise() {
+            self.sort = self.sort.next();
+        }
+    }
+
+    /// Whether any student has exercise progress: an exercise is running.
+    pub fn exercise(&self) -> bool {
+        self.rows.iter().any(|row| row.progress.is_some())
+    }
+
+    /// The row of `peer`'s connection, as it is (a progress report is no activity of its own).
+    pub fn find(&mut self, peer: Peer) -> Option<&mut ClientRow> {
+        let at = self.position(self.key_of(peer))?;
+        Some(&mut self.rows[at])
     }
 
     /// The position, in the order shown, of the row the operator replies to.
@@ -180,6 +216,14 @@ impl ClientList {
     /// Clients connected now.
     pub fn connected(&self) -> usize {
         self.rows.iter().filter(|row| row.connected).count()
+    }
+
+    /// Students who have solved the exercise (connected now or not: a solve is for the run).
+    pub fn solved(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|row| matches!(row.progress, Some(Progress::Solved { .. })))
+            .count()
     }
 
     /// Connected clients that have not sent anything yet.
@@ -228,6 +272,7 @@ impl ClientList {
                 messages_out: 0,
                 last_verdict: None,
                 connected: true,
+                progress: None,
                 connections: 1,
                 live: 1,
                 last_active: self.clock,

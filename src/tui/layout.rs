@@ -45,6 +45,8 @@ pub enum Pane {
     Oracle,
     /// A lesson's narration.
     Narration,
+    /// The student's exercise.
+    Exercise,
 }
 
 impl Pane {
@@ -57,6 +59,7 @@ impl Pane {
             Pane::History => Some(Focus::History),
             Pane::Log => Some(Focus::Log),
             Pane::Clients => Some(Focus::Clients),
+            Pane::Exercise => Some(Focus::Exercise),
             _ => None,
         }
     }
@@ -73,6 +76,8 @@ pub struct LayoutInput {
     pub narration: Option<u16>,
     /// The pane zoomed to the whole body of the Lab tab, if one is (`\`).
     pub zoom: Option<Focus>,
+    /// On a client with an exercise, the rows its pane needs at this width (border included).
+    pub exercise: Option<u16>,
 }
 
 /// The computed layout.
@@ -137,7 +142,10 @@ impl Areas {
                 Some(pane) => panes.push((pane, body)),
                 None => match input.mode {
                     Mode::Demo => demo(body, &mut panes),
-                    Mode::Client => single(body, Role::Client, &mut panes),
+                    Mode::Client => match input.exercise {
+                        Some(needed) => student(body, needed, &mut panes),
+                        None => single(body, Role::Client, &mut panes),
+                    },
                     Mode::Server => server(body, &mut panes),
                     Mode::Mitm => mitm(body, &mut panes),
                 },
@@ -212,9 +220,10 @@ fn zoomed(mode: Mode, focus: Focus) -> Option<Pane> {
         Focus::Ciphertext => Some(Pane::Ciphertext(own)),
         Focus::Wire if mode.has_wire() => Some(Pane::Wire),
         Focus::Clients if mode == Mode::Server => Some(Pane::Clients),
+        Focus::Exercise if mode == Mode::Client => Some(Pane::Exercise),
         Focus::History => Some(Pane::History),
         Focus::Log => Some(Pane::Log),
-        Focus::Wire | Focus::Clients => None,
+        Focus::Wire | Focus::Clients | Focus::Exercise => None,
     }
 }
 
@@ -358,6 +367,48 @@ fn single(body: Rect, role: Role, panes: &mut Vec<(Pane, Rect)>) {
     panes.push((Pane::Ciphertext(role), middle[0]));
     panes.push((Pane::History, middle[1]));
     panes.push((Pane::Log, parts[3]));
+}
+
+/// A student's client with an exercise: the Exercise pane across the top, as tall as its
+/// text needs within what the others can spare, then the editor, then Ciphertext beside
+/// History. At 80×24 the Key, Verification and Log panes give way (History shows each
+/// message's verdict, and `\` zooms any pane); from 36 rows they come back.
+fn student(body: Rect, needed: u16, panes: &mut Vec<(Pane, Rect)>) {
+    let roomy = body.height >= 33;
+    let (top, log) = if roomy { (5, 4) } else { (0, 0) };
+    let plaintext = if roomy { 4 } else { 3 };
+    // The Ciphertext and History keep rows for one message's two hex rows and a few verdicts.
+    let spare = body.height.saturating_sub(top + log + plaintext + 6);
+    let exercise = needed.clamp(6.min(spare), spare.max(1));
+    let parts = rows(
+        body,
+        [
+            Constraint::Length(top),
+            Constraint::Length(exercise),
+            Constraint::Length(plaintext),
+            Constraint::Fill(1),
+            Constraint::Length(log),
+        ],
+    );
+    if roomy {
+        let key = cols(
+            parts[0],
+            [Constraint::Percentage(50), Constraint::Percentage(50)],
+        );
+        panes.push((Pane::Key(Role::Client), key[0]));
+        panes.push((Pane::Verification(Role::Client), key[1]));
+    }
+    panes.push((Pane::Exercise, parts[1]));
+    panes.push((Pane::Plaintext(Role::Client), parts[2]));
+    let middle = cols(
+        parts[3],
+        [Constraint::Percentage(55), Constraint::Percentage(45)],
+    );
+    panes.push((Pane::Ciphertext(Role::Client), middle[0]));
+    panes.push((Pane::History, middle[1]));
+    if roomy {
+        panes.push((Pane::Log, parts[4]));
+    }
 }
 
 /// The server: the class list down the left, as tall as the screen allows (at 200×50 it

@@ -12,7 +12,10 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
 use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    EventStream,
+};
 use ratatui::crossterm::execute;
 use ratatui::style::Color;
 use tokio::net::TcpListener;
@@ -258,10 +261,11 @@ pub async fn run(
     };
 
     let mut terminal = ratatui::try_init()?;
-    execute!(io::stdout(), EnableMouseCapture)?;
+    // A paste arrives whole (material copied in several rows is one paste, not rows and Enters).
+    execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(io::stdout(), DisableMouseCapture);
+        let _ = execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
         previous(info);
     }));
     let mut driver = Driver {
@@ -275,7 +279,7 @@ pub async fn run(
     }
     let queues = Queues { tx, rx, replay_rx };
     let result = event_loop(&mut terminal, &mut app, driver, queues).await;
-    let _ = execute!(io::stdout(), DisableMouseCapture);
+    let _ = execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
     result.map(|()| ExitCode::SUCCESS)
 }
@@ -540,6 +544,9 @@ async fn handle(
             if !restarted {
                 app.show_error("no client to reconnect");
             }
+        }
+        Request::SendWire(_) | Request::Answer(_) | Request::Notice(_) => {
+            super::classroom::handle(request, topology, app).await;
         }
         // Taken apart by the event loop before it gets here.
         Request::Later(_, request) => Box::pin(handle(*request, topology, tx, cells, app)).await,

@@ -69,6 +69,8 @@ pub enum Focus {
     Wire,
     /// The server's client list.
     Clients,
+    /// The student's exercise (a client whose server set one).
+    Exercise,
     /// The log.
     Log,
 }
@@ -95,7 +97,13 @@ impl Focus {
                 Focus::Wire,
                 Focus::Log,
             ],
-            Mode::Client => &[Focus::Input, Focus::History, Focus::Ciphertext, Focus::Log],
+            Mode::Client => &[
+                Focus::Input,
+                Focus::Exercise,
+                Focus::History,
+                Focus::Ciphertext,
+                Focus::Log,
+            ],
             Mode::Server => &[
                 Focus::Clients,
                 Focus::Input,
@@ -209,4 +217,10 @@ pub enum Request {
     Reconnect,
     /// A client waiting to reconnect stops trying.
     StopReconnecting,
+    /// The client sends these bytes as they are (the student wrote them in hex).
+    SendWire(Bytes),
+    /// The client sends an ANSWER to its exercise.
+    Answer(String),
+    /// The server sends a NOTICE to every connected client.
+    Notice(String),
 }

@@ -13,6 +13,8 @@ pub enum Popup {
     Help,
     /// The tamper form.
     Tamper(TamperForm),
+    /// The instructor's NOTICE to every client, being typed (`n`).
+    Notice(tui_input::Input),
 }
 
 /// The UI's own state.
@@ -75,9 +77,11 @@ impl UiState {
         self.focus = focus;
     }
 
-    /// Moves the focus `step` panes along the mode's cycle.
-    pub fn cycle_focus(&mut self, mode: Mode, step: isize) {
-        let cycle = Focus::cycle(mode);
+    /// Moves the focus `step` panes along `cycle` (the mode's, less the panes not shown).
+    pub fn cycle_focus(&mut self, cycle: &[Focus], step: isize) {
+        if cycle.is_empty() {
+            return;
+        }
         let here = cycle.iter().position(|f| *f == self.focus).unwrap_or(0);
         let next = (here as isize + step).rem_euclid(cycle.len() as isize) as usize;
         self.focus = cycle[next];

@@ -5,6 +5,7 @@
 pub mod classroom;
 pub mod process;
 pub mod pty;
+pub mod screen;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -119,6 +119,19 @@ impl Pty {
         self.parser.screen().contents()
     }
 
+    /// The port a server on the screen listens on, read off its status line.
+    pub fn listening_port(&mut self) -> u16 {
+        let screen = self.wait_for("listening on 127.0.0.1:");
+        let port: String = screen
+            .split("listening on 127.0.0.1:")
+            .nth(1)
+            .unwrap()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        port.parse().unwrap()
+    }
+
     pub fn send(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).unwrap();
         self.writer.flush().unwrap();

@@ -29,7 +29,7 @@ pub const MAX_ANSWERS: u32 = 1000;
 pub enum Progress {
     /// Not solved yet, after this many tries.
     Working {
-        /// Answers given, or messages sent when the exercise checks messages.
+        /// Answers given and messages sent, every one a try.
         tries: u32,
     },
     /// Solved, after this many tries, this long after first connecting.
@@ -53,7 +53,11 @@ impl Progress {
 struct Student {
     material: String,
     first_seen: Instant,
+    /// Every ANSWER and every DATA: what the Clients pane and the results file count.
     tries: u32,
+    /// ANSWERs alone, bounded by [`MAX_ANSWERS`]: an attack's thousands of messages are
+    /// tries, but must not use up the answers the student still has to give.
+    answers: u32,
     solved: Option<Duration>,
 }
 
@@ -262,6 +266,7 @@ impl Class {
                 material,
                 first_seen: Instant::now(),
                 tries: 0,
+                answers: 0,
                 solved: None,
             };
             students.insert(name.to_owned(), student);
@@ -293,17 +298,16 @@ impl Class {
         all
     }
 
-    /// A message from `name` that the server opened. Returns `None` when the exercise does
-    /// not check messages; otherwise the try's outcome (a try even when rejected).
+    /// A message from `name` (`accepted` holds its plaintext when the server accepted it).
+    /// Every message is a try, rejected or not, whatever the exercise checks: an exercise
+    /// solved by an answer counts the messages that found it (an attack's queries) too.
+    /// `None` when `name` was never given the task.
     pub fn on_message(
         &self,
         name: &str,
         addr: SocketAddr,
         accepted: Option<&[u8]>,
     ) -> Option<Outcome> {
-        if !self.exercise.check.on_messages() {
-            return None;
-        }
         let solves = accepted.is_some_and(|plaintext| match &self.exercise.check {
             Check::AcceptedHolds(text) => contains(plaintext, text.as_bytes()),
             Check::AcceptedEndsWith(text) => plaintext.ends_with(text.as_bytes()),
@@ -314,14 +318,15 @@ impl Class {
         } else {
             "not solved yet"
         };
-        self.attempt(name, addr, solves, reason)
+        self.attempt(name, addr, solves, reason, false)
     }
 
     /// An ANSWER from `name`.
     pub fn on_answer(&self, name: &str, addr: SocketAddr, answer: &str) -> Outcome {
         let over = self
-            .progress_of(name)
-            .is_some_and(|p| p.tries() >= MAX_ANSWERS);
+            .students()
+            .get(name)
+            .is_some_and(|s| s.answers >= MAX_ANSWERS);
         if over {
             let progress = self
                 .progress_of(name)
@@ -346,7 +351,7 @@ impl Class {
                 "this exercise is solved by a message the server accepts, not an answer",
             ),
         };
-        self.attempt(name, addr, correct, reason)
+        self.attempt(name, addr, correct, reason, true)
             .unwrap_or(Outcome {
                 correct,
                 reason: reason.to_owned(),
@@ -354,17 +359,35 @@ impl Class {
             })
     }
 
-    /// Counts one try, records it, and the solve if it is the first.
-    fn attempt(&self, name: &str, addr: SocketAddr, solves: bool, reason: &str) -> Option<Outcome> {
+    /// Counts one try (an ANSWER when `answer`), records it, and the solve if it is the
+    /// first.
+    fn attempt(
+        &self,
+        name: &str,
+        addr: SocketAddr,
+        solves: bool,
+        reason: &str,
+        answer: bool,
+    ) -> Option<Outcome> {
         let mut students = self.students();
         let student = students.get_mut(name)?;
         student.tries = student.tries.saturating_add(1);
+        if answer {
+            student.answers = student.answers.saturating_add(1);
+        }
         let first_solve = solves && student.solved.is_none();
         if first_solve {
             student.solved = Some(student.first_seen.elapsed());
         }
         let progress = student.progress();
         drop(students);
+        // A solve says how long it took, as the instructor's screen does.
+        let reason = match progress {
+            Progress::Solved { taken, .. } if solves => {
+                format!("{reason} in {}", taken_words(taken))
+            }
+            _ => reason.to_owned(),
+        };
         if let Some(results) = &self.results {
             let mut results = results
                 .lock()
@@ -385,9 +408,19 @@ impl Class {
         }
         Some(Outcome {
             correct: solves,
-            reason: reason.to_owned(),
+            reason,
             progress,
         })
+    }
+}
+
+/// Time taken in words: `42 s`, `2 min 05 s`, `1 h 02 min`.
+pub fn taken_words(taken: Duration) -> String {
+    let s = taken.as_secs();
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {:02} s", s / 60, s % 60),
+        _ => format!("{} h {:02} min", s / 3600, s / 60 % 60),
     }
 }
 
@@ -441,6 +474,28 @@ mod tests {
             Progress::Solved { tries: 1, .. }
         ));
         let _ = Scheme::Cbc;
+    }
+
+    #[test]
+    fn messages_and_answers_are_all_tries_but_only_answers_use_up_the_answers() {
+        let class = class("padding-oracle");
+        let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        class.task_for("grace").unwrap();
+        // An attack's queries: tries, none of them a solve.
+        for _ in 0..MAX_ANSWERS + 5 {
+            let outcome = class.on_message("grace", addr, Some(b"whatever")).unwrap();
+            assert!(!outcome.correct);
+        }
+        assert_eq!(
+            class.progress_of("grace"),
+            Some(Progress::Working {
+                tries: MAX_ANSWERS + 5
+            })
+        );
+        let outcome = class.on_answer("grace", addr, &class.secret_for("grace"));
+        assert!(outcome.correct, "{}", outcome.reason);
+        assert_eq!(outcome.progress.tries(), MAX_ANSWERS + 6);
+        assert!(class.on_message("nobody", addr, None).is_none());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::crypto::{KeyExchange, Scheme};
-use crate::wire::frame::{MAX_EXERCISE_NAME, MAX_TASK_TEXT};
+use crate::wire::frame::{MAX_ANSWER_FRAME, MAX_EXERCISE_NAME, MAX_TASK_TEXT};
 
 pub use class::{Class, Desk, Progress, Results, SECRET_LEN};
 
@@ -40,6 +40,16 @@ const SHIPPED: [(&str, &str); 5] = [
 /// `{secret}` are filled in).
 pub const MAX_SEALED: usize = 1024;
 
+/// Whether an ANSWER of `text` is within the size a server takes ([`MAX_ANSWER_FRAME`]):
+/// a longer one is refused by its length and its connection closed, so it is never sent.
+pub fn answer_fits(text: &str) -> bool {
+    let frame = crate::wire::Frame::Answer {
+        text: text.to_owned(),
+    };
+    // The length prefix is not the body.
+    frame.to_bytes().len() - 4 <= MAX_ANSWER_FRAME
+}
+
 /// How the server decides that a student has solved the exercise.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -55,8 +65,7 @@ pub enum Check {
 }
 
 impl Check {
-    /// Whether the check looks at the student's messages (each one is a try), rather than
-    /// at their answers.
+    /// Whether the check looks at the student's messages, rather than at their answers.
     pub fn on_messages(&self) -> bool {
         matches!(
             self,
@@ -257,6 +266,14 @@ mod tests {
             let exercise = Exercise::parse(name, text).unwrap();
             assert_eq!(exercise.name, name);
         }
+    }
+
+    #[test]
+    fn an_answer_fits_up_to_the_frame_limit() {
+        assert!(answer_fits(&"k".repeat(1000)));
+        assert!(!answer_fits(&"k".repeat(1013)));
+        // Quotes take two bytes in the JSON.
+        assert!(!answer_fits(&"\"".repeat(600)));
     }
 
     #[test]

@@ -182,7 +182,7 @@ impl Session {
                     }
                     Some(ClientCommand::Answer(text)) => {
                         watch.activity();
-                        if let Err(reason) = write_frame(&mut self.framed, Frame::Answer { text }, &self.limits).await {
+                        if let Err(reason) = self.send_answer(text).await {
                             break Ending::Lost(reason);
                         }
                     }

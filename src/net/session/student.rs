@@ -61,6 +61,21 @@ impl Session {
         }
     }
 
+    /// Sends an ANSWER, unless it is over the size the server takes: that one is reported
+    /// unsent, and the connection stays.
+    pub(super) async fn send_answer(&mut self, text: String) -> Result<(), String> {
+        if !crate::net::exercise::answer_fits(&text) {
+            let reason = format!(
+                "an answer of {} bytes is over the {}-byte ANSWER limit: an answer is a secret or a word",
+                text.len(),
+                crate::wire::frame::MAX_ANSWER_FRAME
+            );
+            self.unsent(reason).await;
+            return Ok(());
+        }
+        write_frame(&mut self.framed, Frame::Answer { text }, &self.limits).await
+    }
+
     /// Sends bytes as they are in a DATA frame (`--send-wire`): the student sealed them.
     pub(super) async fn send_wire(
         &mut self,

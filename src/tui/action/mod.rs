@@ -87,6 +87,16 @@ pub enum Action {
     StopReconnecting,
     /// Client: try the server again after the client stopped.
     Reconnect,
+    /// Client with an exercise: open the answer prompt.
+    Answer,
+    /// Answer prompt: send the ANSWER.
+    SendAnswer,
+    /// Answer prompt: close it and forget the answer.
+    CancelAnswer,
+    /// Client with an exercise: the editor sends wire bytes typed in hex, or sealed text.
+    ToggleWireHex,
+    /// Server: type a NOTICE for every client.
+    Notice,
 }
 
 /// Where a key binding applies.
@@ -122,6 +132,12 @@ pub enum Scope {
     Retrying,
     /// A client that has stopped, even while typing.
     Offline,
+    /// A client whose server set an exercise, when no text is being typed.
+    Exercise,
+    /// While typing an answer in the Exercise pane.
+    Answering,
+    /// While typing wire bytes in hex in the editor (`w`).
+    TypingHex,
 }
 
 /// What decides which bindings apply.
@@ -157,16 +173,25 @@ pub struct Context {
     pub retrying: bool,
     /// The client has stopped (it gave up, was told to stop, or the server closed for good).
     pub offline: bool,
+    /// The client's server set an exercise (the Exercise pane shows it).
+    pub exercise: bool,
+    /// An answer is being typed in the Exercise pane.
+    pub answering: bool,
+    /// The editor takes wire bytes in hex (`w`).
+    pub wire_hex: bool,
 }
 
 impl Scope {
     /// Whether a binding with this scope applies in `ctx`.
     pub fn applies(self, ctx: &Context) -> bool {
-        let browsing = !ctx.typing && !ctx.popup;
+        let browsing = !ctx.typing && !ctx.answering && !ctx.popup;
         match self {
             Scope::Always => true,
             Scope::Browsing => browsing,
             Scope::Typing => ctx.typing && !ctx.popup,
+            Scope::Answering => ctx.answering && !ctx.popup,
+            Scope::TypingHex => ctx.typing && ctx.wire_hex && !ctx.popup,
+            Scope::Exercise => browsing && ctx.exercise,
             Scope::Lab => browsing && ctx.lab,
             Scope::SchemeChoice => browsing && ctx.scheme_choice,
             Scope::Compare => browsing && ctx.compare,
@@ -186,6 +211,9 @@ impl Scope {
     pub fn heading(self) -> &'static str {
         match self {
             Scope::Typing => "While typing (other keys are text)",
+            Scope::Answering => "While answering (other keys are text)",
+            Scope::TypingHex => "While typing wire bytes in hex",
+            Scope::Exercise => "The exercise",
             Scope::Always => "Anywhere",
             Scope::Browsing => "When not typing",
             Scope::Lab | Scope::CanEdit => "The Lab tab",
@@ -205,8 +233,14 @@ impl Scope {
     /// what works everywhere, so that at 80 columns the keys of the moment are the ones seen.
     fn footer_rank(self) -> u8 {
         match self {
-            Scope::Typing | Scope::Lesson | Scope::Replay | Scope::Retrying | Scope::Offline => 1,
-            Scope::CanEdit | Scope::SchemeChoice | Scope::Wire => 2,
+            Scope::Typing
+            | Scope::TypingHex
+            | Scope::Answering
+            | Scope::Lesson
+            | Scope::Replay
+            | Scope::Retrying
+            | Scope::Offline => 1,
+            Scope::Exercise | Scope::CanEdit | Scope::SchemeChoice | Scope::Wire => 2,
             Scope::Compare | Scope::Matrix | Scope::Oracle | Scope::Lab | Scope::Roster => 3,
             Scope::Browsing => 4,
             Scope::Always => 5,
@@ -266,6 +300,7 @@ pub fn listed() -> impl Iterator<Item = &'static Binding> {
 pub fn help_groups(ctx: &Context) -> Vec<(&'static str, Vec<&'static Binding>)> {
     let here = Context {
         typing: false,
+        answering: false,
         popup: false,
         ..*ctx
     };
@@ -274,6 +309,7 @@ pub fn help_groups(ctx: &Context) -> Vec<(&'static str, Vec<&'static Binding>)> 
     let mut here: Vec<&Binding> = listed()
         .filter(|b| match b.scope {
             Scope::Typing => typing_here,
+            Scope::Answering | Scope::TypingHex => ctx.exercise,
             scope => scope.applies(&here),
         })
         .collect();
@@ -299,9 +335,21 @@ pub fn help_groups(ctx: &Context) -> Vec<(&'static str, Vec<&'static Binding>)> 
 /// go.
 pub fn hints(ctx: &Context) -> Vec<(&'static str, &'static str)> {
     let about_held = |b: &&Binding| matches!(b.action, Action::Forward | Action::DropHeld);
+    // A key shows once, as the binding it triggers here (the first that applies).
+    let triggered = |b: &&Binding| {
+        b.keys.iter().all(|key| {
+            BINDINGS
+                .iter()
+                .find(|other| other.scope.applies(ctx) && other.keys.contains(key))
+                .is_some_and(|first| {
+                    (first.label, first.scope, first.action) == (b.label, b.scope, b.action)
+                })
+        })
+    };
     let mut shown: Vec<(&Binding, &str)> = BINDINGS
         .iter()
         .filter(|b| b.scope.applies(ctx) && (ctx.held || !about_held(b)))
+        .filter(triggered)
         .filter_map(|b| b.footer.map(|words| (b, words)))
         .collect();
     shown.sort_by_key(|(b, _)| match b.action {
@@ -316,253 +364,4 @@ pub fn hints(ctx: &Context) -> Vec<(&'static str, &'static str)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(code: KeyCode) -> KeyEvent {
-        KeyEvent::new(code, KeyModifiers::NONE)
-    }
-
-    const BROWSING: Context = Context {
-        typing: false,
-        popup: false,
-        lab: true,
-        scheme_choice: true,
-        compare: false,
-        matrix: false,
-        oracle: false,
-        wire: true,
-        held: false,
-        can_edit: true,
-        lesson: false,
-        replay: false,
-        roster: false,
-        retrying: false,
-        offline: false,
-    };
-
-    #[test]
-    fn q_quits_when_browsing_but_types_when_typing() {
-        assert_eq!(
-            lookup(&key(KeyCode::Char('q')), &BROWSING),
-            Some(Action::Quit)
-        );
-        let typing = Context {
-            typing: true,
-            ..BROWSING
-        };
-        assert_eq!(lookup(&key(KeyCode::Char('q')), &typing), None);
-        assert_eq!(
-            lookup(
-                &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
-                &typing
-            ),
-            Some(Action::ForceQuit)
-        );
-        assert_eq!(lookup(&key(KeyCode::Enter), &typing), Some(Action::Send));
-    }
-
-    #[test]
-    fn f1_opens_help_while_typing_and_the_footer_says_so() {
-        let typing = Context {
-            typing: true,
-            ..BROWSING
-        };
-        assert_eq!(lookup(&key(KeyCode::F(1)), &typing), Some(Action::Help));
-        assert_eq!(lookup(&key(KeyCode::F(1)), &BROWSING), Some(Action::Help));
-        let labels: Vec<&str> = hints(&typing).iter().map(|(k, _)| *k).collect();
-        assert!(labels.contains(&"F1"), "{labels:?}");
-        let typing_help = help_groups(&typing);
-        assert!(
-            typing_help
-                .iter()
-                .any(|(heading, rows)| heading.starts_with("While typing")
-                    && rows.iter().any(|b| b.label == "F1")),
-            "{typing_help:?}"
-        );
-    }
-
-    #[test]
-    fn scheme_keys_only_where_a_scheme_can_be_chosen() {
-        assert_eq!(
-            lookup(&key(KeyCode::Char('3')), &BROWSING),
-            Some(Action::PickScheme(Scheme::Fernet))
-        );
-        let fixed = Context {
-            scheme_choice: false,
-            ..BROWSING
-        };
-        assert_eq!(lookup(&key(KeyCode::Char('3')), &fixed), None);
-    }
-
-    #[test]
-    fn arrows_and_space_step_through_a_lesson_only_while_one_runs() {
-        let lesson = Context {
-            lesson: true,
-            ..BROWSING
-        };
-        assert_eq!(
-            lookup(&key(KeyCode::Right), &lesson),
-            Some(Action::NextStep)
-        );
-        assert_eq!(
-            lookup(&key(KeyCode::Char(' ')), &lesson),
-            Some(Action::NextStep)
-        );
-        assert_eq!(lookup(&key(KeyCode::Left), &lesson), Some(Action::PrevStep));
-        assert_eq!(lookup(&key(KeyCode::Right), &BROWSING), None);
-        let typing = Context {
-            typing: true,
-            ..lesson
-        };
-        assert_eq!(
-            lookup(&key(KeyCode::Char(' ')), &typing),
-            None,
-            "a space is typed"
-        );
-        let labels: Vec<&str> = hints(&lesson).iter().map(|(k, _)| *k).collect();
-        assert!(labels.contains(&"→ Space"), "{labels:?}");
-    }
-
-    #[test]
-    fn o_sorts_the_client_list_and_ctrl_r_stops_or_restarts_a_reconnecting_client() {
-        let server = Context {
-            roster: true,
-            ..BROWSING
-        };
-        assert_eq!(
-            lookup(&key(KeyCode::Char('o')), &server),
-            Some(Action::SortClients)
-        );
-        // Where the man in the middle sits, o is the padding oracle; + and - pace it on the
-        // Oracle tab only.
-        assert_eq!(
-            lookup(&key(KeyCode::Char('o')), &BROWSING),
-            Some(Action::Oracle)
-        );
-        let client = Context {
-            wire: false,
-            ..BROWSING
-        };
-        assert_eq!(lookup(&key(KeyCode::Char('o')), &client), None);
-        assert_eq!(lookup(&key(KeyCode::Char('-')), &BROWSING), None);
-        let oracle = Context {
-            lab: false,
-            wire: false,
-            oracle: true,
-            ..BROWSING
-        };
-        assert_eq!(
-            lookup(&key(KeyCode::Char('-')), &oracle),
-            Some(Action::Slower)
-        );
-        assert_eq!(
-            lookup(&key(KeyCode::Char('+')), &oracle),
-            Some(Action::Faster)
-        );
-        let ctrl_r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL);
-        let retrying = Context {
-            typing: true,
-            retrying: true,
-            ..BROWSING
-        };
-        assert_eq!(lookup(&ctrl_r, &retrying), Some(Action::StopReconnecting));
-        let offline = Context {
-            typing: true,
-            offline: true,
-            ..BROWSING
-        };
-        assert_eq!(lookup(&ctrl_r, &offline), Some(Action::Reconnect));
-        assert_eq!(lookup(&ctrl_r, &BROWSING), None);
-        let hints = |ctx: &Context| hints(ctx).iter().map(|(_, h)| *h).collect::<Vec<_>>();
-        assert!(hints(&server).contains(&"sort clients"));
-        assert!(hints(&retrying).contains(&"stop reconnecting"));
-        assert!(hints(&offline).contains(&"reconnect"));
-    }
-
-    #[test]
-    fn enter_seals_while_typing_and_forwards_on_the_wire_otherwise() {
-        let typing = Context {
-            typing: true,
-            ..BROWSING
-        };
-        assert_eq!(lookup(&key(KeyCode::Enter), &typing), Some(Action::Send));
-        assert_eq!(
-            lookup(&key(KeyCode::Enter), &BROWSING),
-            Some(Action::Forward)
-        );
-        let held = Context {
-            held: true,
-            ..BROWSING
-        };
-        let footer: Vec<&str> = hints(&held).iter().map(|(_, words)| *words).collect();
-        assert!(footer.contains(&"forward held"), "{footer:?}");
-        let footer: Vec<&str> = hints(&BROWSING).iter().map(|(_, words)| *words).collect();
-        assert!(
-            !footer.contains(&"forward held"),
-            "nothing held: {footer:?}"
-        );
-    }
-
-    #[test]
-    fn the_projector_keys_zoom_hide_and_cycle_the_exchange() {
-        assert_eq!(
-            lookup(&key(KeyCode::Char('\\')), &BROWSING),
-            Some(Action::Zoom)
-        );
-        assert_eq!(
-            lookup(&key(KeyCode::Char('h')), &BROWSING),
-            Some(Action::HideKeys)
-        );
-        assert_eq!(
-            lookup(&key(KeyCode::Char('e')), &BROWSING),
-            Some(Action::CycleExchange)
-        );
-        let compare = Context {
-            lab: false,
-            compare: true,
-            scheme_choice: false,
-            wire: false,
-            ..BROWSING
-        };
-        assert_eq!(lookup(&key(KeyCode::Char('\\')), &compare), None);
-        assert_eq!(lookup(&key(KeyCode::Char('e')), &compare), None);
-    }
-
-    #[test]
-    fn the_arrows_page_the_matrix_schemes_but_step_a_lesson_first() {
-        let matrix = Context {
-            lab: false,
-            matrix: true,
-            scheme_choice: false,
-            wire: false,
-            ..BROWSING
-        };
-        assert_eq!(
-            lookup(&key(KeyCode::Right), &matrix),
-            Some(Action::SchemesRight)
-        );
-        assert_eq!(
-            lookup(&key(KeyCode::Left), &matrix),
-            Some(Action::SchemesLeft)
-        );
-        let lesson = Context {
-            lesson: true,
-            ..matrix
-        };
-        assert_eq!(
-            lookup(&key(KeyCode::Right), &lesson),
-            Some(Action::NextStep)
-        );
-    }
-
-    #[test]
-    fn the_footer_comes_from_the_same_table() {
-        let labels: Vec<&str> = hints(&BROWSING).iter().map(|(k, _)| *k).collect();
-        assert!(
-            labels.contains(&"q") && labels.contains(&"1-7") && labels.contains(&"x"),
-            "{labels:?}"
-        );
-        assert!(!labels.contains(&"s"), "seal again only on the Compare tab");
-    }
-}
+mod tests;

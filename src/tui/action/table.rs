@@ -89,6 +89,39 @@ pub const BINDINGS: &[Binding] = &[
         [(KeyCode::Char('.'), NONE)],
         Action::StepPlayback
     ),
+    // The answer prompt: Enter sends the ANSWER, Esc forgets it, F1 still helps.
+    binding!(
+        "F1",
+        "help",
+        Answering,
+        Some("help"),
+        [(KeyCode::F(1), NONE)],
+        Action::Help
+    ),
+    binding!(
+        "Enter",
+        "send the answer",
+        Answering,
+        Some("send answer"),
+        [(KeyCode::Enter, NONE)],
+        Action::SendAnswer
+    ),
+    binding!(
+        "Esc",
+        "cancel the answer",
+        Answering,
+        Some("cancel"),
+        [(KeyCode::Esc, NONE)],
+        Action::CancelAnswer
+    ),
+    binding!(
+        "Enter",
+        "send the hex as wire bytes",
+        TypingHex,
+        Some("send wire bytes"),
+        [(KeyCode::Enter, NONE)],
+        Action::Send
+    ),
     binding!(
         "Enter",
         "seal and send the text",
@@ -224,6 +257,30 @@ pub const BINDINGS: &[Binding] = &[
         Some("reconnect"),
         [(KeyCode::Char('r'), CTRL)],
         Action::Reconnect
+    ),
+    binding!(
+        "a",
+        "answer the exercise",
+        Exercise,
+        Some("answer"),
+        [(KeyCode::Char('a'), NONE)],
+        Action::Answer
+    ),
+    binding!(
+        "w",
+        "the editor: wire bytes in hex, or sealed text",
+        Exercise,
+        Some("wire hex"),
+        [(KeyCode::Char('w'), NONE)],
+        Action::ToggleWireHex
+    ),
+    binding!(
+        "n",
+        "notice to every client",
+        Roster,
+        Some("notice"),
+        [(KeyCode::Char('n'), NONE)],
+        Action::Notice
     ),
     binding!(
         "o",

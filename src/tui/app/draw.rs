@@ -23,13 +23,27 @@ impl App {
                 .as_ref()
                 .map(|lesson| view::narration_height(lesson, &self.theme, area.width)),
             zoom: (self.ui.zoom() == Zoom::Focused).then_some(self.ui.focus()),
+            exercise: (self.session.mode() == crate::tui::state::Mode::Client
+                && self.exercise.shown())
+            .then(|| view::exercise::height(&self.exercise, area.width, &self.theme)),
         };
         Areas::compute(&input, area)
     }
 
-    /// Where the terminal cursor belongs: in the plaintext editor while typing.
+    /// Where the terminal cursor belongs: in the plaintext editor while typing, in the
+    /// answer prompt while answering.
     pub fn cursor(&self, area: Rect) -> Option<(u16, u16)> {
-        if !self.context().typing || self.ui.popup().is_some() {
+        if let Some(Popup::Notice(input)) = self.ui.popup() {
+            return Some(view::NoticePopup::cursor(input, area));
+        }
+        if self.ui.popup().is_some() {
+            return None;
+        }
+        if self.context().answering {
+            let rect = self.areas(area).get(Pane::Exercise)?;
+            return view::exercise::answer_cursor(&self.exercise, rect);
+        }
+        if !self.context().typing {
             return None;
         }
         let role = self.session.mode().sender()?;
@@ -67,6 +81,7 @@ impl App {
                 role,
                 editor: (mode.sender() == Some(role)).then_some(&self.editor),
                 focused: focus == Focus::Input,
+                wire_hex: self.exercise.wire_hex(),
                 journey,
                 theme,
             }
@@ -153,6 +168,13 @@ impl App {
                 theme,
             }
             .render(area, buf),
+            Pane::Exercise => view::exercise::ExercisePane {
+                view: &self.exercise,
+                focused: focus == Focus::Exercise,
+                scroll: self.ui.scroll(Focus::Exercise),
+                theme,
+            }
+            .render(area, buf),
             Pane::Narration => {
                 if let Some(lesson) = &self.lesson {
                     view::NarrationPane { lesson, theme }.render(area, buf);
@@ -206,6 +228,12 @@ impl Widget for &App {
             Some(Popup::Tamper(form)) => view::TamperPopup {
                 form,
                 scheme: self.session.scheme(),
+                theme: &self.theme,
+            }
+            .render(area, buf),
+            Some(Popup::Notice(input)) => view::NoticePopup {
+                input,
+                clients: self.clients.connected(),
                 theme: &self.theme,
             }
             .render(area, buf),

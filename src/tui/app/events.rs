@@ -67,6 +67,14 @@ impl App {
                 }
                 if mode == Mode::Client {
                     self.session.learn_exchange(exchange);
+                    // A student joins an exercise without the key: say what that means.
+                    if source == crate::crypto::KeySource::Generated
+                        && exchange == crate::crypto::KeyExchange::Psk
+                    {
+                        self.ui.show_error(
+                            "no --key: this client seals with a key of its own, which the server rejects",
+                        );
+                    }
                 }
                 let view = KeyView {
                     key,
@@ -208,14 +216,18 @@ impl App {
                 self.ui.show_error(message);
             }
             Event::Error { message, .. } => self.ui.show_error(message),
-            // The exercise's words, shown where the screen shows news.
+            // The exercise's words go to the Exercise pane; the status line says they came.
             Event::Task { task, .. } => {
-                self.ui
-                    .show_error(format!("task {}: {}", task.exercise, task.text));
+                self.exercise.on_task(&task);
+                self.ui.show_error(format!(
+                    "task {}: see the Exercise pane (a answers, w types wire bytes in hex)",
+                    task.exercise
+                ));
             }
             Event::Result {
                 correct, reason, ..
             } => {
+                self.exercise.on_result(correct, &reason);
                 let word = if correct {
                     "✔ correct"
                 } else {
@@ -223,8 +235,21 @@ impl App {
                 };
                 self.ui.show_error(format!("{word}: {reason}"));
             }
-            Event::Notice { text, .. } => self.ui.show_error(format!("notice: {text}")),
-            Event::SentWire { .. } | Event::Progress { .. } => {}
+            Event::Notice { text, .. } => {
+                self.exercise.on_notice(&text);
+                self.ui.show_error(format!("notice: {text}"));
+            }
+            Event::Progress { peer, progress, .. } => {
+                if let Some(row) = self.clients.find(peer) {
+                    row.progress = Some(progress);
+                }
+            }
+            // Bytes the student wrote: History lists them, with the verdict they get.
+            Event::SentWire { peer, seq, sealed } => {
+                let key = (self.conn(role, peer.id), sent_by(role), seq);
+                let journey = self.timeline.journeys_mut().entry(key);
+                journey.sent = Some(Kept::new(&sealed));
+            }
         }
     }
 

@@ -25,7 +25,26 @@ impl App {
             TermEvent::Key(key) if key.kind == KeyEventKind::Press => self.on_key(*key, event),
             TermEvent::Mouse(mouse) => self.on_mouse(*mouse),
             TermEvent::Resize(w, h) => self.ui.resize(*w, *h),
+            TermEvent::Paste(text) => self.on_paste(text),
             _ => {}
+        }
+    }
+
+    /// A paste goes whole into whatever takes text now, its line breaks made spaces: every
+    /// editor is one line, and an Enter inside a paste must not send half of it.
+    fn on_paste(&mut self, text: &str) {
+        let ctx = self.context();
+        let input = match self.ui.popup_mut() {
+            Some(Popup::Tamper(form)) => &mut form.input,
+            Some(Popup::Notice(input)) => input,
+            Some(Popup::Help) => return,
+            None if ctx.answering => self.exercise.answer_mut(),
+            None if ctx.typing => &mut self.editor,
+            None => return,
+        };
+        for c in text.chars() {
+            let c = if c.is_control() { ' ' } else { c };
+            input.handle(tui_input::InputRequest::InsertChar(c));
         }
     }
 
@@ -33,11 +52,15 @@ impl App {
         match self.ui.popup() {
             Some(Popup::Tamper(_)) => return self.on_tamper_key(key, event),
             Some(Popup::Help) => return self.on_help_key(key),
+            Some(Popup::Notice(_)) => return self.on_notice_key(key, event),
             None => {}
         }
         let ctx = self.context();
         match action::lookup(&key, &ctx) {
             Some(action) => self.apply(action),
+            None if ctx.answering => {
+                self.exercise.answer_mut().handle_event(event);
+            }
             None if ctx.typing => {
                 self.editor.handle_event(event);
             }
@@ -65,8 +88,12 @@ impl App {
             Action::ForceQuit | Action::Quit => self.ui.quit(),
             Action::Help => self.ui.open(Popup::Help),
             Action::Back => self.back(),
-            Action::FocusNext => self.ui.cycle_focus(self.session.mode(), 1),
-            Action::FocusPrev => self.ui.cycle_focus(self.session.mode(), -1),
+            // Moving on leaves the answer prompt; what was typed waits for the next `a`.
+            Action::FocusNext | Action::FocusPrev => {
+                self.exercise.pause_answer();
+                let step = if action == Action::FocusNext { 1 } else { -1 };
+                self.ui.cycle_focus(&self.focus_cycle(), step);
+            }
             Action::NextTab => self.switch_tab(1),
             Action::PrevTab => self.switch_tab(-1),
             Action::PickScheme(scheme) => {
@@ -164,6 +191,11 @@ impl App {
                 self.session.set_status(Role::Client, ConnState::Starting);
                 self.requests.push(Request::Reconnect);
             }
+            Action::Answer => self.start_answer(),
+            Action::SendAnswer => self.send_answer(),
+            Action::CancelAnswer => self.cancel_answer(),
+            Action::ToggleWireHex => self.toggle_wire_hex(),
+            Action::Notice => self.open_notice(),
         }
     }
 
@@ -313,6 +345,9 @@ impl App {
             self.ui.show_error(message);
             return;
         }
+        if mode == Mode::Client && self.exercise.wire_hex() {
+            return self.send_wire_typed(&text);
+        }
         self.editor.reset();
         self.timeline.follow_latest();
         self.tabs.compare.sent(&text);
@@ -324,7 +359,7 @@ impl App {
     }
 
     /// Why a client cannot send now, if it cannot: it has no connection, or is between two.
-    fn not_connected(&self) -> Option<String> {
+    pub(super) fn not_connected(&self) -> Option<String> {
         let lab = self.session.protocol() == crate::wire::seed::Protocol::Lab;
         match self.session.status(Role::Client) {
             Some(ConnState::Closed(reason)) => Some(reason.clone()),

@@ -6,6 +6,7 @@
 
 mod draw;
 mod events;
+mod exercise;
 mod keys;
 mod lesson;
 
@@ -14,6 +15,7 @@ use tui_input::Input;
 use super::action::Context;
 use super::attacker::Attacker;
 use super::clients::ClientList;
+use super::exercise::ExerciseView;
 use super::journey::Journey;
 use super::lesson::LessonState;
 use super::session::{SessionView, Source};
@@ -36,6 +38,7 @@ pub struct App {
     clients: ClientList,
     attacker: Attacker,
     editor: Input,
+    exercise: ExerciseView,
     tabs: TabStates,
     lesson: Option<LessonState>,
     ui: UiState,
@@ -56,6 +59,7 @@ impl App {
             clients: ClientList::new(fold),
             attacker: Attacker::default(),
             editor: Input::default(),
+            exercise: ExerciseView::default(),
             tabs: TabStates::new(false),
             lesson: None,
             log,
@@ -130,6 +134,11 @@ impl App {
         self.editor.value()
     }
 
+    /// The student's exercise (a client's screen).
+    pub fn exercise(&self) -> &ExerciseView {
+        &self.exercise
+    }
+
     /// The lesson being taught, if any.
     pub fn lesson(&self) -> Option<&LessonState> {
         self.lesson.as_ref()
@@ -164,13 +173,19 @@ impl App {
     pub fn context(&self) -> Context {
         let mode = self.session.mode();
         let lab = self.ui.tab() == Tab::Lab;
+        let exercise = mode == Mode::Client && lab && self.exercise.task().is_some();
+        let answering = exercise && self.exercise.answering() && !self.ui.too_small();
         Context {
             // A replay sends nothing, so its keys are never typed into the editor.
             typing: self.ui.focus() == Focus::Input
                 && lab
                 && mode.sender().is_some()
+                && !answering
                 && !self.ui.too_small()
                 && !self.replaying(),
+            exercise: exercise && !self.replaying(),
+            wire_hex: exercise && self.exercise.wire_hex(),
+            answering: answering && !self.replaying(),
             popup: self.ui.popup().is_some(),
             lab,
             // A lesson sets the scheme itself, and Compare shows all of them at once.

@@ -3,9 +3,11 @@
 //! the drawing benchmark all start from here, so they show what the program shows. Test
 //! scaffolding: built only with the `test-support` feature.
 
+mod class;
 mod oracle;
 mod script;
 
+pub use class::{class, student};
 pub use oracle::{ORACLE_PLAINTEXT, oracle};
 pub use script::{NOW, Script, fixed_key};
 
@@ -186,6 +188,16 @@ pub fn screenshots(cells: Vec<Cell>) -> Vec<Shot> {
             name: "oracle-recovered",
             app: oracle(Scheme::Cbc, None, 0),
             size: (140, 36),
+        },
+        Shot {
+            name: "class-exercise",
+            app: class(),
+            size: (120, 36),
+        },
+        Shot {
+            name: "student-exercise",
+            app: student(),
+            size: (80, 24),
         },
         Shot {
             name: "help",

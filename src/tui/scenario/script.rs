@@ -211,7 +211,7 @@ impl Script {
         }
     }
 
-    fn seal(&mut self, text: &str) -> Bytes {
+    pub(super) fn seal(&mut self, text: &str) -> Bytes {
         self.nonce = self.nonce.wrapping_add(1);
         let nonce = Nonce {
             iv: [self.nonce; 16],
@@ -446,6 +446,12 @@ impl Script {
                 opened,
             },
         );
+        self
+    }
+
+    /// Feeds one event, as `role` reports it (an exercise's TASK, RESULT, NOTICE, progress).
+    pub fn event(mut self, role: Role, event: Event) -> Script {
+        self.emit(role, event);
         self
     }
 

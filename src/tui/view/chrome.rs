@@ -327,7 +327,7 @@ impl Widget for Footer<'_> {
         let mut spans = vec![Span::raw(" ")];
         // The one rule for keys, said where the eye goes: while the editor has them they are
         // text, and the footer begins by saying so.
-        if self.popup.is_none() && self.context.typing {
+        if self.popup.is_none() && (self.context.typing || self.context.answering) {
             spans.push(Span::styled(
                 "TYPING",
                 theme.key().add_modifier(Modifier::REVERSED),
@@ -342,6 +342,7 @@ impl Widget for Footer<'_> {
                 ("Esc", "cancel"),
             ],
             Some(Popup::Help) => vec![("Esc", "close")],
+            Some(Popup::Notice(_)) => vec![("Enter", "send to every client"), ("Esc", "cancel")],
             None => action::hints(&self.context),
         };
         // Whole hints only: one that does not fit is left to the help popup, and `…` says so.

@@ -84,9 +84,16 @@ impl Widget for HistoryPane<'_> {
                 format!("#{}", journey.seq)
             };
             let mark = if journey.changed() { "✎" } else { " " };
+            // Wire bytes a student wrote have no plaintext here: their hex stands for them.
             let text = journey
                 .best_plaintext()
                 .map(|p| readable(&p.bytes))
+                .or_else(|| {
+                    journey
+                        .sent
+                        .as_ref()
+                        .map(|w| format!("wire {}", hex::encode(&w.bytes)))
+                })
                 .unwrap_or_else(|| "·".to_owned());
             let fixed = 2 + columns(&seq) + 2 + 1;
             let room_beside =

@@ -4,6 +4,7 @@
 pub(crate) mod chrome;
 mod clients;
 mod compare;
+pub(crate) mod exercise;
 pub mod hex;
 pub(crate) mod history;
 mod matrix;
@@ -31,7 +32,7 @@ pub(crate) const ORACLE_IDLE: [&str; 3] = [
     "+ and - set the pace: full speed, or slow enough to follow one question at a time.",
 ];
 pub(crate) use picture::PicturePane;
-pub(crate) use popup::{HelpPopup, TamperPopup};
+pub(crate) use popup::{HelpPopup, NoticePopup, TamperPopup};
 pub(crate) use wire::WirePane;
 
 use ratatui::buffer::{Buffer, CellWidth};

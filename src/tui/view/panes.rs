@@ -160,6 +160,8 @@ pub(crate) struct PlaintextPane<'a> {
     pub editor: Option<&'a tui_input::Input>,
     /// The editor has the focus.
     pub focused: bool,
+    /// The editor takes wire bytes in hex, sent as they are (`w`, a student's client).
+    pub wire_hex: bool,
     pub journey: Option<&'a Journey>,
     pub theme: &'a Theme,
 }
@@ -170,10 +172,12 @@ impl Widget for PlaintextPane<'_> {
         let editor = self.editor.is_some();
         let focused = editor && self.focused;
         // The title says what the keys do now: the editor sends only while it has them.
-        let title = match (editor, focused) {
-            (true, true) => "Plaintext — Enter sends",
-            (true, false) => "Plaintext — i to type",
-            (false, _) => "Plaintext",
+        let title = match (editor, focused, self.wire_hex) {
+            (true, true, false) => "Plaintext — Enter sends",
+            (true, false, false) => "Plaintext — i to type",
+            (true, true, true) => "Plaintext — wire bytes in hex: Enter sends them as they are",
+            (true, false, true) => "Plaintext — wire bytes in hex · i to type",
+            (false, _, _) => "Plaintext",
         };
         let block = pane_block(title, focused, theme);
         let inner = block.inner(area);
@@ -185,7 +189,12 @@ impl Widget for PlaintextPane<'_> {
             let value: String = input.value().chars().skip(scroll).collect();
             let prompt = if focused { theme.key() } else { theme.dim() };
             let text = if value.is_empty() && !focused {
-                Span::styled("press i to type a message", theme.dim())
+                let what = if self.wire_hex {
+                    "press i to type wire bytes in hex"
+                } else {
+                    "press i to type a message"
+                };
+                Span::styled(what, theme.dim())
             } else {
                 Span::raw(value)
             };
@@ -217,6 +226,12 @@ impl Widget for PlaintextPane<'_> {
                 )),
                 _ if sender && journey.injected => {
                     Line::from(Span::styled("not sent from here: a replay", theme.dim()))
+                }
+                _ if sender && journey.sent.is_some() && journey.plaintext.is_none() => {
+                    Line::from(Span::styled(
+                        "sent as wire bytes typed in hex: no plaintext here",
+                        theme.dim(),
+                    ))
                 }
                 _ => Line::from(Span::styled("not received yet", theme.dim())),
             };

@@ -194,3 +194,55 @@ impl Widget for TamperPopup<'_> {
         .render(help, buf);
     }
 }
+
+/// The instructor's NOTICE being typed: one line, to every connected client.
+pub(crate) struct NoticePopup<'a> {
+    pub input: &'a tui_input::Input,
+    /// Clients connected now: who will get it.
+    pub clients: usize,
+    pub theme: &'a Theme,
+}
+
+impl NoticePopup<'_> {
+    /// Where the cursor goes in a popup drawn on `area`.
+    pub(crate) fn cursor(input: &tui_input::Input, area: Rect) -> (u16, u16) {
+        let box_area = centred(area, 72, 5);
+        let width = box_area.width.saturating_sub(2 + 9) as usize;
+        let scroll = input.visual_scroll(width);
+        let x = input.visual_cursor().max(scroll) - scroll;
+        (box_area.x + 1 + 8 + x as u16, box_area.y + 1)
+    }
+}
+
+impl Widget for NoticePopup<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = self.theme;
+        let box_area = centred(area, 72, 5);
+        Clear.render(box_area, buf);
+        let who = if self.clients == 1 {
+            "the 1 client connected".to_owned()
+        } else {
+            format!("all {} clients connected", self.clients)
+        };
+        let block = pane_block(format!("Notice — to {who}"), true, theme);
+        let inner = block.inner(box_area);
+        block.render(box_area, buf);
+        let width = inner.width.saturating_sub(9) as usize;
+        let scroll = self.input.visual_scroll(width);
+        let value: String = self.input.value().chars().skip(scroll).collect();
+        let rows = [
+            Line::from(vec![
+                Span::styled("notice> ", theme.key()),
+                Span::raw(value),
+            ]),
+            Line::default(),
+            Line::from(Span::styled(
+                "Enter sends it to every client's screen · Esc cancels",
+                theme.dim(),
+            )),
+        ];
+        for (i, line) in rows.into_iter().enumerate() {
+            put(buf, inner.x, inner.y + i as u16, line, inner.width);
+        }
+    }
+}
