@@ -12,6 +12,7 @@ pub mod clients;
 pub mod compare;
 pub mod exercise;
 pub mod journey;
+mod launch;
 pub mod layout;
 pub mod lesson;
 pub mod runtime;
@@ -27,6 +28,7 @@ pub mod ui;
 mod view;
 
 pub use app::App;
-pub use runtime::{Launch, ScreenOptions, run};
+pub use launch::Launch;
+pub use runtime::{ScreenOptions, run};
 pub use state::{Focus, Mode, Tab};
 pub use theme::Theme;
