@@ -81,6 +81,9 @@ pub struct ClientRow {
     pub connected: bool,
     /// Where the student stands in the exercise, when one is running.
     pub progress: Option<Progress>,
+    /// The student whose progress that is: the name the connection asked for, which a second
+    /// connection of theirs shares even when it is listed as `alice-2`.
+    pub student: Option<String>,
     /// Connections the row stands for: 1 on the lab wire, one per message on most seeds.
     pub connections: u64,
     /// Connections open now (a folded row may have several).
@@ -199,6 +202,21 @@ impl ClientList {
         self.rows.iter().any(|row| row.progress.is_some())
     }
 
+    /// Records `student`'s progress on the row of `peer` and on every other row of theirs: a
+    /// student's progress is kept by name for the run, so the row of an earlier connection
+    /// (an attack run beside the client, a reconnect) must not go on saying `working` once
+    /// they have solved it.
+    pub fn set_progress(&mut self, peer: Peer, student: &str, progress: Progress) {
+        if let Some(row) = self.find(peer) {
+            row.student = Some(student.to_owned());
+        }
+        for row in &mut self.rows {
+            if row.student.as_deref() == Some(student) {
+                row.progress = Some(progress);
+            }
+        }
+    }
+
     /// The row of `peer`'s connection, as it is (a progress report is no activity of its own).
     pub fn find(&mut self, peer: Peer) -> Option<&mut ClientRow> {
         let at = self.position(self.key_of(peer))?;
@@ -273,6 +291,7 @@ impl ClientList {
                 last_verdict: None,
                 connected: true,
                 progress: None,
+                student: None,
                 connections: 1,
                 live: 1,
                 last_active: self.clock,
@@ -389,6 +408,33 @@ mod tests {
         assert_eq!(names(&list).last(), Some(&"alice"), "gone ones sink");
         list.cycle_sort();
         assert_eq!(list.sort(), Sort::Name);
+    }
+
+    #[test]
+    fn a_students_earlier_connections_show_their_progress_as_it_is_now() {
+        let mut list = ClientList::new(false);
+        // alice's client, her attack beside it (listed alice-2), and bob.
+        list.add(peer(1, 5001), "alice".to_owned());
+        list.add(peer(2, 5002), "alice-2".to_owned());
+        list.add(peer(3, 5003), "bob".to_owned());
+        list.set_progress(peer(1, 5001), "alice", Progress::Working { tries: 0 });
+        list.set_progress(peer(2, 5002), "alice", Progress::Working { tries: 34 });
+        list.set_progress(peer(3, 5003), "bob", Progress::Working { tries: 1 });
+        list.gone(peer(2, 5002));
+        let solved = Progress::Solved {
+            tries: 35,
+            taken: std::time::Duration::from_secs(70),
+        };
+        list.set_progress(peer(1, 5001), "alice", solved);
+        let progress = |name: &str| {
+            list.rows()
+                .iter()
+                .find(|row| row.name == name)
+                .and_then(|row| row.progress)
+        };
+        assert_eq!(progress("alice"), Some(solved));
+        assert_eq!(progress("alice-2"), Some(solved), "the gone row too");
+        assert_eq!(progress("bob"), Some(Progress::Working { tries: 1 }));
     }
 
     #[test]

@@ -239,11 +239,12 @@ impl App {
                 self.exercise.on_notice(&text);
                 self.ui.show_error(format!("notice: {text}"));
             }
-            Event::Progress { peer, progress, .. } => {
-                if let Some(row) = self.clients.find(peer) {
-                    row.progress = Some(progress);
-                }
-            }
+            Event::Progress {
+                peer,
+                name,
+                progress,
+                ..
+            } => self.clients.set_progress(peer, &name, progress),
             // Bytes the student wrote: History lists them, with the verdict they get.
             Event::SentWire { peer, seq, sealed } => {
                 let key = (self.conn(role, peer.id), sent_by(role), seq);
