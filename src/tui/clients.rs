@@ -237,11 +237,15 @@ impl ClientList {
     }
 
     /// Students who have solved the exercise (connected now or not: a solve is for the run).
+    /// A student counts once however many rows (connections) they have.
     pub fn solved(&self) -> usize {
-        self.rows
+        let students: std::collections::HashSet<&str> = self
+            .rows
             .iter()
             .filter(|row| matches!(row.progress, Some(Progress::Solved { .. })))
-            .count()
+            .map(|row| row.student.as_deref().unwrap_or(&row.name))
+            .collect();
+        students.len()
     }
 
     /// Connected clients that have not sent anything yet.
@@ -435,6 +439,7 @@ mod tests {
         assert_eq!(progress("alice"), Some(solved));
         assert_eq!(progress("alice-2"), Some(solved), "the gone row too");
         assert_eq!(progress("bob"), Some(Progress::Working { tries: 1 }));
+        assert_eq!(list.solved(), 1, "one student, however many rows");
     }
 
     #[test]
