@@ -50,6 +50,33 @@ proptest! {
         prop_assert_eq!(opened.plaintext.unwrap(), msg);
     }
 
+    /// One buffer reused over messages and garbage of any sizes says and holds exactly what a
+    /// new buffer each time would: nothing of an earlier, longer message stays behind.
+    #[test]
+    fn a_reused_buffer_seals_and_opens_as_a_new_one_does(
+        (scheme, key) in scheme_and_key(),
+        inputs in prop::collection::vec((prop::collection::vec(any::<u8>(), 0..300), any::<bool>()), 1..8),
+    ) {
+        let cipher = Cipher::new(&key);
+        let options = OpenOptions::now(None);
+        let mut sealed = vec![0xEE; 700];
+        let mut opened = vec![0xEE; 700];
+        for (msg, garbage) in inputs {
+            cipher.seal_into(&msg, &mut sealed).unwrap();
+            if scheme.is_deterministic() {
+                prop_assert_eq!(&sealed, &cipher.seal(&msg).unwrap());
+            }
+            let wire = if garbage { msg.clone() } else { sealed.clone() };
+            let expected = cipher.open_with(&wire, &options);
+            let verdict = cipher.open_into(&wire, &options, &mut opened);
+            prop_assert_eq!(&verdict, &expected.verdict);
+            prop_assert_eq!(&opened, &expected.plaintext.unwrap_or_default());
+            if !garbage {
+                prop_assert_eq!(&opened, &msg);
+            }
+        }
+    }
+
     #[test]
     fn anatomy_covers_every_sealed_byte((scheme, key) in scheme_and_key(), msg in prop::collection::vec(any::<u8>(), 0..300)) {
         let wire = Cipher::new(&key).seal(&msg).unwrap();

@@ -62,53 +62,68 @@ impl Aes {
         }
     }
 
-    /// Appends `AES-ECB(PKCS7(msg))` to `out`.
-    pub(crate) fn ecb_seal(&self, msg: &[u8], out: &mut Vec<u8>) {
-        let start = grow(out, padded_len(msg.len()));
+    /// Writes `AES-ECB(PKCS7(msg))` over `out`, which is `padded_len(msg.len())` bytes.
+    pub(crate) fn ecb_seal_to(&self, msg: &[u8], out: &mut [u8]) {
+        debug_assert_eq!(out.len(), padded_len(msg.len()));
         with_cipher!(self, c => {
             // The output has room for the padding, so padding cannot fail.
-            let _ = ecb::Encryptor::inner_init(c.clone()).encrypt_padded_b2b_mut::<Pkcs7>(msg, &mut out[start..]);
+            let _ = ecb::Encryptor::inner_init(c.clone()).encrypt_padded_b2b_mut::<Pkcs7>(msg, out);
+        });
+    }
+
+    /// Writes `AES-CBC(iv, PKCS7(msg))` over `out`, which is `padded_len(msg.len())` bytes.
+    pub(crate) fn cbc_seal_to(&self, iv: &[u8; BLOCK], msg: &[u8], out: &mut [u8]) {
+        debug_assert_eq!(out.len(), padded_len(msg.len()));
+        with_cipher!(self, c => {
+            let mode = cbc::Encryptor::inner_iv_init(c.clone(), iv.into());
+            let _ = mode.encrypt_padded_b2b_mut::<Pkcs7>(msg, out);
         });
     }
 
     /// Appends `AES-CBC(iv, PKCS7(msg))` to `out`.
     pub(crate) fn cbc_seal(&self, iv: &[u8; BLOCK], msg: &[u8], out: &mut Vec<u8>) {
-        let start = grow(out, padded_len(msg.len()));
+        let start = out.len();
+        // The cipher reads the message and writes here in one pass (block to buffer), which is
+        // faster than copying the message in and enciphering it in place: the zeroing only writes.
+        out.resize(start + padded_len(msg.len()), 0);
+        self.cbc_seal_to(iv, msg, &mut out[start..]);
+    }
+
+    /// Decrypts whole ECB blocks over `out` (padding left in place). `wire` and `out` are the
+    /// same length, a multiple of 16.
+    pub(crate) fn ecb_open_to(&self, wire: &[u8], out: &mut [u8]) {
+        debug_assert_eq!(wire.len() % BLOCK, 0);
         with_cipher!(self, c => {
-            let mode = cbc::Encryptor::inner_iv_init(c.clone(), iv.into());
-            let _ = mode.encrypt_padded_b2b_mut::<Pkcs7>(msg, &mut out[start..]);
+            let _ = ecb::Decryptor::inner_init(c.clone()).decrypt_padded_b2b_mut::<NoPadding>(wire, out);
         });
     }
 
-    /// Decrypts whole ECB blocks (padding left in place). `wire.len()` must be a multiple of 16.
-    pub(crate) fn ecb_open(&self, wire: &[u8]) -> Vec<u8> {
+    /// Decrypts whole CBC blocks over `out` (padding left in place). `wire` and `out` are the
+    /// same length, a multiple of 16.
+    pub(crate) fn cbc_open_to(&self, iv: &[u8; BLOCK], wire: &[u8], out: &mut [u8]) {
         debug_assert_eq!(wire.len() % BLOCK, 0);
-        let mut out = vec![0; wire.len()];
-        with_cipher!(self, c => {
-            let _ = ecb::Decryptor::inner_init(c.clone()).decrypt_padded_b2b_mut::<NoPadding>(wire, &mut out);
-        });
-        out
-    }
-
-    /// Decrypts whole CBC blocks (padding left in place). `wire.len()` must be a multiple of 16.
-    pub(crate) fn cbc_open(&self, iv: &[u8; BLOCK], wire: &[u8]) -> Vec<u8> {
-        debug_assert_eq!(wire.len() % BLOCK, 0);
-        let mut out = vec![0; wire.len()];
         with_cipher!(self, c => {
             let mode = cbc::Decryptor::inner_iv_init(c.clone(), iv.into());
-            let _ = mode.decrypt_padded_b2b_mut::<NoPadding>(wire, &mut out);
+            let _ = mode.decrypt_padded_b2b_mut::<NoPadding>(wire, out);
         });
+    }
+
+    /// Decrypts whole CBC blocks (padding left in place) into a new buffer.
+    pub(crate) fn cbc_open(&self, iv: &[u8; BLOCK], wire: &[u8]) -> Vec<u8> {
+        let mut out = vec![0; wire.len()];
+        self.cbc_open_to(iv, wire, &mut out);
         out
     }
 }
 
-/// Extends `out` by `n` zero bytes for the cipher to overwrite, and returns where they start.
-/// The cipher reads the message and writes here in one pass (block to buffer), which is
-/// faster than copying the message in and enciphering it in place: the zeroing only writes.
-fn grow(out: &mut Vec<u8>, n: usize) -> usize {
-    let start = out.len();
-    out.resize(start + n, 0);
-    start
+/// Makes `out` exactly `n` bytes long and returns them for a cipher to overwrite. Only bytes
+/// beyond its old length are zeroed, so a buffer reused for messages of one size is never
+/// zeroed again: that zeroing was the gap between a fresh buffer per message and
+/// `openssl speed`, which reuses one buffer.
+pub(crate) fn sized(out: &mut Vec<u8>, n: usize) -> &mut [u8] {
+    out.truncate(n);
+    out.resize(n, 0);
+    out
 }
 
 /// Strips PKCS#7 padding from decrypted blocks; `None` when the padding is invalid.

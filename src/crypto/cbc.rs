@@ -5,10 +5,12 @@
 
 use std::sync::Arc;
 
-use super::aes_modes::{AES_KEY_RULE, Aes, padded_len};
+use super::aes_modes::{AES_KEY_RULE, Aes, padded_len, sized};
 use super::anatomy::{Anatomy, Builder, FieldKind};
-use super::spec::{Integrity, Seal, Spec};
-use super::{BLOCK, KeyExchange, Nonce, OpenOptions, Opened, Reason, SealError};
+use super::spec::{Integrity, Seal, Spec, seal_fresh};
+use super::{
+    BLOCK, KeyExchange, Nonce, OpenOptions, Opened, Reason, SealError, Verdict, unpad_in_place,
+};
 
 pub(super) static SPEC: Spec = Spec {
     name: "cbc",
@@ -29,11 +31,39 @@ struct Cbc(Aes);
 
 impl Seal for Cbc {
     fn seal(&self, msg: &[u8], nonce: &Nonce) -> Result<Vec<u8>, SealError> {
-        Ok(seal(&self.0, &nonce.iv, msg))
+        seal_fresh(|out| self.seal_into(msg, nonce, out))
     }
 
-    fn open(&self, wire: &[u8], _: &OpenOptions) -> Opened {
-        open(&self.0, wire)
+    fn open(&self, wire: &[u8], options: &OpenOptions) -> Opened {
+        Opened::fresh(|out| self.open_into(wire, options, out))
+    }
+
+    fn seal_into(&self, msg: &[u8], nonce: &Nonce, out: &mut Vec<u8>) -> Result<(), SealError> {
+        let (salt, body) = sized(out, BLOCK + padded_len(msg.len())).split_at_mut(BLOCK);
+        salt.copy_from_slice(&nonce.iv);
+        self.0.cbc_seal_to(&nonce.iv, msg, body);
+        Ok(())
+    }
+
+    fn open_into(&self, wire: &[u8], _: &OpenOptions, out: &mut Vec<u8>) -> Verdict {
+        let parts = wire
+            .split_first_chunk::<BLOCK>()
+            .ok_or(Reason::TooShort)
+            .and_then(|(salt, body)| match body.len() {
+                0 => Err(Reason::TooShort),
+                n if !n.is_multiple_of(BLOCK) => Err(Reason::NotBlockMultiple),
+                _ => Ok((salt, body)),
+            });
+        match parts {
+            Ok((salt, body)) => {
+                self.0.cbc_open_to(salt, body, sized(out, body.len()));
+                unpad_in_place(out)
+            }
+            Err(reason) => {
+                out.clear();
+                Verdict::Rejected(reason)
+            }
+        }
     }
 }
 
@@ -42,24 +72,4 @@ fn dissect(wire: &[u8]) -> Anatomy {
     out.push_upto(wire, FieldKind::Salt, BLOCK);
     out.blocks_until(wire, wire.len(), false);
     out.raw(wire)
-}
-
-fn seal(aes: &Aes, salt: &[u8; BLOCK], msg: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(BLOCK + padded_len(msg.len()));
-    out.extend_from_slice(salt);
-    aes.cbc_seal(salt, msg, &mut out);
-    out
-}
-
-fn open(aes: &Aes, wire: &[u8]) -> Opened {
-    let Some((salt, ciphertext)) = wire.split_first_chunk::<BLOCK>() else {
-        return Opened::rejected(Reason::TooShort);
-    };
-    if ciphertext.is_empty() {
-        return Opened::rejected(Reason::TooShort);
-    }
-    if !ciphertext.len().is_multiple_of(BLOCK) {
-        return Opened::rejected(Reason::NotBlockMultiple);
-    }
-    Opened::unpadded(aes.cbc_open(salt, ciphertext))
 }

@@ -5,10 +5,12 @@
 
 use std::sync::Arc;
 
-use super::aes_modes::{AES_KEY_RULE, Aes, padded_len};
+use super::aes_modes::{AES_KEY_RULE, Aes, padded_len, sized};
 use super::anatomy::{Anatomy, Builder};
-use super::spec::{Integrity, Seal, Spec};
-use super::{BLOCK, KeyExchange, Nonce, OpenOptions, Opened, Reason, SealError};
+use super::spec::{Integrity, Seal, Spec, seal_fresh};
+use super::{
+    BLOCK, KeyExchange, Nonce, OpenOptions, Opened, Reason, SealError, Verdict, unpad_in_place,
+};
 
 pub(super) static SPEC: Spec = Spec {
     name: "ecb",
@@ -28,12 +30,33 @@ pub(super) static SPEC: Spec = Spec {
 struct Ecb(Aes);
 
 impl Seal for Ecb {
-    fn seal(&self, msg: &[u8], _: &Nonce) -> Result<Vec<u8>, SealError> {
-        Ok(seal(&self.0, msg))
+    fn seal(&self, msg: &[u8], nonce: &Nonce) -> Result<Vec<u8>, SealError> {
+        seal_fresh(|out| self.seal_into(msg, nonce, out))
     }
 
-    fn open(&self, wire: &[u8], _: &OpenOptions) -> Opened {
-        open(&self.0, wire)
+    fn open(&self, wire: &[u8], options: &OpenOptions) -> Opened {
+        Opened::fresh(|out| self.open_into(wire, options, out))
+    }
+
+    fn seal_into(&self, msg: &[u8], _: &Nonce, out: &mut Vec<u8>) -> Result<(), SealError> {
+        self.0.ecb_seal_to(msg, sized(out, padded_len(msg.len())));
+        Ok(())
+    }
+
+    fn open_into(&self, wire: &[u8], _: &OpenOptions, out: &mut Vec<u8>) -> Verdict {
+        let refusal = if wire.is_empty() {
+            Some(Reason::TooShort)
+        } else if !wire.len().is_multiple_of(BLOCK) {
+            Some(Reason::NotBlockMultiple)
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            out.clear();
+            return Verdict::Rejected(reason);
+        }
+        self.0.ecb_open_to(wire, sized(out, wire.len()));
+        unpad_in_place(out)
     }
 }
 
@@ -41,20 +64,4 @@ fn dissect(wire: &[u8]) -> Anatomy {
     let mut out = Builder::default();
     out.blocks_until(wire, wire.len(), true);
     out.raw(wire)
-}
-
-fn seal(aes: &Aes, msg: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(padded_len(msg.len()));
-    aes.ecb_seal(msg, &mut out);
-    out
-}
-
-fn open(aes: &Aes, wire: &[u8]) -> Opened {
-    if wire.is_empty() {
-        return Opened::rejected(Reason::TooShort);
-    }
-    if !wire.len().is_multiple_of(BLOCK) {
-        return Opened::rejected(Reason::NotBlockMultiple);
-    }
-    Opened::unpadded(aes.ecb_open(wire))
 }

@@ -79,14 +79,36 @@ impl Opened {
         }
     }
 
-    /// The unauthenticated schemes' last step: strip the padding or reject.
-    fn unpadded(mut decrypted: Vec<u8>) -> Opened {
-        match aes_modes::unpad(&decrypted) {
-            Some(len) => {
-                decrypted.truncate(len);
-                Opened::accepted(Verdict::Unauthenticated, decrypted)
-            }
-            None => Opened::rejected(Reason::BadPadding),
+    /// What an `open_into` made of a fresh buffer, as an `Opened`.
+    fn fresh(open_into: impl FnOnce(&mut Vec<u8>) -> Verdict) -> Opened {
+        let mut plaintext = Vec::new();
+        let verdict = open_into(&mut plaintext);
+        if verdict.is_accepted() {
+            Opened::accepted(verdict, plaintext)
+        } else {
+            Opened::rejected_with(verdict)
+        }
+    }
+
+    fn rejected_with(verdict: Verdict) -> Opened {
+        Opened {
+            verdict,
+            plaintext: None,
+        }
+    }
+}
+
+/// The unauthenticated schemes' last step: strip the padding in place, or reject and empty
+/// the buffer.
+fn unpad_in_place(decrypted: &mut Vec<u8>) -> Verdict {
+    match aes_modes::unpad(decrypted) {
+        Some(len) => {
+            decrypted.truncate(len);
+            Verdict::Unauthenticated
+        }
+        None => {
+            decrypted.clear();
+            Verdict::Rejected(Reason::BadPadding)
         }
     }
 }
@@ -220,15 +242,19 @@ impl Cipher {
     /// # Errors
     /// See [`SealError`].
     pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
-        let nonce = if self.scheme.is_deterministic() {
-            Nonce {
+        self.seal_with(plaintext, &self.fresh_nonce()?)
+    }
+
+    /// A fresh IV/salt and the current time; nothing random for a deterministic scheme.
+    fn fresh_nonce(&self) -> Result<Nonce, SealError> {
+        if self.scheme.is_deterministic() {
+            Ok(Nonce {
                 iv: [0; BLOCK],
                 now: 0,
-            }
+            })
         } else {
-            Nonce::fresh()?
-        };
-        self.seal_with(plaintext, &nonce)
+            Nonce::fresh()
+        }
     }
 
     /// Seals `plaintext` with a given IV/salt and timestamp (known-answer tests, lessons). Under
@@ -239,6 +265,24 @@ impl Cipher {
     pub fn seal_with(&self, plaintext: &[u8], nonce: &Nonce) -> Result<Vec<u8>, SealError> {
         let nonce = self.nonces.choose(nonce);
         self.sealer.seal(plaintext, &nonce)
+    }
+
+    /// Seals `plaintext` into `out`, replacing what it held, as [`seal`](Self::seal) does.
+    /// Under ecb and cbc a buffer reused across messages of one size is overwritten, never
+    /// zeroed again; the other schemes build a new buffer and move it in.
+    ///
+    /// # Errors
+    /// See [`SealError`].
+    pub fn seal_into(&self, plaintext: &[u8], out: &mut Vec<u8>) -> Result<(), SealError> {
+        let nonce = self.nonces.choose(&self.fresh_nonce()?);
+        self.sealer.seal_into(plaintext, &nonce, out)
+    }
+
+    /// Opens wire bytes into `out`, as [`open_with`](Self::open_with) does: when the verdict
+    /// accepts, `out` holds the plaintext; when it rejects, `out` is empty. Under ecb and cbc
+    /// a reused buffer is overwritten, never zeroed again.
+    pub fn open_into(&self, wire: &[u8], options: &OpenOptions, out: &mut Vec<u8>) -> Verdict {
+        self.sealer.open_into(wire, options, out)
     }
 
     /// Opens wire bytes by the system clock, with no Fernet TTL.

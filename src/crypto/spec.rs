@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::{Anatomy, KeyExchange, Nonce, OpenOptions, Opened, SealError};
+use super::{Anatomy, KeyExchange, Nonce, OpenOptions, Opened, SealError, Verdict};
 
 /// A key expanded for one scheme: seals and opens messages. Implemented by each scheme's file.
 pub(crate) trait Seal: Send + Sync {
@@ -14,6 +14,27 @@ pub(crate) trait Seal: Send + Sync {
     fn seal(&self, msg: &[u8], nonce: &Nonce) -> Result<Vec<u8>, SealError>;
     /// Opens wire bytes; never fails, the verdict says why.
     fn open(&self, wire: &[u8], options: &OpenOptions) -> Opened;
+    /// Seals `msg` over `out`, replacing what it held. By default a new buffer moved in; the
+    /// AES modes write over the old one, so a reused buffer is not zeroed again.
+    fn seal_into(&self, msg: &[u8], nonce: &Nonce, out: &mut Vec<u8>) -> Result<(), SealError> {
+        *out = self.seal(msg, nonce)?;
+        Ok(())
+    }
+    /// Opens wire bytes over `out`: the plaintext when the verdict accepts, empty otherwise.
+    fn open_into(&self, wire: &[u8], options: &OpenOptions, out: &mut Vec<u8>) -> Verdict {
+        let opened = self.open(wire, options);
+        *out = opened.plaintext.unwrap_or_default();
+        opened.verdict
+    }
+}
+
+/// `seal` for a scheme that implements `seal_into`: into a new buffer.
+pub(super) fn seal_fresh(
+    seal_into: impl FnOnce(&mut Vec<u8>) -> Result<(), SealError>,
+) -> Result<Vec<u8>, SealError> {
+    let mut out = Vec::new();
+    seal_into(&mut out)?;
+    Ok(out)
 }
 
 /// How a scheme's key text reads without a `hex:`/`base64:`/`text:` prefix.
