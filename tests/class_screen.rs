@@ -9,7 +9,7 @@ mod common;
 use std::sync::Arc;
 
 use cipherlab::crypto::{KeyExchange, NoncePolicy, Scheme};
-use cipherlab::net::exercise::{Class, Exercise};
+use cipherlab::net::exercise::{Class, Exercise, Results};
 use cipherlab::net::{Event, Role, ServerCommand};
 use cipherlab::tui::action::Action;
 use cipherlab::tui::session::{Handshake, SessionView};
@@ -53,13 +53,14 @@ fn screen_app(mode: Mode, scheme: Scheme) -> App {
     app
 }
 
-/// A server hosting `name`, and its class.
-async fn class_server(name: &str) -> (TestServer, Arc<Class>) {
+/// A server hosting `name`, and its class, writing its results to `results` if given.
+async fn class_server(name: &str, results: Option<&std::path::Path>) -> (TestServer, Arc<Class>) {
     let exercise = Exercise::find(name).unwrap();
     let mut config = server_config(exercise.scheme, exercise.key_exchange);
     // A fixed key: the instructor's Key pane is in the snapshots.
     config.key = scenario::fixed_key(exercise.scheme);
-    let class = Arc::new(Class::new(exercise, &config.key, NoncePolicy::Random, None).unwrap());
+    let results = results.map(|path| Results::create(path).unwrap());
+    let class = Arc::new(Class::new(exercise, &config.key, NoncePolicy::Random, results).unwrap());
     config.class = Some(Arc::clone(&class));
     (start_server(config).await, class)
 }
@@ -238,7 +239,9 @@ fn answers_of(i: usize, secret: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thirty_students_show_working_tries_and_solved_on_the_instructors_clients_pane() {
-    let (mut server, class) = class_server("padding-oracle").await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("results.csv");
+    let (mut server, class) = class_server("padding-oracle", Some(&csv)).await;
     let addr = server.addr.to_string();
     let mut app = screen_app(Mode::Server, Scheme::Cbc);
     let log = std::env::temp_dir().join("cipherlab-class-screen.log");
@@ -301,6 +304,31 @@ async fn thirty_students_show_working_tries_and_solved_on_the_instructors_client
         assert!(row.contains(state), "student-{i:02}: {state}:\n{row}");
     }
     insta::assert_snapshot!("class_exercise_200x50", wide);
+    // The results file: one solve row for each of the ten solvers, by name, on their second
+    // try, and an attempt row for every try of the class.
+    let csv = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let mut solvers: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|r| r[4] == "solve")
+        .map(|r| (r[1], r[5]))
+        .collect();
+    solvers.sort_unstable();
+    let want: Vec<String> = (1..=10).map(|i| format!("student-{i:02}")).collect();
+    assert_eq!(
+        solvers,
+        want.iter().map(|n| (n.as_str(), "2")).collect::<Vec<_>>(),
+        "{csv}"
+    );
+    assert_eq!(
+        rows.iter().filter(|r| r[4] == "attempt").count(),
+        tries,
+        "{csv}"
+    );
     let small = screen(&app, 80, 24);
     insta::assert_snapshot!("class_exercise_80x24", small);
     assert!(
@@ -324,7 +352,7 @@ async fn thirty_students_show_working_tries_and_solved_on_the_instructors_client
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn n_sends_a_notice_that_every_students_screen_shows() {
-    let (mut server, _class) = class_server("rewrite-role").await;
+    let (mut server, _class) = class_server("rewrite-role", None).await;
     let mut instructor = screen_app(Mode::Server, Scheme::Cbc);
     let mut class = Vec::new();
     for name in ["alice", "bob", "carol", "dave", "erin"] {

@@ -179,6 +179,47 @@ async fn material_differs_between_students_and_survives_a_reconnect() {
     assert_eq!(task_of(&mut again).await, first);
 }
 
+/// Drops a student's connection and waits for its task to end.
+async fn leave(client: TestClient) {
+    client
+        .commands
+        .send(ClientCommand::Disconnect)
+        .await
+        .unwrap();
+    let _ = client.task.await;
+}
+
+#[tokio::test]
+async fn a_students_tries_and_solve_survive_a_reconnect() {
+    let (server, class) = class_server("padding-oracle", None).await;
+    let mut bob = student(server.addr, "bob");
+    task_of(&mut bob).await;
+    answer(&bob, "not it").await;
+    assert!(!result_of(&mut bob).await.0);
+    leave(bob).await;
+    let mut bob = student(server.addr, "bob");
+    task_of(&mut bob).await;
+    answer(&bob, "still not it").await;
+    assert!(!result_of(&mut bob).await.0);
+    assert_eq!(
+        class.progress_of("bob"),
+        Some(Progress::Working { tries: 2 })
+    );
+    answer(&bob, &class.secret_for("bob")).await;
+    assert!(result_of(&mut bob).await.0);
+    leave(bob).await;
+    let mut bob = student(server.addr, "bob");
+    task_of(&mut bob).await;
+    assert!(
+        matches!(
+            class.progress_of("bob"),
+            Some(Progress::Solved { tries: 3, .. })
+        ),
+        "{:?}",
+        class.progress_of("bob")
+    );
+}
+
 #[tokio::test]
 async fn one_students_secret_is_incorrect_for_another() {
     let (server, class) = class_server("padding-oracle", None).await;

@@ -88,6 +88,7 @@ fn every_shipped_lesson_plays_through_with_its_expected_verdicts() {
                 ("plaintext", step.expect_plaintext.is_some()),
                 ("eavesdropper", step.eavesdropper.is_some()),
                 ("repeated blocks", step.expect_repeated_blocks.is_some()),
+                ("attack", step.expect_attack.is_some()),
             ];
             for (what, made) in promised {
                 assert_eq!(

@@ -207,7 +207,12 @@ pub async fn run(
             } else {
                 Err("there was nothing to attack".to_owned())
             };
-            checks.push(attack_check(expected, ended, step.send.as_deref()));
+            // What a recovery must equal: the message sent, or the secret the server appends.
+            let truth = match kind {
+                AttackKind::PaddingOracle => step.send.as_deref(),
+                _ => options.echo_append.as_deref(),
+            };
+            checks.push(attack_check(expected, ended, truth));
         }
         let step_report = StepReport {
             step: index + 1,
@@ -262,17 +267,13 @@ async fn attack_end(
 fn attack_check(
     expected: AttackExpect,
     ended: Result<OracleEvent, String>,
-    sent: Option<&str>,
+    truth: Option<&str>,
 ) -> CheckResult {
     let (observed, ok) = match ended {
         Ok(OracleEvent::Done {
-            attack,
-            plaintext,
-            queries,
-            ..
+            plaintext, queries, ..
         }) => {
-            let right = attack != AttackKind::PaddingOracle
-                || sent.is_none_or(|text| text.as_bytes() == &plaintext[..]);
+            let right = truth.is_none_or(|text| text.as_bytes() == &plaintext[..]);
             (
                 format!(
                     "recovered \"{}\" in {queries} queries",
@@ -400,4 +401,43 @@ async fn observe(
         }
     }
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn done(attack: AttackKind, plaintext: &'static [u8]) -> Result<OracleEvent, String> {
+        Ok(OracleEvent::Done {
+            attack,
+            plaintext: Bytes::from_static(plaintext),
+            queries: 7,
+            seconds: 0.1,
+            key_len: None,
+        })
+    }
+
+    #[test]
+    fn a_recovery_passes_only_when_it_equals_what_was_hidden() {
+        for attack in [AttackKind::PaddingOracle, AttackKind::ByteAtATime] {
+            let right = attack_check(
+                AttackExpect::Recovered,
+                done(attack, b"s3cret"),
+                Some("s3cret"),
+            );
+            assert!(right.ok, "{attack:?}: {}", right.observed);
+            let wrong = attack_check(
+                AttackExpect::Recovered,
+                done(attack, b"s3creX"),
+                Some("s3cret"),
+            );
+            assert!(!wrong.ok, "{attack:?} passed a wrong recovery");
+        }
+        let failed = attack_check(
+            AttackExpect::Failed,
+            done(AttackKind::ByteAtATime, b"x"),
+            None,
+        );
+        assert!(!failed.ok, "a recovery passed where failure was promised");
+    }
 }

@@ -289,9 +289,9 @@ pub fn lookup(key: &KeyEvent, ctx: &Context) -> Option<Action> {
 }
 
 /// Bindings the help popup lists: those that are not a second key for an action already
-/// listed under a combined label (`1-4`, `[ ]`, `↑↓ j k`, `PgUp PgDn`, `← →`).
+/// listed under a combined label (`1-7`, `[ ]`, `↑↓ j k`, `PgUp PgDn`, `← →`, `+ -`).
 pub fn listed() -> impl Iterator<Item = &'static Binding> {
-    const FOLDED: [&str; 8] = ["2", "3", "4", "[", "↓", "PgDn", "→", "-"];
+    const FOLDED: [&str; 11] = ["2", "3", "4", "5", "6", "7", "[", "↓", "PgDn", "→", "-"];
     BINDINGS.iter().filter(|b| !FOLDED.contains(&b.label))
 }
 

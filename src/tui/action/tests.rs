@@ -283,3 +283,17 @@ fn the_footer_shows_a_key_once_as_what_it_does_here() {
         "{footer:?}"
     );
 }
+
+#[test]
+fn the_help_lists_the_scheme_keys_once_under_one_label() {
+    let labels: Vec<&str> = listed().map(|b| b.label).collect();
+    let combined = format!("1-{}", Scheme::ALL.len());
+    assert!(labels.contains(&combined.as_str()), "{labels:?}");
+    for n in 2..=Scheme::ALL.len() {
+        let alone = n.to_string();
+        assert!(
+            !labels.contains(&alone.as_str()),
+            "{alone} is listed again beside {combined}: {labels:?}"
+        );
+    }
+}
