@@ -588,3 +588,19 @@ async fn forge_without_the_key_is_rejected() {
         }
     }
 }
+
+#[tokio::test]
+async fn xor_into_the_cbc_salt_rewrites_the_same_plaintext_byte_and_an_aead_rejects_it() {
+    // Byte 8 of "pay bob 10" is '1'; under cbc the salt is the IV, so its byte 8 lies over it.
+    let delta = format!("{:02x}", b'1' ^ b'9');
+    let (verdict, plaintext) = one(Scheme::Cbc, "pay bob 10", &format!("xor:8:{delta}")).await;
+    assert_eq!(verdict, Verdict::Unauthenticated);
+    assert_eq!(plaintext.as_deref(), Some(&b"pay bob 90"[..]));
+    // Under gcm and chacha the same change to the ciphertext (after the 12-byte nonce) is
+    // caught by the tag.
+    for scheme in [Scheme::Gcm, Scheme::Chacha] {
+        let (verdict, plaintext) = one(scheme, "pay bob 10", &format!("xor:20:{delta}")).await;
+        assert_eq!(verdict, Verdict::Rejected(Reason::TagMismatch), "{scheme}");
+        assert_eq!(plaintext, None, "{scheme}");
+    }
+}

@@ -279,6 +279,18 @@ fn wycheproof_aead(file: &str, scheme: Scheme) -> usize {
                 };
                 nonce.iv[..12].copy_from_slice(&iv);
                 assert_eq!(aead.seal_with(&msg, &nonce).unwrap(), wire, "tcId {id}");
+                // The file's invalid ChaCha20-Poly1305 cases all carry associated data, so each
+                // valid case also stands for its forgeries: any one bit flipped is rejected.
+                for at in [0, iv.len(), wire.len() - 1] {
+                    let mut forged = wire.clone();
+                    forged[at] ^= 0x01;
+                    let verdict = aead.open(&forged).verdict;
+                    assert_eq!(
+                        verdict,
+                        Verdict::Rejected(Reason::TagMismatch),
+                        "tcId {id} @{at}"
+                    );
+                }
             } else {
                 assert_eq!(
                     opened.verdict,
