@@ -755,7 +755,9 @@ async fn mitm_oracle_armed_from_the_front_end_reads_the_next_message() {
     let mut client = start_client(client_config(mitm.addr, Some(Scheme::Cbc), Some(&key)));
     client.exchange(&["not this one"]).await;
     mitm.commands
-        .send(cipherlab::net::MitmCommand::Oracle)
+        .send(cipherlab::net::MitmCommand::Oracle {
+            live: Default::default(),
+        })
         .await
         .unwrap();
     wait_for(&mut mitm.events, "oracle-armed", |e| {

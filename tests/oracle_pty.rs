@@ -146,3 +146,54 @@ fn the_attack_screen_shows_the_oracle_view_and_q_restores_the_terminal() {
     assert!(!pty.parser.screen().hide_cursor());
     server.kill();
 }
+
+#[test]
+fn the_padding_oracle_lessons_attack_is_watched_on_the_oracle_tab() {
+    let mut pty = Pty::spawn(&["lesson", "padding-oracle"], 120, 36, &[]);
+    pty.wait_for("step 1 of 6");
+    pty.send(b"\x1b[C");
+    pty.wait_for("step 2 of 6");
+    pty.wait_for("unauthenticated");
+    // Step 3 arms the oracle for its message and opens the Oracle tab, where the attack is
+    // read as it runs, to the plaintext.
+    pty.send(b"\x1b[C");
+    let screen = pty.wait_for("✔ recovered without the key");
+    assert!(screen.contains("step 3 of 6"), "{screen}");
+    assert!(
+        screen.contains("✔ recovered without the key: \"exam answers: B, D, A, C, C, A\""),
+        "{screen}"
+    );
+    // Steps 4 and 5 (opaque verdicts, then x25519) read it again; step 6, under fernet, fails
+    // and the tab says so. Each step's attack starts the tab afresh.
+    for step in 4..=5 {
+        pty.send(b"\x1b[C");
+        pty.wait_for(&format!("step {step} of 6"));
+        pty.wait_for("✔ recovered without the key");
+    }
+    pty.send(b"\x1b[C");
+    let screen = pty.wait_for("✘ oracle-failed after 256 queries");
+    assert!(screen.contains("step 6 of 6"), "{screen}");
+    assert!(!screen.contains("✔ recovered"), "{screen}");
+    pty.send(b"\x03");
+    assert!(pty.wait_exit().success());
+}
+
+#[test]
+fn the_byte_at_a_time_lessons_attack_is_watched_on_the_oracle_tab() {
+    let mut pty = Pty::spawn(&["lesson", "ecb-byte-at-a-time"], 120, 36, &[]);
+    pty.wait_for("step 1 of 4");
+    for step in 2..=3 {
+        pty.send(b"\x1b[C");
+        pty.wait_for(&format!("step {step} of 4"));
+    }
+    let screen = pty.wait_for("✔ recovered without the key");
+    assert!(
+        screen.contains("✔ recovered without the key: \"session=7f3a9c21;role=teacher\""),
+        "{screen}"
+    );
+    pty.send(b"\x1b[C");
+    let screen = pty.wait_for("✘ oracle-failed");
+    assert!(screen.contains("step 4 of 4"), "{screen}");
+    pty.send(b"\x03");
+    assert!(pty.wait_exit().success());
+}

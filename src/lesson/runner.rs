@@ -110,7 +110,9 @@ pub async fn run(
             if step.attack == Some(AttackKind::PaddingOracle) {
                 // The man in the middle reads the message through the victim's own
                 // connection, so that the oracle works whatever the key exchange.
-                live.command_mitm(MitmCommand::Oracle).await;
+                let live_view = crate::net::oracle::LiveAttack::default();
+                live.command_mitm(MitmCommand::Oracle { live: live_view })
+                    .await;
                 wait_until(&mut rx, generation, |role, event| {
                     role == Role::Mitm && matches!(event, Event::Oracle(OracleEvent::Armed { .. }))
                 })
@@ -199,7 +201,9 @@ pub async fn run(
             let started = match (kind, topology.as_mut()) {
                 // Armed before the message went: it runs already.
                 (AttackKind::PaddingOracle, Some(_)) => true,
-                (AttackKind::ByteAtATime, Some(live)) => live.attack(Plan::ByteAtATime, &tx),
+                (AttackKind::ByteAtATime, Some(live)) => {
+                    live.attack(Plan::ByteAtATime, Default::default(), &tx)
+                }
                 _ => false,
             };
             let ended = if started {

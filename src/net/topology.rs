@@ -135,8 +135,13 @@ impl Topology {
 
     /// Starts an attack of the oracle lab against this chain's server, from a connection of
     /// its own (the attacker's seat: its events are tagged [`Role::Mitm`]). Returns false when
-    /// there is no server to attack.
-    pub fn attack(&mut self, plan: Plan, out: &mpsc::Sender<Tagged>) -> bool {
+    /// there is no server to attack. Every question, and how it stands, is shown on `live`.
+    pub fn attack(
+        &mut self,
+        plan: Plan,
+        live: super::oracle::LiveAttack,
+        out: &mpsc::Sender<Tagged>,
+    ) -> bool {
         let Some(addr) = self.server_addr else {
             return false;
         };
@@ -155,7 +160,7 @@ impl Topology {
         let (event_tx, events) = mpsc::channel(EVENT_QUEUE);
         self.tasks.push(tokio::spawn(
             async move {
-                let _ = super::oracle::run(config, plan, event_tx).await;
+                let _ = super::oracle::run_live(config, plan, event_tx, live).await;
             }
             .in_current_span(),
         ));

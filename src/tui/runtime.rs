@@ -372,8 +372,8 @@ async fn handle(
         Request::RunMatrix => {
             tokio::spawn(matrix::run_all(cells.clone()));
         }
-        Request::Attack(plan) => {
-            if !topology.as_mut().is_some_and(|t| t.attack(plan, tx)) {
+        Request::Attack(plan, live) => {
+            if !topology.as_mut().is_some_and(|t| t.attack(plan, live, tx)) {
                 app.show_error("no server to attack");
             }
         }

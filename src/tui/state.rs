@@ -210,7 +210,7 @@ pub enum Request {
     RunMatrix,
     /// Run an attack of the oracle lab against the demo's server, from a connection of its own
     /// (a lesson's `attack = "byte-at-a-time"`).
-    Attack(crate::net::oracle::Plan),
+    Attack(crate::net::oracle::Plan, crate::net::oracle::LiveAttack),
     /// Pause, resume or step the replay of a recording.
     Playback(crate::record::Control),
     /// A client that stopped (it gave up, or was told to stop) tries its server again.

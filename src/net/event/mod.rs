@@ -407,8 +407,12 @@ pub enum MitmCommand {
     },
     /// Run the padding oracle on the next client message, on whichever connection sends one:
     /// its queries go into that connection (the server's verdicts on them kept from the
-    /// client). Answered with `oracle-armed`.
-    Oracle,
+    /// client). Answered with `oracle-armed`. Every question, and how the attack stands, is
+    /// shown on `live` (a lesson on the screen passes the Oracle tab's; headless, any).
+    Oracle {
+        /// Where a screen watches the attack, and sets its pace.
+        live: crate::net::oracle::LiveAttack,
+    },
     /// Run the padding oracle now on client message `seq` of connection `peer` (held or
     /// already forwarded): `wire` is the message as the client sealed it. The queries go into
     /// that connection; every one of them, and how the attack stands, is shown on `live`.

@@ -10,8 +10,8 @@ mod end;
 mod oracle;
 
 use end::unreachable_upstream;
+use oracle::ArmedOracle;
 use oracle::OracleRun;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -83,7 +83,7 @@ struct LabRelay {
     events: mpsc::Sender<Event>,
     armed: Arc<Armed>,
     /// The padding oracle waits for the next client message.
-    oracle_armed: Arc<AtomicBool>,
+    oracle_armed: ArmedOracle,
     intercept: watch::Sender<bool>,
     intercept_rx: watch::Receiver<bool>,
 }
@@ -118,8 +118,8 @@ impl Service for LabRelay {
     ) -> Flow {
         match command {
             MitmCommand::Arm(action) => emit(events, self.armed.arm(action)).await,
-            MitmCommand::Oracle => {
-                self.oracle_armed.store(true, Ordering::SeqCst);
+            MitmCommand::Oracle { live } => {
+                *oracle::lock(&self.oracle_armed) = Some(live);
                 emit(events, oracle::armed()).await;
             }
             MitmCommand::Intercept(on) => {
@@ -149,7 +149,7 @@ struct Shared {
     config: MitmConfig,
     events: mpsc::Sender<Event>,
     armed: Arc<Armed>,
-    oracle_armed: Arc<AtomicBool>,
+    oracle_armed: ArmedOracle,
     intercept: watch::Receiver<bool>,
     stop: CancellationToken,
 }
@@ -171,7 +171,7 @@ struct Relay {
     /// The client message the padding oracle is to read (`--oracle N`).
     oracle_at: Option<u64>,
     /// Armed from the front end for the next client message, on any connection.
-    oracle_armed: Arc<AtomicBool>,
+    oracle_armed: ArmedOracle,
     /// The padding oracle under way on this connection.
     oracle: Option<OracleRun>,
     /// Oracle query numbers taken by earlier oracles on this connection: a new one numbers on
@@ -385,8 +385,7 @@ impl Relay {
             Outcome::Deliver(delivery) => self.deliver(delivery).await?,
         }
         // The oracle reads the message as the client sealed it, after it has gone on.
-        if self.oracle_due(self.attack.messages()) {
-            let live = crate::net::oracle::LiveAttack::default();
+        if let Some(live) = self.oracle_due(self.attack.messages()) {
             self.start_oracle(seq, &wire, live).await?;
         }
         Ok(())

@@ -26,13 +26,16 @@ pub(super) struct OracleRun {
 }
 
 impl Relay {
-    /// Whether client message `number` is the oracle's: `--oracle N`, or armed for the next.
-    pub(super) fn oracle_due(&self, number: u64) -> bool {
-        self.oracle.is_none()
-            && (self.oracle_at == Some(number)
-                || self
-                    .oracle_armed
-                    .swap(false, std::sync::atomic::Ordering::SeqCst))
+    /// Whether client message `number` is the oracle's (`--oracle N`, or armed for the next),
+    /// and where it is shown.
+    pub(super) fn oracle_due(&self, number: u64) -> Option<LiveAttack> {
+        if self.oracle.is_some() {
+            None
+        } else if self.oracle_at == Some(number) {
+            Some(LiveAttack::default())
+        } else {
+            lock(&self.oracle_armed).take()
+        }
     }
 
     /// When a slowed oracle's waiting question may go.
@@ -165,6 +168,17 @@ impl Relay {
         };
         self.send_upstream(frame).await
     }
+}
+
+/// The padding oracle armed from the front end for the next client message on any connection,
+/// with the view a screen watches it on; shared by every relayed connection.
+pub(super) type ArmedOracle = std::sync::Arc<std::sync::Mutex<Option<LiveAttack>>>;
+
+/// The armed oracle, taken or set in a few instructions (a poisoned lock still holds a view).
+pub(super) fn lock(armed: &ArmedOracle) -> std::sync::MutexGuard<'_, Option<LiveAttack>> {
+    armed
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The event that answers [`MitmCommand::Oracle`].

@@ -103,7 +103,7 @@ impl Shared {
         match command {
             MitmCommand::Shutdown => return Flow::Stop,
             MitmCommand::Arm(action) => self.emit(self.armed.arm(action)).await,
-            MitmCommand::Oracle | MitmCommand::OracleOn { .. } => {
+            MitmCommand::Oracle { .. } | MitmCommand::OracleOn { .. } => {
                 let message = "the padding oracle runs on the lab wire: its queries need a \
                                connection that answers each one with a verdict"
                     .to_owned();

@@ -74,12 +74,31 @@ impl App {
         // A lesson's attack: the padding oracle is armed in the man in the middle for the
         // step's message (which then waits for it, as for a tamper); byte-at-a-time asks the
         // server from a connection of its own.
+        // Either way it is watched on the Oracle tab, which the step opens unless it names a
+        // tab of its own.
         let oracle = step.attack == Some(AttackKind::PaddingOracle);
-        if oracle {
-            self.requests.push(Request::Mitm(MitmCommand::Oracle));
-        }
-        if step.attack == Some(AttackKind::ByteAtATime) {
-            self.requests.push(Request::Attack(Plan::ByteAtATime));
+        let aimed = match step.attack {
+            Some(AttackKind::PaddingOracle) => Some((
+                "the lesson's next client message, asked through the victim's connection",
+                AttackKind::PaddingOracle,
+            )),
+            Some(AttackKind::ByteAtATime) => Some((
+                "the server's appended secret, from a connection of the attacker's own",
+                AttackKind::ByteAtATime,
+            )),
+            // A lesson file cannot name extend (it needs a captured message to extend).
+            Some(AttackKind::Extend) | None => None,
+        };
+        if let Some((aim, kind)) = aimed {
+            let live = self.tabs.oracle.aim_at(aim.to_owned());
+            self.requests.push(if kind == AttackKind::PaddingOracle {
+                Request::Mitm(MitmCommand::Oracle { live })
+            } else {
+                Request::Attack(Plan::ByteAtATime, live)
+            });
+            if step.show.is_none() {
+                self.ui.show_tab(Tab::Oracle);
+            }
         }
         if let Some(state) = &mut self.lesson
             && step.send.is_some()
