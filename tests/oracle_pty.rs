@@ -197,3 +197,39 @@ fn the_byte_at_a_time_lessons_attack_is_watched_on_the_oracle_tab() {
     pty.send(b"\x03");
     assert!(pty.wait_exit().success());
 }
+
+#[test]
+fn a_recorded_oracle_replays_on_the_oracle_tab() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("oracle.jsonl");
+    let path = path.to_str().unwrap();
+    let (server, upstream) =
+        Proc::listening("server", &["--scheme", "cbc", "--key-exchange", "x25519"]);
+    let (mut mitm, mitm_addr) = Proc::listening(
+        "mitm",
+        &["--upstream", &upstream, "--oracle", "1", "--record", path],
+    );
+    let client = std::process::Command::new(common::process::BIN)
+        .args(["client", "--headless", "--connect", &mitm_addr])
+        .args(["--message", "the vault code is 4-8-15-16-23-42"])
+        .output()
+        .unwrap();
+    assert!(client.status.success());
+    mitm.event("oracle-done");
+    assert_eq!(mitm.stop(), Some(0));
+    assert_eq!(server.stop(), Some(0));
+    // The replay draws the Oracle tab from the recorded oracle-* events.
+    let mut pty = Pty::spawn(&["replay", path], 120, 36, &[]);
+    pty.wait_for("replay");
+    for _ in 0..4 {
+        pty.send(b"]");
+    }
+    let screen = pty.wait_for("✔ recovered without the key");
+    assert!(
+        screen.contains("✔ recovered without the key: \"the vault code is 4-8-15-16-23-42\""),
+        "{screen}"
+    );
+    assert!(screen.contains("a recorded attack, replayed"), "{screen}");
+    pty.send(b"q");
+    assert!(pty.wait_exit().success());
+}

@@ -115,6 +115,15 @@ impl Proc {
         Proc::spawn(BIN, args, env)
     }
 
+    /// `cipherlab ROLE --headless --listen 127.0.0.1:0 EXTRA…` (a server, or a man in the
+    /// middle with `--upstream` among `extra`), once it listens, and its address.
+    pub fn listening(role: &str, extra: &[&str]) -> (Proc, String) {
+        let args = [role, "--headless", "--listen", "127.0.0.1:0"];
+        let mut proc = Proc::cipherlab(&[&args[..], extra].concat(), &[]);
+        let addr = format!("127.0.0.1:{}", proc.port());
+        (proc, addr)
+    }
+
     /// The first JSON line (from now on) for which `pred` holds.
     pub fn wait_json(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -20,7 +20,7 @@ use bytes::Bytes;
 
 use super::padding::{Block, Found, Query};
 use crate::crypto::{BLOCK, Verdict};
-use crate::net::event::AttackKind;
+use crate::net::event::{AttackKind, OracleEvent};
 
 /// Questions the snapshot keeps, the latest last.
 pub const RECENT_QUERIES: usize = 64;
@@ -345,6 +345,63 @@ impl LiveAttack {
                 row[index] = Some(found.value ^ previous[index]);
             }
         });
+    }
+
+    /// What an `oracle-*` event says of the attack: its start and its end. (Its bytes and
+    /// questions the attack writes here itself, with more than the events carry.)
+    pub(crate) fn record(&self, event: &OracleEvent) {
+        match event {
+            OracleEvent::Started {
+                attack, target_len, ..
+            } => self.started(*attack, *target_len),
+            OracleEvent::Done {
+                plaintext,
+                queries,
+                seconds,
+                ..
+            } => {
+                let outcome = Outcome::Recovered {
+                    plaintext: plaintext.clone(),
+                    seconds: *seconds,
+                };
+                self.ended(outcome, *queries);
+            }
+            OracleEvent::Failed {
+                reason, queries, ..
+            } => {
+                let outcome = Outcome::Failed {
+                    reason: reason.clone(),
+                };
+                self.ended(outcome, *queries);
+            }
+            OracleEvent::Armed { .. } | OracleEvent::Byte { .. } => {}
+        }
+    }
+
+    /// An `oracle-*` event of a recording, replayed: the start, each byte as it was read and
+    /// the questions it took, and the end. A recording keeps no question, so none is listed.
+    pub fn replayed(&self, event: &OracleEvent) {
+        match *event {
+            OracleEvent::Started { .. } => {
+                self.clear();
+                self.record(event);
+            }
+            OracleEvent::Byte {
+                block,
+                index,
+                value,
+                queries,
+            } => {
+                self.change(|s| s.queries += queries);
+                self.byte(&Found {
+                    block,
+                    index,
+                    value,
+                    queries,
+                });
+            }
+            _ => self.record(event),
+        }
     }
 
     /// How it ended.

@@ -192,30 +192,7 @@ impl<'a> Run<'a> {
     }
 
     async fn report(&self, event: OracleEvent) {
-        match &event {
-            OracleEvent::Started { target_len, .. } => self.live.started(self.kind, *target_len),
-            OracleEvent::Done {
-                plaintext,
-                queries,
-                seconds,
-                ..
-            } => {
-                let outcome = Outcome::Recovered {
-                    plaintext: plaintext.clone(),
-                    seconds: *seconds,
-                };
-                self.live.ended(outcome, *queries);
-            }
-            OracleEvent::Failed {
-                reason, queries, ..
-            } => {
-                let outcome = Outcome::Failed {
-                    reason: reason.clone(),
-                };
-                self.live.ended(outcome, *queries);
-            }
-            OracleEvent::Armed { .. } | OracleEvent::Byte { .. } => {}
-        }
+        self.live.record(&event);
         emit(self.events, Event::Oracle(event)).await;
     }
 

@@ -6,6 +6,7 @@ use super::App;
 use crate::net::{Direction, Event, Fate, Peer, PeerId, Role};
 use crate::tui::attacker::{FrameLine, HeldMessage};
 use crate::tui::journey::{Arrival, Kept};
+use crate::tui::session::Source;
 use crate::tui::state::{ConnState, KeyView, Mode};
 use crate::wire::Frame;
 
@@ -194,8 +195,18 @@ impl App {
             // The man in the middle armed the padding oracle: a lesson's message goes now.
             Event::Oracle(crate::net::OracleEvent::Armed { .. }) => self.on_armed(),
             // The Oracle tab draws from the attack's own live view, which sees every question;
-            // these events are for headless front ends and recordings.
-            Event::Oracle(_) => {}
+            // these events are for headless front ends and recordings, and a replay of one
+            // draws the tab from them.
+            Event::Oracle(oracle) => {
+                if matches!(self.session.source(), Source::Replay { .. }) {
+                    if matches!(oracle, crate::net::OracleEvent::Started { .. }) {
+                        self.tabs
+                            .oracle
+                            .aim_at("a recorded attack, replayed".to_owned());
+                    }
+                    self.tabs.oracle.live().replayed(&oracle);
+                }
+            }
             Event::Unsent { reason, .. } => {
                 self.ui.show_error(format!("message not sent: {reason}"));
             }
