@@ -135,3 +135,32 @@ fn the_characters_changed_in_transit_are_lit_on_the_receivers_side() {
     let sent = terminal.backend().buffer()[(x + "sent: ".len() as u16, y)].style();
     assert_ne!(sent.bg, Some(ratatui::style::Color::LightRed));
 }
+
+#[test]
+fn the_tamper_form_takes_xor_rewrite_and_extend_and_says_where_one_does_not_fit() {
+    let cases = [
+        (
+            Scheme::PrefixMac,
+            "extend:16:&to=mallory",
+            "ok: extend:16:&to=mallory",
+        ),
+        (Scheme::Cbc, "rewrite:4:bob:eve", "ok: rewrite:4:bob:eve"),
+        (Scheme::Cbc, "xor:20:0b", "ok: xor:20:0b"),
+        (
+            Scheme::Ecb,
+            "rewrite:4:bob:eve",
+            "refused: no XOR path (ECB)",
+        ),
+        (
+            Scheme::Gcm,
+            "extend:16:&to=mallory",
+            "extend needs a plaintext message",
+        ),
+    ];
+    for (scheme, action, said) in cases {
+        let mut app = demo(scheme).message("pay bob 10", None).finish(Tab::Lab);
+        tamper_form(&mut app, action);
+        let text = draw(&app, 140, 42).backend().to_string();
+        assert!(text.contains(said), "{scheme} {action}: {text}");
+    }
+}

@@ -99,6 +99,7 @@ impl TamperForm {
     /// past its end is refused here, while the form is still open, not after release.
     pub fn check(&self, scheme: Scheme) -> Result<Tamper, String> {
         let action = self.action()?;
+        action.fits_scheme(scheme).map_err(|e| e.to_string())?;
         if let Some(target) = &self.target {
             fits(&action, scheme, &target.wire)?;
         }

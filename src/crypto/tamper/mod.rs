@@ -189,6 +189,22 @@ impl Tamper {
         }
     }
 
+    /// Whether the action can fit any message of `scheme`: `rewrite` needs an XOR path (none
+    /// under ECB), and `extend` a plaintext message with a SHA-256 tag (hmac, prefix-mac).
+    /// The tamper form says so before a message is there to try it on.
+    ///
+    /// # Errors
+    /// [`TamperError::NoXorPath`] or [`TamperError::NoExtend`].
+    pub fn fits_scheme(&self, scheme: Scheme) -> Result<(), TamperError> {
+        match self {
+            Tamper::Rewrite { .. } if scheme == Scheme::Ecb => Err(TamperError::NoXorPath("ECB")),
+            Tamper::Extend { .. } if !matches!(scheme, Scheme::Hmac | Scheme::PrefixMac) => {
+                Err(TamperError::NoExtend(scheme))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Applies a byte-rewriting action to `wire` and returns the new wire bytes. `previous` is
     /// the previous client message (for `paste`). `replay` and `drop` return `wire` unchanged:
     /// they are forwarding decisions. `forge` needs [`forge`] instead and is refused here.

@@ -297,3 +297,15 @@ fn the_help_lists_the_scheme_keys_once_under_one_label() {
         );
     }
 }
+
+#[test]
+fn the_keys_1_to_7_pick_the_schemes_in_the_order_of_the_list() {
+    for (digit, scheme) in ('1'..='7').zip(Scheme::ALL) {
+        assert_eq!(
+            lookup(&key(KeyCode::Char(digit)), &BROWSING),
+            Some(Action::PickScheme(scheme)),
+            "{digit}"
+        );
+    }
+    assert_eq!(lookup(&key(KeyCode::Char('8')), &BROWSING), None);
+}
