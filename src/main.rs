@@ -176,6 +176,7 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 mode: Mode::Server,
                 scheme: Some(config.scheme),
                 exchange: Some(config.key_exchange),
+                nonce: Some(config.nonce),
             })?;
             runtime(async move {
                 let listener = match net::server::bind(&listen).await {
@@ -204,6 +205,7 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 mode: Mode::Mitm,
                 scheme: config.scheme,
                 exchange: None,
+                nonce: None,
             })?;
             runtime(async move {
                 let listener = match net::server::bind(&args.listen).await {
@@ -229,6 +231,7 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 mode: Mode::Client,
                 scheme: config.scheme,
                 exchange: None,
+                nonce: Some(config.nonce),
             })?;
             if args.headless {
                 let student = headless::Student {
@@ -253,6 +256,7 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
                 mode: Mode::Demo,
                 scheme: Some(server.scheme),
                 exchange: Some(server.key_exchange),
+                nonce: Some(server.nonce),
             })?;
             let out = front.output(recorder);
             runtime(headless::demo(server, client, args.messages, out))
@@ -262,17 +266,18 @@ fn run(command: Command, front: Front) -> Result<ExitCode, ExitCode> {
             let exchange = args
                 .key_exchange
                 .map_or(KeyExchange::default_for(scheme), KeyExchange::from);
-            let recorder = front.recorder(Header {
-                mode: Mode::Demo,
-                scheme: Some(scheme),
-                exchange: Some(exchange),
-            })?;
             let nonce = cli::scheme_options(
                 Some(scheme),
                 cipherlab::wire::seed::Protocol::Lab,
                 args.nonce,
             )
             .map_err(|e| usage(&e.to_string()))?;
+            let recorder = front.recorder(Header {
+                mode: Mode::Demo,
+                scheme: Some(scheme),
+                exchange: Some(exchange),
+                nonce: Some(nonce),
+            })?;
             let launch = Launch::Demo {
                 scheme,
                 exchange,
@@ -359,6 +364,7 @@ fn lesson(args: &cli::LessonArgs, front: &Front) -> Result<ExitCode, ExitCode> {
             mode: Mode::Demo,
             scheme: Some(first.and_then(|s| s.scheme).unwrap_or(Scheme::Fernet)),
             exchange: first.and_then(|s| s.key_exchange),
+            nonce: first.and_then(|s| s.nonce),
         })?;
         let (launch, ring) = (Launch::Lesson { lesson }, front.ring.clone());
         let options = ScreenOptions::hiding_keys(args.hide_keys);

@@ -334,6 +334,7 @@ fn the_screens_marks_replay_where_they_were_recorded() {
         r#"{"event":"listening","addr":"127.0.0.1:10","t_ms":3,"role":"server"}"#,
         r#"{"mark":"intercept","on":true,"t_ms":4}"#,
         r#"{"mark":"teleport","t_ms":5}"#,
+        r#"{"mark":"restart","scheme":"gcm","key_exchange":"psk","nonce":"fixed","t_ms":6}"#,
     ];
     std::fs::write(&path, lines.join("\n")).unwrap();
     let recording = cipherlab::record::load(&path).unwrap();
@@ -349,11 +350,18 @@ fn the_screens_marks_replay_where_they_were_recorded() {
     assert_eq!(
         marks,
         [
+            // A recording made before restarts kept their nonce policy reads as random.
             Mark::Restart {
                 scheme: cipherlab::crypto::Scheme::Cbc,
-                exchange: cipherlab::crypto::KeyExchange::Psk
+                exchange: cipherlab::crypto::KeyExchange::Psk,
+                nonce: cipherlab::crypto::NoncePolicy::Random,
             },
-            Mark::Intercept(true)
+            Mark::Intercept(true),
+            Mark::Restart {
+                scheme: cipherlab::crypto::Scheme::Gcm,
+                exchange: cipherlab::crypto::KeyExchange::Psk,
+                nonce: cipherlab::crypto::NoncePolicy::Fixed,
+            },
         ]
     );
     assert_eq!(
@@ -369,4 +377,31 @@ fn the_screens_marks_replay_where_they_were_recorded() {
         printed[3],
         serde_json::json!({"mark": "intercept", "on": true})
     );
+}
+
+#[test]
+fn a_recording_keeps_the_nonce_policy_and_its_replay_marks_a_fixed_nonce() {
+    let (path, _) = record_demo(
+        "fixed-nonce.jsonl",
+        &[
+            "--scheme",
+            "gcm",
+            "--nonce",
+            "fixed",
+            "--message",
+            "one",
+            "--message",
+            "two",
+        ],
+    );
+    let header: Value = serde_json::from_str(&file_lines(&path)[0]).unwrap();
+    assert_eq!(header["nonce"], "fixed", "{header}");
+    let recording = cipherlab::record::load(&path).unwrap();
+    assert_eq!(recording.nonce, cipherlab::crypto::NoncePolicy::Fixed);
+    // On the screen the replay's Key pane marks the fault, as the live demo's did.
+    let mut pty = common::pty::Pty::spawn(&["replay", path.to_str().unwrap()], 120, 36, &[]);
+    let screen = pty.wait_for("✘ nonce fixed");
+    assert!(screen.contains("replay"), "{screen}");
+    pty.send(b"q");
+    assert!(pty.wait_exit().success());
 }

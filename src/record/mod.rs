@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 pub use parse::{Entry, Recording, parse};
 
 use crate::crypto::KeyExchange;
-use crate::crypto::Scheme;
+use crate::crypto::{NoncePolicy, Scheme};
 use crate::json::event_json;
 use crate::net::{Event, Mode, Role};
 
@@ -51,6 +51,8 @@ pub struct Header {
     pub scheme: Option<Scheme>,
     /// The key exchange, when known.
     pub exchange: Option<KeyExchange>,
+    /// How the AEAD nonces are chosen, when known (a replay marks `fixed` as the session did).
+    pub nonce: Option<NoncePolicy>,
 }
 
 /// What the screen did to the session, recorded where it happened among the events: a
@@ -64,6 +66,8 @@ pub enum Mark {
         scheme: Scheme,
         /// The new key exchange.
         exchange: KeyExchange,
+        /// The new nonce policy.
+        nonce: NoncePolicy,
     },
     /// The man in the middle's intercept switch turned on or off.
     Intercept(bool),
@@ -73,10 +77,15 @@ impl Mark {
     /// The mark as a JSON line's fields (without the time).
     pub fn to_json(self) -> Value {
         match self {
-            Mark::Restart { scheme, exchange } => json!({
+            Mark::Restart {
+                scheme,
+                exchange,
+                nonce,
+            } => json!({
                 "mark": "restart",
                 "scheme": scheme.name(),
                 "key_exchange": exchange.as_str(),
+                "nonce": nonce.as_str(),
             }),
             Mark::Intercept(on) => json!({"mark": "intercept", "on": on}),
         }
@@ -102,6 +111,7 @@ impl Recorder {
             "mode": header.mode.name(),
             "scheme": header.scheme.map(Scheme::name),
             "key_exchange": header.exchange.map(KeyExchange::as_str),
+            "nonce": header.nonce.map(NoncePolicy::as_str),
         });
         writeln!(out, "{line}")?;
         out.flush()?;

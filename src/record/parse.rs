@@ -7,8 +7,8 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use super::Mark;
-use crate::crypto::KeyExchange;
 use crate::crypto::{Key, KeySource, Opened, Reason, Scheme, Tamper, Verdict, VerdictWord};
+use crate::crypto::{KeyExchange, NoncePolicy};
 use crate::net::{AttackKind, Direction, Event, Fate, Mode, OracleEvent, Peer, Reading, Role};
 use crate::wire::Frame;
 
@@ -33,6 +33,8 @@ pub struct Recording {
     pub scheme: Scheme,
     /// The key exchange.
     pub exchange: KeyExchange,
+    /// How the AEAD nonces were chosen (`random` when the recording does not say).
+    pub nonce: NoncePolicy,
     /// Events (with their role) and marks, with their time in milliseconds from the start.
     pub events: Vec<(u64, Entry)>,
     /// Lines that could not be read, with their numbers.
@@ -281,12 +283,22 @@ fn oracle(v: &Value, name: &str) -> Result<OracleEvent, String> {
     })
 }
 
+/// A header's or a restart's nonce policy; `random` when it names none (recordings made
+/// before they kept it) or one this version does not know.
+fn nonce(v: &Value) -> NoncePolicy {
+    v["nonce"]
+        .as_str()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(NoncePolicy::Random)
+}
+
 /// A `{"mark": ...}` line.
 fn mark(v: &Value, kind: &str) -> Result<Mark, String> {
     match kind {
         "restart" => Ok(Mark::Restart {
             scheme: scheme(v)?,
             exchange: exchange(v),
+            nonce: nonce(v),
         }),
         "intercept" => v["on"]
             .as_bool()
@@ -357,6 +369,7 @@ pub fn parse(bytes: &[u8]) -> Result<Recording, String> {
     };
     let mut recording = Recording {
         exchange,
+        nonce: nonce(&header),
         scheme,
         mode,
         events: Vec::new(),

@@ -90,6 +90,7 @@ impl Launch {
             Launch::Demo { nonce, .. } => *nonce,
             Launch::Server { config, .. } => config.nonce,
             Launch::Client { config } => config.nonce,
+            Launch::Replay { recording, .. } => recording.nonce,
             _ => NoncePolicy::Random,
         };
         let session = SessionView::new(self.mode(), handshake, protocol).with_nonce(nonce);

@@ -166,6 +166,7 @@ fn mark_of(request: &Request) -> Option<Mark> {
         Request::Restart { options, .. } => Some(Mark::Restart {
             scheme: options.scheme,
             exchange: options.exchange,
+            nonce: options.nonce,
         }),
         Request::Mitm(MitmCommand::Intercept(on)) => Some(Mark::Intercept(*on)),
         _ => None,

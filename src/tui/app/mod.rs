@@ -265,9 +265,12 @@ impl App {
     /// another scheme, or switched intercept.
     fn on_mark(&mut self, mark: crate::record::Mark) {
         match mark {
-            crate::record::Mark::Restart { scheme, exchange } => {
-                // Recordings do not carry the nonce policy; the nonce on the wire shows it.
-                self.clean_slate(scheme, exchange, crate::crypto::NoncePolicy::Random);
+            crate::record::Mark::Restart {
+                scheme,
+                exchange,
+                nonce,
+            } => {
+                self.clean_slate(scheme, exchange, nonce);
             }
             crate::record::Mark::Intercept(on) => self.set_intercept(on),
         }

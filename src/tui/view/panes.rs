@@ -121,10 +121,16 @@ impl Widget for KeyPane<'_> {
                     theme.dim(),
                 )));
             }
-            None if session.keys_redacted() => lines.push(Line::from(Span::styled(
-                "redacted in the recording: record with --log-secrets to replay keys",
-                theme.dim(),
-            ))),
+            None if session.keys_redacted() => {
+                lines.push(Line::from(Span::styled(
+                    "redacted in the recording: record with --log-secrets to replay keys",
+                    theme.dim(),
+                )));
+                // The key is gone from the recording, but a fixed nonce is still the fault.
+                if session.scheme().takes_nonce() && role != Role::Mitm {
+                    lines.push(Line::from(nonce_words(session.nonce(), theme)));
+                }
+            }
             None => lines.push(Line::from(Span::styled(
                 "waiting for the handshake…",
                 theme.dim(),
