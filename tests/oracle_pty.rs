@@ -233,3 +233,30 @@ fn a_recorded_oracle_replays_on_the_oracle_tab() {
     pty.send(b"q");
     assert!(pty.wait_exit().success());
 }
+
+#[test]
+fn o_in_the_man_in_the_middles_own_screen_reads_a_students_message() {
+    let (_server, upstream) =
+        Proc::listening("server", &["--scheme", "cbc", "--key-exchange", "x25519"]);
+    let mut pty = Pty::spawn(
+        &["mitm", "--listen", "127.0.0.1:0", "--upstream", &upstream],
+        120,
+        36,
+        &[],
+    );
+    let port = pty.listening_port().to_string();
+    let addr = format!("127.0.0.1:{port}");
+    // The student stays connected: the questions go through their connection.
+    let mut student = Proc::cipherlab_typing(&["client", "--headless", "--connect", &addr], &[]);
+    student.type_line("meet at the north gate at nine");
+    student.event("verdict");
+    pty.wait_for("#1");
+    pty.send(b"o");
+    let screen = pty.wait_for("✔ recovered without the key");
+    assert!(
+        screen.contains("✔ recovered without the key: \"meet at the north gate at nine\""),
+        "{screen}"
+    );
+    pty.send(b"q");
+    assert!(pty.wait_exit().success());
+}
