@@ -278,3 +278,51 @@ async fn a_server_for_one_client_says_so_in_the_singular() {
         Some("server full: 1 client connected (--max-clients)")
     );
 }
+
+#[tokio::test]
+async fn an_unknown_kind_before_welcome_is_reported_and_the_handshake_goes_on() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    // A newer server: a frame of a kind this client does not know, then its WELCOME.
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut framed =
+            tokio_util::codec::Framed::new(stream, cipherlab::wire::LabCodec::for_handshake());
+        assert!(matches!(framed.next().await, Some(Ok(Frame::Hello(_)))));
+        framed
+            .get_mut()
+            .write_all(b"\x00\x00\x00\x03Qxx")
+            .await
+            .unwrap();
+        let welcome = Frame::Welcome(cipherlab::wire::Welcome {
+            scheme: Scheme::Hmac,
+            key_exchange: KeyExchange::Psk,
+            key: None,
+            agreement: None,
+            name: None,
+        });
+        framed.send(welcome).await.unwrap();
+        // Held open until the client has connected.
+        let _ = framed.next().await;
+    });
+    let key = cipherlab::crypto::Key::generate(Scheme::Hmac).unwrap();
+    let mut client = start_client(client_config(addr, Some(Scheme::Hmac), Some(&key)));
+    wait_for(&mut client.events, "connected", |e| {
+        matches!(e, Event::Connected { .. })
+    })
+    .await;
+    wait_for(&mut client.events, "the unknown kind reported", |e| {
+        matches!(e, Event::Error { message, .. }
+            if message.contains("unknown frame kind 0x51") && message.contains("before WELCOME"))
+    })
+    .await;
+    client
+        .commands
+        .send(cipherlab::net::ClientCommand::Disconnect)
+        .await
+        .unwrap();
+    let _ = client.task.await;
+    let _ = server.await;
+}

@@ -192,7 +192,14 @@ pub(crate) struct Welcomed {
     pub(crate) welcome: Welcome,
     /// Our X25519 offer, to finish if the server agrees keys.
     pub(crate) agreement: Agreement,
+    /// Frame kinds a newer server sent before its WELCOME that this side does not know:
+    /// passed over, to be reported once connected (new kinds never break the handshake).
+    pub(crate) unknown: Vec<u8>,
 }
+
+/// Unknown frames passed over before WELCOME, at most: a peer sending more is not a newer
+/// lab server but something else, and the handshake fails.
+const UNKNOWN_BEFORE_WELCOME: usize = 8;
 
 /// Connects and shakes hands as connection number `id`: HELLO out, WELCOME (or the server's
 /// ERROR) back, each within its deadline. Shared by the client and the attacks, which need no
@@ -238,44 +245,57 @@ pub(crate) async fn shake_hands(config: &ClientConfig, id: PeerId) -> Result<Wel
     write_frame(&mut framed, hello, &limits)
         .await
         .map_err(NetError::HandshakeLost)?;
-    let welcome = match timeout(limits.handshake_timeout, framed.next()).await {
-        Err(_) => {
-            return Err(NetError::Handshake(format!(
-                "no WELCOME within {} s",
-                limits.handshake_timeout.as_secs()
-            )));
+    // One deadline for the whole wait, however many unknown frames come first.
+    let deadline = tokio::time::Instant::now() + limits.handshake_timeout;
+    let mut unknown = Vec::new();
+    let welcome = loop {
+        let next = tokio::time::timeout_at(deadline, framed.next()).await;
+        if let Ok(Some(Ok(Frame::Unknown { kind }))) = next
+            && unknown.len() < UNKNOWN_BEFORE_WELCOME
+        {
+            unknown.push(kind);
+            continue;
         }
-        Ok(None) => {
-            return Err(NetError::HandshakeLost(
-                "the server closed the connection before WELCOME".to_owned(),
-            ));
-        }
-        Ok(Some(Err(e @ (FrameError::Io(_) | FrameError::Truncated { .. })))) => {
-            return Err(NetError::HandshakeLost(e.to_string()));
-        }
-        Ok(Some(Err(e))) => return Err(NetError::Handshake(e.to_string())),
-        Ok(Some(Ok(Frame::Welcome(welcome)))) => {
-            framed.codec_mut().handshake_done(limits.max_frame);
-            welcome
-        }
-        Ok(Some(Ok(Frame::Error { reason }))) => return Err(NetError::Refused(reason)),
-        Ok(Some(Ok(Frame::Unknown { kind }))) => {
-            return Err(NetError::Handshake(
-                FrameError::UnknownKind(kind).to_string(),
-            ));
-        }
-        Ok(Some(Ok(other))) => {
-            return Err(NetError::Handshake(format!(
-                "expected WELCOME, got {}",
-                other.kind_name()
-            )));
-        }
+        break match next {
+            Err(_) => {
+                return Err(NetError::Handshake(format!(
+                    "no WELCOME within {} s",
+                    limits.handshake_timeout.as_secs()
+                )));
+            }
+            Ok(None) => {
+                return Err(NetError::HandshakeLost(
+                    "the server closed the connection before WELCOME".to_owned(),
+                ));
+            }
+            Ok(Some(Err(e @ (FrameError::Io(_) | FrameError::Truncated { .. })))) => {
+                return Err(NetError::HandshakeLost(e.to_string()));
+            }
+            Ok(Some(Err(e))) => return Err(NetError::Handshake(e.to_string())),
+            Ok(Some(Ok(Frame::Welcome(welcome)))) => {
+                framed.codec_mut().handshake_done(limits.max_frame);
+                welcome
+            }
+            Ok(Some(Ok(Frame::Error { reason }))) => return Err(NetError::Refused(reason)),
+            Ok(Some(Ok(Frame::Unknown { kind }))) => {
+                return Err(NetError::Handshake(
+                    FrameError::UnknownKind(kind).to_string(),
+                ));
+            }
+            Ok(Some(Ok(other))) => {
+                return Err(NetError::Handshake(format!(
+                    "expected WELCOME, got {}",
+                    other.kind_name()
+                )));
+            }
+        };
     };
     Ok(Welcomed {
         framed,
         peer,
         welcome,
         agreement,
+        unknown,
     })
 }
 
@@ -292,6 +312,7 @@ async fn connect(
         peer,
         welcome,
         agreement,
+        unknown,
     } = shake_hands(config, id).await?;
     let (key, source) = match session_key(config, &welcome, agreement) {
         Ok(found) => found,
@@ -328,6 +349,21 @@ async fn connect(
         },
     )
     .await;
+    for kind in unknown {
+        let message = format!(
+            "{} before WELCOME (sent by a newer server?): ignored",
+            FrameError::UnknownKind(kind)
+        );
+        tracing::warn!(%peer, %message, "unknown frame");
+        emit(
+            events,
+            Event::Error {
+                peer: Some(peer),
+                message,
+            },
+        )
+        .await;
+    }
     Ok(Session {
         framed,
         peer,

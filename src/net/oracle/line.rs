@@ -80,6 +80,7 @@ impl Line {
             peer,
             welcome,
             agreement,
+            ..
         } = shake_hands(config, 1).await?;
         let Welcome { scheme, .. } = welcome;
         let key = match session_key(config, &welcome, agreement) {
