@@ -164,3 +164,19 @@ fn the_tamper_form_takes_xor_rewrite_and_extend_and_says_where_one_does_not_fit(
         assert!(text.contains(said), "{scheme} {action}: {text}");
     }
 }
+
+#[test]
+fn an_authentic_prefix_mac_message_still_warns_that_its_tag_is_forgeable() {
+    let app = demo(Scheme::PrefixMac)
+        .message("amount=10&to=alice", None)
+        .finish(Tab::Lab);
+    let text = draw(&app, 140, 42).backend().to_string();
+    assert!(text.contains("✔ authentic"), "{text}");
+    assert!(text.contains("forgeable by length extension"), "{text}");
+    // And in the theme's warning colour, not the good one: the words' first cell.
+    let terminal = draw(&app, 140, 42);
+    let (x, y) = find(&terminal, "forgeable by length extension");
+    let cell = &terminal.backend().buffer()[(x, y)];
+    let warning = cipherlab::tui::Theme { mono: false }.warning();
+    assert_eq!(Some(cell.fg), warning.fg, "{cell:?}");
+}
