@@ -221,6 +221,32 @@ async fn a_students_tries_and_solve_survive_a_reconnect() {
 }
 
 #[tokio::test]
+async fn a_solve_on_one_connection_is_told_to_the_students_other_connections_only() {
+    let (server, class) = class_server("padding-oracle", None).await;
+    let mut screen = student(server.addr, "alice");
+    let mut script = student(server.addr, "alice");
+    let mut bob = student(server.addr, "bob");
+    for client in [&mut screen, &mut script, &mut bob] {
+        task_of(client).await;
+    }
+    answer(&script, &class.secret_for("alice")).await;
+    let (correct, reason) = result_of(&mut script).await;
+    assert!(correct, "{reason}");
+    assert!(!reason.contains("another connection"), "{reason}");
+    let (correct, reason) = result_of(&mut screen).await;
+    assert!(correct, "{reason}");
+    assert!(
+        reason.ends_with("(on another connection of yours)"),
+        "{reason}"
+    );
+    // Bob hears nothing of alice's solve: his next RESULT is his own answer's.
+    answer(&bob, "a guess").await;
+    let (correct, reason) = result_of(&mut bob).await;
+    assert!(!correct);
+    assert_eq!(reason, "that is not your secret");
+}
+
+#[tokio::test]
 async fn one_students_secret_is_incorrect_for_another() {
     let (server, class) = class_server("padding-oracle", None).await;
     let mut alice = student(server.addr, "alice");

@@ -160,7 +160,24 @@ pub struct Class {
     cipher: Cipher,
     students: Mutex<HashMap<String, Student>>,
     results: Option<Mutex<Results>>,
+    /// Each first solve, for the student's other connections (a screen client beside the
+    /// script that solved): a bounded ring, so a slow connection misses old news, not memory.
+    solves: tokio::sync::broadcast::Sender<Solve>,
 }
+
+/// A student's first solve, as their other connections hear of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Solve {
+    /// The name the student asked for (their progress's name).
+    pub name: String,
+    /// The connection that solved it.
+    pub by: SocketAddr,
+    /// The RESULT's reason, with the time it took.
+    pub reason: String,
+}
+
+/// Solves kept for connections that have not yet read them.
+const SOLVES_QUEUED: usize = 64;
 
 impl std::fmt::Debug for Class {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -203,7 +220,13 @@ impl Class {
             cipher: Cipher::with_nonces(key, nonce),
             students: Mutex::new(HashMap::new()),
             results: results.map(Mutex::new),
+            solves: tokio::sync::broadcast::channel(SOLVES_QUEUED).0,
         })
+    }
+
+    /// Every first solve from now on, for a connection to pass on to its student.
+    pub fn solves(&self) -> tokio::sync::broadcast::Receiver<Solve> {
+        self.solves.subscribe()
     }
 
     /// The exercise.
@@ -405,6 +428,14 @@ impl Class {
             if first_solve {
                 results.row(name, addr, exercise, "solve", progress);
             }
+        }
+        if first_solve {
+            // No connection listening is no error: the solver hears its own RESULT.
+            let _ = self.solves.send(Solve {
+                name: name.to_owned(),
+                by: addr,
+                reason: reason.clone(),
+            });
         }
         Some(Outcome {
             correct: solves,

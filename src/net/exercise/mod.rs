@@ -10,7 +10,7 @@ use toml::Spanned;
 use crate::crypto::{KeyExchange, Scheme};
 use crate::wire::frame::{MAX_ANSWER_FRAME, MAX_EXERCISE_NAME, MAX_TASK_TEXT};
 
-pub use class::{Class, Desk, Progress, Results, SECRET_LEN};
+pub use class::{Class, Desk, Progress, Results, SECRET_LEN, Solve};
 
 /// The shipped exercises, compiled in.
 const SHIPPED: [(&str, &str); 5] = [

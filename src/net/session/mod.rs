@@ -18,6 +18,7 @@ use crate::crypto::{Anatomy, Cipher, Nonce, OpenOptions, Verdict};
 use crate::wire::{Frame, FrameError, LabCodec};
 
 mod student;
+use student::next_solve;
 mod watch;
 
 pub(crate) use watch::{Stall, Watch};
@@ -140,6 +141,11 @@ impl Session {
         let mut watchdog = tokio::time::interval(WATCHDOG);
         watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut watch = Watch::new();
+        // A student's solve on another of their connections is told here too.
+        let mut solves = match &self.seat {
+            Seat::Server(Some(desk)) => Some(desk.class.solves()),
+            _ => None,
+        };
         let ending = loop {
             if let Some(reason) = broken.take() {
                 break Ending::Lost(reason);
@@ -152,6 +158,11 @@ impl Session {
                         Some(Stall::SlowFrame(reason)) => break Ending::Fault(reason, false),
                         Some(Stall::Idle(reason)) => break Ending::Bye(reason),
                         None => {}
+                    }
+                }
+                solve = next_solve(&mut solves) => {
+                    if let Err(reason) = self.solved_elsewhere(solve).await {
+                        break Ending::Lost(reason);
                     }
                 }
                 frame = self.framed.next() => match frame {

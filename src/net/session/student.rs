@@ -6,6 +6,25 @@ use std::collections::BTreeSet;
 use bytes::Bytes;
 
 use super::{Ending, Event, Frame, Seat, Session, write_frame};
+use crate::net::exercise::Solve;
+
+/// The next solve of the class, for a server session hosting an exercise; never, otherwise
+/// (or once the class is gone). A connection that fell behind skips to the news it has.
+pub(super) async fn next_solve(
+    solves: &mut Option<tokio::sync::broadcast::Receiver<Solve>>,
+) -> Solve {
+    use tokio::sync::broadcast::error::RecvError;
+    if let Some(rx) = solves {
+        loop {
+            match rx.recv().await {
+                Ok(solve) => return solve,
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            }
+        }
+    }
+    std::future::pending().await
+}
 
 impl Session {
     /// An ANSWER: checked against the student's own secret when an exercise is running.
@@ -47,6 +66,22 @@ impl Session {
             self.progress(progress).await;
         }
         Ok(())
+    }
+
+    /// A first solve somewhere in the class: when it is this student's, on another of their
+    /// connections, this one hears the RESULT too, so that their screen says solved.
+    pub(super) async fn solved_elsewhere(&mut self, solve: Solve) -> Result<(), String> {
+        let Seat::Server(Some(desk)) = &self.seat else {
+            return Ok(());
+        };
+        if solve.name != desk.name || solve.by == self.peer.addr {
+            return Ok(());
+        }
+        let result = Frame::Result {
+            correct: true,
+            reason: format!("{} (on another connection of yours)", solve.reason),
+        };
+        write_frame(&mut self.framed, result, &self.limits).await
     }
 
     pub(super) async fn progress(&self, progress: crate::net::exercise::Progress) {
