@@ -191,6 +191,10 @@ fn the_byte_at_a_time_lessons_attack_is_watched_on_the_oracle_tab() {
         screen.contains("✔ recovered without the key: \"session=7f3a9c21;role=teacher\""),
         "{screen}"
     );
+    assert!(
+        screen.contains("29 bytes recovered of a 29-byte secret"),
+        "{screen}"
+    );
     pty.send(b"\x1b[C");
     let screen = pty.wait_for("✘ oracle-failed");
     assert!(screen.contains("step 4 of 4"), "{screen}");
@@ -230,6 +234,11 @@ fn a_recorded_oracle_replays_on_the_oracle_tab() {
         "{screen}"
     );
     assert!(screen.contains("a recorded attack, replayed"), "{screen}");
+    // A recording keeps the ciphertext's length, not the message's: the tab says which.
+    assert!(
+        screen.contains("33 bytes recovered from 48 bytes of ciphertext"),
+        "{screen}"
+    );
     pty.send(b"q");
     assert!(pty.wait_exit().success());
 }

@@ -17,6 +17,7 @@ use ratatui::widgets::Widget;
 
 use super::{pane_block, put};
 use crate::crypto::BLOCK;
+use crate::net::AttackKind;
 use crate::net::oracle::live::{Asked, Heard, Outcome, Snapshot};
 use crate::tui::theme::Theme;
 
@@ -151,11 +152,18 @@ impl OraclePane<'_> {
                 } else {
                     String::new()
                 };
+                // A replay knows the ciphertext's length only, and byte-at-a-time a secret's.
+                let from = match (s.message_len, s.attack) {
+                    (0, Some(AttackKind::PaddingOracle)) => {
+                        format!("from {} bytes of ciphertext", s.target_len)
+                    }
+                    (0, _) => format!("of a {}-byte secret", s.target_len),
+                    (len, _) => format!("from a {len}-byte message{shape}"),
+                };
                 let counts = format!(
-                    "{} bytes recovered from a {}-byte message{shape} · {} queries, at most {} \
-                     for one byte · {seconds:.3} s",
+                    "{} bytes recovered {from} · {} queries, at most {} for one byte · \
+                     {seconds:.3} s",
                     plaintext.len(),
-                    s.message_len.max(s.target_len),
                     thousands(s.queries),
                     s.most_per_byte
                 );
