@@ -4,7 +4,7 @@
 //! gives no name, every connection from one address folds into one row.
 
 use std::cmp::Ordering;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 
 use crate::crypto::Verdict;
@@ -156,9 +156,28 @@ impl ClientList {
         self.rows.iter().position(|row| row.key == key)
     }
 
-    /// The rows in the order shown.
+    /// The rows in the order shown. Under an exercise a student's connections that have gone
+    /// (an attack's, a script's answer) fold into their row: a student still connected shows
+    /// only the rows that are, and one who has left shows their latest connection alone, so
+    /// that a class of 30 stays 30 rows.
     pub fn rows(&self) -> Vec<&ClientRow> {
-        let mut rows: Vec<&ClientRow> = self.rows.iter().collect();
+        let mut shown: HashMap<&str, (bool, u64)> = HashMap::new();
+        for row in &self.rows {
+            if let Some(student) = row.student.as_deref() {
+                let best = shown.entry(student).or_insert((false, 0));
+                *best = (*best).max((row.connected, row.last_active));
+            }
+        }
+        let mut rows: Vec<&ClientRow> =
+            self.rows
+                .iter()
+                .filter(|row| {
+                    row.connected
+                        || row.student.as_deref().is_none_or(|student| {
+                            shown.get(student) == Some(&(false, row.last_active))
+                        })
+                })
+                .collect();
         // Stable: equal rows keep their order of arrival.
         rows.sort_by(|a, b| self.compare(a, b));
         rows
@@ -437,9 +456,19 @@ mod tests {
                 .and_then(|row| row.progress)
         };
         assert_eq!(progress("alice"), Some(solved));
-        assert_eq!(progress("alice-2"), Some(solved), "the gone row too");
         assert_eq!(progress("bob"), Some(Progress::Working { tries: 1 }));
         assert_eq!(list.solved(), 1, "one student, however many rows");
+        // The attack's gone connection folds into alice's row while she is connected; once
+        // she has left too, her latest connection stands for her, with her progress.
+        assert_eq!(progress("alice-2"), None, "folded into alice's row");
+        list.gone(peer(1, 5001));
+        list.add(peer(4, 5004), "alice".to_owned());
+        list.set_progress(peer(4, 5004), "alice", solved);
+        list.gone(peer(4, 5004));
+        let names: Vec<&str> = list.rows().iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["bob", "alice"], "one row for alice, her latest");
+        assert_eq!(list.rows()[1].peer.id, 4);
+        assert_eq!(progress("alice"), Some(solved));
     }
 
     #[test]
