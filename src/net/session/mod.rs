@@ -141,11 +141,7 @@ impl Session {
         let mut watchdog = tokio::time::interval(WATCHDOG);
         watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut watch = Watch::new();
-        // A student's solve on another of their connections is told here too.
-        let mut solves = match &self.seat {
-            Seat::Server(Some(desk)) => Some(desk.class.solves()),
-            _ => None,
-        };
+        let mut solves = self.class_solves();
         let ending = loop {
             if let Some(reason) = broken.take() {
                 break Ending::Lost(reason);

@@ -68,6 +68,15 @@ impl Session {
         Ok(())
     }
 
+    /// The class's solves, for a server session hosting an exercise: a student's solve on
+    /// another of their connections is told on this one too.
+    pub(super) fn class_solves(&self) -> Option<tokio::sync::broadcast::Receiver<Solve>> {
+        match &self.seat {
+            Seat::Server(Some(desk)) => Some(desk.class.solves()),
+            _ => None,
+        }
+    }
+
     /// A first solve somewhere in the class: when it is this student's, on another of their
     /// connections, this one hears the RESULT too, so that their screen says solved.
     pub(super) async fn solved_elsewhere(&mut self, solve: Solve) -> Result<(), String> {
