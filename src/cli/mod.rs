@@ -1,5 +1,7 @@
 //! The command line: every mode and flag of the product contract, parsed by clap.
 
+mod attack;
+mod bench;
 mod keys;
 mod setup;
 mod values;
@@ -9,6 +11,8 @@ use std::path::PathBuf;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
+pub use attack::{AttackArgs, AttackCommand, ByteAtATimeArgs, ExtendArgs, PaddingOracleArgs};
+pub use bench::{BenchCommand, BenchNetArgs};
 pub use keys::{KeyArgs, resolve_key_text};
 pub use setup::{
     SetupError, attack_plan, client_config, demo_configs, mitm_config, scheme_options,
@@ -20,8 +24,8 @@ pub use values::{
 
 pub use crate::logging::LogLevel;
 use values::{
-    parse_append, parse_hex_message, parse_known, parse_listen_address, parse_max_frame,
-    parse_peer_address, parse_planned_tamper, parse_speed,
+    parse_known, parse_listen_address, parse_max_frame, parse_peer_address, parse_planned_tamper,
+    parse_speed,
 };
 
 use crate::crypto::{NoncePolicy, Scheme, Tamper};
@@ -106,84 +110,6 @@ pub enum Command {
     /// secret from its answers (exit 0 recovered, 1 failed, 2 usage).
     #[command(subcommand)]
     Attack(AttackCommand),
-}
-
-/// `cipherlab attack`: the oracle lab (DESIGN §9).
-#[derive(Debug, Subcommand)]
-pub enum AttackCommand {
-    /// Decrypt a captured cbc message from the server's verdicts alone (Vaudenay 2002).
-    ///
-    /// The message is salt ‖ CT, as hex; `unauthenticated` means the padding was valid, and
-    /// each byte takes at most 256 queries. Works under
-    /// psk and against `server --verdicts opaque`, and fails, saying why, against fernet, gcm
-    /// and chacha, whose tag rejects every query before the padding is looked at.
-    PaddingOracle(PaddingOracleArgs),
-    /// Recover the secret an ecb `server --echo-append TEXT` appends to its echoes.
-    ///
-    /// It sends chosen prefixes and compares the replies' ciphertext blocks (never opening
-    /// them), one question a byte, with no key needed. Fails under
-    /// cbc, fernet, gcm and chacha: a random IV or nonce leaves no repeated blocks.
-    ByteAtATime(ByteAtATimeArgs),
-    /// Length extension against a prefix-mac server, trying key lengths 1 to 64.
-    ///
-    /// Appends TEXT to a captured message (len ‖ m ‖ tag, as hex) for each key length and
-    /// reports the one the server accepts as authentic. Under hmac every try is rejected.
-    Extend(ExtendArgs),
-}
-
-/// What every attack takes.
-#[derive(Debug, Args)]
-pub struct AttackArgs {
-    /// The lab server's address.
-    #[arg(long, value_name = "ADDR", default_value = DEFAULT_ADDR, value_parser = parse_peer_address)]
-    pub connect: String,
-    /// The name shown on the server's client list (and, with an exercise, whose material).
-    #[arg(long, value_name = "N", default_value = "attacker")]
-    pub name: String,
-    /// Print JSON lines (oracle-started, oracle-byte, oracle-done or oracle-failed) instead of
-    /// text.
-    #[arg(long)]
-    pub headless: bool,
-    /// Network limits.
-    #[command(flatten)]
-    pub net: NetArgs,
-}
-
-/// `cipherlab attack padding-oracle`.
-#[derive(Debug, Args)]
-pub struct PaddingOracleArgs {
-    /// The captured message's wire bytes as hex (an `intercepted` event's `wire_hex`).
-    #[arg(long, value_name = "HEX", value_parser = parse_hex_message)]
-    pub message: HexMessage,
-    /// Where and how.
-    #[command(flatten)]
-    pub attack: AttackArgs,
-}
-
-/// `cipherlab attack byte-at-a-time`.
-#[derive(Debug, Args)]
-pub struct ByteAtATimeArgs {
-    /// A key to seal the chosen prefixes with under psk; without one they go as raw bytes,
-    /// which the echo returns sealed all the same. The replies are never opened with it.
-    #[command(flatten)]
-    pub key: KeyArgs,
-    /// Where and how.
-    #[command(flatten)]
-    pub attack: AttackArgs,
-}
-
-/// `cipherlab attack extend`.
-#[derive(Debug, Args)]
-pub struct ExtendArgs {
-    /// The captured message's wire bytes as hex: len ‖ m ‖ tag.
-    #[arg(long, value_name = "HEX", value_parser = parse_hex_message)]
-    pub message: HexMessage,
-    /// The text to append.
-    #[arg(long, value_name = "TEXT", value_parser = parse_append)]
-    pub append: String,
-    /// Where and how.
-    #[command(flatten)]
-    pub attack: AttackArgs,
 }
 
 impl Command {
@@ -527,53 +453,6 @@ fn parse_wire_hex(text: &str) -> Result<Vec<u8>, String> {
         return Err("more than 1 MiB of wire bytes".to_owned());
     }
     hex::decode(&compact).map_err(|e| format!("not hex: {e}"))
-}
-
-/// `cipherlab bench`.
-#[derive(Debug, Subcommand)]
-pub enum BenchCommand {
-    /// Seal and open throughput per scheme: MB/s at 1 MiB, operations/s at 64 B.
-    Crypto {
-        /// One JSON object instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
-    /// A headless server and many clients on 127.0.0.1 (in this process, or --clients-apart).
-    Net(BenchNetArgs),
-}
-
-/// `cipherlab bench net`.
-#[derive(Debug, Args)]
-pub struct BenchNetArgs {
-    /// The scheme.
-    #[arg(long, value_enum, default_value_t = Scheme::Fernet)]
-    pub scheme: Scheme,
-    /// Concurrent clients.
-    #[arg(long, default_value_t = 100, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000))]
-    pub clients: usize,
-    /// Messages per client (each waits for its verdict before the next).
-    #[arg(long, default_value_t = 1000, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
-    pub messages: usize,
-    /// Plaintext bytes per message.
-    #[arg(long, default_value_t = 64, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=16 * 1024 * 1024))]
-    pub size: usize,
-    /// One JSON object (msgs_per_sec, p50_ms, p99_ms, max_ms, errors, peak_rss_mb, ...).
-    #[arg(long)]
-    pub json: bool,
-    /// Serve with a bare tokio echo of the same frames instead of the lab server: no crypto,
-    /// no events, each DATA answered `authentic` unopened. The floor the lab server is
-    /// measured against in the same run.
-    #[arg(long)]
-    pub floor: bool,
-    /// Run the clients in a process of their own, as a classroom's are: each process then
-    /// holds one end of each connection (10,000 clients need it where a process may hold
-    /// 20,000 open files).
-    #[arg(long)]
-    pub clients_apart: bool,
-    /// Only run the clients, against this address, with the key from CIPHERLAB_BENCH_KEY: the
-    /// process --clients-apart starts.
-    #[arg(long, value_name = "ADDR", hide = true, conflicts_with_all = ["floor", "clients_apart"])]
-    pub load_only: Option<std::net::SocketAddr>,
 }
 
 /// `cipherlab keygen`.
