@@ -4,10 +4,13 @@
 //! send a message, wait, show a tab, and say what the receiver and the eavesdropper should
 //! conclude. The same steps drive the screen and the headless runner that tests them.
 
+mod fields;
 pub mod picture;
 pub mod runner;
 
 use serde::Deserialize;
+
+use fields::{parse_attack, parse_expect, parse_known, parse_nonce, parse_tamper, parse_verdicts};
 
 use crate::crypto::KeyExchange;
 use crate::crypto::{NoncePolicy, Scheme, Tamper, Verdict};
@@ -303,45 +306,6 @@ impl std::fmt::Display for Expect {
             Expect::Dropped => f.write_str("dropped"),
         }
     }
-}
-
-/// A text field parsed with `FromStr` when the lesson is loaded, so that a bad value is
-/// reported with its line and nothing re-parses it later.
-fn parse_field<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: std::str::FromStr,
-    T::Err: std::fmt::Display,
-{
-    let text: Option<String> = Option::deserialize(deserializer)?;
-    text.map(|t| t.parse().map_err(serde::de::Error::custom))
-        .transpose()
-}
-
-fn parse_tamper<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Tamper>, D::Error> {
-    parse_field(d)
-}
-
-fn parse_expect<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Expect>, D::Error> {
-    parse_field(d)
-}
-
-fn parse_nonce<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NoncePolicy>, D::Error> {
-    parse_field(d)
-}
-
-fn parse_known<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Known>, D::Error> {
-    parse_field(d)
-}
-
-fn parse_verdicts<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<VerdictDetail>, D::Error> {
-    parse_field(d)
-}
-
-fn parse_attack<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<AttackKind>, D::Error> {
-    parse_field(d)
 }
 
 /// What the man in the middle knows: client message `.0` (1-based) reads `.1`.
