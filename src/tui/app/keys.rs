@@ -9,11 +9,10 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::{App, REPLAY_REFUSAL};
 use crate::crypto::{KeyExchange, Scheme, Tamper};
-use crate::net::{Direction, MitmCommand, PeerId, Role};
+use crate::net::{Direction, MitmCommand, Role};
 use crate::tui::action::{self, Action};
 use crate::tui::attacker::TamperForm;
 use crate::tui::compare::DEFAULT_PLAINTEXT;
-use crate::tui::journey::Journey;
 use crate::tui::layout::Pane;
 use crate::tui::state::{ConnState, Focus, Mode, Request, Tab, Zoom};
 use crate::tui::ui::Popup;
@@ -202,65 +201,6 @@ impl App {
     /// Shows journey `id` in the panes (a click in History, a screenshot's choice).
     pub fn select_journey(&mut self, id: u64) {
         self.timeline.pin(Some(id));
-    }
-
-    /// The sequence number of the last client message the man in the middle forwarded (on
-    /// connection `peer`, when given): what a `replay` sends again. Dropped and held messages
-    /// never reached the server, and injected copies are not the client's.
-    fn last_forwarded(&self, peer: Option<PeerId>) -> Option<u64> {
-        let conn = peer.map(|peer| self.conn(Role::Mitm, peer));
-        let held = |journey: &Journey| {
-            self.attacker
-                .held
-                .iter()
-                .any(|h| self.conn(Role::Mitm, h.peer) == journey.conn && h.seq == journey.seq)
-        };
-        self.timeline
-            .journeys()
-            .iter()
-            .rev()
-            .filter(|j| j.direction == Some(Direction::ToServer) && !j.injected)
-            .filter(|j| conn.is_none_or(|conn| conn == j.conn))
-            .find(|j| j.on_wire.is_some() && !j.dropped() && !held(j))
-            .map(|j| j.seq)
-    }
-
-    /// Starts the padding oracle on the held client message, else on the one selected (or
-    /// latest) in History, through the man in the middle's connection it crossed, and shows
-    /// the Oracle tab. The scheme is not checked here: against anything but cbc the attack
-    /// runs and fails, and the tab says why, as `cipherlab attack` does.
-    fn start_oracle(&mut self) {
-        let held = self
-            .attacker
-            .held
-            .front()
-            .map(|h| (h.peer, h.seq, h.wire.clone(), "held "));
-        let selected = || {
-            let journey = self.timeline.current()?;
-            let client_sent = journey.direction == Some(Direction::ToServer) && !journey.injected;
-            let wire = journey.on_wire.as_ref().filter(|w| !w.is_cut())?;
-            let peer = journey.via?;
-            client_sent.then(|| (peer, journey.seq, wire.bytes.clone(), ""))
-        };
-        let Some((peer, seq, wire, how)) = held.or_else(selected) else {
-            self.ui.show_error(
-                "no client message to read: send one, select it in History (or hold one with \
-                 x), then press o",
-            );
-            return;
-        };
-        let aim = format!(
-            "{how}client message #{seq} ({} bytes), asked through the victim's connection",
-            wire.len()
-        );
-        let live = self.tabs.oracle.aim_at(aim);
-        self.requests.push(Request::Mitm(MitmCommand::OracleOn {
-            peer,
-            seq,
-            wire,
-            live,
-        }));
-        self.ui.show_tab(Tab::Oracle);
     }
 
     fn back(&mut self) {

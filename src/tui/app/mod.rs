@@ -9,6 +9,7 @@ mod events;
 mod exercise;
 mod keys;
 mod lesson;
+mod wire;
 
 use tui_input::Input;
 
