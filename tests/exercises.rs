@@ -415,6 +415,25 @@ async fn an_oversized_answer_is_refused_by_name_and_others_keep_working() {
     assert!(result_of(&mut good).await.0);
 }
 
+/// The refusal comes from the frame's first five bytes: a peer that announces a megabyte of
+/// answer and sends none of it is answered at once, not waited for.
+#[tokio::test]
+async fn an_oversized_answer_is_refused_from_its_header_before_its_body_arrives() {
+    let (server, _class) = class_server("padding-oracle", None).await;
+    let mut raw = raw_student(server.addr).await;
+    assert!(matches!(raw.read_frame().await, Some(Frame::Task(_))));
+    let mut header = (1024u32 * 1024).to_be_bytes().to_vec();
+    header.push(b'A');
+    raw.send_raw(&header).await;
+    let frames = tokio::time::timeout(std::time::Duration::from_secs(5), raw.read_until_closed())
+        .await
+        .expect("refused without waiting for the body");
+    assert_eq!(
+        error_reason(&frames).as_deref(),
+        Some("ANSWER frame of 1048576 bytes exceeds the maximum of 1024 bytes")
+    );
+}
+
 #[tokio::test]
 async fn a_clients_own_oversized_answer_is_kept_back_and_its_connection_stays() {
     let (server, class) = class_server("padding-oracle", None).await;
