@@ -1,5 +1,6 @@
 //! The bodies of cipherlab's fuzz targets, shared by the targets in `fuzz_targets/`, the seed
-//! generator (`examples/make_corpus.rs`) and the seed replay test (`tests/replay_seeds.rs`).
+//! generator (`examples/make_corpus.rs`) and the main crate's seed replay test
+//! (`tests/fuzz_seeds.rs`, which compiles this file as a module).
 //!
 //! Each `fuzz_*` function takes libFuzzer's raw input and panics when an invariant of the
 //! library does not hold. The input layouts are described on each function, and the
