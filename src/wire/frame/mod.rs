@@ -177,14 +177,23 @@ pub fn check(buf: &[u8], max_frame: usize) -> Result<Option<usize>, FrameError> 
             hint: guess_peer(prefix),
         });
     }
-    if buf.get(4) == Some(&kind::ANSWER) && len as usize > MAX_ANSWER_FRAME {
-        return Err(FrameError::AnswerTooLarge {
-            len: len as usize,
-            max: MAX_ANSWER_FRAME,
-        });
+    if buf.get(4) == Some(&kind::ANSWER) {
+        check_answer_len(len as usize)?;
     }
     let total = 4 + len as usize;
     Ok((buf.len() >= total).then_some(total))
+}
+
+/// The ANSWER cap, for a frame of `len` bytes (kind byte included). [`check`] applies it from
+/// the header; [`Frame::parse`] again, for a body that did not come through `check`.
+fn check_answer_len(len: usize) -> Result<(), FrameError> {
+    if len > MAX_ANSWER_FRAME {
+        return Err(FrameError::AnswerTooLarge {
+            len,
+            max: MAX_ANSWER_FRAME,
+        });
+    }
+    Ok(())
 }
 
 /// Names what a peer probably is when its first bytes are plainly not a lab frame.

@@ -7,8 +7,8 @@ use super::body::{
     cut, invalid, json, public_key,
 };
 use super::{
-    CORRECT, Frame, Hello, INCORRECT, MAX_ANSWER_FRAME, MAX_EXERCISE_NAME, MAX_MATERIAL, MAX_NAME,
-    MAX_NOTICE, MAX_REASON, MAX_TASK_TEXT, Task, Welcome, kind,
+    CORRECT, Frame, Hello, INCORRECT, MAX_EXERCISE_NAME, MAX_MATERIAL, MAX_NAME, MAX_NOTICE,
+    MAX_REASON, MAX_TASK_TEXT, Task, Welcome, check_answer_len, kind,
 };
 use crate::crypto::{KeyExchange, Reason, Verdict, VerdictWord};
 use crate::wire::FrameError;
@@ -123,13 +123,8 @@ impl Frame {
                 }))
             }
             kind::ANSWER => {
-                // Checked from the length alone, before the JSON is parsed.
-                if body.len() + 1 > MAX_ANSWER_FRAME {
-                    return Err(FrameError::AnswerTooLarge {
-                        len: body.len() + 1,
-                        max: MAX_ANSWER_FRAME,
-                    });
-                }
+                // From the length alone, before the JSON is parsed.
+                check_answer_len(body.len() + 1)?;
                 let answer: TextJson = json("ANSWER", &body)?;
                 Ok(Frame::Answer { text: answer.text })
             }
